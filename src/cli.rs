@@ -1,0 +1,289 @@
+//! The command line (contract §12): `serve` (the default), `user add|list|passwd|disable`,
+//! `backup`. Every serve flag also reads a `DIALBOX_*` variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{Role, password};
+use crate::config::{self, Config};
+use crate::db;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dialbox",
+    version,
+    about = "DialBox: click-to-dial for a sales office's work phones"
+)]
+pub struct Cli {
+    /// Folder holding the database, the JWT secret and recordings/.
+    #[arg(long, global = true, env = "DIALBOX_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (what `dialbox` alone does).
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Copy the database consistently, even while the server runs.
+    Backup {
+        /// Where to write the copy.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (an IP address, not a host name).
+    #[arg(long, env = "DIALBOX_LISTEN", default_value = "0.0.0.0:3000")]
+    pub listen: SocketAddr,
+    /// URL phones use to reach this server, e.g. http://192.168.1.20:3000 (default: this box's LAN address).
+    #[arg(long, env = "DIALBOX_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Office time zone, e.g. Asia/Shanghai (default: the machine's).
+    #[arg(long, env = "DIALBOX_TIMEZONE")]
+    pub timezone: Option<Tz>,
+    /// Seconds a QR bind request stays valid.
+    #[arg(long, env = "DIALBOX_BIND_TTL", default_value_t = 300)]
+    pub bind_ttl: u64,
+    /// Work phones one user may bind.
+    #[arg(long, env = "DIALBOX_MAX_PHONES_PER_USER", default_value_t = 3)]
+    pub max_phones_per_user: u32,
+    /// Seconds without a report from the phone before a dialed call is failed.
+    #[arg(long, env = "DIALBOX_DIAL_TIMEOUT", default_value_t = 60)]
+    pub dial_timeout: u64,
+    /// Seconds of silence after which a phone socket is closed.
+    #[arg(long, env = "DIALBOX_WS_IDLE_TIMEOUT", default_value_t = 90)]
+    pub ws_idle_timeout: u64,
+    /// Largest recording upload, in MB.
+    #[arg(long, env = "DIALBOX_MAX_UPLOAD_MB", default_value_t = 200)]
+    pub max_upload_mb: u64,
+    /// Delete recordings older than this many days (default: keep).
+    #[arg(long, env = "DIALBOX_RECORDING_MAX_AGE_DAYS")]
+    pub recording_max_age_days: Option<u32>,
+    /// Keep the recordings under this many GB, deleting the oldest first (default: no budget).
+    #[arg(long, env = "DIALBOX_RECORDING_MAX_GB")]
+    pub recording_max_gb: Option<u64>,
+    /// Password for the first admin on an empty data folder (default: random, printed once).
+    #[arg(long, env = "DIALBOX_INITIAL_ADMIN_PASSWORD", hide = true)]
+    pub initial_admin_password: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "")]
+        real_name: String,
+        #[arg(long, default_value = "")]
+        department: String,
+        #[arg(long, default_value = "sales_staff", value_parser = parse_role)]
+        role: Role,
+    },
+    /// List users.
+    List,
+    /// Set a user's password (their tokens stop working).
+    Passwd {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+    },
+    /// Disable a user (their tokens stop working).
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+        .map_err(|()| "expected admin, manager or sales_staff".to_string())
+}
+
+impl ServeArgs {
+    pub fn into_config(self, data_dir: PathBuf) -> Config {
+        let mut c = Config::new(data_dir);
+        c.listen = self.listen;
+        c.public_url = self.public_url;
+        c.timezone = self.timezone.unwrap_or_else(config::machine_timezone);
+        c.bind_ttl = Duration::from_secs(self.bind_ttl);
+        c.max_phones_per_user = self.max_phones_per_user;
+        c.dial_timeout = Duration::from_secs(self.dial_timeout);
+        c.ws_idle_timeout = Duration::from_secs(self.ws_idle_timeout);
+        c.max_upload_bytes = self.max_upload_mb * 1024 * 1024;
+        c.recording_max_age_days = self.recording_max_age_days;
+        c.recording_max_bytes = self.recording_max_gb.map(|gb| gb * 1024 * 1024 * 1024);
+        c.initial_admin_password = self.initial_admin_password;
+        c
+    }
+}
+
+/// The platform's data folder for the app (`~/.local/share/dialbox` on Linux).
+fn default_data_dir() -> Result<PathBuf, String> {
+    directories::ProjectDirs::from("", "", "dialbox")
+        .map(|dirs| dirs.data_dir().to_path_buf())
+        .ok_or_else(|| {
+            "no home folder to put the data in: pass --data-dir or set DIALBOX_DATA_DIR".into()
+        })
+}
+
+/// Runs the parsed command line; the exit code is 1 with one line on stderr for any failure.
+pub fn run(cli: Cli) -> ExitCode {
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dialbox: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(cli: Cli) -> Result<(), String> {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    let command = match cli.command {
+        Some(command) => command,
+        // `dialbox` alone serves with every default (and every DIALBOX_* variable)
+        None => match Cli::parse_from(["dialbox", "serve"]).command {
+            Some(serve) => serve,
+            None => unreachable!("parsing `serve` yields the serve command"),
+        },
+    };
+    match command {
+        Command::Serve(args) => serve(args.into_config(data_dir)),
+        Command::User(user) => user_command(&Config::new(data_dir), user),
+        Command::Backup { out } => {
+            let config = Config::new(data_dir);
+            // migrate first: a copy is only worth having from a database this binary understands
+            crate::app::open_database(&config).map_err(|e| e.to_string())?;
+            let pages = crate::backup::run(&config.db_path(), &out)?;
+            println!("backed up {} pages to {}", pages, out.display());
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        crate::serve(config, listener, shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd stop).
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+}
+
+fn user_command(config: &Config, command: UserCommand) -> Result<(), String> {
+    let pool = crate::app::open_database(config).map_err(|e| e.to_string())?;
+    let conn = pool.get().map_err(|e| e.to_string())?;
+    let find = |username: &str| -> Result<db::users::User, String> {
+        db::users::by_username(&conn, username)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no user named '{username}'"))
+    };
+    match command {
+        UserCommand::Add {
+            username,
+            password: plain,
+            real_name,
+            department,
+            role,
+        } => {
+            crate::http::users::check_username(&username).map_err(|e| e.message.to_string())?;
+            crate::http::users::check_password(&plain).map_err(|e| e.message.to_string())?;
+            if db::users::username_taken(&conn, &username).map_err(|e| e.to_string())? {
+                return Err(format!("a user named '{username}' already exists"));
+            }
+            let hash = password::hash(&plain)?;
+            let user = db::users::insert(
+                &conn,
+                &db::users::NewUser {
+                    id: &crate::ids::user_id(),
+                    username: &username,
+                    password_hash: &hash,
+                    real_name: &real_name,
+                    department: &department,
+                    role,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "created {} ({}, {})",
+                user.username,
+                user.id,
+                user.role.as_str()
+            );
+        }
+        UserCommand::List => {
+            println!(
+                "{:<20} {:<24} {:<12} {:<12} {:<12} status",
+                "id", "username", "real name", "department", "role"
+            );
+            for u in db::users::list(&conn).map_err(|e| e.to_string())? {
+                let status = if u.disabled { "disabled" } else { "active" };
+                println!(
+                    "{:<20} {:<24} {:<12} {:<12} {:<12} {status}",
+                    u.id,
+                    u.username,
+                    u.real_name,
+                    u.department,
+                    u.role.as_str()
+                );
+            }
+        }
+        UserCommand::Passwd {
+            username,
+            password: plain,
+        } => {
+            crate::http::users::check_password(&plain).map_err(|e| e.message.to_string())?;
+            let user = find(&username)?;
+            let hash = password::hash(&plain)?;
+            db::users::set_password(&conn, &user.id, &hash).map_err(|e| e.to_string())?;
+            println!("password changed for {username}; their old tokens no longer work");
+        }
+        UserCommand::Disable { username } => {
+            let user = find(&username)?;
+            db::users::set_disabled(&conn, &user.id, true).map_err(|e| e.to_string())?;
+            println!("disabled {username}; their tokens no longer work");
+        }
+    }
+    Ok(())
+}

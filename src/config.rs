@@ -1,0 +1,81 @@
+//! Server configuration: what `dialbox serve` flags and `DIALBOX_*` variables set. Tests build it
+//! with `Config::new(data_dir)` and change the fields they need.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Holds the database, the JWT secret and `recordings/`.
+    pub data_dir: PathBuf,
+    /// Where `serve` listens (the CLI binds it; `serve()` takes a bound listener).
+    pub listen: SocketAddr,
+    /// The address phones use (`serverUrl`, `wsUrl`, upload and file links). `None`: the LAN
+    /// IPv4 address of this box and the listening port.
+    pub public_url: Option<String>,
+    /// The office time zone: what "today" and a day are in statistics.
+    pub timezone: Tz,
+    /// How long a QR bind request lives (contract §4: 5 minutes).
+    pub bind_ttl: Duration,
+    /// Bound phones per user (DEVICE_BINDLIMIT).
+    pub max_phones_per_user: u32,
+    /// A dialed call with no report from the phone for this long is `failed` (contract §6).
+    pub dial_timeout: Duration,
+    /// A phone socket silent this long is closed and the phone is offline (contract §4, §5).
+    pub ws_idle_timeout: Duration,
+    /// The largest JSON request body.
+    pub json_body_limit: u64,
+    /// The largest recording upload (contract §8: 200 MB).
+    pub max_upload_bytes: u64,
+    /// Failed logins allowed per address and per username inside `login_window`.
+    pub login_max_failures: usize,
+    pub login_window: Duration,
+    /// Recordings older than this many days are deleted by the retention sweep (`None`: kept).
+    pub recording_max_age_days: Option<u32>,
+    /// The recordings folder is kept under this many bytes, oldest first (`None`: no budget).
+    pub recording_max_bytes: Option<u64>,
+    /// The password of the first `admin` created on an empty data folder; `None`: random.
+    pub initial_admin_password: Option<String>,
+}
+
+impl Config {
+    /// The embedded defaults, for a data folder.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            listen: SocketAddr::from(([0, 0, 0, 0], 3000)),
+            public_url: None,
+            timezone: machine_timezone(),
+            bind_ttl: Duration::from_secs(300),
+            max_phones_per_user: 3,
+            dial_timeout: Duration::from_secs(60),
+            ws_idle_timeout: Duration::from_secs(90),
+            json_body_limit: 256 * 1024,
+            max_upload_bytes: 200 * 1024 * 1024,
+            login_max_failures: 10,
+            login_window: Duration::from_secs(300),
+            recording_max_age_days: None,
+            recording_max_bytes: None,
+            initial_admin_password: None,
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join(crate::db::DB_FILE)
+    }
+
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.data_dir.join("recordings")
+    }
+}
+
+/// The machine's IANA zone (`/etc/localtime`, `TZ`), or UTC when it cannot be told.
+pub fn machine_timezone() -> Tz {
+    iana_time_zone::get_timezone()
+        .ok()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(Tz::UTC)
+}

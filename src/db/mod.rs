@@ -1,0 +1,133 @@
+//! SQLite storage: the pool, per-connection PRAGMAs, and running blocking work off the async
+//! threads. Queries live in one module per table, one function per query.
+
+pub mod migrations;
+pub mod phones;
+pub mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+
+use crate::error::ApiError;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+/// The database file inside the data folder.
+pub const DB_FILE: &str = "dialbox.db";
+
+/// What storage code can fail with. `NotFound` is rusqlite's "no rows" and becomes a 404;
+/// `Api` carries a business rule refused inside a transaction (the transaction rolls back).
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Api(ApiError),
+    #[error("sqlite: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("blocking task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(err: rusqlite::Error) -> Self {
+        match err {
+            rusqlite::Error::QueryReturnedNoRows => DbError::NotFound,
+            other => DbError::Sqlite(other),
+        }
+    }
+}
+
+impl From<ApiError> for DbError {
+    fn from(err: ApiError) -> Self {
+        DbError::Api(err)
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Set on every connection the pool opens (and on the migration connection).
+const CONNECTION_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 5000;
+     PRAGMA synchronous = NORMAL;";
+
+/// Opens one connection with the PRAGMAs every connection gets.
+pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(CONNECTION_PRAGMAS)?;
+    Ok(conn)
+}
+
+/// Opens the pool over an already migrated database.
+pub fn open_pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
+    let manager =
+        SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(CONNECTION_PRAGMAS));
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)
+}
+
+/// The database handle the server shares: a pool whose work runs on tokio's blocking threads,
+/// because both `Pool::get` and every SQLite call block.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+}
+
+impl Db {
+    pub fn new(pool: Pool) -> Self {
+        Self { pool }
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await;
+        match joined {
+            Ok(result) => result.map_err(ApiError::from),
+            Err(join) => Err(ApiError::from(DbError::Join(join))),
+        }
+    }
+
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction: writes that belong together commit
+    /// together or not at all, and the write lock is taken up front so SQLite never has to
+    /// upgrade a reader (which is what "database is locked" comes from).
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
+    {
+        self.run(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+/// Milliseconds since the Unix epoch, the unit every time column holds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

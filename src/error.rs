@@ -1,0 +1,166 @@
+//! The one catalogue of API error codes (contract §1): code, HTTP status and Chinese message.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use warp::http::StatusCode;
+
+/// Every error code the API answers with. The wire name is `as_str`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    AuthFailed,
+    Forbidden,
+    InvalidParams,
+    NotFound,
+    BindExpired,
+    PhoneAlreadyBound,
+    DeviceNotBound,
+    DeviceBindLimit,
+    DeviceOffline,
+    CallStateConflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RangeNotSatisfiable,
+    RateLimited,
+    MethodNotAllowed,
+    InternalError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthFailed => "AUTH_FAILED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::InvalidParams => "INVALID_PARAMS",
+            Self::NotFound => "NOT_FOUND",
+            Self::BindExpired => "BIND_EXPIRED",
+            Self::PhoneAlreadyBound => "PHONE_ALREADY_BOUND",
+            Self::DeviceNotBound => "DEVICE_NOT_BOUND",
+            Self::DeviceBindLimit => "DEVICE_BINDLIMIT",
+            Self::DeviceOffline => "DEVICE_OFFLINE",
+            Self::CallStateConflict => "CALL_STATE_CONFLICT",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::InternalError => "INTERNAL_ERROR",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::AuthFailed => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::InvalidParams
+            | Self::BindExpired
+            | Self::PhoneAlreadyBound
+            | Self::DeviceNotBound
+            | Self::DeviceBindLimit => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::DeviceOffline | Self::CallStateConflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message a user sees when the handler has nothing more specific to say.
+    pub fn default_message(self) -> &'static str {
+        match self {
+            Self::AuthFailed => "认证失败，Token无效或过期",
+            Self::Forbidden => "没有权限执行此操作",
+            Self::InvalidParams => "参数错误",
+            Self::NotFound => "资源不存在",
+            Self::BindExpired => "绑定请求已过期",
+            Self::PhoneAlreadyBound => "该手机号已绑定",
+            Self::DeviceNotBound => "设备未绑定",
+            Self::DeviceBindLimit => "设备绑定数量超限",
+            Self::DeviceOffline => "工作手机不在线",
+            Self::CallStateConflict => "当前通话状态不允许此操作",
+            Self::PayloadTooLarge => "请求内容过大",
+            Self::UnsupportedMediaType => "不支持的文件格式",
+            Self::RangeNotSatisfiable => "请求的范围无效",
+            Self::RateLimited => "登录失败次数过多，请稍后再试",
+            Self::MethodNotAllowed => "不支持的请求方法",
+            Self::InternalError => "服务器内部错误",
+        }
+    }
+}
+
+/// An error answered to a client: one code of the catalogue and a human message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: Cow<'static, str>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            message: Cow::Borrowed(code.default_message()),
+        }
+    }
+
+    pub fn with_message(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 INVALID_PARAMS with a message that names what is wrong.
+    pub fn invalid(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::with_message(ErrorCode::InvalidParams, message)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound)
+    }
+
+    pub fn auth_failed() -> Self {
+        Self::new(ErrorCode::AuthFailed)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrorCode::Forbidden)
+    }
+
+    /// An unexpected failure: logged in full here (inside the request's span, so with its
+    /// request id), answered with the generic message so nothing internal leaks.
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(ErrorCode::InternalError)
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl warp::reject::Reject for ApiError {}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(err: crate::db::DbError) -> Self {
+        match err {
+            crate::db::DbError::NotFound => Self::not_found(),
+            crate::db::DbError::Api(api) => api,
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// Shorthand for handler results.
+pub type ApiResult<T> = Result<T, ApiError>;

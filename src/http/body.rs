@@ -1,0 +1,60 @@
+//! Request bodies: JSON read with a hard size limit, enforced while reading (a body without
+//! Content-Length cannot sneak past it), and parsed into a typed request.
+
+use bytes::{Buf, BytesMut};
+use futures_util::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
+use warp::{Filter, Rejection};
+
+use crate::error::{ApiError, ErrorCode};
+
+/// Reads the whole body, refusing it with 413 as soon as it passes `limit` bytes.
+pub async fn read_limited<S, B>(
+    declared: Option<u64>,
+    mut body: S,
+    limit: u64,
+) -> Result<BytesMut, ApiError>
+where
+    S: Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: Buf,
+{
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+    }
+    let mut buf = BytesMut::with_capacity(declared.unwrap_or(0) as usize);
+    while let Some(chunk) = body.next().await {
+        let mut chunk = chunk.map_err(|_| ApiError::invalid("请求体读取失败"))?;
+        if (buf.len() + chunk.remaining()) as u64 > limit {
+            return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+        }
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            buf.extend_from_slice(part);
+            let n = part.len();
+            chunk.advance(n);
+        }
+    }
+    Ok(buf)
+}
+
+/// Parses JSON into `T`; a syntax error, a missing field or a wrong type is INVALID_PARAMS with
+/// serde's description of what is wrong (it names the field, never our internals).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid("缺少请求体"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::invalid(format!("参数错误: {e}")))
+}
+
+/// A filter that extracts a JSON body of type `T`, at most `limit` bytes.
+pub fn json<T>(limit: u64) -> impl Filter<Extract = (T,), Error = Rejection> + Clone
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    warp::header::optional::<u64>("content-length")
+        .and(warp::body::stream())
+        .and_then(move |declared, body| async move {
+            let bytes = read_limited(declared, Box::pin(body), limit).await?;
+            parse_json::<T>(&bytes).map_err(warp::reject::custom)
+        })
+}

@@ -1,0 +1,47 @@
+//! The contract §1 envelope for every JSON answer.
+
+use serde::Serialize;
+use serde_json::json;
+use warp::Reply;
+use warp::http::StatusCode;
+use warp::reply::Response;
+
+use crate::error::ApiError;
+
+/// `{"code":200,"success":true,"message":"操作成功","data":…}`
+pub fn ok<T: Serialize>(data: T) -> Response {
+    ok_with(crate::http::reply::DEFAULT_MESSAGE, data)
+}
+
+pub const DEFAULT_MESSAGE: &str = "操作成功";
+
+/// Success with a message of the document's.
+pub fn ok_with<T: Serialize>(message: &str, data: T) -> Response {
+    warp::reply::json(&json!({
+        "code": 200,
+        "success": true,
+        "message": message,
+        "data": data,
+    }))
+    .into_response()
+}
+
+/// Success that carries only a message (§3.4, §3.6, §4.7 show no `data`).
+pub fn ok_message(message: &str) -> Response {
+    warp::reply::json(&json!({ "code": 200, "success": true, "message": message })).into_response()
+}
+
+/// `{"success":false,"message":"…","code":"ERROR_CODE"}` with the code's status.
+pub fn error(err: &ApiError) -> Response {
+    let body = json!({
+        "success": false,
+        "message": err.message,
+        "code": err.code.as_str(),
+    });
+    warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
+}
+
+/// The status of a response, for the request log.
+pub fn status_of(resp: &Response) -> StatusCode {
+    resp.status()
+}

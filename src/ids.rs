@@ -1,0 +1,54 @@
+//! Ids as the API document shows them (contract §3), each with an unguessable random part.
+
+use rand::Rng;
+
+const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// 13 base-36 characters: 67 bits of randomness, enough that ids cannot be probed.
+pub fn random_part() -> String {
+    let mut rng = rand::rng();
+    (0..13)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+pub fn user_id() -> String {
+    format!("user_{}", random_part())
+}
+
+pub fn customer_id() -> String {
+    format!("cust_{}", random_part())
+}
+
+pub fn follow_up_id() -> String {
+    format!("followup_{}", random_part())
+}
+
+pub fn recording_id() -> String {
+    format!("rec_{}", random_part())
+}
+
+/// `call_YYYYMMDD_<random>`; the date is the UTC day the call was created.
+pub fn call_id(now_ms: i64) -> String {
+    let day = chrono::DateTime::from_timestamp_millis(now_ms)
+        .unwrap_or_default()
+        .format("%Y%m%d");
+    format!("call_{day}_{}", random_part())
+}
+
+/// `bind_<userId>_<ms>_<random>` (§3.1).
+pub fn connection_id(user_id: &str, now_ms: i64) -> String {
+    format!("bind_{user_id}_{now_ms}_{}", random_part())
+}
+
+/// A message id for server → client socket messages.
+pub fn message_id() -> String {
+    format!("msg_{}", random_part())
+}
+
+/// A secret of `bytes` random bytes, hex encoded (passwords, token ids).
+pub fn secret_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill(&mut buf[..]);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}

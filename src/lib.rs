@@ -1,0 +1,71 @@
+//! DialBox: the one program a sales office runs to drive its salespeople's work phones —
+//! click-to-dial from the PC page, live call state, records, follow-ups, recordings, statistics.
+//!
+//! `serve(config, listener, shutdown)` is the whole server; `main.rs` only parses the command
+//! line. Modules by concern: `config`, `error`, `db` (one module per table), `auth`, `http`
+//! (routes by resource), `server` (the accept loop), `raw` (sockets and streamed files).
+
+pub mod app;
+pub mod auth;
+pub mod backup;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod netaddr;
+pub mod raw;
+pub mod server;
+pub mod state;
+pub mod times;
+
+use std::future::Future;
+
+use tokio::net::TcpListener;
+
+pub use app::StartError;
+pub use config::Config;
+
+/// Runs the server on `listener` until `shutdown` resolves: opens (and on first start creates)
+/// the data folder, prints where the office can open the page — and the first admin password,
+/// once — then serves, and on shutdown drains requests in flight and closes the database.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
+    let local = listener
+        .local_addr()
+        .map_err(|e| StartError::Other(format!("the listener has no address: {e}")))?;
+    let (state, first) = tokio::task::spawn_blocking(move || app::open(config, local))
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))??;
+    announce(&state, local, first.as_ref());
+    server::run(state, listener, shutdown).await;
+    Ok(())
+}
+
+fn announce(state: &state::State, local: std::net::SocketAddr, first: Option<&app::FirstAdmin>) {
+    println!("DialBox {} listening on {local}", env!("CARGO_PKG_VERSION"));
+    println!("  data folder: {}", state.config.data_dir.display());
+    println!("  office time zone: {}", state.config.timezone);
+    println!("  open the admin page at: {}/", state.public.http);
+    if local.ip().is_unspecified() {
+        for (iface, ip) in netaddr::lan_ipv4_addresses() {
+            println!(
+                "    also reachable on {iface}: http://{ip}:{}/",
+                local.port()
+            );
+        }
+    }
+    if let Some(first) = first {
+        println!();
+        println!(
+            "  First start: created user '{}' with password: {}",
+            first.username, first.password
+        );
+        println!("  This password is shown only once. Log in and change it.");
+        println!();
+    }
+}

@@ -1,0 +1,113 @@
+//! The accept loop: hyper connections with graceful shutdown, a request id and a log line per
+//! request, and the warp routes behind. Routes that need the raw connection (the phone and admin
+//! sockets, streamed files) are dispatched here before warp.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tower_service::Service;
+use tracing::Instrument;
+
+use crate::http::{self, ClientAddr};
+use crate::state::State;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The body of every response the server writes.
+pub type Body = BoxBody<Bytes, BoxError>;
+
+/// How long in-flight requests get to finish after the shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The request id that ties a request's log lines together (also sent as `X-Request-Id`).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestId(pub u64);
+
+fn next_request_id() -> RequestId {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    RequestId(NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Converts a warp response into the server's body type.
+pub fn from_warp(resp: warp::reply::Response) -> Response<Body> {
+    resp.map(|b| b.map_err(|e| Box::new(e) as BoxError).boxed())
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish (up to
+/// `DRAIN_TIMEOUT`) and returns.
+pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    let api = warp::service(http::routes(state.clone()));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(err) => {
+                    // out of file descriptors and the like: wait a little rather than spin
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let api = api.clone();
+        let state = state.clone();
+        let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+            let mut api = api.clone();
+            let state = state.clone();
+            let id = next_request_id();
+            req.extensions_mut().insert(ClientAddr(peer));
+            req.extensions_mut().insert(id);
+            let span = tracing::info_span!("request", id = id.0);
+            async move {
+                let started = Instant::now();
+                let method = req.method().clone();
+                let path = req.uri().path().to_string();
+                let mut resp = match crate::raw::route(&req) {
+                    Some(raw) => crate::raw::serve(raw, state, req).await,
+                    None => from_warp(api.call(req).await.unwrap_or_else(|e| match e {})),
+                };
+                if let Ok(v) = id.0.to_string().parse() {
+                    resp.headers_mut().insert("x-request-id", v);
+                }
+                tracing::info!(
+                    %method,
+                    path,
+                    status = resp.status().as_u16(),
+                    ms = started.elapsed().as_millis() as u64,
+                    peer = %peer,
+                );
+                Ok::<_, Infallible>(resp)
+            }
+            .instrument(span)
+        });
+        let conn = Builder::new(TokioExecutor::new())
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(err) = conn.await {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: no new connections, finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("gave up waiting for connections"),
+    }
+}

@@ -1,0 +1,24 @@
+//! What every request handler shares.
+
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
+
+use crate::auth::limiter::LoginLimiter;
+use crate::auth::token::Keys;
+use crate::config::Config;
+use crate::db::Db;
+use crate::netaddr::PublicBase;
+
+pub type State = Arc<AppState>;
+
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub keys: Keys,
+    pub limiter: LoginLimiter,
+    /// argon2id holds 19 MiB per hash: at most this many hashes run at once.
+    pub hashing: Semaphore,
+    /// The address phones reach this server at.
+    pub public: PublicBase,
+}

@@ -1,0 +1,210 @@
+//! The test harness: a real DialBox server in-process on 127.0.0.1:0 with a temporary data
+//! folder, spoken to over real HTTP. Shared by every integration test file.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use dialbox::Config;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const ADMIN_PASSWORD: &str = "admin-test-pw";
+pub const USER_PASSWORD: &str = "user-test-pw";
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// A user made through the users API, with a login token.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub username: String,
+    pub token: String,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server; `tune` may change the configuration (short lifetimes and the like).
+    pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let mut config = Config::new(dir.path());
+        config.initial_admin_password = Some(ADMIN_PASSWORD.into());
+        config.public_url = Some(format!("http://{addr}"));
+        config.timezone = "Asia/Shanghai".parse().unwrap();
+        tune(&mut config);
+        let (tx, rx) = oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            dialbox::serve(config, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        let base = format!("http://{addr}");
+        let mut server = Self {
+            addr,
+            base,
+            dir,
+            client,
+            admin_token: String::new(),
+            shutdown: Some(tx),
+            handle: Some(handle),
+        };
+        server.wait_ready().await;
+        server.admin_token = server.login("admin", ADMIN_PASSWORD).await;
+        server
+    }
+
+    async fn wait_ready(&self) {
+        for _ in 0..200 {
+            if let Ok(resp) = self
+                .client
+                .get(self.url("/api/v1/mobile/ping"))
+                .send()
+                .await
+            {
+                if resp.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("server did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a request with an optional bearer token and JSON body; returns status and JSON.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{path} answered non-JSON ({status}): {text:?}"));
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// Logs in through the PC route and returns the token (panics on failure).
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({ "username": username, "password": password })),
+            )
+            .await;
+        assert_eq!(status, 200, "login {username}: {body}");
+        body["data"]["token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a user through the users API (as admin) and logs them in.
+    pub async fn create_user(&self, username: &str, role: &str, department: &str) -> TestUser {
+        let (status, body) = self
+            .post(
+                "/api/v1/users",
+                &self.admin_token,
+                json!({
+                    "username": username,
+                    "password": USER_PASSWORD,
+                    "realName": format!("{username}的名字"),
+                    "department": department,
+                    "role": role,
+                }),
+            )
+            .await;
+        assert_eq!(status, 200, "create {username}: {body}");
+        let id = body["data"]["id"].as_str().unwrap().to_string();
+        let token = self.login(username, USER_PASSWORD).await;
+        TestUser {
+            id,
+            username: username.into(),
+            token,
+        }
+    }
+
+    /// Opens the server's SQLite file directly — for assertions only, never to set up state.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("dialbox.db")).unwrap()
+    }
+
+    /// Graceful stop: waits for the server task to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Asserts the contract's error shape and code; returns the message.
+pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) -> String {
+    assert_eq!(status, want_status, "status for {body}");
+    assert_eq!(body["success"], json!(false), "{body}");
+    assert_eq!(body["code"], json!(want_code), "{body}");
+    let message = body["message"].as_str().expect("message").to_string();
+    assert!(!message.is_empty());
+    message
+}
