@@ -78,15 +78,13 @@ impl TestServer {
 
     async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(resp) = self
+            let ping = self
                 .client
                 .get(self.url("/api/v1/mobile/ping"))
                 .send()
-                .await
-            {
-                if resp.status().is_success() {
-                    return;
-                }
+                .await;
+            if ping.is_ok_and(|resp| resp.status().is_success()) {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
