@@ -162,6 +162,7 @@ pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdm
         keys: Keys::new(&secret),
         limiter,
         hashing: Semaphore::new(2),
+        hub: Arc::new(crate::hub::Hub::new()),
         public,
         config,
     });

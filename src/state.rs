@@ -8,6 +8,7 @@ use crate::auth::limiter::LoginLimiter;
 use crate::auth::token::Keys;
 use crate::config::Config;
 use crate::db::Db;
+use crate::hub::Hub;
 use crate::netaddr::PublicBase;
 
 pub type State = Arc<AppState>;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     /// argon2id holds 19 MiB per hash: at most this many hashes run at once.
     pub hashing: Semaphore,
+    /// Phone sockets and the PC page's live events.
+    pub hub: Arc<Hub>,
     /// The address phones reach this server at.
     pub public: PublicBase,
 }
