@@ -48,26 +48,34 @@ pub async fn serve(
     Ok(())
 }
 
+/// Prints where to open the page (and the first admin password, once). Written with `writeln!`
+/// and errors ignored: a closed stdout (a service manager, a pipe) must not stop the server.
 fn announce(state: &state::State, local: std::net::SocketAddr, first: Option<&app::FirstAdmin>) {
-    println!("DialBox {} listening on {local}", env!("CARGO_PKG_VERSION"));
-    println!("  data folder: {}", state.config.data_dir.display());
-    println!("  office time zone: {}", state.config.timezone);
-    println!("  open the admin page at: {}/", state.public.http);
-    if local.ip().is_unspecified() {
-        for (iface, ip) in netaddr::lan_ipv4_addresses() {
-            println!(
-                "    also reachable on {iface}: http://{ip}:{}/",
-                local.port()
-            );
-        }
-    }
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "DialBox {} listening on {local}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(out, "  data folder: {}", state.config.data_dir.display());
+    let _ = writeln!(out, "  office time zone: {}", state.config.timezone);
     if let Some(first) = first {
-        println!();
-        println!(
+        let _ = writeln!(
+            out,
             "  First start: created user '{}' with password: {}",
             first.username, first.password
         );
-        println!("  This password is shown only once. Log in and change it.");
-        println!();
+        let _ = writeln!(
+            out,
+            "  This password is shown only once. Log in and change it."
+        );
     }
+    if local.ip().is_unspecified() {
+        for (iface, ip) in netaddr::lan_ipv4_addresses() {
+            let _ = writeln!(out, "  reachable on {iface}: http://{ip}:{}/", local.port());
+        }
+    }
+    let _ = writeln!(out, "  open the admin page at: {}/", state.public.http);
+    let _ = out.flush();
 }

@@ -1,0 +1,301 @@
+//! Issue 2: the `dialbox` binary itself, spawned as a process.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn dialbox() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dialbox"));
+    // nothing from the developer's environment leaks into the test
+    for (key, _) in std::env::vars() {
+        if key.starts_with("DIALBOX_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("DIALBOX_LOG", "warn");
+    cmd
+}
+
+/// Starts `dialbox serve` on a free port; returns the child, its base URL and stdout lines read
+/// up to the "listening" line plus the first-start block.
+fn start_serve(data: &std::path::Path) -> (Child, String, Vec<String>) {
+    let mut child = dialbox()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut addr = None;
+    let prefix = format!("DialBox {} listening on ", env!("CARGO_PKG_VERSION"));
+    // the banner ends with the admin page line
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        let line = line.trim_end().to_string();
+        if let Some(rest) = line.strip_prefix(&prefix) {
+            addr = Some(rest.to_string());
+        }
+        let last = line.contains("open the admin page at:");
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    // keep draining stdout so the server never writes into a closed pipe
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let addr = addr.unwrap_or_else(|| panic!("no listening line in {lines:?}"));
+    (child, format!("http://{addr}"), lines)
+}
+
+fn stop(mut child: Child) {
+    // SIGTERM: the server drains and exits 0
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit after SIGTERM: {status}");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    panic!("server did not stop on SIGTERM");
+}
+
+async fn login(base: &str, username: &str, password: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/mobile/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn first_serve_prints_an_admin_password_that_logs_in_once() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, base, lines) = start_serve(data.path());
+    let line = lines
+        .iter()
+        .find(|l| l.contains("password:"))
+        .expect("password printed");
+    let password = line.rsplit(' ').next().unwrap().to_string();
+    assert!(password.len() >= 12, "a random password: {password}");
+    assert_eq!(login(&base, "admin", &password).await, 200);
+    stop(child);
+
+    // the second start prints no password: it was shown once
+    let (child, _, lines) = start_serve(data.path());
+    assert!(!lines.iter().any(|l| l.contains("password:")), "{lines:?}");
+    stop(child);
+}
+
+#[tokio::test]
+async fn user_add_then_login_works_and_data_dir_goes_before_or_after() {
+    let data = tempfile::tempdir().unwrap();
+    let out = dialbox()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "zhangsan",
+            "--password",
+            "s3cret-pw",
+            "--real-name",
+            "张三",
+            "--department",
+            "销售部",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = dialbox()
+        .args(["user", "list", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listing.contains("zhangsan") && listing.contains("sales_staff"),
+        "{listing}"
+    );
+
+    let (child, base, _) = start_serve(data.path());
+    assert_eq!(login(&base, "zhangsan", "s3cret-pw").await, 200);
+    // passwd and disable act on the running server's database
+    let ok = dialbox()
+        .env("DIALBOX_DATA_DIR", data.path())
+        .args([
+            "user",
+            "passwd",
+            "--username",
+            "zhangsan",
+            "--password",
+            "other-pw",
+        ])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert_eq!(login(&base, "zhangsan", "s3cret-pw").await, 401);
+    assert_eq!(login(&base, "zhangsan", "other-pw").await, 200);
+    let ok = dialbox()
+        .env("DIALBOX_DATA_DIR", data.path())
+        .args(["user", "disable", "--username", "zhangsan"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert_eq!(login(&base, "zhangsan", "other-pw").await, 401);
+    stop(child);
+}
+
+#[test]
+fn a_busy_port_exits_1_with_one_clear_line() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let data = tempfile::tempdir().unwrap();
+    let out = dialbox()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("dialbox: cannot listen on") && last.contains(&port.to_string()),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn an_unwritable_data_folder_exits_1() {
+    let out = dialbox()
+        .args(["user", "list", "--data-dir", "/proc/dialbox-cannot-be-here"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("data folder") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_flags_exit_2_with_usage() {
+    let out = dialbox()
+        .args(["serve", "--listen", "not-an-address"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = dialbox()
+        .args(["user", "add", "--username", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_database_newer_than_the_binary_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let ok = dialbox()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["user", "list"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let db = data.path().join("dialbox.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 999).unwrap();
+    drop(conn);
+    for args in [
+        vec!["user", "list"],
+        vec!["serve", "--listen", "127.0.0.1:0"],
+    ] {
+        let out = dialbox()
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("schema version 999") && stderr.contains("newer"),
+            "{stderr}"
+        );
+    }
+    // refused before touching it
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let v: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, 999);
+}
+
+#[tokio::test]
+async fn backup_while_serving_gives_a_file_that_passes_integrity_check() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, base, _) = start_serve(data.path());
+    for i in 0..5 {
+        let ok = dialbox()
+            .arg("--data-dir")
+            .arg(data.path())
+            .args([
+                "user",
+                "add",
+                "--username",
+                &format!("u{i}"),
+                "--password",
+                "123456",
+            ])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let out_dir = tempfile::tempdir().unwrap();
+    let out_file = out_dir.path().join("copy.db");
+    let out = dialbox()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["backup", "--out"])
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copy = rusqlite::Connection::open(&out_file).unwrap();
+    let check: String = copy
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let users: i64 = copy
+        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(users, 6);
+    assert_eq!(login(&base, "u3", "123456").await, 200, "server unaffected");
+    stop(child);
+}
