@@ -19,9 +19,15 @@ fn dialbox() -> Command {
 /// Starts `dialbox serve` on a free port; returns the child, its base URL and stdout lines read
 /// up to the "listening" line plus the first-start block.
 fn start_serve(data: &std::path::Path) -> (Child, String, Vec<String>) {
-    let mut child = dialbox()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
+    let mut cmd = dialbox();
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data);
+    start(cmd)
+}
+
+/// Spawns a serving `dialbox` command and reads its banner.
+fn start(mut cmd: Command) -> (Child, String, Vec<String>) {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -158,6 +164,35 @@ async fn user_add_then_login_works_and_data_dir_goes_before_or_after() {
         .unwrap();
     assert!(ok.success());
     assert_eq!(login(&base, "zhangsan", "other-pw").await, 401);
+    stop(child);
+}
+
+#[tokio::test]
+async fn dialbox_alone_serves_and_reads_its_environment() {
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = dialbox();
+    cmd.env("DIALBOX_DATA_DIR", data.path())
+        .env("DIALBOX_LISTEN", "127.0.0.1:0")
+        .env("DIALBOX_PUBLIC_URL", "http://office-box.lan:3000")
+        .env("DIALBOX_TIMEZONE", "Asia/Shanghai");
+    let (child, base, lines) = start(cmd);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("office time zone: Asia/Shanghai")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("http://office-box.lan:3000/")),
+        "{lines:?}"
+    );
+    assert!(data.path().join("dialbox.db").exists() && data.path().join("jwt.secret").exists());
+    let ping = reqwest::get(format!("{base}/api/v1/mobile/ping"))
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), 200);
     stop(child);
 }
 
