@@ -186,29 +186,31 @@ fn serve(config: Config) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
+        // listen for SIGTERM before anything else, so a stop sent during start-up is not lost
+        let shutdown = shutdown_signal()?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-        crate::serve(config, listener, shutdown_signal())
+        crate::serve(config, listener, shutdown)
             .await
             .map_err(|e| e.to_string())
     })
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd stop).
-async fn shutdown_signal() {
+/// A future that resolves on SIGINT (Ctrl-C) or SIGTERM (systemd stop). The handlers are
+/// installed when this is called, not when the future is first polled.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = int.recv() => tracing::info!("SIGINT received"),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {},
-        _ = term.recv() => {},
-    }
+    })
 }
 
 fn user_command(config: &Config, command: UserCommand) -> Result<(), String> {
