@@ -1,0 +1,88 @@
+//! The PC page's live feed (contract §11): hub events — phone online/offline, bound, unbound,
+//! call state — as `{type, messageId, timestamp, data}`, only those about users the watcher may
+//! see. Login tokens only. The server pings every third of the idle timeout (browsers answer
+//! pings by themselves) and re-checks the token then, so a disabled user's feed stops.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{Socket, authorize, close};
+use crate::auth::Caller;
+use crate::auth::caller::{Accept, authenticate};
+use crate::phones::server_message;
+use crate::server::Body;
+use crate::state::State;
+
+/// GET /ws/admin
+pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
+    match authorize(&state, &req, Accept::Login).await {
+        Ok((caller, token)) => super::upgrade(req, move |socket| run(state, caller, token, socket)),
+        Err(refusal) => refusal,
+    }
+}
+
+async fn run(state: State, mut caller: Caller, token: String, mut socket: Socket) {
+    let mut events = state.hub.subscribe();
+    let idle: Duration = state.config.ws_idle_timeout;
+    let mut pings = tokio::time::interval_at(Instant::now() + idle / 3, idle / 3);
+    let silence = tokio::time::sleep(idle);
+    tokio::pin!(silence);
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) if caller.can_see(&event.owner_id, &event.owner_department) => {
+                    let message = server_message(&event.kind, Some(event.data));
+                    if socket.send(Message::text(message.to_string())).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(skipped)) => {
+                    tracing::warn!(skipped, user = %caller.user_id, "admin feed fell behind");
+                }
+                Err(RecvError::Closed) => break,
+            },
+            incoming = socket.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(message)) => {
+                    silence.as_mut().reset(Instant::now() + idle);
+                    if is_heartbeat(&message) {
+                        let ack = server_message("HEARTBEAT_ACK", None).to_string();
+                        if socket.send(Message::text(ack)).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            },
+            _ = pings.tick() => {
+                match authenticate(&state, &token, Accept::Login).await {
+                    Ok(fresh) => caller = fresh,
+                    Err(_) => {
+                        close(&mut socket, "token no longer valid").await;
+                        break;
+                    }
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+            () = &mut silence => {
+                close(&mut socket, "idle timeout").await;
+                break;
+            }
+        }
+    }
+}
+
+fn is_heartbeat(message: &Message) -> bool {
+    let Message::Text(text) = message else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(text.as_str()).is_ok_and(|v| v["type"] == "HEARTBEAT")
+}
