@@ -8,13 +8,14 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{Socket, authorize, close};
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate};
+use crate::hub::AdminEvent;
 use crate::phones::server_message;
 use crate::server::Body;
 use crate::state::State;
@@ -22,13 +23,29 @@ use crate::state::State;
 /// GET /ws/admin
 pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
     match authorize(&state, &req, Accept::Login).await {
-        Ok((caller, token)) => super::upgrade(req, move |socket| run(state, caller, token, socket)),
-        Err(refusal) => refusal,
+        Ok((caller, token)) => {
+            let accept = match super::accept_key(&req) {
+                Ok(accept) => accept,
+                Err(refusal) => return refusal.into_response(),
+            };
+            // subscribed before the 101 goes out: nothing published after the client sees the
+            // upgrade is missed
+            let events = state.hub.subscribe();
+            super::upgrade(req, accept, move |socket| {
+                run(state, caller, token, events, socket)
+            })
+        }
+        Err(refusal) => refusal.into_response(),
     }
 }
 
-async fn run(state: State, mut caller: Caller, token: String, mut socket: Socket) {
-    let mut events = state.hub.subscribe();
+async fn run(
+    state: State,
+    mut caller: Caller,
+    token: String,
+    mut events: broadcast::Receiver<AdminEvent>,
+    mut socket: Socket,
+) {
     let idle: Duration = state.config.ws_idle_timeout;
     let mut pings = tokio::time::interval_at(Instant::now() + idle / 3, idle / 3);
     let silence = tokio::time::sleep(idle);

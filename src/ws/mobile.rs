@@ -36,7 +36,7 @@ const PRUNE_EVERY_MS: i64 = 3_600_000;
 pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
     let (caller, _) = match authorize(&state, &req, Accept::LoginOrDevice).await {
         Ok(found) => found,
-        Err(refusal) => return refusal,
+        Err(refusal) => return refusal.into_response(),
     };
     let Some(phone_id) = caller.phone_id else {
         let err = ApiError::with_message(ErrorCode::AuthFailed, "请使用绑定手机时获得的wsToken");
@@ -50,7 +50,17 @@ pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
         Ok(phone) => phone,
         Err(err) => return refuse(&err, None),
     };
-    super::upgrade(req, move |socket| run(state, caller, phone, socket))
+    let accept = match super::accept_key(&req) {
+        Ok(accept) => accept,
+        Err(refusal) => return refusal.into_response(),
+    };
+    // registered before the 101 goes out, so a message for the phone sent as soon as the
+    // phone sees the upgrade is queued, not lost; a newer socket replaces an older one here
+    let (tx, rx) = mpsc::unbounded_channel();
+    let link = state.hub.register(phone.id, &caller.user_id, tx);
+    super::upgrade(req, accept, move |socket| {
+        run(state, caller, phone, link, rx, socket)
+    })
 }
 
 /// What handling one message asks of the socket.
@@ -77,9 +87,14 @@ struct Session {
     stored_at: i64,
 }
 
-async fn run(state: State, caller: Caller, phone: Phone, mut socket: Socket) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let link = state.hub.register(phone.id, &caller.user_id, tx);
+async fn run(
+    state: State,
+    caller: Caller,
+    phone: Phone,
+    link: PhoneLink,
+    mut rx: mpsc::UnboundedReceiver<ToPhone>,
+    mut socket: Socket,
+) {
     phones::publish(
         &state.hub,
         "PHONE_ONLINE",

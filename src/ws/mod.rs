@@ -63,6 +63,25 @@ pub fn refuse(err: &ApiError, status: Option<StatusCode>) -> Response<Body> {
     resp
 }
 
+/// Why a socket request is refused before the upgrade; `into_response` is the JSON answer.
+#[derive(Debug)]
+pub struct Refusal {
+    err: ApiError,
+    status: Option<StatusCode>,
+}
+
+impl Refusal {
+    pub fn into_response(self) -> Response<Body> {
+        refuse(&self.err, self.status)
+    }
+}
+
+impl From<ApiError> for Refusal {
+    fn from(err: ApiError) -> Self {
+        Self { err, status: None }
+    }
+}
+
 /// The `token` query parameter (JWTs are URL-safe, so no decoding is needed).
 fn query_token(req: &Request<Incoming>) -> Option<&str> {
     req.uri()
@@ -78,19 +97,20 @@ pub async fn authorize(
     state: &State,
     req: &Request<Incoming>,
     accept: Accept,
-) -> Result<(Caller, String), Response<Body>> {
+) -> Result<(Caller, String), Refusal> {
     if req.method() != Method::GET {
-        return Err(refuse(&ApiError::new(ErrorCode::MethodNotAllowed), None));
+        return Err(ApiError::new(ErrorCode::MethodNotAllowed).into());
     }
     let Some(token) = query_token(req) else {
-        return Err(refuse(&ApiError::auth_failed(), None));
+        return Err(ApiError::auth_failed().into());
     };
     match authenticate(state, token, accept).await {
         Ok(caller) => Ok((caller, token.to_string())),
-        Err(err) if err.code == ErrorCode::DeviceNotBound => {
-            Err(refuse(&err, Some(StatusCode::UNAUTHORIZED)))
-        }
-        Err(err) => Err(refuse(&err, None)),
+        Err(err) if err.code == ErrorCode::DeviceNotBound => Err(Refusal {
+            err,
+            status: Some(StatusCode::UNAUTHORIZED),
+        }),
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -101,24 +121,29 @@ fn header_has(req: &Request<Incoming>, name: header::HeaderName, token: &str) ->
     })
 }
 
-/// Answers `101 Switching Protocols` and runs `session` on the socket once hyper hands the
-/// connection over. A request that is not a WebSocket upgrade gets 400 INVALID_PARAMS.
-pub fn upgrade<F, Fut>(mut req: Request<Incoming>, session: F) -> Response<Body>
-where
-    F: FnOnce(Socket) -> Fut + Send + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let is_upgrade = header_has(&req, header::CONNECTION, "upgrade")
-        && header_has(&req, header::UPGRADE, "websocket")
+/// The `Sec-WebSocket-Accept` value for a WebSocket upgrade request; a request that is not
+/// one gets 400 INVALID_PARAMS.
+pub fn accept_key(req: &Request<Incoming>) -> Result<String, Refusal> {
+    let is_upgrade = header_has(req, header::CONNECTION, "upgrade")
+        && header_has(req, header::UPGRADE, "websocket")
         && req
             .headers()
             .get(header::SEC_WEBSOCKET_VERSION)
             .is_some_and(|v| v == "13");
-    let key = req.headers().get(header::SEC_WEBSOCKET_KEY).cloned();
-    let Some(key) = key.filter(|_| is_upgrade) else {
-        return refuse(&ApiError::invalid("需要 WebSocket 升级请求"), None);
-    };
-    let accept = derive_accept_key(key.as_bytes());
+    match req.headers().get(header::SEC_WEBSOCKET_KEY) {
+        Some(key) if is_upgrade => Ok(derive_accept_key(key.as_bytes())),
+        _ => Err(ApiError::invalid("需要 WebSocket 升级请求").into()),
+    }
+}
+
+/// Answers `101 Switching Protocols` (with `accept` from `accept_key`) and runs `session` on
+/// the socket once hyper hands the connection over. If the upgrade fails, `session` is dropped
+/// without running.
+pub fn upgrade<F, Fut>(mut req: Request<Incoming>, accept: String, session: F) -> Response<Body>
+where
+    F: FnOnce(Socket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let on_upgrade = hyper::upgrade::on(&mut req);
     tokio::spawn(async move {
         match on_upgrade.await {

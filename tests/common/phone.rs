@@ -212,6 +212,20 @@ impl TestPhone {
         }
     }
 
+    /// Another client of the same bound phone (same token), not connected: e.g. the app
+    /// reconnecting while its old socket still looks open.
+    pub fn another_client(&self) -> Self {
+        Self {
+            phone_id: self.phone_id,
+            device_id: self.device_id.clone(),
+            phone_number: self.phone_number.clone(),
+            user_id: self.user_id.clone(),
+            ws_token: self.ws_token.clone(),
+            ws_url: self.ws_url.clone(),
+            socket: None,
+        }
+    }
+
     /// The socket URL with this phone's token.
     pub fn url(&self) -> String {
         format!("{}?token={}", self.ws_url, self.ws_token)
