@@ -26,9 +26,10 @@ use crate::phones::{self, server_message};
 use crate::server::Body;
 use crate::state::State;
 
-/// `last_active_at` is written to the database at most this often per phone; the hub holds the
-/// live value in between, so the API is never stale.
-const TOUCH_EVERY_MS: i64 = 30_000;
+/// `last_active_at` is written to the database at most this often per phone (apps heartbeat
+/// every 30 s: this halves those writes); the hub holds the live value in between and the
+/// socket stores it when it closes, so the API is never stale.
+const TOUCH_EVERY_MS: i64 = 60_000;
 /// How often `device_messages` is pruned (by the socket that happens to write after this long).
 const PRUNE_EVERY_MS: i64 = 3_600_000;
 
@@ -125,13 +126,15 @@ async fn run(
                     Some(Ok(_)) => {
                         // ping / pong frames count as activity (tungstenite answers pings)
                         silence.as_mut().reset(Instant::now() + idle);
-                        session.touch().await;
+                        Box::pin(session.touch()).await;
                         continue;
                     }
                 };
                 silence.as_mut().reset(Instant::now() + idle);
-                session.touch().await;
-                let outcome = session.handle(text.as_str()).await;
+                Box::pin(session.touch()).await;
+                // boxed: what handling awaits (the database, `apply_report`) stays out of the idle
+                // task's own size, which every connected phone pays for
+                let outcome = Box::pin(session.handle(text.as_str())).await;
                 if send_all(&mut socket, outcome.replies).await.is_err() {
                     break ("send failed", None);
                 }
@@ -152,7 +155,7 @@ async fn run(
             () = &mut silence => break ("idle timeout", Some("idle timeout")),
         }
     };
-    session.finish(why).await;
+    Box::pin(session.finish(why)).await;
     // the hub forgot the phone before the phone sees the close: offline is already true then
     if let Some(reason) = close_reason {
         close(&mut socket, reason).await;
