@@ -247,6 +247,21 @@ mod tests {
     }
 
     #[test]
+    fn last_active_follows_the_current_socket_only() {
+        let hub = Arc::new(Hub::new());
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let old = hub.register(5, "u", tx.clone());
+        let new = hub.register(5, "u", tx);
+        new.touch(i64::MAX - 1);
+        old.touch(i64::MAX);
+        assert_eq!(hub.last_active(5), Some(i64::MAX - 1));
+        assert_eq!(hub.close(5), Delivery::Sent);
+        drop(new);
+        assert_eq!(hub.last_active(5), None);
+        assert_eq!(hub.close(5), Delivery::NotConnected);
+    }
+
+    #[test]
     fn online_phones_by_user() {
         let hub = Arc::new(Hub::new());
         let (tx, _rx) = mpsc::unbounded_channel();

@@ -103,12 +103,8 @@ struct MobileBind {
 /// needed nor looked at, and the phone binds to the QR's user (contract §13).
 async fn bind_mobile(state: State, req: MobileBind) -> ApiResult<Response> {
     let info = req.device_info.unwrap_or_default();
-    let request_id = req.bind_token.clone().unwrap_or_default();
     let bound = bind::bind(&state, info.into_input(req.bind_token, req.phone_number)).await?;
-    Ok(reply::ok_with(
-        "绑定成功",
-        bind::answer(&state, &request_id, bound),
-    ))
+    Ok(reply::ok_with("绑定成功", bind::answer(&state, bound)))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -177,12 +177,8 @@ struct PcBind {
 /// POST /api/v1/call-config/work-phones/bind
 async fn bind_pc(state: State, req: PcBind) -> ApiResult<Response> {
     let info = req.device_info.unwrap_or_default();
-    let request_id = req.connection_id.clone().unwrap_or_default();
     let bound = bind::bind(&state, info.into_input(req.connection_id, None)).await?;
-    Ok(reply::ok_with(
-        "绑定成功",
-        bind::answer(&state, &request_id, bound),
-    ))
+    Ok(reply::ok_with("绑定成功", bind::answer(&state, bound)))
 }
 
 /// GET /api/v1/call-config/work-phones

@@ -73,6 +73,8 @@ pub struct BindInput {
 pub struct Bound {
     pub phone: Phone,
     pub ws_token: String,
+    /// The bind request used (connectionId or token).
+    pub request_id: String,
 }
 
 const MISSING: &str = "缺少必要参数";
@@ -127,6 +129,7 @@ pub async fn bind(state: &State, input: BindInput) -> ApiResult<Bound> {
         text("appVersion", input.app_version)?,
     ];
     let max = i64::from(state.config.max_phones_per_user);
+    let used = request_id.clone();
     let (phone, token_id, version, replaced) = state
         .db
         .write(move |tx| {
@@ -202,16 +205,20 @@ pub async fn bind(state: &State, input: BindInput) -> ApiResult<Bound> {
         exp: now + DEVICE_TTL_SECS,
     });
     tracing::info!(phone = phone.id, user = %phone.user_id, replaced, "phone bound");
-    Ok(Bound { phone, ws_token })
+    Ok(Bound {
+        phone,
+        ws_token,
+        request_id: used,
+    })
 }
 
 /// Publishes PHONE_BOUND (the PC's QR dialog closes itself on it) and builds §3.3's answer.
-pub fn answer(state: &State, request_id: &str, bound: Bound) -> serde_json::Value {
+pub fn answer(state: &State, bound: Bound) -> serde_json::Value {
     super::publish(
         &state.hub,
         "PHONE_BOUND",
         &bound.phone,
-        json!({ "connectionId": request_id, "phone": super::summary(&bound.phone) }),
+        json!({ "connectionId": bound.request_id, "phone": super::summary(&bound.phone) }),
     );
     json!({
         "phoneId": bound.phone.id,

@@ -5,14 +5,14 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{Socket, authorize, close};
+use super::{Socket, authorize, close, send, send_text};
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate};
 use crate::hub::AdminEvent;
@@ -55,7 +55,7 @@ async fn run(
             event = events.recv() => match event {
                 Ok(event) if caller.can_see(&event.owner_id, &event.owner_department) => {
                     let message = server_message(&event.kind, Some(event.data));
-                    if socket.send(Message::text(message.to_string())).await.is_err() {
+                    if !send_text(&mut socket, message.to_string()).await {
                         break;
                     }
                 }
@@ -71,7 +71,7 @@ async fn run(
                     silence.as_mut().reset(Instant::now() + idle);
                     if is_heartbeat(&message) {
                         let ack = server_message("HEARTBEAT_ACK", None).to_string();
-                        if socket.send(Message::text(ack)).await.is_err() {
+                        if !send_text(&mut socket, ack).await {
                             break;
                         }
                     }
@@ -85,7 +85,7 @@ async fn run(
                         break;
                     }
                 }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                if !send(&mut socket, Message::Ping(Default::default())).await {
                     break;
                 }
             }

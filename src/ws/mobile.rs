@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 use serde_json::{Map, Value, json};
@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{Socket, authorize, close, refuse, reports};
+use super::{Socket, authorize, close, refuse, reports, send_text};
 use crate::auth::Caller;
 use crate::auth::caller::Accept;
 use crate::calls::{self, ReportSource};
@@ -135,7 +135,7 @@ async fn run(
                 // boxed: what handling awaits (the database, `apply_report`) stays out of the idle
                 // task's own size, which every connected phone pays for
                 let outcome = Box::pin(session.handle(text.as_str())).await;
-                if send_all(&mut socket, outcome.replies).await.is_err() {
+                if !send_all(&mut socket, outcome.replies).await {
                     break ("send failed", None);
                 }
                 if outcome.close {
@@ -144,7 +144,7 @@ async fn run(
             }
             queued = rx.recv() => match queued {
                 Some(ToPhone::Message(message)) => {
-                    if send_all(&mut socket, vec![message.to_string()]).await.is_err() {
+                    if !send_text(&mut socket, message.to_string()).await {
                         break ("send failed", None);
                     }
                 }
@@ -162,11 +162,13 @@ async fn run(
     }
 }
 
-async fn send_all(socket: &mut Socket, texts: Vec<String>) -> Result<(), ()> {
+async fn send_all(socket: &mut Socket, texts: Vec<String>) -> bool {
     for text in texts {
-        socket.send(Message::text(text)).await.map_err(|_| ())?;
+        if !send_text(socket, text).await {
+            return false;
+        }
     }
-    Ok(())
+    true
 }
 
 /// The parts of a phone message every type shares.

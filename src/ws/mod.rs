@@ -21,6 +21,7 @@ use hyper::upgrade::Upgraded;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
@@ -165,6 +166,23 @@ where
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, v);
     }
     resp
+}
+
+/// A peer that takes longer than this to accept a message (its TCP window stays full) is gone.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Sends one message; `false` when the socket failed or the peer stopped reading.
+pub async fn send(socket: &mut Socket, message: Message) -> bool {
+    use futures_util::SinkExt;
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
+/// Sends a text message (see `send`).
+pub async fn send_text(socket: &mut Socket, text: String) -> bool {
+    send(socket, Message::text(text)).await
 }
 
 /// Closes a socket politely, without waiting long on a peer that has gone away.
