@@ -165,7 +165,7 @@ async fn call_reports_in_both_dialects_reach_the_calls_module() {
 
 #[tokio::test]
 async fn silence_closes_the_socket_and_the_phone_goes_offline() {
-    let server = TestServer::start_with(|c| c.ws_idle_timeout = Duration::from_millis(700)).await;
+    let server = TestServer::start_with(|c| c.ws_idle_timeout = Duration::from_millis(2000)).await;
     let user = server.create_user("sun", "sales_staff", "一部").await;
     let mut phone = TestPhone::bind_pc(&server, &user).await;
     phone.connect_online().await;
