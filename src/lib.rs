@@ -17,10 +17,12 @@ pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod netaddr;
+pub mod phones;
 pub mod raw;
 pub mod server;
 pub mod state;
 pub mod times;
+pub mod ws;
 
 use std::future::Future;
 

@@ -1,6 +1,8 @@
 //! SQLite storage: the pool, per-connection PRAGMAs, and running blocking work off the async
 //! threads. Queries live in one module per table, one function per query.
 
+pub mod bind_requests;
+pub mod device_messages;
 pub mod migrations;
 pub mod phones;
 pub mod users;

@@ -58,3 +58,20 @@ where
             parse_json::<T>(&bytes).map_err(warp::reject::custom)
         })
 }
+
+/// Like `json`, but an empty body (or none) is `T::default()`: for routes whose body is optional
+/// (§3.1's `userId`, the phone's own unbind).
+pub fn json_or_default<T>(limit: u64) -> impl Filter<Extract = (T,), Error = Rejection> + Clone
+where
+    T: DeserializeOwned + Default + Send + 'static,
+{
+    warp::header::optional::<u64>("content-length")
+        .and(warp::body::stream())
+        .and_then(move |declared, body| async move {
+            let bytes = read_limited(declared, Box::pin(body), limit).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(T::default());
+            }
+            parse_json::<T>(&bytes).map_err(warp::reject::custom)
+        })
+}

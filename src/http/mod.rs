@@ -3,11 +3,13 @@
 
 pub mod auth;
 pub mod body;
+pub mod mobile_device;
 pub mod openapi;
 pub mod rejection;
 pub mod reply;
 pub mod users;
 pub mod web;
+pub mod work_phones;
 
 use std::net::SocketAddr;
 
@@ -41,6 +43,10 @@ pub fn finish(result: ApiResult<Response>) -> Response {
 pub fn routes(state: State) -> BoxedFilter<(Response,)> {
     let api = auth::routes(state.clone())
         .or(users::routes(state.clone()))
+        .unify()
+        .or(work_phones::routes(state.clone()))
+        .unify()
+        .or(mobile_device::routes(state.clone()))
         .unify()
         .or(openapi::routes())
         .unify()
