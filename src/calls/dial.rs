@@ -61,7 +61,8 @@ pub fn link_customer(
 ) -> DbResult<(Option<String>, String, String)> {
     let number = match number.map(str::trim).filter(|n| !n.is_empty()) {
         Some(raw) => Some(
-            phone::normalize(raw).ok_or_else(|| ApiError::invalid("customerPhone 不是有效的电话号码"))?,
+            phone::normalize(raw)
+                .ok_or_else(|| ApiError::invalid("customerPhone 不是有效的电话号码"))?,
         ),
         None => None,
     };
@@ -164,7 +165,10 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
     if notify::to_call_phone(state, &call, "DIAL_COMMAND", data) == Delivery::NotConnected {
         // the phone went away between the choice and the send: no call, as if it were offline
         let gone = call.clone();
-        state.db.write(move |tx| store::delete(tx, tz, &gone)).await?;
+        state
+            .db
+            .write(move |tx| store::delete(tx, tz, &gone))
+            .await?;
         return Err(ApiError::new(ErrorCode::DeviceOffline));
     }
     notify::call_state(state, &call);

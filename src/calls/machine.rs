@@ -8,7 +8,14 @@ use crate::error::{ApiError, ApiResult};
 /// The §4.2 results a call can end with.
 pub const END_STATUSES: [&str; 5] = ["connected", "missed", "busy", "rejected", "failed"];
 /// What §4.1 / CALL_STATUS may say, in both dialects (§13).
-pub const STATUS_VALUES: [&str; 6] = ["dialing", "ringing", "connected", "ended", "rejected", "missed"];
+pub const STATUS_VALUES: [&str; 6] = [
+    "dialing",
+    "ringing",
+    "connected",
+    "ended",
+    "rejected",
+    "missed",
+];
 /// `end_reason` of a call the dial timeout failed.
 pub const TIMEOUT_REASON: &str = "dial_timeout";
 
@@ -18,12 +25,18 @@ pub fn validate(report: &PhoneReport) -> ApiResult<()> {
         return Err(ApiError::invalid("缺少 callId"));
     }
     match report {
-        PhoneReport::Status { status, .. } if !STATUS_VALUES.contains(&status.as_str()) => Err(
-            ApiError::invalid(format!("status 无效: {status}（可选 {}）", STATUS_VALUES.join("/"))),
-        ),
-        PhoneReport::End { status, .. } if !END_STATUSES.contains(&status.as_str()) => Err(
-            ApiError::invalid(format!("status 无效: {status}（可选 {}）", END_STATUSES.join("/"))),
-        ),
+        PhoneReport::Status { status, .. } if !STATUS_VALUES.contains(&status.as_str()) => {
+            Err(ApiError::invalid(format!(
+                "status 无效: {status}（可选 {}）",
+                STATUS_VALUES.join("/")
+            )))
+        }
+        PhoneReport::End { status, .. } if !END_STATUSES.contains(&status.as_str()) => {
+            Err(ApiError::invalid(format!(
+                "status 无效: {status}（可选 {}）",
+                END_STATUSES.join("/")
+            )))
+        }
         PhoneReport::End {
             duration: Some(d), ..
         } if *d < 0 || *d > 7 * 24 * 3600 => Err(ApiError::invalid("duration 超出范围")),
@@ -63,12 +76,10 @@ pub fn apply(call: &Call, report: &PhoneReport, now: i64) -> ApiResult<Option<Ca
             now,
         )),
     };
-    Ok(next
-        .filter(|n| !same_call(n, call))
-        .map(|mut n| {
-            n.updated_at = now;
-            n
-        }))
+    Ok(next.filter(|n| !same_call(n, call)).map(|mut n| {
+        n.updated_at = now;
+        n
+    }))
 }
 
 fn same_call(a: &Call, b: &Call) -> bool {
@@ -209,7 +220,10 @@ mod tests {
         let r = apply(&c, &status("ringing"), 9).unwrap().unwrap();
         assert_eq!(r.state, "ringing");
         let k = apply(&r, &status("connected"), 9).unwrap().unwrap();
-        assert_eq!((k.state.as_str(), k.connected_at), ("connected", Some(1_005_000)));
+        assert_eq!(
+            (k.state.as_str(), k.connected_at),
+            ("connected", Some(1_005_000))
+        );
         assert!(apply(&k, &status("ringing"), 9).unwrap().is_none());
         assert!(apply(&k, &status("ended"), 9).unwrap().is_none());
     }
@@ -217,10 +231,18 @@ mod tests {
     #[test]
     fn end_then_repeat_then_correction_keeps_recording() {
         let c = call("connected");
-        let e = apply(&c, &end("connected", 180, Some(true)), 9).unwrap().unwrap();
+        let e = apply(&c, &end("connected", 180, Some(true)), 9)
+            .unwrap()
+            .unwrap();
         assert_eq!(e.call_status(), "connected");
-        assert!(apply(&e, &end("connected", 180, Some(true)), 9).unwrap().is_none());
-        let fixed = apply(&e, &end("missed", 0, Some(false)), 9).unwrap().unwrap();
+        assert!(
+            apply(&e, &end("connected", 180, Some(true)), 9)
+                .unwrap()
+                .is_none()
+        );
+        let fixed = apply(&e, &end("missed", 0, Some(false)), 9)
+            .unwrap()
+            .unwrap();
         assert_eq!((fixed.call_status(), fixed.duration), ("missed", 0));
         assert!(fixed.has_recording, "hasRecording never goes back to false");
         assert!(apply(&fixed, &status("connected"), 9).unwrap().is_none());
@@ -228,13 +250,18 @@ mod tests {
 
     #[test]
     fn rejected_status_ends_with_reason_and_cancel_still_takes_an_end() {
-        let r = apply(&call("calling"), &status("rejected"), 9).unwrap().unwrap();
+        let r = apply(&call("calling"), &status("rejected"), 9)
+            .unwrap()
+            .unwrap();
         assert_eq!(r.call_status(), "rejected");
         assert_eq!(r.end_reason.as_deref(), Some("busy"));
         let after_cancel = apply(&call("canceled"), &end("connected", 30, None), 9)
             .unwrap()
             .unwrap();
-        assert_eq!((after_cancel.call_status(), after_cancel.duration), ("connected", 30));
+        assert_eq!(
+            (after_cancel.call_status(), after_cancel.duration),
+            ("connected", 30)
+        );
     }
 
     #[test]

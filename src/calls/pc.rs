@@ -109,7 +109,12 @@ pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) ->
         })
         .await?;
     if before.state == "connected" {
-        notify::to_call_phone(state, &call, "CALL_END", json!({ "callId": call.id, "reason": "PC端结束通话" }));
+        notify::to_call_phone(
+            state,
+            &call,
+            "CALL_END",
+            json!({ "callId": call.id, "reason": "PC端结束通话" }),
+        );
     }
     notify::call_state(state, &call);
     Ok(call)

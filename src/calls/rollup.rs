@@ -26,7 +26,9 @@ pub struct Contribution {
 }
 
 pub fn office_day(ms: i64, tz: Tz) -> String {
-    crate::times::local_day(ms, tz).format("%Y-%m-%d").to_string()
+    crate::times::local_day(ms, tz)
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 impl Contribution {

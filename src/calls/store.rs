@@ -5,8 +5,8 @@ use chrono_tz::Tz;
 use rusqlite::Connection;
 
 use super::rollup;
-use crate::db::calls::{self, Call};
 use crate::db::DbResult;
+use crate::db::calls::{self, Call};
 
 pub fn insert(conn: &Connection, tz: Tz, call: &Call) -> DbResult<()> {
     calls::insert(conn, call)?;

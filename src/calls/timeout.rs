@@ -13,7 +13,8 @@ use crate::state::State;
 
 /// Starts the sweep; abort the handle when the server stops.
 pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
-    let every = (state.config.dial_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let every =
+        (state.config.dial_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -52,7 +52,9 @@ enum Column {
 
 fn column_of(header: &str) -> Column {
     match header.trim().to_lowercase().as_str() {
-        "name" | "姓名" | "客户" | "客户名" | "客户名称" | "客户姓名" | "名称" => Column::Name,
+        "name" | "姓名" | "客户" | "客户名" | "客户名称" | "客户姓名" | "名称" => {
+            Column::Name
+        }
         "phone" | "mobile" | "电话" | "手机" | "手机号" | "手机号码" | "电话号码" | "联系电话"
         | "号码" => Column::Phone,
         "level" | "级别" | "等级" | "客户等级" | "客户级别" => Column::Level,
@@ -179,7 +181,8 @@ mod tests {
 
     #[test]
     fn header_mapping_and_skips() {
-        let text = "电话,姓名,标签\n138 0013 8000,张三,VIP;意向\n,李四,\n13800138000,王五,\nabc,赵六,\n";
+        let text =
+            "电话,姓名,标签\n138 0013 8000,张三,VIP;意向\n,李四,\n13800138000,王五,\nabc,赵六,\n";
         let (rows, skipped) = rows(&parse(text).unwrap());
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].name, "张三");

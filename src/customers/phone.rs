@@ -61,8 +61,7 @@ pub fn shown_to(caller: &Caller, number: &str) -> String {
 pub fn keyword_digits(keyword: &str) -> Option<String> {
     let k = keyword.trim();
     let looks_like = !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_digit() || " -+()".contains(c))
+        && k.chars().all(|c| c.is_ascii_digit() || " -+()".contains(c))
         && k.chars().any(|c| c.is_ascii_digit());
     if !looks_like {
         return None;
@@ -105,7 +104,10 @@ mod tests {
     #[test]
     fn keyword_digits_only_for_numbers() {
         assert_eq!(keyword_digits("138-0013").as_deref(), Some("1380013"));
-        assert_eq!(keyword_digits("+86 13800138000").as_deref(), Some("13800138000"));
+        assert_eq!(
+            keyword_digits("+86 13800138000").as_deref(),
+            Some("13800138000")
+        );
         assert_eq!(keyword_digits("张三"), None);
         assert_eq!(keyword_digits("-"), None);
     }

@@ -15,7 +15,13 @@ pub fn insert(
         "INSERT INTO call_events (call_id, source, kind, payload, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![call_id, source, kind, payload.to_string(), now_ms()])?;
+    .execute(params![
+        call_id,
+        source,
+        kind,
+        payload.to_string(),
+        now_ms()
+    ])?;
     Ok(())
 }
 

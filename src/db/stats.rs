@@ -84,7 +84,11 @@ pub struct StatsFilter {
 
 fn filter_sql(f: &StatsFilter, from: &str, to: &str) -> (String, Vec<Value>) {
     let (scope_cond, scope_arg) = f.scope.sql("s.user_id");
-    let mut conds = vec!["s.day >= ?".to_string(), "s.day <= ?".to_string(), scope_cond];
+    let mut conds = vec![
+        "s.day >= ?".to_string(),
+        "s.day <= ?".to_string(),
+        scope_cond,
+    ];
     let mut args = vec![Value::Text(from.into()), Value::Text(to.into())];
     args.extend(scope_arg.map(Value::Text));
     if let Some(u) = &f.user_id {

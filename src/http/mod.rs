@@ -3,7 +3,15 @@
 
 pub mod auth;
 pub mod body;
+pub mod call_records;
+pub mod call_reports;
+pub mod call_stats;
+pub mod call_views;
+pub mod customers;
+pub mod dial;
+pub mod follow_ups;
 pub mod openapi;
+pub mod query;
 pub mod rejection;
 pub mod reply;
 pub mod users;
@@ -41,6 +49,18 @@ pub fn finish(result: ApiResult<Response>) -> Response {
 pub fn routes(state: State) -> BoxedFilter<(Response,)> {
     let api = auth::routes(state.clone())
         .or(users::routes(state.clone()))
+        .unify()
+        .or(customers::routes(state.clone()))
+        .unify()
+        .or(call_records::routes(state.clone()))
+        .unify()
+        .or(call_reports::routes(state.clone()))
+        .unify()
+        .or(dial::routes(state.clone()))
+        .unify()
+        .or(follow_ups::routes(state.clone()))
+        .unify()
+        .or(call_stats::routes(state.clone()))
         .unify()
         .or(openapi::routes())
         .unify()
