@@ -209,7 +209,7 @@ pub fn list(
     args.push(Value::Integer(limit));
     args.push(Value::Integer(offset));
     let sql =
-        format!("{SELECT} WHERE {cond} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?");
+        format!("{SELECT} WHERE {cond} ORDER BY c.created_at DESC, c.rowid DESC LIMIT ? OFFSET ?");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))

@@ -81,7 +81,7 @@ pub fn by_id(conn: &Connection, id: &str) -> DbResult<FollowUp> {
 
 /// A call's follow-ups, newest first (§5.2 followUpRecords).
 pub fn by_call(conn: &Connection, call_id: &str) -> DbResult<Vec<FollowUp>> {
-    let sql = format!("{SELECT} WHERE f.call_id = ?1 ORDER BY f.created_at DESC, f.id DESC");
+    let sql = format!("{SELECT} WHERE f.call_id = ?1 ORDER BY f.created_at DESC, f.rowid DESC");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([call_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -137,7 +137,7 @@ pub fn list(
     args.push(Value::Integer(limit));
     args.push(Value::Integer(offset));
     let sql =
-        format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.id DESC LIMIT ? OFFSET ?");
+        format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.rowid DESC LIMIT ? OFFSET ?");
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
