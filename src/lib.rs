@@ -8,6 +8,7 @@
 pub mod app;
 pub mod auth;
 pub mod backup;
+pub mod bench_data;
 pub mod calls;
 pub mod cli;
 pub mod config;

@@ -27,6 +27,18 @@ pub fn add(
     inbound: bool,
     duration: i64,
 ) -> DbResult<()> {
+    let t = Totals {
+        total: sign,
+        connected: sign * i64::from(connected),
+        inbound: sign * i64::from(inbound),
+        outbound: sign * i64::from(!inbound),
+        duration: sign * duration,
+    };
+    add_totals(conn, day, user_id, &t)
+}
+
+/// Adds whole sums to a day-user row (generated data).
+pub fn add_totals(conn: &Connection, day: &str, user_id: &str, t: &Totals) -> DbResult<()> {
     conn.prepare_cached(
         "INSERT INTO call_daily_stats (day, user_id, total_calls, connected_calls, inbound_calls,
                                        outbound_calls, total_duration)
@@ -41,16 +53,16 @@ pub fn add(
     .execute(params![
         day,
         user_id,
-        sign,
-        sign * i64::from(connected),
-        sign * i64::from(inbound),
-        sign * i64::from(!inbound),
-        sign * duration
+        t.total,
+        t.connected,
+        t.inbound,
+        t.outbound,
+        t.duration
     ])?;
     Ok(())
 }
 
-/// Writes a whole day-user row (rebuilds and generated data).
+/// Writes a whole day-user row (rebuilds).
 pub fn put(conn: &Connection, day: &str, user_id: &str, t: &Totals) -> DbResult<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO call_daily_stats (day, user_id, total_calls, connected_calls,
