@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::calls::{assert_rollup_consistent, create_call, detail, insert_dialed_call, insert_phone};
+use common::calls::{
+    assert_rollup_consistent, create_call, detail, insert_dialed_call, insert_phone,
+};
 use common::{TestServer, TestUser, assert_error};
 use serde_json::{Value, json};
 
@@ -25,35 +27,76 @@ async fn office() -> Office {
     let boss1 = server.create_user("boss1", "manager", "一部").await;
     let c = server.create_user("sales_c", "sales_staff", "二部").await;
     let boss2 = server.create_user("boss2", "manager", "二部").await;
-    let (_, z) = server.post("/api/v1/customers", &boss1.token, json!({"name": "张三", "phone": "13812345678", "level": "vip", "tags": ["VIP"]})).await;
-    server.post("/api/v1/customers", &boss1.token, json!({"name": "李四", "phone": "13900001111"})).await;
+    let (_, z) = server
+        .post(
+            "/api/v1/customers",
+            &boss1.token,
+            json!({"name": "张三", "phone": "13812345678", "level": "vip", "tags": ["VIP"]}),
+        )
+        .await;
+    server
+        .post(
+            "/api/v1/customers",
+            &boss1.token,
+            json!({"name": "李四", "phone": "13900001111"}),
+        )
+        .await;
     let zhang = z["data"]["id"].as_str().unwrap().to_string();
     let specs = [
-        (&a, json!({"callType": "outbound", "callStatus": "connected", "customerPhone": "138 1234 5678",
-            "startTime": "2025-12-01T10:00:00+08:00", "endTime": "2025-12-01T10:03:00+08:00", "notes": "报价"})),
-        (&a, json!({"callType": "inbound", "callStatus": "missed", "customerPhone": "13900001111",
-            "startTime": "2025-12-02T23:30:00+08:00", "endTime": "2025-12-02T23:30:20+08:00"})),
-        (&a, json!({"callType": "outbound", "callStatus": "busy", "customerPhone": "021-5555-6666",
-            "customerName": "王五", "startTime": 1764723600000i64, "notes": "忙线"})),
-        (&b, json!({"callType": "outbound", "callStatus": "connected", "customerPhone": "13812345678",
-            "startTime": "2025-12-02T08:00:00+08:00", "endTime": "2025-12-02T08:01:00+08:00"})),
-        (&c, json!({"callType": "inbound", "callStatus": "connected", "customerPhone": "13900001111",
+        (
+            &a,
+            json!({"callType": "outbound", "callStatus": "connected", "customerPhone": "138 1234 5678",
+            "startTime": "2025-12-01T10:00:00+08:00", "endTime": "2025-12-01T10:03:00+08:00", "notes": "报价"}),
+        ),
+        (
+            &a,
+            json!({"callType": "inbound", "callStatus": "missed", "customerPhone": "13900001111",
+            "startTime": "2025-12-02T23:30:00+08:00", "endTime": "2025-12-02T23:30:20+08:00"}),
+        ),
+        (
+            &a,
+            json!({"callType": "outbound", "callStatus": "busy", "customerPhone": "021-5555-6666",
+            "customerName": "王五", "startTime": 1764723600000i64, "notes": "忙线"}),
+        ),
+        (
+            &b,
+            json!({"callType": "outbound", "callStatus": "connected", "customerPhone": "13812345678",
+            "startTime": "2025-12-02T08:00:00+08:00", "endTime": "2025-12-02T08:01:00+08:00"}),
+        ),
+        (
+            &c,
+            json!({"callType": "inbound", "callStatus": "connected", "customerPhone": "13900001111",
             "startTime": "2025-12-03T00:10:00+08:00", "duration": 30, "endTime": "2025-12-03T00:10:30+08:00",
-            "notes": "回访张三"})),
+            "notes": "回访张三"}),
+        ),
     ];
     let mut calls = Vec::new();
     for (user, body) in specs {
         calls.push(create_call(&server, &user.token, body).await);
     }
-    Office { server, a, b, c, boss1, boss2, zhang, calls }
+    Office {
+        server,
+        a,
+        b,
+        c,
+        boss1,
+        boss2,
+        zhang,
+        calls,
+    }
 }
 
 async fn ids(server: &TestServer, token: &str, query: &str) -> Vec<String> {
-    let (s, b) = server.get(&format!("/api/v1/calls/records?{query}"), token).await;
+    let (s, b) = server
+        .get(&format!("/api/v1/calls/records?{query}"), token)
+        .await;
     assert_eq!(s, 200, "{query}: {b}");
     let records = b["data"]["records"].as_array().unwrap();
-    assert_eq!(b["data"]["total"].as_u64().unwrap() as usize >= records.len(), true);
-    records.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+    assert!(b["data"]["total"].as_u64().unwrap() as usize >= records.len());
+    records
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn pick(o: &Office, which: &[usize]) -> Vec<String> {
@@ -70,44 +113,117 @@ async fn pc_list_filters_visibility_order_and_paging() {
     assert_eq!(ids(s, &o.a.token, "").await, pick(&o, &[2, 1, 0]));
     assert_eq!(ids(s, &o.boss1.token, "").await, pick(&o, &[2, 1, 3, 0]));
     assert_eq!(ids(s, &o.boss2.token, "").await, pick(&o, &[4]));
-    assert_eq!(ids(s, admin, &format!("customerId={}", o.zhang)).await, pick(&o, &[3, 0]));
+    assert_eq!(
+        ids(s, admin, &format!("customerId={}", o.zhang)).await,
+        pick(&o, &[3, 0])
+    );
     assert_eq!(ids(s, admin, "callType=inbound").await, pick(&o, &[4, 1]));
     assert_eq!(ids(s, admin, "callStatus=missed").await, pick(&o, &[1]));
-    assert_eq!(ids(s, admin, "callStatus=connected").await, pick(&o, &[4, 3, 0]));
+    assert_eq!(
+        ids(s, admin, "callStatus=connected").await,
+        pick(&o, &[4, 3, 0])
+    );
     assert_eq!(ids(s, admin, "callStatus=busy").await, pick(&o, &[2]));
     // office days: 23:30 local on the 2nd is the 2nd; 00:10 on the 3rd is the 3rd
-    assert_eq!(ids(s, admin, "startDate=2025-12-02&endDate=2025-12-02").await, pick(&o, &[1, 3]));
-    assert_eq!(ids(s, admin, "startDate=2025-12-03").await, pick(&o, &[2, 4]));
+    assert_eq!(
+        ids(s, admin, "startDate=2025-12-02&endDate=2025-12-02").await,
+        pick(&o, &[1, 3])
+    );
+    assert_eq!(
+        ids(s, admin, "startDate=2025-12-03").await,
+        pick(&o, &[2, 4])
+    );
     assert_eq!(ids(s, admin, "endDate=2025-12-01").await, pick(&o, &[0]));
-    assert_eq!(ids(s, admin, "startDate=2025-12-02T15:00:00Z").await, pick(&o, &[2, 4, 1]));
-    assert_eq!(ids(s, admin, &format!("userId={}", o.a.id)).await, pick(&o, &[2, 1, 0]));
-    assert_eq!(ids(s, &o.boss2.token, &format!("userId={}", o.a.id)).await, Vec::<String>::new());
-    assert_eq!(ids(s, admin, &format!("department={}", "%E4%BA%8C%E9%83%A8")).await, pick(&o, &[4]));
+    assert_eq!(
+        ids(s, admin, "startDate=2025-12-02T15:00:00Z").await,
+        pick(&o, &[2, 4, 1])
+    );
+    assert_eq!(
+        ids(s, admin, &format!("userId={}", o.a.id)).await,
+        pick(&o, &[2, 1, 0])
+    );
+    assert_eq!(
+        ids(s, &o.boss2.token, &format!("userId={}", o.a.id)).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(s, admin, &format!("department={}", "%E4%BA%8C%E9%83%A8")).await,
+        pick(&o, &[4])
+    );
     // keyword: customer name, notes, the whole number in any written form
-    assert_eq!(ids(s, admin, "keyword=%E5%BC%A0%E4%B8%89").await, pick(&o, &[4, 3, 0]));
-    assert_eq!(ids(s, admin, "keyword=%E5%BF%99%E7%BA%BF").await, pick(&o, &[2]));
-    assert_eq!(ids(s, admin, "keyword=13900001111").await, pick(&o, &[4, 1]));
-    assert_eq!(ids(s, admin, "keyword=139-0000-1111").await, pick(&o, &[4, 1]));
-    assert_eq!(ids(s, admin, "keyword=%2B86%2013812345678").await, pick(&o, &[3, 0]));
+    assert_eq!(
+        ids(s, admin, "keyword=%E5%BC%A0%E4%B8%89").await,
+        pick(&o, &[4, 3, 0])
+    );
+    assert_eq!(
+        ids(s, admin, "keyword=%E5%BF%99%E7%BA%BF").await,
+        pick(&o, &[2])
+    );
+    assert_eq!(
+        ids(s, admin, "keyword=13900001111").await,
+        pick(&o, &[4, 1])
+    );
+    assert_eq!(
+        ids(s, admin, "keyword=139-0000-1111").await,
+        pick(&o, &[4, 1])
+    );
+    assert_eq!(
+        ids(s, admin, "keyword=%2B86%2013812345678").await,
+        pick(&o, &[3, 0])
+    );
     assert_eq!(ids(s, admin, "keyword=100%25").await, Vec::<String>::new());
     // sales staff search the whole number and get it masked
-    let (_, b) = s.get("/api/v1/calls/records?keyword=13812345678", &o.a.token).await;
+    let (_, b) = s
+        .get("/api/v1/calls/records?keyword=13812345678", &o.a.token)
+        .await;
     assert_eq!(b["data"]["total"], 1);
     assert_eq!(b["data"]["records"][0]["customerPhone"], "138****5678");
     assert_eq!(b["data"]["records"][0]["customerId"], json!(o.zhang));
-    let (_, b) = s.get("/api/v1/calls/records?keyword=13812345678", &o.boss1.token).await;
+    let (_, b) = s
+        .get("/api/v1/calls/records?keyword=13812345678", &o.boss1.token)
+        .await;
     assert_eq!(b["data"]["records"][0]["customerPhone"], "13812345678");
     // filters combine
-    assert_eq!(ids(s, admin, "callType=inbound&callStatus=connected&startDate=2025-12-03").await, pick(&o, &[4]));
+    assert_eq!(
+        ids(
+            s,
+            admin,
+            "callType=inbound&callStatus=connected&startDate=2025-12-03"
+        )
+        .await,
+        pick(&o, &[4])
+    );
     // paging
-    let (_, b) = s.get("/api/v1/calls/records?page=3&pageSize=2", admin).await;
-    assert_eq!((b["data"]["total"].clone(), b["data"]["page"].clone(), b["data"]["pageSize"].clone()), (json!(5), json!(3), json!(2)));
+    let (_, b) = s
+        .get("/api/v1/calls/records?page=3&pageSize=2", admin)
+        .await;
+    assert_eq!(
+        (
+            b["data"]["total"].clone(),
+            b["data"]["page"].clone(),
+            b["data"]["pageSize"].clone()
+        ),
+        (json!(5), json!(3), json!(2))
+    );
     assert_eq!(b["data"]["records"].as_array().unwrap().len(), 1);
-    assert_eq!(ids(s, admin, "page=4&pageSize=2").await, Vec::<String>::new());
+    assert_eq!(
+        ids(s, admin, "page=4&pageSize=2").await,
+        Vec::<String>::new()
+    );
     assert_eq!(ids(s, admin, "pageSize=100").await.len(), 5);
-    for q in ["page=0", "page=-1", "page=1.5", "pageSize=0", "pageSize=101", "pageSize=x",
-              "callType=video", "callStatus=talking", "startDate=2025-13-01", "endDate=yesterday",
-              "startDate=2025-12-03&endDate=2025-12-01"] {
+    for q in [
+        "page=0",
+        "page=-1",
+        "page=1.5",
+        "pageSize=0",
+        "pageSize=101",
+        "pageSize=x",
+        "callType=video",
+        "callStatus=talking",
+        "startDate=2025-13-01",
+        "endDate=yesterday",
+        "startDate=2025-12-03&endDate=2025-12-01",
+    ] {
         let (st, b) = s.get(&format!("/api/v1/calls/records?{q}"), admin).await;
         assert_error(st, &b, 400, "INVALID_PARAMS");
     }
@@ -117,10 +233,17 @@ async fn pc_list_filters_visibility_order_and_paging() {
 async fn mobile_list_and_detail_visibility_and_masking() {
     let o = office().await;
     let s = &o.server;
-    let (_, b) = s.get("/api/v1/mobile/calls?callType=inbound", &o.a.token).await;
+    let (_, b) = s
+        .get("/api/v1/mobile/calls?callType=inbound", &o.a.token)
+        .await;
     assert_eq!(b["data"]["total"], 1);
     assert_eq!(b["data"]["records"][0]["id"], json!(o.calls[1]));
-    let (_, b) = s.get("/api/v1/mobile/calls?startDate=2025-12-01&endDate=2025-12-01", &o.a.token).await;
+    let (_, b) = s
+        .get(
+            "/api/v1/mobile/calls?startDate=2025-12-01&endDate=2025-12-01",
+            &o.a.token,
+        )
+        .await;
     assert_eq!(b["data"]["total"], 1);
     let (_, b) = s.get("/api/v1/mobile/calls", &o.boss1.token).await;
     assert_eq!(b["data"]["total"], 0, "the app lists its own user's calls");
@@ -130,11 +253,28 @@ async fn mobile_list_and_detail_visibility_and_masking() {
     let a1 = &o.calls[0];
     let d = detail(s, &o.a.token, a1).await;
     assert_eq!(d["customerPhone"], "138****5678");
-    assert_eq!((d["customerLevel"].clone(), d["customerTags"].clone(), d["followStatus"].clone()), (json!("vip"), json!(["VIP"]), json!("new")));
-    assert_eq!((d["callType"].clone(), d["callStatus"].clone(), d["duration"].clone()), (json!("outbound"), json!("connected"), json!(180)));
+    assert_eq!(
+        (
+            d["customerLevel"].clone(),
+            d["customerTags"].clone(),
+            d["followStatus"].clone()
+        ),
+        (json!("vip"), json!(["VIP"]), json!("new"))
+    );
+    assert_eq!(
+        (
+            d["callType"].clone(),
+            d["callStatus"].clone(),
+            d["duration"].clone()
+        ),
+        (json!("outbound"), json!("connected"), json!(180))
+    );
     assert_eq!(d["startTime"], "2025-12-01T02:00:00.000Z");
     assert_eq!(d["followUpRecords"], json!([]));
-    assert_eq!(detail(s, &o.boss1.token, a1).await["customerPhone"], "13812345678");
+    assert_eq!(
+        detail(s, &o.boss1.token, a1).await["customerPhone"],
+        "13812345678"
+    );
     for t in [&o.b.token, &o.c.token, &o.boss2.token] {
         let (st, b) = s.get(&format!("/api/v1/mobile/call/{a1}"), t).await;
         assert_error(st, &b, 404, "NOT_FOUND");
@@ -161,36 +301,102 @@ async fn create_update_end_and_delete() {
         assert_error(st, &b, 400, "INVALID_PARAMS");
     }
     // an open call (no endTime) is ended from the PC; a second end corrects it
-    let open = create_call(s, t, json!({"customerPhone": "13812345678", "callType": "inbound"})).await;
+    let open = create_call(
+        s,
+        t,
+        json!({"customerPhone": "13812345678", "callType": "inbound"}),
+    )
+    .await;
     let d = detail(s, t, &open).await;
-    assert_eq!((d["callStatus"].clone(), d["customerId"].clone(), d["endTime"].clone()), (json!("connected"), json!(o.zhang), Value::Null));
-    let (st, b) = s.put(&format!("/api/v1/calls/records/{open}/end"), t, json!({"duration": 95, "notes": "聊完了", "followUpRequired": true})).await;
+    assert_eq!(
+        (
+            d["callStatus"].clone(),
+            d["customerId"].clone(),
+            d["endTime"].clone()
+        ),
+        (json!("connected"), json!(o.zhang), Value::Null)
+    );
+    let (st, b) = s
+        .put(
+            &format!("/api/v1/calls/records/{open}/end"),
+            t,
+            json!({"duration": 95, "notes": "聊完了", "followUpRequired": true}),
+        )
+        .await;
     assert_eq!(st, 200, "{b}");
-    assert_eq!((b["data"]["callStatus"].clone(), b["data"]["duration"].clone(), b["data"]["followUpRequired"].clone()), (json!("connected"), json!(95), json!(true)));
-    let (_, b) = s.put(&format!("/api/v1/calls/records/{open}/end"), t, json!({"endTime": 1764727200000i64, "duration": 90})).await;
-    assert_eq!((b["data"]["duration"].clone(), b["data"]["endTime"].clone(), b["data"]["notes"].clone()), (json!(90), json!("2025-12-03T02:00:00.000Z"), json!("聊完了")));
+    assert_eq!(
+        (
+            b["data"]["callStatus"].clone(),
+            b["data"]["duration"].clone(),
+            b["data"]["followUpRequired"].clone()
+        ),
+        (json!("connected"), json!(95), json!(true))
+    );
+    let (_, b) = s
+        .put(
+            &format!("/api/v1/calls/records/{open}/end"),
+            t,
+            json!({"endTime": 1764727200000i64, "duration": 90}),
+        )
+        .await;
+    assert_eq!(
+        (
+            b["data"]["duration"].clone(),
+            b["data"]["endTime"].clone(),
+            b["data"]["notes"].clone()
+        ),
+        (
+            json!(90),
+            json!("2025-12-03T02:00:00.000Z"),
+            json!("聊完了")
+        )
+    );
     // a dial that never connected, or a canceled one, cannot be ended
     let phone = insert_phone(s, &o.a.id, "dev_a");
     let dialed = insert_dialed_call(s, &o.a.id, phone, 0);
-    let (st, b) = s.put(&format!("/api/v1/calls/records/{dialed}/end"), t, json!({})).await;
+    let (st, b) = s
+        .put(&format!("/api/v1/calls/records/{dialed}/end"), t, json!({}))
+        .await;
     assert_error(st, &b, 409, "CALL_STATE_CONFLICT");
-    s.post(&format!("/api/v1/calls/{dialed}/cancel"), t, json!({})).await;
-    let (st, b) = s.put(&format!("/api/v1/calls/records/{dialed}/end"), t, json!({})).await;
+    s.post(&format!("/api/v1/calls/{dialed}/cancel"), t, json!({}))
+        .await;
+    let (st, b) = s
+        .put(&format!("/api/v1/calls/records/{dialed}/end"), t, json!({}))
+        .await;
     assert_error(st, &b, 409, "CALL_STATE_CONFLICT");
-    let (st, b) = s.put(&format!("/api/v1/calls/records/{open}/end"), t, json!({"duration": "long"})).await;
+    let (st, b) = s
+        .put(
+            &format!("/api/v1/calls/records/{open}/end"),
+            t,
+            json!({"duration": "long"}),
+        )
+        .await;
     assert_error(st, &b, 400, "INVALID_PARAMS");
 
     // update
     let a1 = &o.calls[0];
     let (st, b) = s.put(&format!("/api/v1/calls/records/{a1}"), t, json!({"notes": "更新的备注", "callTags": ["意向", "需报价", "意向"], "followUpRequired": true})).await;
     assert_eq!(st, 200, "{b}");
-    assert_eq!((b["data"]["notes"].clone(), b["data"]["callTags"].clone()), (json!("更新的备注"), json!(["意向", "需报价"])));
-    for body in [json!({"callTags": "意向"}), json!({"notes": 5}), json!({"duration": 5})] {
+    assert_eq!(
+        (b["data"]["notes"].clone(), b["data"]["callTags"].clone()),
+        (json!("更新的备注"), json!(["意向", "需报价"]))
+    );
+    for body in [
+        json!({"callTags": "意向"}),
+        json!({"notes": 5}),
+        json!({"duration": 5}),
+    ] {
         let (st, b) = s.put(&format!("/api/v1/calls/records/{a1}"), t, body).await;
         assert_error(st, &b, 400, "INVALID_PARAMS");
     }
     for tok in [&o.b.token, &o.boss2.token] {
-        let (st, b) = s.put(&format!("/api/v1/calls/records/{a1}"), tok, json!({"notes": "x"})).await;
+        let (st, b) = s
+            .put(
+                &format!("/api/v1/calls/records/{a1}"),
+                tok,
+                json!({"notes": "x"}),
+            )
+            .await;
         assert_error(st, &b, 404, "NOT_FOUND");
         let (st, b) = s.delete(&format!("/api/v1/calls/records/{a1}"), tok).await;
         assert_error(st, &b, 404, "NOT_FOUND");
@@ -209,11 +415,19 @@ async fn create_update_end_and_delete() {
             rusqlite::params![a1, o.a.id, rel],
         )
         .unwrap();
-    assert_eq!(detail(s, t, a1).await["recordingUrl"], "/recordings/2025/12/01/gone.mp3");
-    let (st, b) = s.delete(&format!("/api/v1/calls/records/{a1}"), &o.boss1.token).await;
+    assert_eq!(
+        detail(s, t, a1).await["recordingUrl"],
+        "/recordings/2025/12/01/gone.mp3"
+    );
+    let (st, b) = s
+        .delete(&format!("/api/v1/calls/records/{a1}"), &o.boss1.token)
+        .await;
     assert_eq!(st, 200, "{b}");
     assert!(!file.exists());
-    let left: i64 = s.db().query_row("SELECT COUNT(*) FROM recordings", [], |r| r.get(0)).unwrap();
+    let left: i64 = s
+        .db()
+        .query_row("SELECT COUNT(*) FROM recordings", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(left, 0);
     let (st, b) = s.get(&format!("/api/v1/mobile/call/{a1}"), t).await;
     assert_error(st, &b, 404, "NOT_FOUND");

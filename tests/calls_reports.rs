@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::calls::{assert_rollup_consistent, detail, insert_dialed_call, insert_phone, with_call};
+use common::calls::{assert_rollup_consistent, detail, insert_dialed_call, insert_phone};
 use common::{TestServer, TestUser, assert_error};
 use serde_json::{Value, json};
 
@@ -30,7 +30,16 @@ fn row(server: &TestServer, id: &str) -> (String, Option<String>, Option<String>
             "SELECT state, end_status, end_reason, duration, has_recording, updated_at
              FROM call_records WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )
         .unwrap()
 }
@@ -53,10 +62,20 @@ async fn document_dialect_full_loop_repeat_and_late_status() {
     let t = &user.token;
     let ms = chrono::Utc::now().timestamp_millis();
 
-    let (s, b) = status(&server, t, json!({"callId": id, "status": "ringing", "timestamp": ms})).await;
+    let (s, b) = status(
+        &server,
+        t,
+        json!({"callId": id, "status": "ringing", "timestamp": ms}),
+    )
+    .await;
     assert_eq!((s, &b["success"]), (200, &json!(true)), "{b}");
     assert_eq!(detail(&server, t, &id).await["callStatus"], "ringing");
-    let (s, _) = status(&server, t, json!({"callId": id, "status": "connected", "timestamp": ms + 5000})).await;
+    let (s, _) = status(
+        &server,
+        t,
+        json!({"callId": id, "status": "connected", "timestamp": ms + 5000}),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(detail(&server, t, &id).await["callStatus"], "connected");
 
@@ -84,13 +103,24 @@ async fn document_dialect_full_loop_repeat_and_late_status() {
     assert_eq!(s, 200);
     assert_eq!(row(&server, &id), before);
     // a status after the end: acknowledged and ignored
-    let (s, _) = status(&server, t, json!({"callId": id, "status": "ringing", "timestamp": ms})).await;
+    let (s, _) = status(
+        &server,
+        t,
+        json!({"callId": id, "status": "ringing", "timestamp": ms}),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(row(&server, &id), before);
 
     assert_eq!(
         events(&server, &id),
-        ["http:status", "http:status", "http:end", "http:end", "http:status"]
+        [
+            "http:status",
+            "http:status",
+            "http:end",
+            "http:end",
+            "http:status"
+        ]
     );
     assert_rollup_consistent(&server);
 }
@@ -102,30 +132,51 @@ async fn shipped_app_dialect_two_end_reports_correct_the_first() {
     let t = &user.token;
     let iso = "2026-01-05T09:00:00+08:00";
     for st in ["dialing", "connected", "ended"] {
-        let (s, b) = status(&server, t, json!({"callId": id, "status": st, "timestamp": iso})).await;
+        let (s, b) = status(
+            &server,
+            t,
+            json!({"callId": id, "status": st, "timestamp": iso}),
+        )
+        .await;
         assert_eq!(s, 200, "{st}: {b}");
     }
     assert_eq!(detail(&server, t, &id).await["callStatus"], "connected");
     // at hang-up: a guess from the time off-hook
-    let (s, _) = end(&server, t, json!({
-        "callId": id, "status": "connected", "duration": 25, "hasRecording": true,
-        "startTime": "2026-01-05T09:00:00+08:00", "endTime": "2026-01-05T09:00:25+08:00",
-        "endReason": "system_hangup", "deviceId": "dev_a",
-    })).await;
+    let (s, _) = end(
+        &server,
+        t,
+        json!({
+            "callId": id, "status": "connected", "duration": 25, "hasRecording": true,
+            "startTime": "2026-01-05T09:00:00+08:00", "endTime": "2026-01-05T09:00:25+08:00",
+            "endReason": "system_hangup", "deviceId": "dev_a",
+        }),
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(detail(&server, t, &id).await["duration"], 25);
     // the salesperson's confirmation: nobody answered
-    let (s, b) = end(&server, t, json!({
-        "callId": id, "status": "missed", "duration": 0, "hasRecording": false,
-        "endTime": "2026-01-05T09:00:25+08:00", "endReason": "user_submit",
-    })).await;
+    let (s, b) = end(
+        &server,
+        t,
+        json!({
+            "callId": id, "status": "missed", "duration": 0, "hasRecording": false,
+            "endTime": "2026-01-05T09:00:25+08:00", "endReason": "user_submit",
+        }),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
     let d = detail(&server, t, &id).await;
     assert_eq!(d["callStatus"], "missed");
     assert_eq!(d["duration"], 0);
-    assert_eq!(d["hasRecording"], true, "hasRecording never goes back to false");
+    assert_eq!(
+        d["hasRecording"], true,
+        "hasRecording never goes back to false"
+    );
     let (state, end_status, reason, ..) = row(&server, &id);
-    assert_eq!((state.as_str(), end_status.as_deref(), reason.as_deref()), ("ended", Some("missed"), Some("user_submit")));
+    assert_eq!(
+        (state.as_str(), end_status.as_deref(), reason.as_deref()),
+        ("ended", Some("missed"), Some("user_submit"))
+    );
     assert_rollup_consistent(&server);
 }
 
@@ -134,12 +185,22 @@ async fn rejected_and_missed_status_reports_end_the_call() {
     let (server, user, phone) = setup().await;
     let t = &user.token;
     let busy = insert_dialed_call(&server, &user.id, phone, 0);
-    let (s, _) = status(&server, t, json!({"callId": busy, "status": "rejected", "reason": "busy",
-        "timestamp": "2026-01-05T01:00:00Z"})).await;
+    let (s, _) = status(
+        &server,
+        t,
+        json!({"callId": busy, "status": "rejected", "reason": "busy",
+        "timestamp": "2026-01-05T01:00:00Z"}),
+    )
+    .await;
     assert_eq!(s, 200);
     let (state, end_status, reason, duration, ..) = row(&server, &busy);
     assert_eq!(
-        (state.as_str(), end_status.as_deref(), reason.as_deref(), duration),
+        (
+            state.as_str(),
+            end_status.as_deref(),
+            reason.as_deref(),
+            duration
+        ),
         ("ended", Some("rejected"), Some("busy"), 0)
     );
     let missed = insert_dialed_call(&server, &user.id, phone, 0);
@@ -149,13 +210,23 @@ async fn rejected_and_missed_status_reports_end_the_call() {
     assert_eq!(detail(&server, t, &missed).await["callStatus"], "missed");
     // an end after a cancel is still recorded: the phone may have dialed anyway
     let canceled = insert_dialed_call(&server, &user.id, phone, 0);
-    let (s, b) = server.post(&format!("/api/v1/calls/{canceled}/cancel"), t, json!({})).await;
+    let (s, b) = server
+        .post(&format!("/api/v1/calls/{canceled}/cancel"), t, json!({}))
+        .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["data"]["callStatus"], "canceled");
-    let (s, _) = end(&server, t, json!({"callId": canceled, "status": "connected", "duration": 40})).await;
+    let (s, _) = end(
+        &server,
+        t,
+        json!({"callId": canceled, "status": "connected", "duration": 40}),
+    )
+    .await;
     assert_eq!(s, 200);
     let d = detail(&server, t, &canceled).await;
-    assert_eq!((d["callStatus"].clone(), d["duration"].clone()), (json!("connected"), json!(40)));
+    assert_eq!(
+        (d["callStatus"].clone(), d["duration"].clone()),
+        (json!("connected"), json!(40))
+    );
     assert_rollup_consistent(&server);
 }
 
@@ -171,7 +242,12 @@ async fn another_users_call_is_404_and_bad_reports_change_nothing() {
         let (s, b) = end(&server, token, json!({"callId": id, "status": "connected"})).await;
         assert_error(s, &b, 404, "NOT_FOUND");
     }
-    let (s, b) = end(&server, &user.token, json!({"callId": "call_20250101_nope", "status": "missed"})).await;
+    let (s, b) = end(
+        &server,
+        &user.token,
+        json!({"callId": "call_20250101_nope", "status": "missed"}),
+    )
+    .await;
     assert_error(s, &b, 404, "NOT_FOUND");
 
     let before = row(&server, &id);
@@ -207,9 +283,17 @@ async fn another_users_call_is_404_and_bad_reports_change_nothing() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 400);
     let (s, b) = server
-        .call(reqwest::Method::POST, "/api/v1/mobile/call/end", None, Some(json!({"callId": id, "status": "missed"})))
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/mobile/call/end",
+            None,
+            Some(json!({"callId": id, "status": "missed"})),
+        )
         .await;
     assert_error(s, &b, 401, "AUTH_FAILED");
     assert_eq!(row(&server, &id), before);
-    assert!(events(&server, &id).is_empty(), "refused reports leave no history");
+    assert!(
+        events(&server, &id).is_empty(),
+        "refused reports leave no history"
+    );
 }

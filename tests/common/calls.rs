@@ -5,7 +5,7 @@
 use chrono_tz::Tz;
 use dialbox::calls::{rollup, store};
 use dialbox::db::calls::Call;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::TestServer;
 
@@ -28,7 +28,12 @@ pub fn insert_phone(server: &TestServer, user_id: &str, device: &str) -> i64 {
 }
 
 /// A call in state `calling` on `phone_id`, as a dial would have stored it, started `age_ms` ago.
-pub fn insert_dialed_call(server: &TestServer, user_id: &str, phone_id: i64, age_ms: i64) -> String {
+pub fn insert_dialed_call(
+    server: &TestServer,
+    user_id: &str,
+    phone_id: i64,
+    age_ms: i64,
+) -> String {
     let now = chrono::Utc::now().timestamp_millis() - age_ms;
     let call = Call {
         id: dialbox::ids::call_id(now),
@@ -71,7 +76,9 @@ pub async fn create_call(server: &TestServer, token: &str, body: Value) -> Strin
 
 /// A call's detail as `token` sees it.
 pub async fn detail(server: &TestServer, token: &str, id: &str) -> Value {
-    let (status, resp) = server.get(&format!("/api/v1/mobile/call/{id}"), token).await;
+    let (status, resp) = server
+        .get(&format!("/api/v1/mobile/call/{id}"), token)
+        .await;
     assert_eq!(status, 200, "{resp}");
     resp["data"].clone()
 }
@@ -89,7 +96,15 @@ pub fn assert_rollup_consistent(server: &TestServer) {
             )
             .unwrap();
         stmt.query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
         })
         .unwrap()
         .map(Result::unwrap)
@@ -101,10 +116,4 @@ pub fn assert_rollup_consistent(server: &TestServer) {
     let rebuilt = read(&tx);
     tx.rollback().unwrap();
     assert_eq!(kept, rebuilt, "call_daily_stats drifted from call_records");
-}
-
-/// `{"callId": id, ...rest}`
-pub fn with_call(id: &str, mut rest: Value) -> Value {
-    rest["callId"] = json!(id);
-    rest
 }
