@@ -5,6 +5,7 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params, params_from_iter};
 
+use super::stats::StatsFilter;
 use super::{DbError, DbResult};
 use crate::auth::Scope;
 
@@ -203,6 +204,26 @@ pub struct CallFilter {
     pub department: Option<String>,
     pub keyword: Option<String>,
     pub keyword_digits: Option<String>,
+    /// The office days `(first, last)` that `from`/`to` cover, when they are whole days:
+    /// then a total without call-level filters is read from the rollup.
+    pub whole_days: Option<(String, String)>,
+}
+
+impl CallFilter {
+    /// The rollup's question for this filter's total, if it can answer it.
+    fn rollup_count(&self, scope: &Scope) -> Option<(StatsFilter, &str, &str)> {
+        let (first, last) = self.whole_days.as_ref()?;
+        let call_level =
+            self.customer_id.is_some() || self.call_status.is_some() || self.keyword.is_some();
+        (!call_level).then(|| {
+            let filter = StatsFilter {
+                scope: scope.clone(),
+                user_id: self.user_id.clone(),
+                department: self.department.clone(),
+            };
+            (filter, first.as_str(), last.as_str())
+        })
+    }
 }
 
 fn filter_sql(scope: &Scope, f: &CallFilter) -> (String, Vec<Value>) {
@@ -256,9 +277,15 @@ pub fn list(
     offset: i64,
 ) -> DbResult<(Vec<Call>, i64)> {
     let (cond, mut args) = filter_sql(scope, f);
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT COUNT(*) FROM call_records c WHERE {cond}"))?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    // counting millions of rows costs more than the page itself: ask the rollup when it can say
+    let total: i64 = match f.rollup_count(scope) {
+        Some((filter, first, last)) => {
+            super::stats::count_calls(conn, &filter, first, last, f.call_type.as_deref())?
+        }
+        None => conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM call_records c WHERE {cond}"))?
+            .query_row(params_from_iter(args.iter()), |r| r.get(0))?,
+    };
     args.push(Value::Integer(limit));
     args.push(Value::Integer(offset));
     let sql =

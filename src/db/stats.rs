@@ -137,6 +137,27 @@ pub fn totals(conn: &Connection, f: &StatsFilter, from: &str, to: &str) -> DbRes
         .query_row(params_from_iter(args.iter()), |r| totals_at(r, 0))?)
 }
 
+/// How many calls (of `call_type`, when given) started on the office days `from..=to`: the
+/// total of a call list whose filters the rollup can answer, without counting call rows.
+pub fn count_calls(
+    conn: &Connection,
+    f: &StatsFilter,
+    from: &str,
+    to: &str,
+    call_type: Option<&str>,
+) -> DbResult<i64> {
+    let column = match call_type {
+        Some("inbound") => "s.inbound_calls",
+        Some("outbound") => "s.outbound_calls",
+        _ => "s.total_calls",
+    };
+    let (cond, args) = filter_sql(f, from, to);
+    let sql = format!("SELECT COALESCE(SUM({column}), 0) FROM call_daily_stats s WHERE {cond}");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?)
+}
+
 /// Totals per day that has calls, oldest first.
 pub fn by_day(
     conn: &Connection,

@@ -143,6 +143,7 @@ async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Respon
         call_type: q.one_of("callType", &CALL_TYPES)?,
         from,
         to,
+        whole_days: q.whole_days(),
         ..Default::default()
     };
     let scope = Scope::Own(caller.user_id.clone());
@@ -166,6 +167,7 @@ async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> 
         department: q.text("department"),
         keyword_digits: keyword.as_deref().and_then(phone::keyword_digits),
         keyword,
+        whole_days: q.whole_days(),
     };
     list_calls(&state, &caller, caller.scope(), filter, &q).await
 }

@@ -102,6 +102,21 @@ impl Query {
         Ok((from, to))
     }
 
+    /// `(first, last)` office days of `startDate`/`endDate` when both are absent or bare
+    /// `YYYY-MM-DD` dates (an open end is the earliest or latest day there can be).
+    pub fn whole_days(&self) -> Option<(String, String)> {
+        let day = |name: &str, open: &str| match self.text(name) {
+            None => Some(open.to_string()),
+            Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                .ok()
+                .map(|d| d.format("%Y-%m-%d").to_string()),
+        };
+        Some((
+            day("startDate", "0000-00-00")?,
+            day("endDate", "9999-99-99")?,
+        ))
+    }
+
     /// An office-local day: `YYYY-MM-DD`, or the local day of an ISO time.
     pub fn day(&self, name: &str, tz: Tz) -> ApiResult<Option<NaiveDate>> {
         let Some(v) = self.text(name) else {
