@@ -94,7 +94,11 @@ async fn ids(server: &TestServer, token: &str, query: &str) -> Vec<String> {
     let records = b["data"]["records"].as_array().unwrap();
     // every case here fits one page: the total (from the rollup or a count) is the page's size
     if !query.contains("page") {
-        assert_eq!(b["data"]["total"].as_u64().unwrap() as usize, records.len(), "{query}");
+        assert_eq!(
+            b["data"]["total"].as_u64().unwrap() as usize,
+            records.len(),
+            "{query}"
+        );
     }
     records
         .iter()
@@ -173,6 +177,18 @@ async fn pc_list_filters_visibility_order_and_paging() {
     assert_eq!(
         ids(s, admin, "keyword=%2B86%2013812345678").await,
         pick(&o, &[3, 0])
+    );
+    // 3+ characters go through the trigram index, shorter ones through LIKE: same answers
+    assert_eq!(
+        ids(s, admin, "keyword=%E5%9B%9E%E8%AE%BF%E5%BC%A0").await,
+        pick(&o, &[4])
+    );
+    assert_eq!(ids(s, admin, "keyword=%E8%AE%BF").await, pick(&o, &[4]));
+    assert_eq!(ids(s, admin, "keyword=1111").await, pick(&o, &[4, 1]));
+    assert_eq!(ids(s, admin, "keyword=11").await, pick(&o, &[4, 1]));
+    assert_eq!(
+        ids(s, admin, "keyword=%22%20OR%20").await,
+        Vec::<String>::new()
     );
     assert_eq!(ids(s, admin, "keyword=100%25").await, Vec::<String>::new());
     // sales staff search the whole number and get it masked
@@ -384,6 +400,28 @@ async fn create_update_end_and_delete() {
         (b["data"]["notes"].clone(), b["data"]["callTags"].clone()),
         (json!("更新的备注"), json!(["意向", "需报价"]))
     );
+    let found = |q: &'static str| async move { ids(s, &s.admin_token, q).await };
+    assert_eq!(
+        found("keyword=%E6%9B%B4%E6%96%B0%E7%9A%84").await,
+        vec![a1.clone()]
+    );
+    let (st, _) = s
+        .put(
+            &format!("/api/v1/calls/records/{a1}"),
+            t,
+            json!({"notes": "第二次备注"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        found("keyword=%E6%9B%B4%E6%96%B0%E7%9A%84").await,
+        Vec::<String>::new(),
+        "old notes leave the index"
+    );
+    assert_eq!(
+        found("keyword=%E7%AC%AC%E4%BA%8C%E6%AC%A1").await,
+        vec![a1.clone()]
+    );
     for body in [
         json!({"callTags": "意向"}),
         json!({"notes": 5}),
@@ -436,5 +474,9 @@ async fn create_update_end_and_delete() {
     assert_error(st, &b, 404, "NOT_FOUND");
     let (st, b) = s.delete(&format!("/api/v1/calls/records/{a1}"), t).await;
     assert_error(st, &b, 404, "NOT_FOUND");
+    assert_eq!(
+        found("keyword=%E7%AC%AC%E4%BA%8C%E6%AC%A1").await,
+        Vec::<String>::new()
+    );
     assert_rollup_consistent(s);
 }

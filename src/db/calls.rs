@@ -253,19 +253,43 @@ fn filter_sql(scope: &Scope, f: &CallFilter) -> (String, Vec<Value>) {
         args.push(Value::Integer(to));
     }
     if let Some(k) = &f.keyword {
-        let pattern = super::like_pattern(k);
-        let mut cond =
-            "(c.customer_name LIKE ? ESCAPE '\\' OR c.notes LIKE ? ESCAPE '\\'".to_string();
-        args.push(Value::Text(pattern.clone()));
-        args.push(Value::Text(pattern));
-        if let Some(d) = &f.keyword_digits {
-            cond.push_str(" OR c.customer_phone LIKE ? ESCAPE '\\'");
-            args.push(Value::Text(super::like_pattern(d)));
+        match search_query(k, f.keyword_digits.as_deref()) {
+            Some(query) => {
+                conds.push(
+                    "c.rowid IN (SELECT rowid FROM call_search WHERE call_search MATCH ?)".into(),
+                );
+                args.push(Value::Text(query));
+            }
+            None => {
+                let pattern = super::like_pattern(k);
+                let mut cond =
+                    "(c.customer_name LIKE ? ESCAPE '\\' OR c.notes LIKE ? ESCAPE '\\'".to_string();
+                args.push(Value::Text(pattern.clone()));
+                args.push(Value::Text(pattern));
+                if let Some(d) = &f.keyword_digits {
+                    cond.push_str(" OR c.customer_phone LIKE ? ESCAPE '\\'");
+                    args.push(Value::Text(super::like_pattern(d)));
+                }
+                cond.push(')');
+                conds.push(cond);
+            }
         }
-        cond.push(')');
-        conds.push(cond);
     }
     (conds.join(" AND "), args)
+}
+
+/// The `call_search` (trigram) query for a keyword: its text in the name or notes, or its
+/// digits in the number. `None` when a part is under 3 characters, which trigrams cannot find.
+pub fn search_query(keyword: &str, digits: Option<&str>) -> Option<String> {
+    let phrase = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    if keyword.chars().count() < 3 || digits.is_some_and(|d| d.len() < 3) {
+        return None;
+    }
+    let mut query = format!("{{customer_name notes}} : {}", phrase(keyword));
+    if let Some(d) = digits {
+        query.push_str(&format!(" OR customer_phone : {}", phrase(d)));
+    }
+    Some(query)
 }
 
 /// One page of calls, newest first, and the number of all matches.
@@ -293,4 +317,27 @@ pub fn list(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_query;
+
+    #[test]
+    fn search_queries_quote_the_keyword_and_skip_short_parts() {
+        assert_eq!(
+            search_query("回访张", None).as_deref(),
+            Some("{customer_name notes} : \"回访张\"")
+        );
+        assert_eq!(
+            search_query("138-0013", Some("1380013")).as_deref(),
+            Some("{customer_name notes} : \"138-0013\" OR customer_phone : \"1380013\"")
+        );
+        assert_eq!(
+            search_query("a\"b", None).as_deref(),
+            Some("{customer_name notes} : \"a\"\"b\"")
+        );
+        assert_eq!(search_query("张三", None), None);
+        assert_eq!(search_query("1-2", Some("12")), None);
+    }
 }
