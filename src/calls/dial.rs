@@ -82,6 +82,9 @@ pub fn link_customer(
         (None, Some(c)) => c.phone.clone(),
         (None, None) => return Err(ApiError::invalid("缺少 customerPhone 或 customerId").into()),
     };
+    if name.is_some_and(|n| n.chars().count() > 64) {
+        return Err(ApiError::invalid("customerName 过长（最多64字）").into());
+    }
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())

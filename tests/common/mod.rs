@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod calls;
+pub mod office;
 
 use std::net::SocketAddr;
 use std::time::Duration;
