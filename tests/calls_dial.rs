@@ -62,6 +62,9 @@ async fn dial_input_is_checked_first() {
         json!({"customerPhone": "13800138000", "surprise": 1}),
         json!({"customerPhone": "13800138000", "phoneId": "one"}),
         json!({"customerPhone": "13800138000", "notes": "x".repeat(2001)}),
+        json!({"customerPhone": "phone"}),
+        json!({"customerId": "cust_nope"}),
+        json!({"customerPhone": "13800138000", "customerName": "名".repeat(65)}),
     ] {
         let (s, b) = server
             .post("/api/v1/calls/outbound", &user.token, body)

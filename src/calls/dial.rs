@@ -127,26 +127,25 @@ pub fn new_call(caller: &Caller, now: i64) -> Call {
 /// Dials: DEVICE_NOT_BOUND / DEVICE_OFFLINE without creating a call; otherwise the call is
 /// stored `calling` before DIAL_COMMAND goes out.
 pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult<Call> {
-    let user = caller.user_id.clone();
-    let bound = state
-        .db
-        .run(move |c| db::phones::bound_of_user(c, &user))
-        .await?;
-    let phone_id = choose_phone(&state.hub, &bound, req.phone_id)?;
     let tz = state.config.timezone;
+    let hub = state.hub.clone();
     let mut call = new_call(caller, db::now_ms());
-    call.phone_id = Some(phone_id);
     call.notes = req.notes.clone().unwrap_or_default();
     call.order_id = req.order_id.clone();
+    // one blocking hop: choose the phone, link the customer and store the call together
     let call = state
         .db
         .write(move |tx| {
+            // bad input is INVALID_PARAMS before any phone question
             let (customer_id, name, number) = link_customer(
                 tx,
                 req.customer_id.as_deref(),
                 req.customer_phone.as_deref(),
                 req.customer_name.as_deref(),
             )?;
+            let bound = db::phones::bound_of_user(tx, &call.user_id)?;
+            let phone_id = choose_phone(&hub, &bound, req.phone_id)?;
+            call.phone_id = Some(phone_id);
             call.customer_id = customer_id;
             call.customer_name = name;
             call.customer_phone = number;
