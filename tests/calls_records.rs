@@ -197,3 +197,64 @@ async fn mobile_list_and_detail_visibility_and_masking() {
         assert_error(st, &b, 404, "NOT_FOUND");
     }
 }
+
+#[tokio::test]
+async fn keyword_with_many_matches_pages_newest_first() {
+    let o = office().await;
+    let s = &o.server;
+    // more matches than the search switches plans at, for two users of one department
+    let many = common::calls::insert_ended_calls(s, &o.a.id, 1500, "批量回访记录");
+    let more = common::calls::insert_ended_calls(s, &o.b.id, 700, "批量回访记录");
+    let keyword = "keyword=%E6%89%B9%E9%87%8F%E5%9B%9E%E8%AE%BF"; // 批量回访
+    for (token, want_total, first) in [
+        // `more` was written last, each of its calls a moment after its `many` twin
+        (&s.admin_token, 2200, &more[0]),
+        (&o.boss1.token, 2200, &more[0]),
+        (&o.a.token, 1500, &many[0]),
+    ] {
+        let (st, b) = s
+            .get(
+                &format!("/api/v1/calls/records?{keyword}&pageSize=100&page=2"),
+                token,
+            )
+            .await;
+        assert_eq!(st, 200, "{b}");
+        assert_eq!(b["data"]["total"], want_total);
+        let page = b["data"]["records"].as_array().unwrap();
+        assert_eq!(page.len(), 100);
+        let (_, b1) = s
+            .get(
+                &format!("/api/v1/calls/records?{keyword}&pageSize=1"),
+                token,
+            )
+            .await;
+        assert_eq!(b1["data"]["records"][0]["id"], json!(first));
+        let starts: Vec<&str> = page
+            .iter()
+            .map(|r| r["startTime"].as_str().unwrap())
+            .collect();
+        assert!(starts.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    }
+    // past the end: empty; with another filter (counted, not from the index alone): the last page
+    let (_, b) = s
+        .get(
+            &format!("/api/v1/calls/records?{keyword}&pageSize=100&page=23"),
+            &s.admin_token,
+        )
+        .await;
+    assert_eq!(b["data"]["records"], json!([]));
+    let (_, b) = s
+        .get(
+            &format!("/api/v1/calls/records?{keyword}&callType=outbound&pageSize=100&page=22"),
+            &s.admin_token,
+        )
+        .await;
+    assert_eq!(b["data"]["total"], 2200);
+    let last = b["data"]["records"].as_array().unwrap();
+    assert_eq!(last.len(), 100);
+    assert_eq!(
+        last[99]["id"],
+        json!(many[1499]),
+        "the oldest match ends the list"
+    );
+}

@@ -210,6 +210,18 @@ pub struct CallFilter {
 }
 
 impl CallFilter {
+    /// Only a keyword, no other condition (the search index alone can count the matches).
+    fn is_keyword_only(&self) -> bool {
+        self.keyword.is_some()
+            && self.customer_id.is_none()
+            && self.call_type.is_none()
+            && self.call_status.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.user_id.is_none()
+            && self.department.is_none()
+    }
+
     /// The rollup's question for this filter's total, if it can answer it.
     fn rollup_count(&self, scope: &Scope) -> Option<(StatsFilter, &str, &str)> {
         let (first, last) = self.whole_days.as_ref()?;
@@ -226,7 +238,9 @@ impl CallFilter {
     }
 }
 
-fn filter_sql(scope: &Scope, f: &CallFilter) -> (String, Vec<Value>) {
+/// `by_time`: write the keyword condition so that it cannot drive the query (`+c.rowid`), and
+/// the planner walks calls newest first instead, testing each against the matches.
+fn filter_sql(scope: &Scope, f: &CallFilter, by_time: bool) -> (String, Vec<Value>) {
     let (scope_cond, scope_arg) = scope.sql("c.user_id");
     let mut conds = vec![scope_cond];
     let mut args: Vec<Value> = scope_arg.into_iter().map(Value::Text).collect();
@@ -255,9 +269,10 @@ fn filter_sql(scope: &Scope, f: &CallFilter) -> (String, Vec<Value>) {
     if let Some(k) = &f.keyword {
         match search_query(k, f.keyword_digits.as_deref()) {
             Some(query) => {
-                conds.push(
-                    "c.rowid IN (SELECT rowid FROM call_search WHERE call_search MATCH ?)".into(),
-                );
+                let rowid = if by_time { "+c.rowid" } else { "c.rowid" };
+                conds.push(format!(
+                    "{rowid} IN (SELECT rowid FROM call_search WHERE call_search MATCH ?)"
+                ));
                 args.push(Value::Text(query));
             }
             None => {
@@ -292,6 +307,9 @@ pub fn search_query(keyword: &str, digits: Option<&str>) -> Option<String> {
     Some(query)
 }
 
+/// Above this many keyword matches a page is found by walking calls newest first.
+const MANY_MATCHES: i64 = 2_000;
+
 /// One page of calls, newest first, and the number of all matches.
 pub fn list(
     conn: &Connection,
@@ -300,15 +318,33 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> DbResult<(Vec<Call>, i64)> {
-    let (cond, mut args) = filter_sql(scope, f);
-    // counting millions of rows costs more than the page itself: ask the rollup when it can say
-    let total: i64 = match f.rollup_count(scope) {
-        Some((filter, first, last)) => {
+    let (cond, mut args) = filter_sql(scope, f, false);
+    let search = f
+        .keyword
+        .as_deref()
+        .and_then(|k| search_query(k, f.keyword_digits.as_deref()));
+    // counting millions of rows costs more than the page itself: ask the rollup, or the search
+    // index alone, when they can say
+    let total: i64 = match (f.rollup_count(scope), &search) {
+        (Some((filter, first, last)), _) => {
             super::stats::count_calls(conn, &filter, first, last, f.call_type.as_deref())?
         }
-        None => conn
+        (None, Some(query)) if *scope == Scope::All && f.is_keyword_only() => conn
+            .prepare_cached("SELECT COUNT(*) FROM call_search WHERE call_search MATCH ?1")?
+            .query_row([query], |r| r.get(0))?,
+        (None, _) => conn
             .prepare_cached(&format!("SELECT COUNT(*) FROM call_records c WHERE {cond}"))?
             .query_row(params_from_iter(args.iter()), |r| r.get(0))?,
+    };
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    // many matches: walking calls newest first finds a page in a few rows; few matches: fetch
+    // them by rowid and sort
+    let (cond, mut args) = if search.is_some() && total > MANY_MATCHES {
+        filter_sql(scope, f, true)
+    } else {
+        (cond, std::mem::take(&mut args))
     };
     args.push(Value::Integer(limit));
     args.push(Value::Integer(offset));

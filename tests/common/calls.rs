@@ -117,3 +117,51 @@ pub fn assert_rollup_consistent(server: &TestServer) {
     tx.rollback().unwrap();
     assert_eq!(kept, rebuilt, "call_daily_stats drifted from call_records");
 }
+
+/// `n` ended calls of `user_id` with `notes`, one a minute back from now (newest first in
+/// the returned ids), written in one transaction through the server's store.
+pub fn insert_ended_calls(
+    server: &TestServer,
+    user_id: &str,
+    n: usize,
+    notes: &str,
+) -> Vec<String> {
+    let mut conn = server.db();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let tx = conn.transaction().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let start = now - (i as i64 + 1) * 60_000;
+        let call = Call {
+            id: dialbox::ids::call_id(start),
+            user_id: user_id.into(),
+            phone_id: None,
+            customer_id: None,
+            customer_name: format!("客户{i}"),
+            customer_phone: format!("1370000{i:04}"),
+            call_type: "outbound".into(),
+            state: "ended".into(),
+            end_status: Some("connected".into()),
+            end_reason: None,
+            start_time: start,
+            connected_at: Some(start),
+            end_time: Some(start + 10_000),
+            duration: 10,
+            has_recording: false,
+            notes: notes.into(),
+            call_tags: vec![],
+            follow_up_required: false,
+            order_id: None,
+            created_at: start,
+            updated_at: start,
+            user_name: String::new(),
+            department: String::new(),
+            recording_path: None,
+        };
+        store::insert(&tx, tz(), &call).unwrap();
+        ids.push(call.id);
+    }
+    tx.commit().unwrap();
+    ids
+}
