@@ -244,10 +244,52 @@ async fn cancel_sends_both_names_and_the_phone_choice_follows_the_rules() {
         Some(primary)
     );
     assert_eq!(message(&mut at_primary)["type"], "DIAL_COMMAND");
+    // a number that is a customer's links the call; a customer id alone gives the number
+    let cust = dialbox::ids::customer_id();
+    let id = cust.clone();
+    state
+        .db
+        .write(move |tx| {
+            let fields = dialbox::db::customers::CustomerFields {
+                name: "李四".into(),
+                phone: "13900001111".into(),
+                ..Default::default()
+            };
+            dialbox::db::customers::insert(tx, &id, &fields)
+        })
+        .await
+        .unwrap();
+    let by_number = DialRequest {
+        customer_phone: Some("139 0000 1111".into()),
+        ..Default::default()
+    };
+    dial::dial(&state, &me, by_number).await.unwrap();
+    let m = message(&mut at_primary);
+    assert_eq!(
+        (
+            m["data"]["customerId"].clone(),
+            m["data"]["customerName"].clone()
+        ),
+        (json!(cust), json!("李四"))
+    );
+    let by_id = DialRequest {
+        customer_id: Some(cust.clone()),
+        ..Default::default()
+    };
+    dial::dial(&state, &me, by_id).await.unwrap();
+    let m = message(&mut at_primary);
+    assert_eq!(
+        (
+            m["data"]["phoneNumber"].clone(),
+            m["data"]["customerPhone"].clone()
+        ),
+        (json!("13900001111"), json!("13900001111"))
+    );
+    assert!(m["data"].get("orderId").is_none());
     let calls: i64 = state
         .db
         .run(|c| Ok(c.query_row("SELECT COUNT(*) FROM call_records", [], |r| r.get(0))?))
         .await
         .unwrap();
-    assert_eq!(calls, 3);
+    assert_eq!(calls, 5);
 }
