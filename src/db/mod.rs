@@ -2,6 +2,7 @@
 //! threads. Queries live in one module per table, one function per query.
 
 pub mod call_events;
+pub mod call_lists;
 pub mod calls;
 pub mod customers;
 pub mod follow_ups;

@@ -195,3 +195,45 @@ pub fn by_user(
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+#[cfg(test)]
+mod plan_tests {
+    use super::*;
+
+    fn plan(sql_tail: &str, f: &StatsFilter) -> String {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrations::migrate(&mut conn).unwrap();
+        let (cond, args) = filter_sql(f, "2025-01-01", "2025-12-31");
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT s.day, {SUMS} FROM call_daily_stats s WHERE {cond} {sql_tail}"
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join(" | ")
+    }
+
+    #[test]
+    fn statistics_read_the_rollup_by_an_index() {
+        let all = StatsFilter {
+            scope: Scope::All,
+            user_id: None,
+            department: None,
+        };
+        let own = StatsFilter {
+            scope: Scope::Own("u".into()),
+            ..all.clone()
+        };
+        let dept = StatsFilter {
+            scope: Scope::Department("d".into()),
+            ..all.clone()
+        };
+        for f in [&all, &own, &dept] {
+            let p = plan("GROUP BY s.day", f);
+            assert!(p.starts_with("SEARCH s USING"), "{p}");
+            assert!(!p.contains("call_records"), "{p}");
+        }
+        assert!(plan("", &own).contains("call_daily_stats_by_user"));
+    }
+}

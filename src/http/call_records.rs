@@ -14,7 +14,7 @@ use crate::auth::caller::{Accept, with_caller};
 use crate::auth::{Caller, Scope};
 use crate::calls::{dial, machine, notify, pc, store};
 use crate::customers::phone;
-use crate::db::calls::CallFilter;
+use crate::db::call_lists::CallFilter;
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
@@ -128,7 +128,7 @@ async fn list_calls(
     let page = q.page()?;
     let (rows, total) = state
         .db
-        .run(move |c| db::calls::list(c, &scope, &filter, page.page_size, page.offset()))
+        .run(move |c| db::call_lists::list(c, &scope, &filter, page.page_size, page.offset()))
         .await?;
     let rows: Vec<_> = rows.into_iter().map(|c| call_view(caller, c)).collect();
     Ok(reply::ok(paged(rows, total, page)))
