@@ -1,6 +1,8 @@
 //! Calls: the state machine of contract §6, shared by every way a report arrives — HTTP §4.1 and
 //! §4.2, the phone socket (CALL_STATUS, CALL_END, CALL_ENDED), the PC (cancel, end) and the dial
-//! timeout. Every route and the socket call `apply_report`; none of them touches call rows.
+//! timeout. Phone reports (HTTP and socket) all go through `apply_report`; PC actions through
+//! `dial` and `pc`; and every write of a call row through `store`, which keeps the statistics
+//! rollup in the same transaction.
 
 pub mod dial;
 pub mod machine;
