@@ -8,9 +8,11 @@
 pub mod app;
 pub mod auth;
 pub mod backup;
+pub mod bench_data;
 pub mod calls;
 pub mod cli;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod error;
 pub mod http;
@@ -46,7 +48,9 @@ pub async fn serve(
         .await
         .map_err(|e| StartError::Other(e.to_string()))??;
     announce(&state, local, first.as_ref());
+    let dial_timeouts = calls::timeout::spawn(state.clone());
     server::run(state, listener, shutdown).await;
+    dial_timeouts.abort();
     Ok(())
 }
 

@@ -3,8 +3,16 @@
 
 pub mod auth;
 pub mod body;
+pub mod call_records;
+pub mod call_reports;
+pub mod call_stats;
+pub mod call_views;
+pub mod customers;
+pub mod dial;
+pub mod follow_ups;
 pub mod mobile_device;
 pub mod openapi;
+pub mod query;
 pub mod rejection;
 pub mod reply;
 pub mod users;
@@ -47,6 +55,18 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .or(work_phones::routes(state.clone()))
         .unify()
         .or(mobile_device::routes(state.clone()))
+        .unify()
+        .or(customers::routes(state.clone()))
+        .unify()
+        .or(call_records::routes(state.clone()))
+        .unify()
+        .or(call_reports::routes(state.clone()))
+        .unify()
+        .or(dial::routes(state.clone()))
+        .unify()
+        .or(follow_ups::routes(state.clone()))
+        .unify()
+        .or(call_stats::routes(state.clone()))
         .unify()
         .or(openapi::routes())
         .unify()
