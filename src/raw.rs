@@ -13,16 +13,25 @@ use crate::state::State;
 
 pub type RawFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
 
-/// The routes handled here. None yet: the sockets and file streams arrive with their issues.
+/// The routes handled here.
 #[derive(Debug, Clone, Copy)]
-pub enum RawRoute {}
+pub enum RawRoute {
+    /// §4.5 recording stream (`recordings::stream`).
+    RecordingStream,
+}
 
-/// Which raw route serves this request, if any.
-pub fn route(_req: &Request<Incoming>) -> Option<RawRoute> {
-    None
+/// Which raw route serves this request, if any. Matched on the path exactly as received (not
+/// decoded), so the stream's own checks see what the client sent.
+pub fn route(req: &Request<Incoming>) -> Option<RawRoute> {
+    req.uri()
+        .path()
+        .starts_with(crate::recordings::stream::PREFIX)
+        .then_some(RawRoute::RecordingStream)
 }
 
 /// Serves a request `route` chose.
-pub fn serve(route: RawRoute, _state: State, _req: Request<Incoming>) -> RawFuture {
-    match route {}
+pub fn serve(route: RawRoute, state: State, req: Request<Incoming>) -> RawFuture {
+    match route {
+        RawRoute::RecordingStream => Box::pin(crate::recordings::stream::serve(state, req)),
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod migrations;
 pub mod phones;
+pub mod recordings;
 pub mod users;
 
 use std::path::Path;

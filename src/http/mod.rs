@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod openapi;
+pub mod recordings;
 pub mod rejection;
 pub mod reply;
 pub mod users;
@@ -41,6 +42,8 @@ pub fn finish(result: ApiResult<Response>) -> Response {
 pub fn routes(state: State) -> BoxedFilter<(Response,)> {
     let api = auth::routes(state.clone())
         .or(users::routes(state.clone()))
+        .unify()
+        .or(recordings::routes(state.clone()))
         .unify()
         .or(openapi::routes())
         .unify()
