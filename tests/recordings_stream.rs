@@ -27,7 +27,12 @@ fn rel_of(data: &Value) -> String {
         .to_string()
 }
 
-async fn get(server: &TestServer, path: &str, token: Option<&str>, range: Option<&str>) -> reqwest::Response {
+async fn get(
+    server: &TestServer,
+    path: &str,
+    token: Option<&str>,
+    range: Option<&str>,
+) -> reqwest::Response {
     let mut req = server.client.get(server.url(path));
     if let Some(token) = token {
         req = req.bearer_auth(token);
@@ -64,8 +69,8 @@ async fn byte_ranges() {
     assert_eq!(resp.bytes().await.unwrap().to_vec(), bytes);
 
     let cases: [(&str, usize, usize); 5] = [
-        ("bytes=0-99", 0, 99),          // first bytes
-        ("bytes=100-", 100, len - 1),   // open end
+        ("bytes=0-99", 0, 99),            // first bytes
+        ("bytes=100-", 100, len - 1),     // open end
         ("bytes=-50", len - 50, len - 1), // suffix
         ("bytes=10-10", 10, 10),
         ("bytes=1900-999999", 1900, len - 1), // end clamped to the file
@@ -73,31 +78,68 @@ async fn byte_ranges() {
     for (range, start, end) in cases {
         let resp = get(&server, &path, token, Some(range)).await;
         assert_eq!(resp.status().as_u16(), 206, "{range}");
-        assert_eq!(header(&resp, "content-range"), format!("bytes {start}-{end}/{len}"), "{range}");
-        assert_eq!(header(&resp, "content-length"), (end - start + 1).to_string());
-        assert_eq!(resp.bytes().await.unwrap().to_vec(), bytes[start..=end].to_vec(), "{range}");
+        assert_eq!(
+            header(&resp, "content-range"),
+            format!("bytes {start}-{end}/{len}"),
+            "{range}"
+        );
+        assert_eq!(
+            header(&resp, "content-length"),
+            (end - start + 1).to_string()
+        );
+        assert_eq!(
+            resp.bytes().await.unwrap().to_vec(),
+            bytes[start..=end].to_vec(),
+            "{range}"
+        );
     }
 
     // past the end: 416 with the contract's JSON error and the length
-    for range in [format!("bytes={len}-"), format!("bytes={}-{}", len + 10, len + 20), "bytes=-0".to_string()] {
+    for range in [
+        format!("bytes={len}-"),
+        format!("bytes={}-{}", len + 10, len + 20),
+        "bytes=-0".to_string(),
+    ] {
         let resp = get(&server, &path, token, Some(&range)).await;
-        assert_eq!(header(&resp, "content-range"), format!("bytes */{len}"), "{range}");
+        assert_eq!(
+            header(&resp, "content-range"),
+            format!("bytes */{len}"),
+            "{range}"
+        );
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap();
         assert_error(status, &body, 416, "RANGE_NOT_SATISFIABLE");
     }
 
     // malformed or several ranges: ignored, the whole file (RFC 9110 §14.2)
-    for range in ["bytes=abc", "bytes=5-2", "bytes=0-1,5-9", "items=0-10", "bytes=--5"] {
+    for range in [
+        "bytes=abc",
+        "bytes=5-2",
+        "bytes=0-1,5-9",
+        "items=0-10",
+        "bytes=--5",
+    ] {
         let resp = get(&server, &path, token, Some(range)).await;
         assert_eq!(resp.status().as_u16(), 200, "{range}");
         assert_eq!(resp.bytes().await.unwrap().len(), len, "{range}");
     }
 
     // HEAD: the headers only
-    let resp = raw_http::request(&server, "HEAD", &path, &[("Authorization", &format!("Bearer {}", user.token)), ("Range", "bytes=0-9")]).await;
+    let resp = raw_http::request(
+        &server,
+        "HEAD",
+        &path,
+        &[
+            ("Authorization", &format!("Bearer {}", user.token)),
+            ("Range", "bytes=0-9"),
+        ],
+    )
+    .await;
     assert_eq!(resp.status, 206);
-    assert_eq!(resp.header("content-range"), Some(format!("bytes 0-9/{len}").as_str()));
+    assert_eq!(
+        resp.header("content-range"),
+        Some(format!("bytes 0-9/{len}").as_str())
+    );
     assert!(resp.body.is_empty());
     server.stop().await;
 }
@@ -118,7 +160,13 @@ async fn content_type_follows_the_format() {
     for ((format, _, bytes), (name, mime)) in audio::all_formats().into_iter().zip(want) {
         assert_eq!(format, name);
         let rec = recording(&server, &user, bytes.clone()).await;
-        let resp = get(&server, &format!("{STREAM}{}", rel_of(&rec)), Some(&user.token), None).await;
+        let resp = get(
+            &server,
+            &format!("{STREAM}{}", rel_of(&rec)),
+            Some(&user.token),
+            None,
+        )
+        .await;
         assert_eq!(resp.status().as_u16(), 200);
         assert_eq!(header(&resp, "content-type"), mime, "{format}");
         assert_eq!(resp.bytes().await.unwrap().to_vec(), bytes);
@@ -129,7 +177,12 @@ async fn content_type_follows_the_format() {
 #[tokio::test]
 async fn traversal_attempts_are_404_over_a_raw_socket() {
     let server = TestServer::start().await;
-    let rec = recording(&server, &server.create_user("st_trav", "sales_staff", "").await, audio::mp3(2)).await;
+    let rec = recording(
+        &server,
+        &server.create_user("st_trav", "sales_staff", "").await,
+        audio::mp3(2),
+    )
+    .await;
     let rel = rel_of(&rec);
     let (day, name) = rel.rsplit_once('/').unwrap();
     let auth = format!("Bearer {}", server.admin_token);
@@ -151,7 +204,9 @@ async fn traversal_attempts_are_404_over_a_raw_socket() {
         format!("{STREAM}..%2fjwt.secret"),
         format!("{STREAM}{day}/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fjwt.secret"),
         format!("{STREAM}%252e%252e%252fjwt.secret"),
-        format!("{STREAM}{day}/%252e%252e%252f%252e%252e%252f%252e%252e%252f%252e%252e%252fjwt.secret"),
+        format!(
+            "{STREAM}{day}/%252e%252e%252f%252e%252e%252f%252e%252e%252f%252e%252e%252fjwt.secret"
+        ),
         format!("{STREAM}/etc/passwd"),
         format!("{STREAM}%2fetc%2fpasswd"),
         format!("{STREAM}..%5c..%5cjwt.secret"),
@@ -170,7 +225,12 @@ async fn traversal_attempts_are_404_over_a_raw_socket() {
     ];
     for target in &attempts {
         let resp = raw_http::request(&server, "GET", target, &headers).await;
-        assert_eq!(resp.status, 404, "{target}: {:?}", String::from_utf8_lossy(&resp.body));
+        assert_eq!(
+            resp.status,
+            404,
+            "{target}: {:?}",
+            String::from_utf8_lossy(&resp.body)
+        );
         assert_eq!(resp.json()["code"], json!("NOT_FOUND"), "{target}");
     }
     server.stop().await;
@@ -185,7 +245,13 @@ async fn a_symlink_out_of_the_folder_is_not_followed() {
     let file = server.dir.path().join("recordings").join(&rel);
     std::fs::remove_file(&file).unwrap();
     std::os::unix::fs::symlink(server.dir.path().join("jwt.secret"), &file).unwrap();
-    let resp = get(&server, &format!("{STREAM}{rel}"), Some(&server.admin_token), None).await;
+    let resp = get(
+        &server,
+        &format!("{STREAM}{rel}"),
+        Some(&server.admin_token),
+        None,
+    )
+    .await;
     let status = resp.status().as_u16();
     assert_error(status, &resp.json().await.unwrap(), 404, "NOT_FOUND");
     server.stop().await;
@@ -217,7 +283,9 @@ async fn signed_links_work_without_a_header_and_only_as_issued() {
     assert_error(status, &resp.json().await.unwrap(), 401, "AUTH_FAILED");
 
     // the list's fileUrl plays without a header, ranges included
-    let (_, list) = server.get("/api/v1/calls/recordings?pageSize=100", &user.token).await;
+    let (_, list) = server
+        .get("/api/v1/calls/recordings?pageSize=100", &user.token)
+        .await;
     let item = list["data"]["recordings"]
         .as_array()
         .unwrap()
@@ -230,7 +298,13 @@ async fn signed_links_work_without_a_header_and_only_as_issued() {
     let resp = server.client.get(url).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(resp.bytes().await.unwrap().to_vec(), bytes);
-    let resp = server.client.get(url).header("range", "bytes=0-5").send().await.unwrap();
+    let resp = server
+        .client
+        .get(url)
+        .header("range", "bytes=0-5")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 206);
     assert_eq!(resp.bytes().await.unwrap().to_vec(), b"#!AMR\n".to_vec());
 
@@ -248,10 +322,17 @@ async fn signed_links_work_without_a_header_and_only_as_issued() {
     // altered: a changed signature, a changed payload
     let mut sig_altered = token.clone().into_bytes();
     let last = sig_altered.len() - 3;
-    sig_altered[last] = if sig_altered[last] == b'a' { b'b' } else { b'a' };
+    sig_altered[last] = if sig_altered[last] == b'a' {
+        b'b'
+    } else {
+        b'a'
+    };
     refuse(format!("token={}", String::from_utf8(sig_altered).unwrap())).await;
     let parts: Vec<&str> = token.split('.').collect();
-    let forged_payload = base64_url(&format!(r#"{{"rid":"{}","aud":"recording","exp":9999999999}}"#, rec["id"].as_str().unwrap()));
+    let forged_payload = base64_url(&format!(
+        r#"{{"rid":"{}","aud":"recording","exp":9999999999}}"#,
+        rec["id"].as_str().unwrap()
+    ));
     refuse(format!("token={}.{forged_payload}.{}", parts[0], parts[2])).await;
     // a link to another recording does not open this one
     let other_token = token_of(other["recordingUrl"].as_str().unwrap());
@@ -262,11 +343,29 @@ async fn signed_links_work_without_a_header_and_only_as_issued() {
     let secret = std::fs::read(server.dir.path().join("jwt.secret")).unwrap();
     let signer = dialbox::recordings::sign::LinkSigner::new(&secret);
     let past = chrono::Utc::now().timestamp() - 3600;
-    refuse(format!("token={}", signer.sign(rec["id"].as_str().unwrap(), past))).await;
+    refuse(format!(
+        "token={}",
+        signer.sign(rec["id"].as_str().unwrap(), past)
+    ))
+    .await;
     // the same signer with a future expiry is accepted: the expiry alone made the difference
     let future = chrono::Utc::now().timestamp() + 3600;
-    let fresh = format!("{}{path}?token={}", server.base, signer.sign(rec["id"].as_str().unwrap(), future));
-    assert_eq!(server.client.get(&fresh).send().await.unwrap().status().as_u16(), 200);
+    let fresh = format!(
+        "{}{path}?token={}",
+        server.base,
+        signer.sign(rec["id"].as_str().unwrap(), future)
+    );
+    assert_eq!(
+        server
+            .client
+            .get(&fresh)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
     server.stop().await;
 }
 
@@ -282,17 +381,26 @@ async fn download_link_is_an_attachment_with_a_chinese_safe_name() {
     let rec = recording(&server, &user, audio::mp3(3)).await;
     let id = rec["id"].as_str().unwrap();
     let (status, body) = server
-        .get(&format!("/api/v1/calls/recordings/{id}/download"), &user.token)
+        .get(
+            &format!("/api/v1/calls/recordings/{id}/download"),
+            &user.token,
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let filename = body["data"]["filename"].as_str().unwrap();
-    assert!(filename.starts_with("录音_张三_") && filename.ends_with(".mp3"), "{filename}");
+    assert!(
+        filename.starts_with("录音_张三_") && filename.ends_with(".mp3"),
+        "{filename}"
+    );
     let url = body["data"]["url"].as_str().unwrap();
     assert!(url.contains("download=1"));
     let resp = server.client.get(url).send().await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let disposition = header(&resp, "content-disposition");
-    assert!(disposition.starts_with("attachment; filename=\"recording_"), "{disposition}");
+    assert!(
+        disposition.starts_with("attachment; filename=\"recording_"),
+        "{disposition}"
+    );
     // 录音_张三_ percent-encoded as UTF-8 (RFC 6266 / 8187)
     assert!(
         disposition.contains("filename*=UTF-8''%E5%BD%95%E9%9F%B3_%E5%BC%A0%E4%B8%89_"),
@@ -302,7 +410,10 @@ async fn download_link_is_an_attachment_with_a_chinese_safe_name() {
     // someone else's recording: 404
     let other = server.create_user("st_down2", "sales_staff", "").await;
     let (status, body) = server
-        .get(&format!("/api/v1/calls/recordings/{id}/download"), &other.token)
+        .get(
+            &format!("/api/v1/calls/recordings/{id}/download"),
+            &other.token,
+        )
         .await;
     assert_error(status, &body, 404, "NOT_FOUND");
     let (status, body) = server
@@ -335,14 +446,24 @@ async fn visibility_by_role_methods_and_preflight() {
     assert_eq!(resp.status().as_u16(), 401);
 
     let auth = format!("Bearer {}", owner.token);
-    let resp = raw_http::request(&server, "POST", &path, &[("Authorization", &auth), ("Content-Length", "0")]).await;
+    let resp = raw_http::request(
+        &server,
+        "POST",
+        &path,
+        &[("Authorization", &auth), ("Content-Length", "0")],
+    )
+    .await;
     assert_eq!(resp.status, 405);
     assert_eq!(resp.json()["code"], json!("METHOD_NOT_ALLOWED"));
     let resp = raw_http::request(
         &server,
         "OPTIONS",
         &path,
-        &[("Origin", "http://example.test"), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "authorization, range")],
+        &[
+            ("Origin", "http://example.test"),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "authorization, range"),
+        ],
     )
     .await;
     assert_eq!(resp.status, 204);

@@ -58,8 +58,15 @@ async fn each_of_the_seven_formats_is_stored_by_its_content() {
     for (format, ext, bytes) in audio::all_formats() {
         let call = call_now(&server, &user.id);
         // the name says nothing: the content decides
-        let (status, body) =
-            upload(&server, &user.token, Some(&call), Some("17"), "upload.bin", bytes.clone()).await;
+        let (status, body) = upload(
+            &server,
+            &user.token,
+            Some(&call),
+            Some("17"),
+            "upload.bin",
+            bytes.clone(),
+        )
+        .await;
         assert_eq!(status, 200, "{format}: {body}");
         let data = &body["data"];
         assert_eq!(data["fileSize"], json!(bytes.len()), "{format}");
@@ -112,11 +119,27 @@ async fn duration_defaults_to_the_call_and_a_second_upload_is_a_second_recording
         .unwrap();
     assert_eq!(n, 2);
     // a fraction is rounded; junk is refused
-    let (status, body) = upload(&server, &user.token, Some(&call), Some("12.6"), "a.mp3", audio::mp3(1)).await;
+    let (status, body) = upload(
+        &server,
+        &user.token,
+        Some(&call),
+        Some("12.6"),
+        "a.mp3",
+        audio::mp3(1),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["duration"], json!(13));
     for bad in ["abc", "-1", "NaN"] {
-        let (status, body) = upload(&server, &user.token, Some(&call), Some(bad), "a.mp3", audio::mp3(1)).await;
+        let (status, body) = upload(
+            &server,
+            &user.token,
+            Some(&call),
+            Some(bad),
+            "a.mp3",
+            audio::mp3(1),
+        )
+        .await;
         assert_error(status, &body, 400, "INVALID_PARAMS");
     }
     assert_eq!(recording_rows(&server), 3);
@@ -131,26 +154,74 @@ async fn refusals_leave_nothing_behind() {
     let call = call_now(&server, &owner.id);
 
     // a text file named .mp3
-    let (status, body) = upload(&server, &owner.token, Some(&call), None, "fake.mp3", b"this is not audio at all, just text".to_vec()).await;
+    let (status, body) = upload(
+        &server,
+        &owner.token,
+        Some(&call),
+        None,
+        "fake.mp3",
+        b"this is not audio at all, just text".to_vec(),
+    )
+    .await;
     assert_error(status, &body, 415, "UNSUPPORTED_MEDIA_TYPE");
     // a file too short to be anything
-    let (status, body) = upload(&server, &owner.token, Some(&call), None, "x.mp3", b"hi".to_vec()).await;
+    let (status, body) = upload(
+        &server,
+        &owner.token,
+        Some(&call),
+        None,
+        "x.mp3",
+        b"hi".to_vec(),
+    )
+    .await;
     assert_error(status, &body, 415, "UNSUPPORTED_MEDIA_TYPE");
     // empty file
-    let (status, body) = upload(&server, &owner.token, Some(&call), None, "x.mp3", Vec::new()).await;
+    let (status, body) = upload(
+        &server,
+        &owner.token,
+        Some(&call),
+        None,
+        "x.mp3",
+        Vec::new(),
+    )
+    .await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
     // no callId, empty callId, no file
     let (status, body) = upload(&server, &owner.token, None, None, "a.mp3", audio::mp3(2)).await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
-    let (status, body) = upload(&server, &owner.token, Some(" "), None, "a.mp3", audio::mp3(2)).await;
+    let (status, body) = upload(
+        &server,
+        &owner.token,
+        Some(" "),
+        None,
+        "a.mp3",
+        audio::mp3(2),
+    )
+    .await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
     let form = Form::new().text("callId", call.clone());
     let (status, body) = audio::send_form(&server, &owner.token, form).await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
     // another user's call, an unknown call: 404 (never 403)
-    let (status, body) = upload(&server, &other.token, Some(&call), None, "a.mp3", audio::mp3(2)).await;
+    let (status, body) = upload(
+        &server,
+        &other.token,
+        Some(&call),
+        None,
+        "a.mp3",
+        audio::mp3(2),
+    )
+    .await;
     assert_error(status, &body, 404, "NOT_FOUND");
-    let (status, body) = upload(&server, &owner.token, Some("call_20250101_nope"), None, "a.mp3", audio::mp3(2)).await;
+    let (status, body) = upload(
+        &server,
+        &owner.token,
+        Some("call_20250101_nope"),
+        None,
+        "a.mp3",
+        audio::mp3(2),
+    )
+    .await;
     assert_error(status, &body, 404, "NOT_FOUND");
     // the file before the callId: still refused for another user's call
     let form = Form::new()
@@ -174,11 +245,23 @@ async fn refusals_leave_nothing_behind() {
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 401);
-    let (status, body) = upload(&server, "not-a-token", Some(&call), None, "a.mp3", audio::mp3(2)).await;
+    let (status, body) = upload(
+        &server,
+        "not-a-token",
+        Some(&call),
+        None,
+        "a.mp3",
+        audio::mp3(2),
+    )
+    .await;
     assert_error(status, &body, 401, "AUTH_FAILED");
     // not multipart at all
     let (status, body) = server
-        .post("/api/v1/mobile/recording/upload", &owner.token, json!({"callId": call}))
+        .post(
+            "/api/v1/mobile/recording/upload",
+            &owner.token,
+            json!({"callId": call}),
+        )
         .await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
 
@@ -187,7 +270,11 @@ async fn refusals_leave_nothing_behind() {
     assert_eq!(temp_files(&server), 0);
     let has: bool = server
         .db()
-        .query_row("SELECT has_recording FROM call_records WHERE id = ?1", [&call], |r| r.get(0))
+        .query_row(
+            "SELECT has_recording FROM call_records WHERE id = ?1",
+            [&call],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(!has);
     server.stop().await;
@@ -213,7 +300,15 @@ async fn over_the_limit_is_413_with_or_without_content_length() {
     // far over: refused from Content-Length before reading
     let mut far = audio::mp3(1);
     far.resize(SMALL_LIMIT as usize * 3, 0);
-    let (status, body) = upload(&server, &user.token, Some(&call), None, "a.mp3", far.clone()).await;
+    let (status, body) = upload(
+        &server,
+        &user.token,
+        Some(&call),
+        None,
+        "a.mp3",
+        far.clone(),
+    )
+    .await;
     assert_error(status, &body, 413, "PAYLOAD_TOO_LARGE");
     // chunked, no Content-Length: counted while streaming
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
@@ -265,9 +360,15 @@ async fn a_connection_cut_mid_upload_leaves_no_file_and_no_row() {
     stream.write_all(&body).await.unwrap();
     stream.flush().await.unwrap();
     // the upload is under way: its temporary file exists
-    assert!(eventually(|| temp_files(&server) == 1).await, "upload started");
+    assert!(
+        eventually(|| temp_files(&server) == 1).await,
+        "upload started"
+    );
     drop(stream);
-    assert!(eventually(|| temp_files(&server) == 0).await, "temporary file removed");
+    assert!(
+        eventually(|| temp_files(&server) == 0).await,
+        "temporary file removed"
+    );
     assert_eq!(recording_rows(&server), 0);
     assert!(stored_files(&recordings_dir(&server)).is_empty());
     // the server still works

@@ -228,7 +228,9 @@ pub fn oldest(conn: &Connection, limit: u32) -> DbResult<Vec<(String, String, i6
         "SELECT id, rel_path, file_size, created_at FROM recordings
           ORDER BY created_at, id LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -181,8 +181,9 @@ fn filter(state: &State, query: &HashMap<String, String>) -> ApiResult<db::recor
     let date = |name: &str, end: bool| -> ApiResult<Option<i64>> {
         text(name)
             .map(|v| {
-                times::parse_date_bound(&v, tz, end)
-                    .ok_or_else(|| ApiError::invalid(format!("{name} 日期格式错误，应为 YYYY-MM-DD")))
+                times::parse_date_bound(&v, tz, end).ok_or_else(|| {
+                    ApiError::invalid(format!("{name} 日期格式错误，应为 YYYY-MM-DD"))
+                })
             })
             .transpose()
     };
@@ -201,11 +202,7 @@ fn filter(state: &State, query: &HashMap<String, String>) -> ApiResult<db::recor
 }
 
 /// GET /api/v1/calls/recordings
-async fn list(
-    state: State,
-    caller: Caller,
-    query: HashMap<String, String>,
-) -> ApiResult<Response> {
+async fn list(state: State, caller: Caller, query: HashMap<String, String>) -> ApiResult<Response> {
     let (page, page_size) = paging(&query)?;
     let filter = filter(&state, &query)?;
     let scope = caller.scope();

@@ -55,9 +55,12 @@ pub struct Received {
 /// Writes on a blocking thread while the caller keeps reading: one write in flight at a time,
 /// its buffer handed back for reuse when the next write starts.
 struct PipelinedWriter {
-    idle: Option<(std::fs::File, Vec<u8>)>,
-    running: Option<JoinHandle<io::Result<(std::fs::File, Vec<u8>)>>>,
+    idle: Option<FileAndBuffer>,
+    running: Option<JoinHandle<io::Result<FileAndBuffer>>>,
 }
+
+/// The file and the buffer of the last write, handed back when the write is done.
+type FileAndBuffer = (std::fs::File, Vec<u8>);
 
 impl PipelinedWriter {
     fn new(file: std::fs::File) -> Self {
@@ -67,7 +70,7 @@ impl PipelinedWriter {
         }
     }
 
-    async fn settle(&mut self) -> io::Result<(std::fs::File, Vec<u8>)> {
+    async fn settle(&mut self) -> io::Result<FileAndBuffer> {
         if let Some(job) = self.running.take() {
             return job.await.map_err(io::Error::other)?;
         }

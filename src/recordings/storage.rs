@@ -141,7 +141,10 @@ mod tests {
     #[test]
     fn day_folders_in_office_time() {
         // 2025-12-25T23:30:00Z is the 26th in Shanghai
-        assert_eq!(rel_path(1_766_705_400_000, Tz::UTC, "x.mp3"), "2025/12/25/x.mp3");
+        assert_eq!(
+            rel_path(1_766_705_400_000, Tz::UTC, "x.mp3"),
+            "2025/12/25/x.mp3"
+        );
         assert_eq!(
             rel_path(1_766_705_400_000, Tz::Asia__Shanghai, "x.mp3"),
             "2025/12/26/x.mp3"

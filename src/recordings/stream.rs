@@ -47,7 +47,9 @@ pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
     );
     headers.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("content-range, accept-ranges, content-length, content-disposition"),
+        HeaderValue::from_static(
+            "content-range, accept-ranges, content-length, content-disposition",
+        ),
     );
     resp
 }
@@ -68,7 +70,10 @@ fn preflight() -> Response<Body> {
         header::ACCESS_CONTROL_ALLOW_HEADERS,
         HeaderValue::from_static("authorization, range"),
     );
-    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
     resp
 }
 
@@ -147,10 +152,8 @@ async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Bo
         Plan::Partial { start, end } => (StatusCode::PARTIAL_CONTENT, start, end + 1),
         Plan::Unsatisfiable => {
             let mut resp = json_error(&ApiError::new(ErrorCode::RangeNotSatisfiable));
-            resp.headers_mut().insert(
-                header::CONTENT_RANGE,
-                value(&format!("bytes */{len}"))?,
-            );
+            resp.headers_mut()
+                .insert(header::CONTENT_RANGE, value(&format!("bytes */{len}"))?);
             return Ok(resp);
         }
     };
@@ -162,7 +165,10 @@ async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Bo
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.mime()));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.mime()),
+    );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CONTENT_LENGTH, value(&(end - start).to_string())?);
     h.insert(header::CONTENT_DISPOSITION, value(&disposition)?);
@@ -179,7 +185,9 @@ fn value(text: &str) -> ApiResult<HeaderValue> {
 }
 
 fn empty() -> Body {
-    Empty::<Bytes>::new().map_err(|never| match never {}).boxed()
+    Empty::<Bytes>::new()
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 /// Bytes `start..end` of `file`, read a chunk at a time on blocking threads as the client takes

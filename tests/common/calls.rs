@@ -29,7 +29,16 @@ pub fn insert_call(
                                        call_type, state, end_status, start_time, connected_at,
                                        end_time, duration, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, 'outbound', 'ended', 'connected', ?6, ?6, ?7, ?8, ?6, ?7)",
-            params![id, user_id, customer, customer_name, customer_phone, start_ms, end, duration],
+            params![
+                id,
+                user_id,
+                customer,
+                customer_name,
+                customer_phone,
+                start_ms,
+                end,
+                duration
+            ],
         )
         .expect("insert call");
     id
@@ -68,4 +77,18 @@ fn random() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     format!("t{}{n}", std::process::id())
+}
+
+/// Time travel for retention and "today" tests: moves a recording's stored time back to
+/// `created_at_ms`. A test cannot wait days, and no API sets this time, so this is the one
+/// direct write on recordings the tests make.
+pub fn backdate_recording(server: &TestServer, recording_id: &str, created_at_ms: i64) {
+    let changed = server
+        .db()
+        .execute(
+            "UPDATE recordings SET created_at = ?2 WHERE id = ?1",
+            params![recording_id, created_at_ms],
+        )
+        .expect("backdate recording");
+    assert_eq!(changed, 1, "no recording {recording_id}");
 }

@@ -40,7 +40,10 @@ pub async fn request(
     headers: &[(&str, &str)],
 ) -> RawResponse {
     let mut stream = TcpStream::connect(server.addr).await.expect("connect");
-    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", server.addr);
+    let mut head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+        server.addr
+    );
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -58,7 +61,14 @@ fn parse(raw: &[u8], head_only: bool) -> RawResponse {
         .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(raw)));
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: HashMap<String, String> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -66,18 +76,29 @@ fn parse(raw: &[u8], head_only: bool) -> RawResponse {
     let mut body = raw[split + 4..].to_vec();
     if head_only {
         body.clear();
-    } else if headers.get("transfer-encoding").is_some_and(|t| t == "chunked") {
+    } else if headers
+        .get("transfer-encoding")
+        .is_some_and(|t| t == "chunked")
+    {
         body = dechunk(&body);
     }
-    RawResponse { status, headers, body }
+    RawResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n").expect("chunk size");
-        let size = usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
-            .expect("hex size");
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size");
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
+                .expect("hex size");
         data = &data[line_end + 2..];
         if size == 0 {
             return out;
