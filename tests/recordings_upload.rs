@@ -236,6 +236,14 @@ async fn refusals_leave_nothing_behind() {
         .part("file", Part::bytes(audio::mp3(2)).file_name("b.mp3"));
     let (status, body) = audio::send_form(&server, &owner.token, form).await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
+    // a form of many parts is not an upload
+    let mut form = Form::new().text("callId", call.clone());
+    for i in 0..20 {
+        form = form.text(format!("extra{i}"), "x");
+    }
+    let form = form.part("file", Part::bytes(audio::mp3(2)).file_name("a.mp3"));
+    let (status, body) = audio::send_form(&server, &owner.token, form).await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
     // no token, a bad token
     let resp = server
         .client

@@ -88,18 +88,16 @@ async fn upload_recording(
         return Err(ApiError::new(ErrorCode::PayloadTooLarge));
     }
     let stored = upload::upload(&state, &caller, form).await?;
-    Ok(reply::ok_with(
-        "录音上传成功",
-        json!({
-            "recordingUrl": links::signed_url(&state, &stored.id, &stored.rel_path, false),
-            "fileSize": stored.size,
-            "id": stored.id,
-            "fileName": stored.file_name,
-            "filePath": links::file_path(&stored.rel_path),
-            "duration": stored.duration,
-            "format": stored.format.as_str(),
-        }),
-    ))
+    // the document shows no message for §4.3: the contract's default
+    Ok(reply::ok(json!({
+        "recordingUrl": links::signed_url(&state, &stored.id, &stored.rel_path, false),
+        "fileSize": stored.size,
+        "id": stored.id,
+        "fileName": stored.file_name,
+        "filePath": links::file_path(&stored.rel_path),
+        "duration": stored.duration,
+        "format": stored.format.as_str(),
+    })))
 }
 
 /// A recording as §4.4 shows it.

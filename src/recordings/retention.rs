@@ -5,6 +5,7 @@
 //! never a listed recording without its file).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Mutex;
 
@@ -31,7 +32,13 @@ pub struct SweepLock(Mutex<()>);
 /// Starts the periodic sweep (the first one at once). The task ends when the server drops it.
 pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(state.config.retention_interval);
+        // a zero interval would make tokio panic; a tiny one is only for tests
+        let every = state
+            .config
+            .retention_interval
+            .max(Duration::from_millis(10));
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
             sweep_logged(&state, "scheduled").await;

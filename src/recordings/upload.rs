@@ -20,6 +20,8 @@ pub const FORM_OVERHEAD: u64 = 64 * 1024;
 /// The largest text field (`callId`, `duration`) and the most bytes of parts we do not know.
 const FIELD_LIMIT: usize = 1024;
 const OTHER_PARTS_LIMIT: u64 = 64 * 1024;
+/// The app sends two or three parts; a form of many more is not an upload.
+const MAX_PARTS: usize = 16;
 
 /// What the form held once the file is on disk (still temporary).
 struct Form {
@@ -53,8 +55,13 @@ async fn read_form(state: &State, caller: &Caller, mut form: FormData) -> ApiRes
     let mut duration = None;
     let mut file = None;
     let mut other_bytes = 0u64;
+    let mut parts = 0;
     while let Some(part) = form.next().await {
         let part = part.map_err(|_| ApiError::invalid("上传中断或表单格式错误"))?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(ApiError::invalid("表单字段过多"));
+        }
         match part.name() {
             "callId" => {
                 let id = text(part).await?.trim().to_string();
