@@ -2,6 +2,8 @@
 //! part goes straight to disk through `receive`), the call checked to be the caller's own, then
 //! the file renamed into `recordings/YYYY/MM/DD/` and the row written in one transaction.
 
+use std::path::Path;
+
 use bytes::Buf;
 use futures_util::StreamExt;
 use warp::multipart::{FormData, Part};
@@ -33,6 +35,7 @@ struct Form {
 }
 
 /// A stored recording, as the upload answers it.
+#[derive(Debug, Clone)]
 pub struct Stored {
     pub id: String,
     pub rel_path: String,
@@ -175,60 +178,73 @@ async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> 
     let temp = form.file.temp.into_path();
     let final_path = storage::root(&state.config).join(&stored.rel_path);
     let pool = state.db.pool().clone();
-    let (call_id, user_id) = (form.call_id, caller.user_id.clone());
-    let row = (
-        stored.id.clone(),
-        stored.file_name.clone(),
-        stored.rel_path.clone(),
-        stored.size as i64,
-        stored.duration,
-        stored.format.as_str(),
-    );
-    let job = tokio::task::spawn_blocking(move || -> Result<(), DbError> {
-        let placed = place(&temp, &final_path);
-        if let Err(e) = placed {
-            let _ = std::fs::remove_file(&temp);
-            return Err(ApiError::internal(format!("storing the upload: {e}")).into());
-        }
-        let written = (|| -> Result<(), DbError> {
-            let mut conn = pool.get()?;
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let (owner, _) = db::recordings::call_owner(&tx, &call_id)?;
-            if owner != user_id {
-                return Err(DbError::NotFound);
-            }
-            let (id, file_name, rel_path, size, duration, format) = &row;
-            db::recordings::insert(
-                &tx,
-                &db::recordings::NewRecording {
-                    id,
-                    call_id: &call_id,
-                    user_id: &user_id,
-                    file_name,
-                    rel_path,
-                    file_size: *size,
-                    duration: *duration,
-                    format,
-                    created_at: now,
-                },
-            )?;
-            tx.commit()?;
-            Ok(())
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&final_path);
-        }
-        written
-    });
-    job.await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::from)?;
+    let user_id = caller.user_id.clone();
+    let record = stored.clone();
+    tokio::task::spawn_blocking(move || {
+        place_and_record(
+            &pool,
+            &temp,
+            &final_path,
+            &record,
+            &form.call_id,
+            &user_id,
+            now,
+        )
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::from)?;
     tracing::info!(recording = %stored.id, bytes = stored.size, format = stored.format.as_str(), "recording stored");
     Ok(stored)
 }
 
+/// The blocking half of `store`: rename, sync, then the transaction; undoes the file on failure.
+fn place_and_record(
+    pool: &db::Pool,
+    temp: &Path,
+    final_path: &Path,
+    rec: &Stored,
+    call_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    if let Err(e) = place(temp, final_path) {
+        let _ = std::fs::remove_file(temp);
+        return Err(ApiError::internal(format!("storing the upload: {e}")).into());
+    }
+    let written = (|| {
+        let mut conn = pool.get()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // the call may have been deleted or changed hands while the file streamed
+        let (owner, _) = db::recordings::call_owner(&tx, call_id)?;
+        if owner != user_id {
+            return Err(DbError::NotFound);
+        }
+        db::recordings::insert(
+            &tx,
+            &db::recordings::NewRecording {
+                id: &rec.id,
+                call_id,
+                user_id,
+                file_name: &rec.file_name,
+                rel_path: &rec.rel_path,
+                file_size: rec.size as i64,
+                duration: rec.duration,
+                format: rec.format.as_str(),
+                created_at: now,
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(final_path);
+    }
+    written
+}
+
 /// Moves the synced file into its folder and syncs the folders whose entries changed.
-fn place(temp: &std::path::Path, final_path: &std::path::Path) -> std::io::Result<()> {
+fn place(temp: &Path, final_path: &Path) -> std::io::Result<()> {
     let day_dir = final_path.parent().expect("a day folder");
     let created = !day_dir.exists();
     std::fs::create_dir_all(day_dir)?;
