@@ -29,8 +29,12 @@ export function clear(el, ...children) {
 }
 
 export function toast(message, kind = '') {
+  const box = document.getElementById('toasts');
+  // the same message twice (several lists failing alike) shows once
+  const same = [...box.children].find((t) => t.textContent === message && t.className === `toast ${kind}`);
+  if (same) same.remove();
   const el = h('div', { class: `toast ${kind}` }, message);
-  document.getElementById('toasts').append(el);
+  box.append(el);
   setTimeout(() => el.remove(), kind === 'error' ? 6000 : 3000);
 }
 
