@@ -265,6 +265,7 @@ fn spawn_chromium(profile: &Path) -> Child {
                 "--disable-sync",
                 "--disable-dev-shm-usage",
                 "--window-size=1366,768",
+                "--lang=zh-CN",
                 "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=0",
                 "--autoplay-policy=no-user-gesture-required",
