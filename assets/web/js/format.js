@@ -56,7 +56,7 @@ export const ROLE = { admin: '管理员', manager: '经理', sales_staff: '销�
 export const INTENTION = { high: '高', medium: '中', low: '低', none: '无' };
 export const PRIORITY = { high: '高', medium: '中', low: '低' };
 export const FOLLOW_STATUS = {
-  new: '新客户', interested: '有意向', considering: '考虑中', hesitant: '犹豫',
+  new: '新客户', contacted: '已联系', interested: '有意向', considering: '考虑中', hesitant: '犹豫',
   not_interested: '无意向', deal: '已成交',
 };
 export const LEVEL = { normal: '普通', vip: 'VIP', important: '重要' };

@@ -130,6 +130,7 @@ class CallPanel {
     clear(this.after, followUpForm({
       callId: this.callId,
       customer: this.customer,
+      result: status,
       onSaved: () => { this.finished = true; this.close(); },
     }));
   }

@@ -5,14 +5,14 @@
 
 import { api } from '../api.js';
 import { h, showError, toast } from '../ui.js';
-import { fromLocalInput, INTENTION, QUICK_TAGS } from '../format.js';
+import { CALL_STATUS, fromLocalInput, INTENTION, QUICK_TAGS } from '../format.js';
 
 const FOLLOW_STATUS_BY_INTENTION = { high: 'interested', medium: 'considering', low: 'hesitant', none: 'not_interested' };
 
 /** Toggle buttons for the quick tags plus a free-text field; `.value()` gives the tag list. */
 export function tagPicker(initial = []) {
   const chosen = new Set(initial);
-  const extra = h('input', { placeholder: '其他标签，逗号分隔', style: 'flex:1', name: 'extraTags' });
+  const extra = h('input', { placeholder: '其他标签，逗号分隔', name: 'extraTags' });
   extra.value = initial.filter((t) => !QUICK_TAGS.includes(t)).join(', ');
   const buttons = QUICK_TAGS.map((tag) => {
     const b = h('button', { type: 'button', class: `small${chosen.has(tag) ? ' on' : ''}`, dataset: { tag } }, tag);
@@ -35,7 +35,7 @@ export function followUpContent(notes, tags) {
   return [notes, tags.length ? `标签: ${tags.join(', ')}` : ''].filter(Boolean).join('\n');
 }
 
-export function followUpForm({ callId, customer, onSaved }) {
+export function followUpForm({ callId, customer, result, onSaved }) {
   const notes = h('textarea', { name: 'notes', placeholder: '通话备注' });
   const picker = tagPicker();
   const intention = h('select', { name: 'intention' }, h('option', { value: '' }, '未选择'),
@@ -67,7 +67,8 @@ export function followUpForm({ callId, customer, onSaved }) {
       customerId: customer.id,
       customerName: customer.name,
       type: 'call',
-      content: followUpContent(notes.value.trim(), tags),
+      // a follow-up needs content: with neither notes nor tags, the call's result says what happened
+      content: followUpContent(notes.value.trim(), tags) || `通话结果：${CALL_STATUS[result] || '已结束'}`,
       customerIntent: intent,
       callTags: tags,
       nextFollowUpDate: nextDate,

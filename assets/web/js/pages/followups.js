@@ -102,6 +102,7 @@ function create(done) {
         label: '保存', kind: 'primary', onClick: async () => {
           const chosen = found.find((c) => c.id === customer.value);
           const tagList = picker.value();
+          if (!content.value.trim() && !tagList.length) throw new Error('请填写跟进内容');
           await api.post('/api/v1/calls/followups', {
             customerId: chosen ? chosen.id : undefined,
             customerName: chosen ? chosen.name : undefined,
