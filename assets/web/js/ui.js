@@ -153,3 +153,12 @@ export function tags(list) {
 export function badge(text, color = '') {
   return h('span', { class: `badge ${color}` }, text);
 }
+
+/** Runs `fn` once after `ms` of quiet: a burst of live events reloads a list once. */
+export function debounce(fn, ms = 400) {
+  let timer = null;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}

@@ -3,7 +3,7 @@
 // (§5.8), delete (§5.10).
 
 import { api } from '../api.js';
-import { badge, clear, confirmDialog, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { badge, clear, confirmDialog, debounce, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, word } from '../format.js';
 import { filterBar, personSelect } from './filters.js';
 import { tagPicker } from './followupform.js';
@@ -43,7 +43,7 @@ export function mount(container, { user, live }) {
   }
 
   reload();
-  return live.on('CALL_STATE', () => reload());
+  return live.on('CALL_STATE', debounce(reload));
 }
 
 async function detail(call, done) {

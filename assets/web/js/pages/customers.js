@@ -2,7 +2,7 @@
 // and 拨打 on every row, which opens the call panel.
 
 import { api, request } from '../api.js';
-import { actionButton, badge, clear, confirmDialog, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { actionButton, badge, clear, confirmDialog, debounce, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
 import { dial } from './callpanel.js';
 
@@ -23,7 +23,10 @@ export function mount(container, { user, live }) {
     h('div', { class: 'toolbar' }, keyword,
       h('button', { type: 'button', onclick: search }, '搜索'),
       h('span', { class: 'spacer' }),
-      canManage ? h('button', { type: 'button', id: 'customer-import', onclick: () => file.click() }, '导入CSV') : null,
+      canManage ? h('button', {
+        type: 'button', id: 'customer-import', onclick: () => file.click(),
+        title: 'CSV 文件（UTF-8 或 GBK），第一行为表头：姓名,电话，可另加 等级,标签,备注',
+      }, '导入CSV') : null,
       h('button', { type: 'button', class: 'primary', id: 'customer-add', onclick: () => edit(null, reload) }, '新增客户'),
       file),
     list);
@@ -57,8 +60,7 @@ export function mount(container, { user, live }) {
 
   reload();
   // the follow-up form updates customers: refresh when a call of ours changes
-  const off = live.on('CALL_STATE', () => reload());
-  return off;
+  return live.on('CALL_STATE', debounce(reload));
 }
 
 function edit(c, done) {

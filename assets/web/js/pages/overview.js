@@ -2,7 +2,7 @@
 // the phones online now (§3.5, kept live by PHONE_ONLINE / PHONE_OFFLINE).
 
 import { api } from '../api.js';
-import { clear, h, showError, table } from '../ui.js';
+import { clear, debounce, h, showError, table } from '../ui.js';
 import { daysAgo, dateStr, fmtDuration } from '../format.js';
 import { trendChart } from '../chart.js';
 
@@ -72,7 +72,7 @@ export function mount(container, { live }) {
     live.on('PHONE_OFFLINE', () => run(loadPhones)),
     live.on('PHONE_BOUND', () => run(loadPhones)),
     live.on('PHONE_UNBOUND', () => run(loadPhones)),
-    live.on('CALL_STATE', () => run(loadToday)),
+    live.on('CALL_STATE', debounce(() => run(loadToday))),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -3,7 +3,7 @@
 // the PHONE_BOUND live event or when bind-status polling (§3.2) says connected.
 
 import { api } from '../api.js';
-import { actionButton, badge, clear, confirmDialog, h, modal, showError, table, toast } from '../ui.js';
+import { actionButton, badge, clear, confirmDialog, debounce, h, modal, showError, table, toast } from '../ui.js';
 import { fmtTime } from '../format.js';
 
 const POLL_MS = 2000;
@@ -55,7 +55,8 @@ export function mount(container, { user, live }) {
   }
 
   reload();
-  const offs = ['PHONE_ONLINE', 'PHONE_OFFLINE', 'PHONE_BOUND', 'PHONE_UNBOUND'].map((t) => live.on(t, reload));
+  const refresh = debounce(reload, 200);
+  const offs = ['PHONE_ONLINE', 'PHONE_OFFLINE', 'PHONE_BOUND', 'PHONE_UNBOUND'].map((t) => live.on(t, refresh));
   return () => offs.forEach((off) => off());
 }
 
