@@ -70,6 +70,22 @@ async function userPicker(user) {
   return select;
 }
 
+/**
+ * Shows the QR sharp enough for a camera: at its own size when that is 200–320 px, enlarged by a
+ * whole factor without smoothing when smaller, smoothly reduced to 300 px when larger (dropping
+ * pixel rows unevenly would break modules).
+ */
+function fitQr(ev) {
+  const img = ev.target;
+  const n = img.naturalWidth;
+  let size = n;
+  if (n < 200) size = n * Math.ceil(200 / n);
+  else if (n > 320) size = 300;
+  img.style.width = `${size}px`;
+  img.style.height = `${size}px`;
+  img.classList.toggle('pixelated', size > n);
+}
+
 async function bindDialog(user, live, reload) {
   const picker = await userPicker(user);
   const qrBox = h('div', { class: 'qr-box', id: 'bind-qr' }, h('p', { class: 'muted' }, '正在生成二维码…'));
@@ -94,7 +110,7 @@ async function bindDialog(user, live, reload) {
     }
     const { qrCodeUrl, connectionId, expiresAt } = request.data;
     const countdown = h('div', { class: 'countdown', id: 'bind-countdown' });
-    clear(qrBox, h('img', { src: qrCodeUrl, alt: '绑定二维码', id: 'bind-qr-image' }),
+    clear(qrBox, h('img', { src: qrCodeUrl, alt: '绑定二维码', id: 'bind-qr-image', onload: fitQr }),
       h('p', {}, '请用工作手机上的外呼助手扫描此二维码'), countdown);
     const deadline = new Date(expiresAt).getTime();
     let polling = false;
