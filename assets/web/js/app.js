@@ -3,7 +3,7 @@
 
 import { login, onUnauthorized, session, whoAmI } from './api.js';
 import { LiveFeed } from './ws.js';
-import { clear, h, toast } from './ui.js';
+import { clear, h } from './ui.js';
 import { ROLE } from './format.js';
 
 const PAGES = [
@@ -31,6 +31,9 @@ function showLogin(message) {
   live.stop();
   if (cleanup) { cleanup(); cleanup = null; }
   clear($('page'));
+  clear($('toasts')); // errors of the closed session do not belong on the login page
+  for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
+  window.dispatchEvent(new Event('dialbox:logout')); // the call panel closes itself
   $('app-view').hidden = true;
   $('login-view').hidden = false;
   const error = $('login-error');
@@ -88,10 +91,8 @@ async function onLogin(ev) {
 }
 
 function start() {
-  onUnauthorized((message) => {
-    if (user) toast(message || '登录已过期，请重新登录', 'error');
-    showLogin(message || '登录已过期，请重新登录');
-  });
+  // the login form shows the server's message itself
+  onUnauthorized((message) => showLogin(message || '登录已过期，请重新登录'));
   $('login-form').addEventListener('submit', onLogin);
   $('logout').addEventListener('click', () => { session.clear(); showLogin(''); });
   window.addEventListener('hashchange', route);

@@ -16,6 +16,12 @@ const FAILURES = {
 const FAILED_ENDS = new Set(['missed', 'busy', 'rejected', 'failed', 'canceled']);
 
 let current = null;
+window.addEventListener('dialbox:logout', () => {
+  if (current) {
+    current.finished = true;
+    current.close();
+  }
+});
 
 /** Opens the panel for `customer` ({id, name, phone}) and dials. Only one call at a time. */
 export function dial(customer, live) {
