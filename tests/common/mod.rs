@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod browser;
 pub mod calls;
 pub mod office;
 pub mod phone;

@@ -1,0 +1,103 @@
+// The JSON API (contract §1): one fetch wrapper that adds the token, unwraps the envelope and turns
+// every failure into an ApiError carrying the server's Chinese message — never a raw status.
+
+const TOKEN_KEY = 'dialbox.token';
+const USER_KEY = 'dialbox.user';
+
+export class ApiError extends Error {
+  constructor(message, code, status) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+// The token lives in localStorage so it survives a reload; cleared on logout and on any 401.
+export const session = {
+  get token() { return localStorage.getItem(TOKEN_KEY) || ''; },
+  get user() {
+    try { return JSON.parse(localStorage.getItem(USER_KEY) || 'null'); } catch { return null; }
+  },
+  save(token, user) {
+    localStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(USER_KEY, JSON.stringify(user));
+  },
+  clear() {
+    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(USER_KEY);
+  },
+};
+
+let unauthorized = () => {};
+/** Called once by the app: what to do when the server says the session is over. */
+export function onUnauthorized(handler) { unauthorized = handler; }
+
+// Only when the server did not answer with the contract's JSON (a proxy page, a dead link).
+function fallbackMessage(status) {
+  if (status === 401) return '登录已过期，请重新登录';
+  if (status === 403) return '没有权限执行此操作';
+  if (status === 404) return '请求的内容不存在';
+  if (status === 413) return '内容过大';
+  if (status >= 500) return '服务器暂时无法处理请求，请稍后再试';
+  return '请求失败，请稍后再试';
+}
+
+function queryString(query) {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * Sends one request. `body` is sent as JSON unless `contentType` says otherwise (then as is).
+ * Resolves to the whole envelope; rejects with ApiError.
+ */
+export async function request(method, path, { query, body, contentType, auth = true } = {}) {
+  const headers = {};
+  if (auth && session.token) headers.Authorization = `Bearer ${session.token}`;
+  let payload;
+  if (body !== undefined) {
+    headers['Content-Type'] = contentType || 'application/json';
+    payload = contentType ? body : JSON.stringify(body);
+  }
+  let resp;
+  try {
+    resp = await fetch(path + queryString(query), { method, headers, body: payload });
+  } catch {
+    throw new ApiError('无法连接服务器，请检查网络', 'NETWORK', 0);
+  }
+  let json = null;
+  try { json = await resp.json(); } catch { /* not JSON: fall back to a generic message */ }
+  if (resp.ok && json && json.success !== false) return json;
+  const message = (json && json.message) || fallbackMessage(resp.status);
+  if (resp.status === 401 && auth) {
+    session.clear();
+    unauthorized(message);
+  }
+  throw new ApiError(message, (json && json.code) || '', resp.status);
+}
+
+export const api = {
+  get: (path, query) => request('GET', path, { query }).then((r) => r.data),
+  post: (path, body) => request('POST', path, { body: body ?? {} }),
+  put: (path, body) => request('PUT', path, { body: body ?? {} }),
+  del: (path) => request('DELETE', path),
+};
+
+/** Logs in through the PC route; stores and returns the user. */
+export async function login(username, password) {
+  const resp = await request('POST', '/api/v1/auth/login', { body: { username, password }, auth: false });
+  session.save(resp.data.token, resp.data.user);
+  return resp.data.user;
+}
+
+/** Checks the stored token (a reload, an expired token): the user, or null after a 401. */
+export async function whoAmI() {
+  const me = await api.get('/api/v1/auth/me');
+  session.save(session.token, me);
+  return me;
+}

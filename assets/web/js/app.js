@@ -1,0 +1,114 @@
+// The frame: login, the side menu, hash routing (#/customers …), the live feed. Each page is a
+// module exporting `mount(container, ctx)` that may return a cleanup function.
+
+import { login, onUnauthorized, session, whoAmI } from './api.js';
+import { LiveFeed } from './ws.js';
+import { clear, h } from './ui.js';
+import { ROLE } from './format.js';
+
+const PAGES = [
+  { id: 'overview', title: '概览', load: () => import('./pages/overview.js') },
+  { id: 'phones', title: '工作手机', load: () => import('./pages/phones.js') },
+  { id: 'customers', title: '客户', load: () => import('./pages/customers.js') },
+  { id: 'calls', title: '通话记录', load: () => import('./pages/calls.js') },
+  { id: 'followups', title: '跟进记录', load: () => import('./pages/followups.js') },
+  { id: 'recordings', title: '录音', load: () => import('./pages/recordings.js') },
+  { id: 'users', title: '用户', load: () => import('./pages/users.js'), admin: true },
+];
+
+const $ = (id) => document.getElementById(id);
+const live = new LiveFeed(() => session.token);
+let user = null;
+let cleanup = null;
+let shown = 0; // counts page switches, so a slow page load does not draw over a newer page
+
+function visiblePages() {
+  return PAGES.filter((p) => !p.admin || (user && user.role === 'admin'));
+}
+
+function showLogin(message) {
+  user = null;
+  live.stop();
+  if (cleanup) { cleanup(); cleanup = null; }
+  clear($('page'));
+  clear($('toasts')); // errors of the closed session do not belong on the login page
+  for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
+  window.dispatchEvent(new Event('dialbox:logout')); // the call panel closes itself
+  $('app-view').hidden = true;
+  $('login-view').hidden = false;
+  const error = $('login-error');
+  error.textContent = message || '';
+  error.hidden = !message;
+  $('login-password').value = '';
+  $('login-username').focus();
+}
+
+function showApp(me) {
+  user = me;
+  $('login-view').hidden = true;
+  $('app-view').hidden = false;
+  $('current-user').textContent = `${me.realName || me.username}（${ROLE[me.role] || me.role}）`;
+  clear($('nav'), visiblePages().map((p) => h('a', { href: `#/${p.id}`, dataset: { page: p.id } }, p.title)));
+  live.start();
+  route();
+}
+
+async function route() {
+  if (!user) return;
+  const pages = visiblePages();
+  const wanted = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const page = pages.find((p) => p.id === wanted) || pages[0];
+  if (page.id !== wanted) {
+    history.replaceState(null, '', `#/${page.id}`);
+  }
+  for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('active', a.dataset.page === page.id);
+  $('page-title').textContent = page.title;
+  if (cleanup) { cleanup(); cleanup = null; }
+  const ticket = ++shown;
+  const container = clear($('page'));
+  const module = await page.load();
+  if (ticket !== shown || !user) return;
+  const ctx = { user, live, navigate: (id) => { location.hash = `#/${id}`; } };
+  const result = module.mount(container, ctx);
+  cleanup = typeof result === 'function' ? result : null;
+}
+
+async function onLogin(ev) {
+  ev.preventDefault();
+  const button = $('login-submit');
+  const error = $('login-error');
+  error.hidden = true;
+  button.disabled = true;
+  try {
+    const me = await login($('login-username').value.trim(), $('login-password').value);
+    showApp(me);
+  } catch (err) {
+    error.textContent = err.message;
+    error.hidden = false;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function start() {
+  // the login form shows the server's message itself
+  onUnauthorized((message) => showLogin(message || '登录已过期，请重新登录'));
+  $('login-form').addEventListener('submit', onLogin);
+  $('logout').addEventListener('click', () => { session.clear(); showLogin(''); });
+  window.addEventListener('hashchange', route);
+  const status = $('live-status');
+  live.onStatus((on) => {
+    status.className = `live-status ${on ? 'on' : 'off'}`;
+    status.textContent = on ? '实时连接' : '正在重连…';
+  });
+  if (!session.token) {
+    showLogin('');
+    return;
+  }
+  // a stored token may have expired or been revoked: ask the server before showing anything
+  whoAmI().then(showApp).catch((err) => {
+    if (err.status !== 401) showLogin(err.message);
+  });
+}
+
+start();

@@ -1,0 +1,175 @@
+// The call panel: starts §5.0, shows the live state (呼叫中 → 振铃 → 通话中 → 已结束, or the
+// failure in words) from CALL_STATE events — with §5.2 polling as a fallback when the live socket
+// is down —, cancels (contract §11) or ends (§5.9) the call, then takes the follow-up.
+
+import { api, request } from '../api.js';
+import { clear, h, showError, toast } from '../ui.js';
+import { CALL_STATUS, fmtDuration } from '../format.js';
+import { followUpForm } from './followupform.js';
+
+const POLL_MS = 3000;
+const STEPS = [['calling', '呼叫中'], ['ringing', '振铃'], ['connected', '通话中'], ['ended', '已结束']];
+const FAILURES = {
+  DEVICE_OFFLINE: '手机不在线',
+  DEVICE_NOT_BOUND: '未绑定手机',
+};
+const FAILED_ENDS = new Set(['missed', 'busy', 'rejected', 'failed', 'canceled']);
+
+let current = null;
+window.addEventListener('dialbox:logout', () => {
+  if (current) {
+    current.finished = true;
+    current.close();
+  }
+});
+
+/** Opens the panel for `customer` ({id, name, phone}) and dials. Only one call at a time. */
+export function dial(customer, live) {
+  if (current && current.busy) {
+    toast('请先结束当前通话', 'error');
+    return;
+  }
+  if (current) current.close();
+  current = new CallPanel(customer, live);
+}
+
+class CallPanel {
+  constructor(customer, live) {
+    this.customer = customer;
+    this.callId = null;
+    this.finished = false;
+    this.state = 'calling';
+    this.stateText = h('div', { class: 'call-state live', id: 'call-state' }, '呼叫中');
+    this.steps = h('div', { class: 'steps' }, STEPS.map(([, label]) => h('span', {}, label)));
+    this.detail = h('div', { class: 'muted', id: 'call-detail' });
+    this.buttons = h('div', { class: 'toolbar' });
+    this.after = h('div', { id: 'call-followup' });
+    this.el = h('div', { class: 'call-panel', id: 'call-panel' },
+      h('div', { class: 'cp-head' }, h('span', {}, `拨打 ${customer.name || ''} ${customer.phone || ''}`),
+        h('button', { type: 'button', class: 'link', style: 'color:#fff', onclick: () => this.tryClose() }, '×')),
+      h('div', { class: 'cp-body' }, this.steps, this.stateText, this.detail, this.buttons, this.after));
+    document.body.append(this.el);
+    this.off = live.on('CALL_STATE', (data) => {
+      if (data.callId === this.callId) this.apply(data);
+    });
+    this.start();
+  }
+
+  /** Still on the line (or about to be): another dial must wait. */
+  get busy() {
+    return !this.finished && this.state !== 'ended' && this.state !== 'failed';
+  }
+
+  async start() {
+    this.render();
+    const body = { customerId: this.customer.id, customerName: this.customer.name };
+    // a masked number (sales staff see 138****5678) is not sent: the server dials the customer's own
+    if (this.customer.phone && !this.customer.phone.includes('*')) body.customerPhone = this.customer.phone;
+    try {
+      const r = await api.post('/api/v1/calls/outbound', body);
+      this.callId = r.data.callId;
+      this.el.dataset.callId = this.callId;
+      this.apply({ status: r.data.status || 'calling' });
+      this.poller = setInterval(() => this.poll(), POLL_MS);
+    } catch (err) {
+      this.fail(FAILURES[err.code] || err.message);
+    }
+  }
+
+  /** One state report: a CALL_STATE event or a polled §5.2 record. */
+  apply(data) {
+    if (this.finished) return;
+    const status = data.status || data.callStatus || data.state;
+    const ended = data.state === 'ended' || data.ended === true || Boolean(data.endTime) || FAILED_ENDS.has(status);
+    if (ended) {
+      this.end(status, data.duration);
+    } else if (STEPS.some(([s]) => s === status)) {
+      this.state = status;
+      this.render();
+    }
+  }
+
+  async poll() {
+    if (!this.callId || this.finished) return;
+    try {
+      this.apply(await api.get(`/api/v1/mobile/call/${encodeURIComponent(this.callId)}`));
+    } catch { /* the live event is the main path; polling is only a fallback */ }
+  }
+
+  render() {
+    const index = STEPS.findIndex(([s]) => s === this.state);
+    [...this.steps.children].forEach((el, i) => {
+      el.className = i < index ? 'done' : i === index ? 'current' : '';
+    });
+    this.stateText.textContent = STEPS[index] ? STEPS[index][1] : this.state;
+    this.stateText.className = 'call-state live';
+    this.el.dataset.state = this.state;
+    const buttons = [];
+    if (this.callId && (this.state === 'calling' || this.state === 'ringing')) {
+      buttons.push(this.button('取消呼叫', 'danger', () => request('POST', `/api/v1/calls/${encodeURIComponent(this.callId)}/cancel`)));
+    }
+    if (this.callId && this.state === 'connected') {
+      buttons.push(this.button('结束通话', 'danger', () => api.put(`/api/v1/calls/records/${encodeURIComponent(this.callId)}/end`,
+        { endTime: new Date().toISOString() })));
+    }
+    clear(this.buttons, buttons);
+  }
+
+  button(label, kind, run) {
+    return h('button', {
+      type: 'button', class: kind, onclick: async (ev) => {
+        ev.target.disabled = true;
+        try { await run(); this.poll(); } catch (err) { showError(err); ev.target.disabled = false; }
+      },
+    }, label);
+  }
+
+  end(status, duration) {
+    this.stopWatching();
+    this.state = 'ended';
+    this.render();
+    const ok = status === 'connected';
+    this.stateText.textContent = `已结束 · ${CALL_STATUS[status] || '通话结束'}`;
+    this.stateText.className = `call-state ${ok ? 'ok' : 'fail'}`;
+    this.el.dataset.result = status || '';
+    if (duration) clear(this.detail, `通话时长 ${fmtDuration(duration)}`);
+    clear(this.after, followUpForm({
+      callId: this.callId,
+      customer: this.customer,
+      result: status,
+      onSaved: () => { this.finished = true; this.close(); },
+    }));
+  }
+
+  fail(words) {
+    this.stopWatching();
+    this.finished = true;
+    this.state = 'failed';
+    this.el.dataset.state = 'failed';
+    [...this.steps.children].forEach((el) => { el.className = ''; });
+    this.stateText.textContent = words;
+    this.stateText.className = 'call-state fail';
+    clear(this.buttons, h('button', { type: 'button', onclick: () => this.close() }, '关闭'));
+  }
+
+  stopWatching() {
+    clearInterval(this.poller);
+    if (this.off) this.off();
+    this.off = null;
+  }
+
+  tryClose() {
+    if (this.busy) {
+      toast('通话进行中，请先取消或结束通话', 'error');
+      return;
+    }
+    this.finished = true;
+    this.close();
+  }
+
+  close() {
+    this.stopWatching();
+    this.el.remove();
+    if (current === this) current = null;
+  }
+}

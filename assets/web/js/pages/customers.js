@@ -1,0 +1,125 @@
+// 客户 (contract §11): search, paging, add and edit, delete and CSV import (admin / manager),
+// and 拨打 on every row, which opens the call panel.
+
+import { api, request } from '../api.js';
+import { actionButton, badge, clear, confirmDialog, debounce, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
+import { dial } from './callpanel.js';
+
+const PAGE_SIZE = 20;
+
+export function mount(container, { user, live }) {
+  const canManage = user.role !== 'sales_staff';
+  let page = 1;
+  const keyword = h('input', { type: 'search', id: 'customer-search', placeholder: '姓名 / 电话 / 备注', style: 'width:220px' });
+  const list = h('div', { id: 'customer-list' });
+  const file = h('input', { type: 'file', accept: '.csv,text/csv', id: 'customer-import-file', hidden: true });
+  file.addEventListener('change', () => importCsv(file, reload));
+  const reload = () => load().catch(showError);
+  const search = () => { page = 1; reload(); };
+  keyword.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') search(); });
+
+  container.append(
+    h('div', { class: 'toolbar' }, keyword,
+      h('button', { type: 'button', onclick: search }, '搜索'),
+      h('span', { class: 'spacer' }),
+      canManage ? h('button', {
+        type: 'button', id: 'customer-import', onclick: () => file.click(),
+        title: 'CSV 文件（UTF-8 或 GBK），第一行为表头：姓名,电话，可另加 等级,标签,备注',
+      }, '导入CSV') : null,
+      h('button', { type: 'button', class: 'primary', id: 'customer-add', onclick: () => edit(null, reload) }, '新增客户'),
+      file),
+    list);
+
+  async function load() {
+    const d = await api.get('/api/v1/customers', { page, pageSize: PAGE_SIZE, keyword: keyword.value.trim() });
+    const rows = d.records || [];
+    clear(list, table([
+      { title: '姓名', render: (c) => c.name },
+      { title: '电话', render: (c) => c.phone },
+      { title: '等级', render: (c) => word(LEVEL, c.level) },
+      { title: '标签', render: (c) => tags(c.tags) },
+      { title: '跟进状态', render: (c) => badge(word(FOLLOW_STATUS, c.followStatus), c.followStatus === 'interested' ? 'green' : '') },
+      { title: '最后联系', render: (c) => fmtTime(c.lastContactTime) },
+      { title: '下次跟进', render: (c) => fmtTime(c.nextFollowTime) },
+      {
+        title: '操作', class: 'actions', render: (c) => [
+          h('button', { type: 'button', class: 'small primary dial', onclick: () => dial(c, live) }, '拨打'),
+          h('button', { type: 'button', class: 'small', onclick: () => edit(c, reload) }, '编辑'),
+          canManage ? actionButton('删除', async () => {
+            if (!(await confirmDialog(`删除客户“${c.name}”？通话记录会保留。`, '删除'))) return;
+            await api.del(`/api/v1/customers/${encodeURIComponent(c.id)}`);
+            toast('客户已删除', 'ok');
+            reload();
+          }, 'small danger') : null,
+        ],
+      },
+    ], rows, { rowClass: () => 'customer-row', empty: keyword.value ? '没有匹配的客户' : '还没有客户，点“新增客户”或导入CSV' }),
+    pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
+  }
+
+  reload();
+  // the follow-up form updates customers: refresh when a call of ours changes
+  return live.on('CALL_STATE', debounce(reload));
+}
+
+function edit(c, done) {
+  const fields = form([
+    { name: 'name', label: '姓名', value: c ? c.name : '', required: true },
+    // a masked number is not editable here: only admins and managers see whole numbers
+    { name: 'phone', label: '电话', value: c ? c.phone : '', required: true },
+    { name: 'level', label: '等级', type: 'select', options: options(LEVEL), value: c ? c.level : 'normal' },
+    { name: 'followStatus', label: '跟进状态', type: 'select', options: options(FOLLOW_STATUS), value: c ? c.followStatus : 'new' },
+    { name: 'tags', label: '标签', value: c ? (c.tags || []).join(', ') : '', placeholder: '逗号分隔' },
+    { name: 'notes', label: '备注', type: 'textarea', value: c ? c.notes || '' : '' },
+  ]);
+  fields.el.id = 'customer-form';
+  modal({
+    title: c ? `编辑客户 ${c.name}` : '新增客户',
+    body: fields.el,
+    actions: [
+      { label: '取消' },
+      {
+        label: '保存', kind: 'primary', onClick: async () => {
+          const v = fields.values();
+          const body = { ...v, tags: v.tags.split(/[,，]/).map((t) => t.trim()).filter(Boolean) };
+          if (c && c.phone === v.phone) delete body.phone;
+          if (c) await api.put(`/api/v1/customers/${encodeURIComponent(c.id)}`, body);
+          else await api.post('/api/v1/customers', body);
+          toast(c ? '客户已更新' : '客户已添加', 'ok');
+          done();
+        },
+      },
+    ],
+  });
+}
+
+/** Sends the chosen file as is (UTF-8 or GBK: the server decodes) and shows the summary. */
+async function importCsv(file, done) {
+  const chosen = file.files[0];
+  file.value = '';
+  if (!chosen) return;
+  try {
+    const r = await request('POST', '/api/v1/customers/import', { body: chosen, contentType: 'text/csv' });
+    const d = r.data || {};
+    const problems = d.errors || d.reasons || d.skippedRows || [];
+    modal({
+      title: '导入结果',
+      body: h('div', { id: 'import-summary' },
+        h('p', {}, `已导入 ${d.imported ?? 0} 条，跳过 ${d.skipped ?? 0} 条。`),
+        problems.length ? h('ul', {}, problems.slice(0, 50).map((p) => h('li', {}, describe(p)))) : null,
+        problems.length > 50 ? h('p', { class: 'muted' }, `…另有 ${problems.length - 50} 条未列出`) : null),
+      actions: [{ label: '好的', kind: 'primary' }],
+    });
+    done();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function describe(problem) {
+  if (typeof problem === 'string') return problem;
+  const line = problem.line ?? problem.row;
+  const reason = problem.reason || problem.message || JSON.stringify(problem);
+  return line !== undefined ? `第 ${line} 行：${reason}` : reason;
+}

@@ -1,0 +1,102 @@
+// The follow-up form after a call (§5.1's fields, quick tags 意向/无意向/再联系/成交).
+// The PC does not use the phone's §5.1 route: it saves the call's notes and tags with §5.8,
+// creates the follow-up with §5.12 (content written like §5.1's: notes, then "标签: a, b"), then
+// brings the customer's tags, follow status and next follow time up to date (contract §7).
+
+import { api } from '../api.js';
+import { h, showError, toast } from '../ui.js';
+import { CALL_STATUS, fromLocalInput, INTENTION, QUICK_TAGS } from '../format.js';
+
+const FOLLOW_STATUS_BY_INTENTION = { high: 'interested', medium: 'considering', low: 'hesitant', none: 'not_interested' };
+
+/** Toggle buttons for the quick tags plus a free-text field; `.value()` gives the tag list. */
+export function tagPicker(initial = []) {
+  const chosen = new Set(initial);
+  const extra = h('input', { placeholder: '其他标签，逗号分隔', name: 'extraTags' });
+  extra.value = initial.filter((t) => !QUICK_TAGS.includes(t)).join(', ');
+  const buttons = QUICK_TAGS.map((tag) => {
+    const b = h('button', { type: 'button', class: `small${chosen.has(tag) ? ' on' : ''}`, dataset: { tag } }, tag);
+    b.addEventListener('click', () => {
+      if (chosen.has(tag)) chosen.delete(tag); else chosen.add(tag);
+      b.classList.toggle('on', chosen.has(tag));
+    });
+    return b;
+  });
+  const el = h('div', { class: 'quick-tags' }, buttons, extra);
+  const value = () => {
+    const typed = extra.value.split(/[,，]/).map((t) => t.trim()).filter(Boolean);
+    return [...new Set([...QUICK_TAGS.filter((t) => chosen.has(t)), ...typed])];
+  };
+  return { el, value };
+}
+
+/** The §5.1 / §5.2 follow-up content: the notes, then a line of tags when there are any. */
+export function followUpContent(notes, tags) {
+  return [notes, tags.length ? `标签: ${tags.join(', ')}` : ''].filter(Boolean).join('\n');
+}
+
+export function followUpForm({ callId, customer, result, onSaved }) {
+  const notes = h('textarea', { name: 'notes', placeholder: '通话备注' });
+  const picker = tagPicker();
+  const intention = h('select', { name: 'intention' }, h('option', { value: '' }, '未选择'),
+    Object.entries(INTENTION).map(([v, t]) => h('option', { value: v }, t)));
+  const required = h('input', { type: 'checkbox', name: 'followUpRequired' });
+  const next = h('input', { type: 'datetime-local', name: 'nextFollowUpDate' });
+  const submit = h('button', { type: 'button', class: 'primary', id: 'followup-submit' }, '保存跟进');
+  submit.addEventListener('click', async () => {
+    submit.disabled = true;
+    try {
+      await save();
+      toast('跟进记录已保存', 'ok');
+      onSaved();
+    } catch (err) {
+      showError(err);
+      submit.disabled = false;
+    }
+  });
+
+  async function save() {
+    const tags = picker.value();
+    const intent = intention.value || undefined;
+    const nextDate = fromLocalInput(next.value);
+    const followUpRequired = required.checked || Boolean(nextDate);
+    await api.put(`/api/v1/calls/records/${encodeURIComponent(callId)}`,
+      { notes: notes.value.trim(), callTags: tags, followUpRequired });
+    await api.post('/api/v1/calls/followups', {
+      callId,
+      customerId: customer.id,
+      customerName: customer.name,
+      type: 'call',
+      // a follow-up needs content: with neither notes nor tags, the call's result says what happened
+      content: followUpContent(notes.value.trim(), tags) || `通话结果：${CALL_STATUS[result] || '已结束'}`,
+      customerIntent: intent,
+      callTags: tags,
+      nextFollowUpDate: nextDate,
+      priority: intent === 'none' ? 'low' : intent || 'medium',
+      status: followUpRequired ? 'pending' : 'completed',
+    });
+    if (customer.id) await syncCustomer(customer, tags, intent, nextDate);
+  }
+
+  return h('div', { class: 'card', style: 'margin:10px 0 0;padding:12px' },
+    h('h3', {}, '跟进记录'),
+    h('div', { class: 'form' },
+      h('label', {}, '快捷标签'), picker.el,
+      h('label', {}, '备注'), notes,
+      h('label', {}, '客户意向'), intention,
+      h('label', {}, '需要跟进'), h('div', {}, required),
+      h('label', {}, '下次跟进'), next),
+    h('div', { class: 'toolbar', style: 'margin:12px 0 0;justify-content:flex-end' }, submit));
+}
+
+/** The customer's side of §5.1's sync; the call and follow-up are already saved, so only warn. */
+async function syncCustomer(customer, tags, intent, nextDate) {
+  const body = { tags: [...new Set([...(customer.tags || []), ...tags])] };
+  if (intent) body.followStatus = FOLLOW_STATUS_BY_INTENTION[intent];
+  if (nextDate) body.nextFollowTime = nextDate;
+  try {
+    await api.put(`/api/v1/customers/${encodeURIComponent(customer.id)}`, body);
+  } catch (err) {
+    toast(`跟进已保存，但客户资料未更新：${err.message}`, 'error');
+  }
+}

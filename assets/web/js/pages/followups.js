@@ -1,0 +1,123 @@
+// 跟进记录 (§5.11, §5.12): filters, create; pending ones are marked, ones due today and overdue
+// ones stand out.
+
+import { api } from '../api.js';
+import { badge, clear, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { dateStr, fmtTime, fromLocalInput, INTENTION, options, PRIORITY, word } from '../format.js';
+import { filterBar, personSelect } from './filters.js';
+import { followUpContent, tagPicker } from './followupform.js';
+
+const PAGE_SIZE = 20;
+const STATUS = { pending: '待跟进', completed: '已完成' };
+
+/** 'overdue' | 'due-today' | '' for a pending follow-up's next date. */
+function urgency(r) {
+  if (r.status !== 'pending' || !r.nextFollowUp) return '';
+  const next = new Date(r.nextFollowUp);
+  if (dateStr(next) === dateStr()) return 'due-today';
+  return next < new Date() ? 'overdue' : '';
+}
+
+export function mount(container, { user }) {
+  let page = 1;
+  const list = h('div', { id: 'followup-list' });
+  const filters = filterBar([
+    { name: 'status', type: 'select', options: options(STATUS, '全部状态') },
+    { name: 'priority', type: 'select', options: options(PRIORITY, '全部优先级') },
+    personSelect(user),
+    { name: 'startDate', label: '从', type: 'date' },
+    { name: 'endDate', label: '到', type: 'date' },
+  ], () => { page = 1; reload(); });
+  filters.el.append(h('span', { class: 'spacer' }),
+    h('button', { type: 'button', class: 'primary', id: 'followup-add', onclick: () => create(reload) }, '新建跟进'));
+  container.append(filters.el,
+    h('p', { class: 'muted legend' }, h('span', {}, h('i', { style: 'background:#fff6e8;border:1px solid #e6c79c' }), '今天到期'),
+      h('span', {}, h('i', { style: 'background:#fdecec;border:1px solid #e7b3b3' }), '已逾期'),
+      h('span', {}, h('i', { style: 'background:#d9822b' }), '待跟进')),
+    list);
+  const reload = () => load().catch(showError);
+
+  async function load() {
+    const d = await api.get('/api/v1/calls/followups', { page, pageSize: PAGE_SIZE, ...filters.values() });
+    clear(list, table([
+      { title: '客户', render: (r) => r.customerName || '—' },
+      { title: '内容', render: (r) => h('div', { style: 'white-space:pre-wrap;max-width:420px' }, r.content) },
+      { title: '标签', render: (r) => tags(r.callTags) },
+      { title: '意向', render: (r) => word(INTENTION, r.customerIntent) },
+      { title: '优先级', render: (r) => badge(word(PRIORITY, r.priority), r.priority === 'high' ? 'red' : '') },
+      {
+        title: '下次跟进', render: (r) => {
+          const u = urgency(r);
+          return [fmtTime(r.nextFollowUp), u ? [' ', badge(u === 'overdue' ? '已逾期' : '今天', u === 'overdue' ? 'red' : 'orange')] : null];
+        },
+      },
+      { title: '状态', render: (r) => badge(word(STATUS, r.status), r.status === 'pending' ? 'orange' : 'green') },
+      { title: '创建人', render: (r) => r.createdByName || '—' },
+      { title: '创建时间', render: (r) => fmtTime(r.createdAt) },
+    ], d.records || [], { rowClass: (r) => ['followup-row', r.status === 'pending' ? 'pending' : '', urgency(r)].join(' ') }),
+    pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
+  }
+
+  reload();
+}
+
+/** A follow-up without a call (a visit, a message): §5.12. The customer is picked by search. */
+function create(done) {
+  const search = h('input', { type: 'search', placeholder: '输入客户姓名或电话搜索', style: 'width:100%' });
+  const customer = h('select', { name: 'customerId' }, h('option', { value: '' }, '（不关联客户）'));
+  let found = [];
+  search.addEventListener('input', async () => {
+    try {
+      const d = await api.get('/api/v1/customers', { keyword: search.value.trim(), pageSize: 20 });
+      found = d.records || [];
+      clear(customer, h('option', { value: '' }, '（不关联客户）'),
+        found.map((c) => h('option', { value: c.id }, `${c.name} ${c.phone}`)));
+      if (found.length) customer.value = found[0].id;
+    } catch (err) { showError(err); }
+  });
+  const type = h('select', { name: 'type' }, [['call', '电话'], ['visit', '拜访'], ['message', '消息'], ['other', '其他']]
+    .map(([v, t]) => h('option', { value: v }, t)));
+  const content = h('textarea', { name: 'content', placeholder: '跟进内容' });
+  const picker = tagPicker();
+  const intent = h('select', { name: 'customerIntent' }, h('option', { value: '' }, '未选择'),
+    Object.entries(INTENTION).map(([v, t]) => h('option', { value: v }, t)));
+  const priority = h('select', { name: 'priority' }, Object.entries(PRIORITY).map(([v, t]) => h('option', { value: v, selected: v === 'medium' }, t)));
+  const status = h('select', { name: 'status' }, Object.entries(STATUS).map(([v, t]) => h('option', { value: v }, t)));
+  const next = h('input', { type: 'datetime-local', name: 'nextFollowUpDate' });
+  modal({
+    title: '新建跟进',
+    wide: true,
+    body: h('div', { class: 'form', id: 'followup-form' },
+      h('label', {}, '客户'), h('div', {}, search, customer),
+      h('label', {}, '方式'), type,
+      h('label', {}, '内容'), content,
+      h('label', {}, '标签'), picker.el,
+      h('label', {}, '客户意向'), intent,
+      h('label', {}, '优先级'), priority,
+      h('label', {}, '状态'), status,
+      h('label', {}, '下次跟进'), next),
+    actions: [
+      { label: '取消' },
+      {
+        label: '保存', kind: 'primary', onClick: async () => {
+          const chosen = found.find((c) => c.id === customer.value);
+          const tagList = picker.value();
+          if (!content.value.trim() && !tagList.length) throw new Error('请填写跟进内容');
+          await api.post('/api/v1/calls/followups', {
+            customerId: chosen ? chosen.id : undefined,
+            customerName: chosen ? chosen.name : undefined,
+            type: type.value,
+            content: followUpContent(content.value.trim(), tagList),
+            customerIntent: intent.value || undefined,
+            callTags: tagList,
+            nextFollowUpDate: fromLocalInput(next.value),
+            priority: priority.value,
+            status: status.value,
+          });
+          toast('跟进记录已保存', 'ok');
+          done();
+        },
+      },
+    ],
+  });
+}

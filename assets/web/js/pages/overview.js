@@ -1,0 +1,78 @@
+// 概览: today's figures (§5.5 over today), the 7/30-day trend and per-person table (§5.5), and
+// the phones online now (§3.5, kept live by PHONE_ONLINE / PHONE_OFFLINE).
+
+import { api } from '../api.js';
+import { clear, debounce, h, showError, table } from '../ui.js';
+import { daysAgo, dateStr, fmtDuration } from '../format.js';
+import { trendChart } from '../chart.js';
+
+export function mount(container, { live }) {
+  let days = 7;
+  const today = h('div', { class: 'stats', id: 'today-stats' });
+  const chart = h('div', { class: 'chart', id: 'trend-chart' });
+  const people = h('div', { id: 'user-stats' });
+  const phones = h('div', { id: 'phones-online' });
+  const rangeButtons = [7, 30].map((n) => h('button', {
+    type: 'button', class: `small${n === days ? ' primary' : ''}`, dataset: { days: n },
+    onclick: () => { days = n; loadRange(); },
+  }, `近${n}天`));
+
+  container.append(
+    h('h3', { class: 'muted', style: 'margin-bottom:8px' }, '今日'),
+    today,
+    h('div', { class: 'grid2' },
+      h('div', { class: 'card' },
+        h('div', { class: 'toolbar' }, h('h3', { style: 'margin:0' }, '通话趋势'), h('span', { class: 'spacer' }),
+          h('span', { class: 'legend' }, h('span', {}, h('i', { style: 'background:#5b8fe0' }), '通话数'),
+            h('span', {}, h('i', { style: 'background:#d9822b' }), '接通率')),
+          rangeButtons),
+        chart),
+      h('div', { class: 'card' }, h('h3', {}, '在线工作手机'), phones)),
+    h('div', { class: 'card' }, h('h3', {}, '人员统计（所选时段）'), people));
+
+  async function loadToday() {
+    const t = dateStr();
+    const s = await api.get('/api/v1/calls/statistics', { startDate: t, endDate: t });
+    clear(today, [
+      ['通话总数', s.totalCalls], ['已接通', s.connectedCalls], ['未接通', s.missedCalls],
+      ['呼出', s.outgoingCalls], ['呼入', s.incomingCalls], ['接通率', `${s.connectionRate ?? 0}%`],
+      ['通话时长', fmtDuration(s.totalDuration)], ['平均时长', fmtDuration(s.averageDuration)],
+    ].map(([label, value]) => h('div', { class: 'stat' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value ?? 0))));
+  }
+
+  async function loadRange() {
+    rangeButtons.forEach((b) => b.classList.toggle('primary', Number(b.dataset.days) === days));
+    const s = await api.get('/api/v1/calls/statistics', { startDate: daysAgo(days - 1), endDate: dateStr() });
+    clear(chart, trendChart(s.dailyStats || []));
+    clear(people, table([
+      { title: '姓名', render: (u) => u.userName || u.userId },
+      { title: '通话数', render: (u) => u.calls },
+      { title: '通话时长', render: (u) => fmtDuration(u.duration) },
+      { title: '接通率', render: (u) => `${u.connectionRate ?? 0}%` },
+    ], s.userStats || []));
+  }
+
+  async function loadPhones() {
+    const list = await api.get('/api/v1/call-config/work-phones');
+    const online = (list || []).filter((p) => p.onlineStatus === 'online');
+    clear(phones,
+      h('div', { class: 'stat', style: 'margin-bottom:10px' }, h('div', { class: 'label' }, '在线 / 已绑定'),
+        h('div', { class: 'value', id: 'online-count' }, `${online.length} / ${(list || []).length}`)),
+      online.length
+        ? h('ul', { style: 'margin:0;padding-left:0;list-style:none' }, online.map((p) => h('li', { style: 'padding:4px 0' },
+          h('span', { class: 'dot online' }), p.deviceName || p.deviceModel || `手机 ${p.id}`,
+          ' ', h('span', { class: 'muted' }, [p.userName || p.realName, p.phoneNumber].filter(Boolean).join(' · ')))))
+        : h('p', { class: 'muted' }, '暂无在线手机'));
+  }
+
+  const run = (f) => f().catch(showError);
+  run(loadToday); run(loadRange); run(loadPhones);
+  const offs = [
+    live.on('PHONE_ONLINE', () => run(loadPhones)),
+    live.on('PHONE_OFFLINE', () => run(loadPhones)),
+    live.on('PHONE_BOUND', () => run(loadPhones)),
+    live.on('PHONE_UNBOUND', () => run(loadPhones)),
+    live.on('CALL_STATE', debounce(() => run(loadToday))),
+  ];
+  return () => offs.forEach((off) => off());
+}
