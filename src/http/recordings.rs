@@ -1,14 +1,13 @@
 //! The recordings API: upload (§4.3), list (§4.4), download link (§4.6), delete (§4.7), stats
 //! (§4.8) and the admin's storage view. The stream (§4.5) is a raw route: `recordings::stream`.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use serde_json::json;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
+use super::query::{Query, query};
 use super::{finish, with_state};
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, with_caller};
@@ -35,7 +34,7 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(with_state(&state))
         .and(login.clone())
-        .and(warp::query::<HashMap<String, String>>())
+        .and(query())
         .then(list)
         .map(finish);
     let stats = warp::path!("api" / "v1" / "calls" / "recordings" / "stats")
@@ -120,11 +119,7 @@ struct RecordingView {
 }
 
 fn view(state: &State, caller: &Caller, rec: Recording) -> RecordingView {
-    let customer_phone = if caller.role == crate::auth::Role::SalesStaff {
-        mask_phone(&rec.customer_phone)
-    } else {
-        rec.customer_phone
-    };
+    let customer_phone = crate::customers::phone::shown_to(caller, &rec.customer_phone);
     RecordingView {
         file_url: links::signed_url(state, &rec.id, &rec.rel_path, false),
         file_path: links::file_path(&rec.rel_path),
@@ -142,71 +137,26 @@ fn view(state: &State, caller: &Caller, rec: Recording) -> RecordingView {
     }
 }
 
-/// `138****5678` (contract §3): first 3, four stars, last 4; short numbers are shown as stars.
-fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() < 8 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
-}
-
-/// `page` ≥ 1 (default 1) and `pageSize` 1–100 (default 20), contract §10.
-fn paging(query: &HashMap<String, String>) -> ApiResult<(u32, u32)> {
-    let number = |name: &str, default: u32, max: u32| -> ApiResult<u32> {
-        match query.get(name).map(|v| v.trim()) {
-            None | Some("") => Ok(default),
-            Some(v) => v
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=max).contains(n))
-                .ok_or_else(|| ApiError::invalid(format!("{name} 必须是1到{max}之间的整数"))),
-        }
-    };
-    Ok((number("page", 1, 1_000_000)?, number("pageSize", 20, 100)?))
-}
-
-fn filter(state: &State, query: &HashMap<String, String>) -> ApiResult<db::recordings::Filter> {
-    let tz = state.config.timezone;
-    let text = |name: &str| {
-        query
-            .get(name)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    let date = |name: &str, end: bool| -> ApiResult<Option<i64>> {
-        text(name)
-            .map(|v| {
-                times::parse_date_bound(&v, tz, end).ok_or_else(|| {
-                    ApiError::invalid(format!("{name} 日期格式错误，应为 YYYY-MM-DD"))
-                })
-            })
-            .transpose()
-    };
-    let filter = db::recordings::Filter {
-        call_id: text("callId"),
-        customer_id: text("customerId"),
-        start: date("startDate", false)?,
-        end: date("endDate", true)?,
-    };
-    if let (Some(start), Some(end)) = (filter.start, filter.end)
-        && start >= end
-    {
-        return Err(ApiError::invalid("startDate 不能晚于 endDate"));
-    }
-    Ok(filter)
+/// §4.4's filters; dates as contract §10 reads them.
+fn filter(state: &State, query: &Query) -> ApiResult<db::recordings::Filter> {
+    let (start, end) = query.time_range(state.config.timezone)?;
+    Ok(db::recordings::Filter {
+        call_id: query.text("callId"),
+        customer_id: query.text("customerId"),
+        start,
+        end,
+    })
 }
 
 /// GET /api/v1/calls/recordings
-async fn list(state: State, caller: Caller, query: HashMap<String, String>) -> ApiResult<Response> {
-    let (page, page_size) = paging(&query)?;
+async fn list(state: State, caller: Caller, query: Query) -> ApiResult<Response> {
+    let page = query.page()?;
+    let (number, size) = (page.page as u32, page.page_size as u32);
     let filter = filter(&state, &query)?;
     let scope = caller.scope();
     let (rows, total) = state
         .db
-        .run(move |c| db::recordings::list(c, &scope, &filter, page, page_size))
+        .run(move |c| db::recordings::list(c, &scope, &filter, number, size))
         .await?;
     let recordings: Vec<RecordingView> = rows
         .into_iter()
@@ -215,8 +165,8 @@ async fn list(state: State, caller: Caller, query: HashMap<String, String>) -> A
     Ok(reply::ok(json!({
         "recordings": recordings,
         "total": total,
-        "page": page,
-        "pageSize": page_size,
+        "page": page.page,
+        "pageSize": page.page_size,
     })))
 }
 
@@ -294,15 +244,4 @@ async fn storage_view(state: State, caller: Caller) -> ApiResult<Response> {
         "maxAgeDays": state.config.recording_max_age_days,
         "maxBytes": state.config.recording_max_bytes,
     })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mask_phone;
-
-    #[test]
-    fn masks_like_the_document() {
-        assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(mask_phone("1234"), "****");
-    }
 }
