@@ -2,6 +2,8 @@
 //! folder, spoken to over real HTTP. Shared by every integration test file.
 #![allow(dead_code)]
 
+pub mod sim;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
