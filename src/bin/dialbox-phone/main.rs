@@ -57,6 +57,15 @@ pub enum Dialect {
     ShippedApp,
 }
 
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Document => "document",
+            Dialect::ShippedApp => "shipped-app",
+        }
+    }
+}
+
 /// How a simulated phone behaves on calls (shared by `run`, `fleet` and the benches).
 #[derive(Debug, Clone, Args)]
 pub struct Behaviour {
@@ -137,8 +146,12 @@ fn main() -> ExitCode {
 async fn run(args: RunArgs) -> Result<(), String> {
     let device = device::Device::load(&args.state)?;
     println!(
-        "phone {} ({:?} dialect) of user {} on {}; answering {}",
-        device.device_id, device.dialect, device.user_id, device.server, args.behaviour.answer
+        "phone {} ({} dialect) of user {} on {}; answering {}",
+        device.device_id,
+        device.dialect.name(),
+        device.user_id,
+        device.server,
+        args.behaviour.answer
     );
     let limits = phone::Limits {
         calls: args.calls,

@@ -154,3 +154,46 @@ impl Outbox {
         self.waiting.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outbox_resends_until_acked() {
+        let mut outbox = Outbox::default();
+        let (id, msg) = message("CALL_END", Some(json!({"callId": "c"})), Dialect::Document);
+        outbox.track(id.clone(), msg.clone());
+        assert!(
+            outbox.due(Duration::from_secs(60)).is_empty(),
+            "not due yet"
+        );
+        let resent = outbox.due(Duration::ZERO);
+        assert_eq!(resent, vec![msg], "resent as it was, same messageId");
+        assert!(outbox.acked(&id));
+        assert!(!outbox.acked(&id));
+        assert_eq!(outbox.len(), 0);
+    }
+
+    #[test]
+    fn shipped_app_status_times_are_iso() {
+        let (_, doc) = message("CALL_STATUS", None, Dialect::Document);
+        assert!(doc["timestamp"].is_i64());
+        let (_, app) = message("CALL_STATUS", None, Dialect::ShippedApp);
+        assert!(app["timestamp"].as_str().unwrap().ends_with('Z'));
+        assert!(heartbeat(Dialect::Document).get("messageId").is_none());
+        assert!(heartbeat(Dialect::ShippedApp)["messageId"].is_string());
+    }
+
+    #[test]
+    fn socket_url_appends_the_path_or_moves_to_the_server() {
+        assert_eq!(
+            socket_url("ws://10.0.0.2:3000", "http://127.0.0.1:9", false),
+            "ws://10.0.0.2:3000/ws/mobile"
+        );
+        assert_eq!(
+            socket_url("ws://10.0.0.2:3000/ws/mobile", "http://127.0.0.1:9/", true),
+            "ws://127.0.0.1:9/ws/mobile"
+        );
+    }
+}
