@@ -179,7 +179,12 @@ pub async fn upload(args: &BenchArgs) -> Result<Value, String> {
         &[
             (
                 "stored as",
-                answer["recordingUrl"].as_str().unwrap_or("-").to_string(),
+                // without the signed link's token
+                answer["recordingUrl"]
+                    .as_str()
+                    .and_then(|u| u.split('?').next())
+                    .unwrap_or("-")
+                    .to_string(),
             ),
             ("upload", format!("{secs:.2} s, {up:.0} MB/s")),
             ("cp (same disk)", format!("{cp_secs:.2} s, {cp:.0} MB/s")),
