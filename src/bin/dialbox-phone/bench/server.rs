@@ -22,7 +22,8 @@ pub struct Target {
     _dir: Option<tempfile::TempDir>,
 }
 
-const ADMIN: &str = "benchadmin";
+/// The admin the bench adds to a folder that already has users.
+const BENCH_ADMIN: &str = "benchadmin";
 
 impl Target {
     /// The server to measure: `--server` if given, else a fresh own one with `extra` flags.
@@ -50,35 +51,31 @@ impl Target {
                     .tempdir()
                     .map_err(|e| format!("cannot make a temporary folder: {e}"))?;
                 let data = dir.path().join("data");
-                Self::own(args, dir, data, extra).await
+                Self::own(args, dir, data, extra, false).await
             }
         }
     }
 
-    /// Starts `dialbox serve` on `data` (which may already hold data) inside `dir`.
+    /// Starts `dialbox serve` on `data` inside `dir`. An empty folder gets its first admin
+    /// from DIALBOX_INITIAL_ADMIN_PASSWORD; a `prefilled` one (with users) an admin of ours.
     pub async fn own(
         args: &BenchArgs,
         dir: tempfile::TempDir,
         data: PathBuf,
         extra: &[String],
+        prefilled: bool,
     ) -> Result<Self, String> {
         let dialbox = dialbox_path(args)?;
         let password = format!("bench-{}", crate::api::random_hex(8));
-        // an admin of our own, whether or not the folder already has users
-        dialbox_command(
-            &dialbox,
-            &data,
-            &[
-                "user",
-                "add",
-                "--username",
-                ADMIN,
-                "--password",
-                &password,
-                "--role",
-                "admin",
-            ],
-        )?;
+        let admin = if prefilled {
+            let add = ["user", "add", "--username", BENCH_ADMIN, "--role", "admin"];
+            let mut add = add.to_vec();
+            add.extend(["--password", &password]);
+            dialbox_command(&dialbox, &data, &add)?;
+            BENCH_ADMIN
+        } else {
+            "admin"
+        };
         let log = std::fs::File::create(dir.path().join("server.log"))
             .map_err(|e| format!("cannot create the server log: {e}"))?;
         let mut child = Command::new(&dialbox)
@@ -127,7 +124,7 @@ impl Target {
             child: Some(child),
             _dir: Some(dir),
         };
-        target.admin_token = target.api.login(ADMIN, &password, None).await?;
+        target.admin_token = target.api.login(admin, &password, None).await?;
         println!("started dialbox (pid {pid}) on http://{addr}");
         Ok(target)
     }

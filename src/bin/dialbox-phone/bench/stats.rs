@@ -42,7 +42,7 @@ pub async fn run(args: &BenchArgs) -> Result<Value, String> {
             )?;
             print!("{out}");
             println!("  generated in {:.1} s", started.elapsed().as_secs_f64());
-            Target::own(args, dir, data, &[]).await?
+            Target::own(args, dir, data, &[], true).await?
         }
     };
     let today = Local::now().date_naive();
