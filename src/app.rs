@@ -153,6 +153,11 @@ pub fn ensure_first_admin(
 /// Everything `serve` needs, for a server listening on `local`.
 pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdmin>), StartError> {
     let pool = open_database(&config)?;
+    // the statistics rollup's days must be in the office zone configured now
+    let mut conn = pool.get().map_err(|e| StartError::Other(e.to_string()))?;
+    crate::calls::rollup::ensure_timezone(&mut conn, config.timezone)
+        .map_err(|e| StartError::Other(format!("cannot prepare the call statistics: {e}")))?;
+    drop(conn);
     let secret = load_or_create_secret(&config.data_dir)?;
     let first = ensure_first_admin(&pool, config.initial_admin_password.as_deref())?;
     let public = PublicBase::choose(config.public_url.as_deref(), local);

@@ -40,6 +40,22 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Fill the data folder with generated calls for benchmarks (maintenance; hidden).
+    #[command(hide = true)]
+    GenCalls {
+        #[arg(long)]
+        count: u64,
+        #[arg(long, default_value_t = 50)]
+        users: u32,
+        #[arg(long, default_value_t = 730)]
+        days: u32,
+        /// Office time zone for a data folder that has none stored yet.
+        #[arg(long, env = "DIALBOX_TIMEZONE")]
+        timezone: Option<Tz>,
+        /// Make the data reproducible.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -175,6 +191,28 @@ fn execute(cli: Cli) -> Result<(), String> {
             crate::app::open_database(&config).map_err(|e| e.to_string())?;
             let pages = crate::backup::run(&config.db_path(), &out)?;
             println!("backed up {} pages to {}", pages, out.display());
+            Ok(())
+        }
+        Command::GenCalls {
+            count,
+            users,
+            days,
+            timezone,
+            seed,
+        } => {
+            let mut config = Config::new(data_dir);
+            config.timezone = timezone.unwrap_or_else(config::machine_timezone);
+            let args = crate::bench_data::GenArgs {
+                count,
+                users,
+                days,
+                seed,
+            };
+            let r = crate::bench_data::generate(&config, &args)?;
+            println!(
+                "generated {} calls for {} users in {:.1} s (statistics in {})",
+                r.calls, r.users, r.seconds, r.timezone
+            );
             Ok(())
         }
     }

@@ -48,6 +48,9 @@ struct Entry {
     user_id: String,
     link_id: u64,
     tx: mpsc::UnboundedSender<ToPhone>,
+    /// When the phone last spoke (epoch ms): fresher than the database, which is written at
+    /// most every ~30 s per phone.
+    last_active_ms: i64,
 }
 
 pub struct Hub {
@@ -86,6 +89,7 @@ impl Hub {
             user_id: user_id.to_string(),
             link_id,
             tx,
+            last_active_ms: crate::db::now_ms(),
         };
         let previous = self.lock().insert(phone_id, entry);
         if let Some(old) = previous {
@@ -115,6 +119,16 @@ impl Hub {
             Some(entry) if entry.tx.send(what).is_ok() => Delivery::Sent,
             _ => Delivery::NotConnected,
         }
+    }
+
+    /// Tells a phone's socket to close (its binding was replaced); nothing is sent first.
+    pub fn close(&self, phone_id: i64) -> Delivery {
+        self.deliver(phone_id, ToPhone::Close)
+    }
+
+    /// When a connected phone last spoke; `None` when it has no socket open.
+    pub fn last_active(&self, phone_id: i64) -> Option<i64> {
+        self.lock().get(&phone_id).map(|e| e.last_active_ms)
     }
 
     pub fn is_online(&self, phone_id: i64) -> bool {
@@ -162,6 +176,15 @@ pub struct PhoneLink {
 impl PhoneLink {
     pub fn phone_id(&self) -> i64 {
         self.phone_id
+    }
+
+    /// Notes that the phone spoke at `at_ms` (only while this socket is the current one).
+    pub fn touch(&self, at_ms: i64) {
+        if let Some(e) = self.hub.lock().get_mut(&self.phone_id)
+            && e.link_id == self.link_id
+        {
+            e.last_active_ms = e.last_active_ms.max(at_ms);
+        }
     }
 
     /// True while this socket is the phone's current one.
@@ -221,6 +244,21 @@ mod tests {
         assert!(joined.is_err());
         assert!(!hub.is_online(1));
         assert!(hub.online_phones("u").is_empty());
+    }
+
+    #[test]
+    fn last_active_follows_the_current_socket_only() {
+        let hub = Arc::new(Hub::new());
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let old = hub.register(5, "u", tx.clone());
+        let new = hub.register(5, "u", tx);
+        new.touch(i64::MAX - 1);
+        old.touch(i64::MAX);
+        assert_eq!(hub.last_active(5), Some(i64::MAX - 1));
+        assert_eq!(hub.close(5), Delivery::Sent);
+        drop(new);
+        assert_eq!(hub.last_active(5), None);
+        assert_eq!(hub.close(5), Delivery::NotConnected);
     }
 
     #[test]

@@ -52,3 +52,20 @@ pub fn secret_hex(bytes: usize) -> String {
     rand::rng().fill(&mut buf[..]);
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A §3.1.1 bind token: a random UUID (version 4 layout), 122 random bits.
+pub fn bind_token() -> String {
+    let mut b = [0u8; 16];
+    rand::rng().fill(&mut b[..]);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}

@@ -8,19 +8,23 @@
 pub mod app;
 pub mod auth;
 pub mod backup;
+pub mod bench_data;
 pub mod calls;
 pub mod cli;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ids;
 pub mod netaddr;
+pub mod phones;
 pub mod raw;
 pub mod server;
 pub mod state;
 pub mod times;
+pub mod ws;
 
 use std::future::Future;
 
@@ -44,7 +48,9 @@ pub async fn serve(
         .await
         .map_err(|e| StartError::Other(e.to_string()))??;
     announce(&state, local, first.as_ref());
+    let dial_timeouts = calls::timeout::spawn(state.clone());
     server::run(state, listener, shutdown).await;
+    dial_timeouts.abort();
     Ok(())
 }
 

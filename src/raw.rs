@@ -13,16 +13,28 @@ use crate::state::State;
 
 pub type RawFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
 
-/// The routes handled here. None yet: the sockets and file streams arrive with their issues.
+/// The routes handled here.
 #[derive(Debug, Clone, Copy)]
-pub enum RawRoute {}
+pub enum RawRoute {
+    /// `GET /ws/mobile?token=` — the phone socket (`ws::mobile`).
+    MobileSocket,
+    /// `GET /ws/admin?token=` — the PC page's live feed (`ws::admin`).
+    AdminSocket,
+}
 
 /// Which raw route serves this request, if any.
-pub fn route(_req: &Request<Incoming>) -> Option<RawRoute> {
-    None
+pub fn route(req: &Request<Incoming>) -> Option<RawRoute> {
+    match req.uri().path().trim_end_matches('/') {
+        "/ws/mobile" => Some(RawRoute::MobileSocket),
+        "/ws/admin" => Some(RawRoute::AdminSocket),
+        _ => None,
+    }
 }
 
 /// Serves a request `route` chose.
-pub fn serve(route: RawRoute, _state: State, _req: Request<Incoming>) -> RawFuture {
-    match route {}
+pub fn serve(route: RawRoute, state: State, req: Request<Incoming>) -> RawFuture {
+    match route {
+        RawRoute::MobileSocket => Box::pin(crate::ws::mobile::serve(state, req)),
+        RawRoute::AdminSocket => Box::pin(crate::ws::admin::serve(state, req)),
+    }
 }

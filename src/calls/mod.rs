@@ -1,9 +1,22 @@
 //! Calls: the state machine of contract §6, shared by every way a report arrives — HTTP §4.1 and
 //! §4.2, the phone socket (CALL_STATUS, CALL_END, CALL_ENDED), the PC (cancel, end) and the dial
-//! timeout. Every route and the socket call `apply_report`; none of them touches call rows.
+//! timeout. Phone reports (HTTP and socket) all go through `apply_report`; PC actions through
+//! `dial` and `pc`; and every write of a call row through `store`, which keeps the statistics
+//! rollup in the same transaction.
+
+pub mod dial;
+pub mod machine;
+pub mod notify;
+pub mod pc;
+pub mod rollup;
+pub mod store;
+pub mod timeout;
+
+use serde_json::{Value, json};
 
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
+use crate::db::{self, DbError};
+use crate::error::ApiResult;
 use crate::state::State;
 
 /// Where a report came from (kept in `call_events.source`).
@@ -11,6 +24,16 @@ use crate::state::State;
 pub enum ReportSource {
     Http,
     Socket,
+}
+
+impl ReportSource {
+    /// The `call_events.source` value (the dial timeout waits for one of these).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportSource::Http => "http",
+            ReportSource::Socket => "ws",
+        }
+    }
 }
 
 /// A phone's report about one of its calls, in either dialect (contract §6, §13), already
@@ -43,17 +66,70 @@ impl PhoneReport {
             PhoneReport::Status { call_id, .. } | PhoneReport::End { call_id, .. } => call_id,
         }
     }
+
+    /// The report as kept in the call's history.
+    pub fn payload(&self) -> (&'static str, Value) {
+        match self {
+            PhoneReport::Status {
+                status,
+                reason,
+                at_ms,
+                ..
+            } => (
+                "status",
+                json!({ "status": status, "reason": reason, "at": at_ms }),
+            ),
+            PhoneReport::End {
+                status,
+                start_ms,
+                end_ms,
+                duration,
+                has_recording,
+                end_reason,
+                ..
+            } => (
+                "end",
+                json!({
+                    "status": status, "startTime": start_ms, "endTime": end_ms,
+                    "duration": duration, "hasRecording": has_recording, "endReason": end_reason,
+                }),
+            ),
+        }
+    }
 }
 
 /// Applies a phone's report to its call: a state change, an end, a correction of an earlier end,
-/// or an acknowledged no-op. Another user's call is `NOT_FOUND`.
-///
-/// Not built yet: the calls issue implements it (the socket and the HTTP report routes call it).
+/// or an acknowledged no-op. Every report is kept in `call_events`. Another user's call is
+/// `NOT_FOUND`. Safe to call concurrently: each report is one write transaction.
 pub async fn apply_report(
-    _state: &State,
-    _caller: &Caller,
-    _source: ReportSource,
-    _report: PhoneReport,
+    state: &State,
+    caller: &Caller,
+    source: ReportSource,
+    report: PhoneReport,
 ) -> ApiResult<()> {
-    Err(ApiError::not_found())
+    machine::validate(&report)?;
+    let tz = state.config.timezone;
+    let owner = caller.user_id.clone();
+    let changed = state
+        .db
+        .write(move |tx| {
+            let call = db::calls::by_id(tx, report.call_id().trim())?;
+            if call.user_id != owner {
+                return Err(DbError::NotFound);
+            }
+            let (kind, payload) = report.payload();
+            db::call_events::insert(tx, &call.id, source.as_str(), kind, &payload)?;
+            match machine::apply(&call, &report, db::now_ms())? {
+                Some(next) => {
+                    store::update(tx, tz, &call, &next)?;
+                    Ok(Some(next))
+                }
+                None => Ok(None),
+            }
+        })
+        .await?;
+    if let Some(call) = changed {
+        notify::call_state(state, &call);
+    }
+    Ok(())
 }

@@ -4,7 +4,13 @@
 use rusqlite::Connection;
 
 /// Every migration, in order. Migration `i` (0-based) brings the database to version `i + 1`.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../sql/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../sql/0001_init.sql")),
+    (
+        "0002_call_search",
+        include_str!("../../sql/0002_call_search.sql"),
+    ),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

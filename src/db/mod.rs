@@ -1,8 +1,17 @@
 //! SQLite storage: the pool, per-connection PRAGMAs, and running blocking work off the async
 //! threads. Queries live in one module per table, one function per query.
 
+pub mod bind_requests;
+pub mod call_events;
+pub mod call_lists;
+pub mod calls;
+pub mod customers;
+pub mod device_messages;
+pub mod follow_ups;
 pub mod migrations;
 pub mod phones;
+pub mod settings;
+pub mod stats;
 pub mod users;
 
 use std::path::Path;
@@ -130,4 +139,18 @@ impl Db {
 /// Milliseconds since the Unix epoch, the unit every time column holds.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// `%text%` for `LIKE … ESCAPE '\\'`, with the wildcards in `text` taken literally.
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
 }

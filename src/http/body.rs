@@ -58,3 +58,60 @@ where
             parse_json::<T>(&bytes).map_err(warp::reject::custom)
         })
 }
+
+/// Like `json`, but an empty body (or none) is `T::default()`: for routes whose body is optional
+/// (§3.1's `userId`, the phone's own unbind).
+pub fn json_or_default<T>(limit: u64) -> impl Filter<Extract = (T,), Error = Rejection> + Clone
+where
+    T: DeserializeOwned + Default + Send + 'static,
+{
+    warp::header::optional::<u64>("content-length")
+        .and(warp::body::stream())
+        .and_then(move |declared, body| async move {
+            let bytes = read_limited(declared, Box::pin(body), limit).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(T::default());
+            }
+            parse_json::<T>(&bytes).map_err(warp::reject::custom)
+        })
+}
+
+/// A filter that extracts the raw body, at most `limit` bytes (CSV imports).
+pub fn bytes(limit: u64) -> impl Filter<Extract = (BytesMut,), Error = Rejection> + Clone {
+    warp::header::optional::<u64>("content-length")
+        .and(warp::body::stream())
+        .and_then(move |declared, body| async move {
+            read_limited(declared, Box::pin(body), limit)
+                .await
+                .map_err(warp::reject::custom)
+        })
+}
+
+/// A time field that may be an ISO string or epoch ms (contract §3, §13); `null` or absent is
+/// `None`, anything else INVALID_PARAMS naming the field.
+pub fn time_field(name: &str, value: &Option<serde_json::Value>) -> Result<Option<i64>, ApiError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => crate::times::parse_json_time(v)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(format!("{name} 须为ISO时间或毫秒时间戳"))),
+    }
+}
+
+/// Tags as given: trimmed, non-empty, no duplicates, each at most 32 characters, at most 20.
+pub fn tag_list(name: &str, tags: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = t.trim().to_string();
+        if t.chars().count() > 32 {
+            return Err(ApiError::invalid(format!("{name} 中的标签过长")));
+        }
+        if !t.is_empty() && !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if out.len() > 20 {
+        return Err(ApiError::invalid(format!("{name} 最多20个")));
+    }
+    Ok(out)
+}

@@ -3,11 +3,21 @@
 
 pub mod auth;
 pub mod body;
+pub mod call_records;
+pub mod call_reports;
+pub mod call_stats;
+pub mod call_views;
+pub mod customers;
+pub mod dial;
+pub mod follow_ups;
+pub mod mobile_device;
 pub mod openapi;
+pub mod query;
 pub mod rejection;
 pub mod reply;
 pub mod users;
 pub mod web;
+pub mod work_phones;
 
 use std::net::SocketAddr;
 
@@ -41,6 +51,22 @@ pub fn finish(result: ApiResult<Response>) -> Response {
 pub fn routes(state: State) -> BoxedFilter<(Response,)> {
     let api = auth::routes(state.clone())
         .or(users::routes(state.clone()))
+        .unify()
+        .or(work_phones::routes(state.clone()))
+        .unify()
+        .or(mobile_device::routes(state.clone()))
+        .unify()
+        .or(customers::routes(state.clone()))
+        .unify()
+        .or(call_records::routes(state.clone()))
+        .unify()
+        .or(call_reports::routes(state.clone()))
+        .unify()
+        .or(dial::routes(state.clone()))
+        .unify()
+        .or(follow_ups::routes(state.clone()))
+        .unify()
+        .or(call_stats::routes(state.clone()))
         .unify()
         .or(openapi::routes())
         .unify()

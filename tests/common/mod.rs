@@ -2,6 +2,9 @@
 //! folder, spoken to over real HTTP. Shared by every integration test file.
 #![allow(dead_code)]
 
+pub mod calls;
+pub mod office;
+pub mod phone;
 pub mod sim;
 
 use std::net::SocketAddr;

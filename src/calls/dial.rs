@@ -1,0 +1,183 @@
+//! Click-to-dial (§5.0, contract §6): choose the phone, store the call `calling`, push
+//! DIAL_COMMAND, answer at once.
+
+use serde_json::json;
+
+use super::{notify, store};
+use crate::auth::Caller;
+use crate::customers::phone;
+use crate::db::calls::Call;
+use crate::db::phones::Phone;
+use crate::db::{self, DbResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::hub::{Delivery, Hub};
+use crate::state::State;
+
+#[derive(Debug, Clone, Default)]
+pub struct DialRequest {
+    pub customer_id: Option<String>,
+    pub customer_phone: Option<String>,
+    pub customer_name: Option<String>,
+    pub notes: Option<String>,
+    pub phone_id: Option<i64>,
+    pub order_id: Option<String>,
+}
+
+/// The phone to dial on: the asked one, else the primary if online, else the most recently
+/// active online phone.
+pub fn choose_phone(hub: &Hub, bound: &[Phone], asked: Option<i64>) -> ApiResult<i64> {
+    if bound.is_empty() {
+        return Err(ApiError::new(ErrorCode::DeviceNotBound));
+    }
+    let online: Vec<&Phone> = bound.iter().filter(|p| hub.is_online(p.id)).collect();
+    let chosen = match asked {
+        Some(id) => {
+            if !bound.iter().any(|p| p.id == id) {
+                return Err(ApiError::with_message(
+                    ErrorCode::NotFound,
+                    "该工作手机不存在",
+                ));
+            }
+            online.iter().find(|p| p.id == id).copied()
+        }
+        None => online
+            .iter()
+            .find(|p| p.is_primary)
+            // the hub holds the live last-activity; the row's value may be a minute old
+            .or_else(|| {
+                online
+                    .iter()
+                    .max_by_key(|p| (hub.last_active(p.id).or(p.last_active_at), p.id))
+            })
+            .copied(),
+    };
+    chosen
+        .map(|p| p.id)
+        .ok_or_else(|| ApiError::new(ErrorCode::DeviceOffline))
+}
+
+/// Who a call is with: `(customer id, name, normalised number)`. A given customer must exist;
+/// a number alone links the customer who has it.
+pub fn link_customer(
+    conn: &rusqlite::Connection,
+    customer_id: Option<&str>,
+    number: Option<&str>,
+    name: Option<&str>,
+) -> DbResult<(Option<String>, String, String)> {
+    let number = match number.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(raw) => Some(
+            phone::normalize(raw)
+                .ok_or_else(|| ApiError::invalid("customerPhone 不是有效的电话号码"))?,
+        ),
+        None => None,
+    };
+    let customer = match customer_id.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(id) => match db::customers::by_id(conn, id) {
+            Ok(c) => Some(c),
+            Err(db::DbError::NotFound) => return Err(ApiError::invalid("客户不存在").into()),
+            Err(e) => return Err(e),
+        },
+        None => match &number {
+            Some(n) => db::customers::by_phone(conn, n)?,
+            None => None,
+        },
+    };
+    let number = match (number, &customer) {
+        (Some(n), _) => n,
+        (None, Some(c)) => c.phone.clone(),
+        (None, None) => return Err(ApiError::invalid("缺少 customerPhone 或 customerId").into()),
+    };
+    if name.is_some_and(|n| n.chars().count() > 64) {
+        return Err(ApiError::invalid("customerName 过长（最多64字）").into());
+    }
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .or_else(|| customer.as_ref().map(|c| c.name.clone()))
+        .unwrap_or_default();
+    Ok((customer.map(|c| c.id), name, number))
+}
+
+/// A new call row owned by `caller`, before its type-specific fields are set.
+pub fn new_call(caller: &Caller, now: i64) -> Call {
+    Call {
+        id: crate::ids::call_id(now),
+        user_id: caller.user_id.clone(),
+        phone_id: None,
+        customer_id: None,
+        customer_name: String::new(),
+        customer_phone: String::new(),
+        call_type: "outbound".into(),
+        state: "calling".into(),
+        end_status: None,
+        end_reason: None,
+        start_time: now,
+        connected_at: None,
+        end_time: None,
+        duration: 0,
+        has_recording: false,
+        notes: String::new(),
+        call_tags: vec![],
+        follow_up_required: false,
+        order_id: None,
+        created_at: now,
+        updated_at: now,
+        user_name: caller.real_name.clone(),
+        department: caller.department.clone(),
+        recording_path: None,
+    }
+}
+
+/// Dials: DEVICE_NOT_BOUND / DEVICE_OFFLINE without creating a call; otherwise the call is
+/// stored `calling` before DIAL_COMMAND goes out.
+pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult<Call> {
+    let tz = state.config.timezone;
+    let hub = state.hub.clone();
+    let mut call = new_call(caller, db::now_ms());
+    call.notes = req.notes.clone().unwrap_or_default();
+    call.order_id = req.order_id.clone();
+    // one blocking hop: choose the phone, link the customer and store the call together
+    let call = state
+        .db
+        .write(move |tx| {
+            // bad input is INVALID_PARAMS before any phone question
+            let (customer_id, name, number) = link_customer(
+                tx,
+                req.customer_id.as_deref(),
+                req.customer_phone.as_deref(),
+                req.customer_name.as_deref(),
+            )?;
+            let bound = db::phones::active_of_user(tx, &call.user_id)?;
+            let phone_id = choose_phone(&hub, &bound, req.phone_id)?;
+            call.phone_id = Some(phone_id);
+            call.customer_id = customer_id;
+            call.customer_name = name;
+            call.customer_phone = number;
+            store::insert(tx, tz, &call)?;
+            db::call_events::insert(tx, &call.id, "pc", "dial", &json!({ "phoneId": phone_id }))?;
+            Ok(call)
+        })
+        .await?;
+    let mut data = json!({
+        "callId": call.id,
+        "customerPhone": call.customer_phone,
+        "phoneNumber": call.customer_phone,
+        "customerName": call.customer_name,
+        "customerId": call.customer_id,
+    });
+    if let Some(order) = &call.order_id {
+        data["orderId"] = json!(order);
+    }
+    if notify::to_call_phone(state, &call, "DIAL_COMMAND", data) == Delivery::NotConnected {
+        // the phone went away between the choice and the send: no call, as if it were offline
+        let gone = call.clone();
+        state
+            .db
+            .write(move |tx| store::delete(tx, tz, &gone))
+            .await?;
+        return Err(ApiError::new(ErrorCode::DeviceOffline));
+    }
+    notify::call_state(state, &call);
+    Ok(call)
+}

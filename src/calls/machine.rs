@@ -1,0 +1,273 @@
+//! The call state machine of contract §6 as a pure function: a call and a phone report in, the
+//! call as it should be out (or nothing to change). No I/O, so every rule is unit-tested here.
+
+use super::PhoneReport;
+use crate::db::calls::Call;
+use crate::error::{ApiError, ApiResult};
+
+/// The §4.2 results a call can end with.
+pub const END_STATUSES: [&str; 5] = ["connected", "missed", "busy", "rejected", "failed"];
+/// What §4.1 / CALL_STATUS may say, in both dialects (§13).
+pub const STATUS_VALUES: [&str; 6] = [
+    "dialing",
+    "ringing",
+    "connected",
+    "ended",
+    "rejected",
+    "missed",
+];
+/// `end_reason` of a call the dial timeout failed.
+pub const TIMEOUT_REASON: &str = "dial_timeout";
+
+/// Checks a report's values before any lookup, so a bad report is INVALID_PARAMS.
+pub fn validate(report: &PhoneReport) -> ApiResult<()> {
+    if report.call_id().trim().is_empty() {
+        return Err(ApiError::invalid("缺少 callId"));
+    }
+    match report {
+        PhoneReport::Status { status, .. } if !STATUS_VALUES.contains(&status.as_str()) => {
+            Err(ApiError::invalid(format!(
+                "status 无效: {status}（可选 {}）",
+                STATUS_VALUES.join("/")
+            )))
+        }
+        PhoneReport::End { status, .. } if !END_STATUSES.contains(&status.as_str()) => {
+            Err(ApiError::invalid(format!(
+                "status 无效: {status}（可选 {}）",
+                END_STATUSES.join("/")
+            )))
+        }
+        PhoneReport::End {
+            duration: Some(d), ..
+        } if *d < 0 || *d > 7 * 24 * 3600 => Err(ApiError::invalid("duration 超出范围")),
+        _ => Ok(()),
+    }
+}
+
+/// The call after `report`, or `None` when the report changes nothing (a repeat, a status
+/// after the end, `dialing`, `ended`): those are acknowledged all the same.
+pub fn apply(call: &Call, report: &PhoneReport, now: i64) -> ApiResult<Option<Call>> {
+    validate(report)?;
+    let next = match report {
+        PhoneReport::Status {
+            status,
+            reason,
+            at_ms,
+            ..
+        } => status_report(call, status, reason.as_deref(), at_ms.unwrap_or(now)),
+        PhoneReport::End {
+            status,
+            start_ms,
+            end_ms,
+            duration,
+            has_recording,
+            end_reason,
+            ..
+        } => Some(end_report(
+            call,
+            EndFacts {
+                status,
+                start_ms: *start_ms,
+                end_ms: *end_ms,
+                duration: *duration,
+                has_recording: *has_recording,
+                reason: end_reason.clone(),
+            },
+            now,
+        )),
+    };
+    Ok(next.filter(|n| !same_call(n, call)).map(|mut n| {
+        n.updated_at = now;
+        n
+    }))
+}
+
+fn same_call(a: &Call, b: &Call) -> bool {
+    let mut a = a.clone();
+    a.updated_at = b.updated_at;
+    &a == b
+}
+
+fn status_report(call: &Call, status: &str, reason: Option<&str>, at: i64) -> Option<Call> {
+    let mut next = call.clone();
+    match (status, call.state.as_str()) {
+        ("ringing", "calling") => next.state = "ringing".into(),
+        ("connected", "calling" | "ringing") => {
+            next.state = "connected".into();
+            next.connected_at = Some(at);
+        }
+        // the shipped app ends a call with these; after a real end they are only history
+        ("rejected" | "missed", _) if call.is_live() || ends_again(call) => {
+            return Some(end_report(
+                call,
+                EndFacts {
+                    status,
+                    start_ms: None,
+                    end_ms: Some(at),
+                    duration: Some(0),
+                    has_recording: None,
+                    reason: reason.map(str::to_string),
+                },
+                at,
+            ));
+        }
+        _ => return None,
+    }
+    Some(next)
+}
+
+/// A canceled or timed-out call still takes the phone's end: the phone may have dialed anyway.
+fn ends_again(call: &Call) -> bool {
+    call.state == "canceled"
+        || (call.state == "ended" && call.end_reason.as_deref() == Some(TIMEOUT_REASON))
+}
+
+struct EndFacts<'a> {
+    status: &'a str,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+    duration: Option<i64>,
+    has_recording: Option<bool>,
+    reason: Option<String>,
+}
+
+/// An end report: the phone's word on what happened, correcting any earlier end.
+fn end_report(call: &Call, f: EndFacts<'_>, now: i64) -> Call {
+    let was_ended = call.state == "ended";
+    let end_time = f
+        .end_ms
+        .or_else(|| Some(f.start_ms? + f.duration? * 1000))
+        .or(if was_ended { call.end_time } else { None })
+        .unwrap_or(now);
+    let duration = f
+        .duration
+        .or_else(|| Some(((end_time - f.start_ms?) / 1000).max(0)))
+        .or((f.status != "connected").then_some(0))
+        .or(if was_ended { Some(call.duration) } else { None })
+        .or_else(|| call.connected_at.map(|at| ((end_time - at) / 1000).max(0)))
+        .unwrap_or(0);
+    let mut next = call.clone();
+    next.state = "ended".into();
+    next.end_status = Some(f.status.to_string());
+    next.end_reason = f.reason;
+    next.end_time = Some(end_time);
+    next.duration = duration;
+    next.has_recording = call.has_recording || f.has_recording.unwrap_or(false);
+    if f.status == "connected" && next.connected_at.is_none() {
+        next.connected_at = Some(end_time - duration * 1000);
+    }
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(state: &str) -> Call {
+        Call {
+            id: "call_1".into(),
+            user_id: "u".into(),
+            phone_id: Some(1),
+            customer_id: None,
+            customer_name: String::new(),
+            customer_phone: "13800138000".into(),
+            call_type: "outbound".into(),
+            state: state.into(),
+            end_status: None,
+            end_reason: None,
+            start_time: 1_000_000,
+            connected_at: None,
+            end_time: None,
+            duration: 0,
+            has_recording: false,
+            notes: String::new(),
+            call_tags: vec![],
+            follow_up_required: false,
+            order_id: None,
+            created_at: 1_000_000,
+            updated_at: 1_000_000,
+            user_name: String::new(),
+            department: String::new(),
+            recording_path: None,
+        }
+    }
+
+    fn status(s: &str) -> PhoneReport {
+        PhoneReport::Status {
+            call_id: "call_1".into(),
+            status: s.into(),
+            reason: Some("busy".into()),
+            at_ms: Some(1_005_000),
+        }
+    }
+
+    fn end(s: &str, duration: i64, rec: Option<bool>) -> PhoneReport {
+        PhoneReport::End {
+            call_id: "call_1".into(),
+            status: s.into(),
+            start_ms: None,
+            end_ms: Some(2_000_000),
+            duration: Some(duration),
+            has_recording: rec,
+            end_reason: None,
+        }
+    }
+
+    #[test]
+    fn forward_only_and_dialing_is_a_no_op() {
+        let c = call("calling");
+        assert!(apply(&c, &status("dialing"), 9).unwrap().is_none());
+        let r = apply(&c, &status("ringing"), 9).unwrap().unwrap();
+        assert_eq!(r.state, "ringing");
+        let k = apply(&r, &status("connected"), 9).unwrap().unwrap();
+        assert_eq!(
+            (k.state.as_str(), k.connected_at),
+            ("connected", Some(1_005_000))
+        );
+        assert!(apply(&k, &status("ringing"), 9).unwrap().is_none());
+        assert!(apply(&k, &status("ended"), 9).unwrap().is_none());
+    }
+
+    #[test]
+    fn end_then_repeat_then_correction_keeps_recording() {
+        let c = call("connected");
+        let e = apply(&c, &end("connected", 180, Some(true)), 9)
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.call_status(), "connected");
+        assert!(
+            apply(&e, &end("connected", 180, Some(true)), 9)
+                .unwrap()
+                .is_none()
+        );
+        let fixed = apply(&e, &end("missed", 0, Some(false)), 9)
+            .unwrap()
+            .unwrap();
+        assert_eq!((fixed.call_status(), fixed.duration), ("missed", 0));
+        assert!(fixed.has_recording, "hasRecording never goes back to false");
+        assert!(apply(&fixed, &status("connected"), 9).unwrap().is_none());
+    }
+
+    #[test]
+    fn rejected_status_ends_with_reason_and_cancel_still_takes_an_end() {
+        let r = apply(&call("calling"), &status("rejected"), 9)
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.call_status(), "rejected");
+        assert_eq!(r.end_reason.as_deref(), Some("busy"));
+        let after_cancel = apply(&call("canceled"), &end("connected", 30, None), 9)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (after_cancel.call_status(), after_cancel.duration),
+            ("connected", 30)
+        );
+    }
+
+    #[test]
+    fn bad_values_are_invalid() {
+        assert!(apply(&call("calling"), &status("talking"), 9).is_err());
+        assert!(apply(&call("calling"), &end("ended", 0, None), 9).is_err());
+        assert!(apply(&call("calling"), &end("connected", -1, None), 9).is_err());
+    }
+}

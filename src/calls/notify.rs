@@ -1,0 +1,51 @@
+//! What the server tells others about calls: live state to the PC page (`/ws/admin`) and
+//! commands to the phone (contract §5: type, messageId, timestamp, data).
+
+use serde_json::{Value, json};
+
+use crate::db::calls::Call;
+use crate::hub::{AdminEvent, Delivery};
+use crate::state::State;
+use crate::times::iso_opt;
+
+/// Publishes a call's new state to the PC pages allowed to see it. The number is left out:
+/// watchers of every role get the same event, and sales staff may not see whole numbers.
+pub fn call_state(state: &State, call: &Call) {
+    state.hub.publish(AdminEvent {
+        kind: "CALL_STATE".into(),
+        data: json!({
+            "callId": call.id,
+            "status": call.call_status(),
+            "state": call.state,
+            "callType": call.call_type,
+            "userId": call.user_id,
+            "userName": call.user_name,
+            "customerId": call.customer_id,
+            "customerName": call.customer_name,
+            "duration": call.duration,
+            "startTime": crate::times::iso_ms(call.start_time),
+            "endTime": iso_opt(call.end_time),
+            "endReason": call.end_reason,
+        }),
+        owner_id: call.user_id.clone(),
+        owner_department: call.department.clone(),
+    });
+}
+
+/// A server → phone message.
+pub fn phone_message(kind: &str, data: Value) -> Value {
+    json!({
+        "type": kind,
+        "messageId": crate::ids::message_id(),
+        "timestamp": crate::db::now_ms(),
+        "data": data,
+    })
+}
+
+/// Sends a message to the phone a call was dialed on, if it has one.
+pub fn to_call_phone(state: &State, call: &Call, kind: &str, data: Value) -> Delivery {
+    match call.phone_id {
+        Some(phone) => state.hub.send(phone, phone_message(kind, data)),
+        None => Delivery::NotConnected,
+    }
+}

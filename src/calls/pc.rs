@@ -1,0 +1,121 @@
+//! What the PC page does to a call: cancel a dial (contract §6, pushes CANCEL_DIAL and the
+//! shipped app's DIAL_CANCEL) and end or correct a call (§5.9, pushes CALL_END on a live one).
+
+use serde_json::json;
+
+use super::{notify, store};
+use crate::auth::Caller;
+use crate::db::calls::Call;
+use crate::db::{self, DbError};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::state::State;
+
+/// Loads a call the caller may see, else NOT_FOUND.
+pub fn visible_call(conn: &rusqlite::Connection, caller: &Caller, id: &str) -> db::DbResult<Call> {
+    let call = db::calls::by_id(conn, id)?;
+    if caller.can_see(&call.user_id, &call.department) {
+        Ok(call)
+    } else {
+        Err(DbError::NotFound)
+    }
+}
+
+fn conflict(message: &'static str) -> DbError {
+    ApiError::with_message(ErrorCode::CallStateConflict, message).into()
+}
+
+/// Cancels a call that is still `calling` or `ringing`.
+pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Call> {
+    let tz = state.config.timezone;
+    let who = caller.clone();
+    let call = state
+        .db
+        .write(move |tx| {
+            let call = visible_call(tx, &who, &id)?;
+            if !matches!(call.state.as_str(), "calling" | "ringing") {
+                return Err(conflict("通话已接通或已结束，无法取消"));
+            }
+            let now = db::now_ms();
+            let mut next = call.clone();
+            next.state = "canceled".into();
+            next.end_time = Some(now);
+            next.end_reason = Some("pc_cancel".into());
+            next.updated_at = now;
+            store::update(tx, tz, &call, &next)?;
+            db::call_events::insert(tx, &call.id, "pc", "cancel", &json!({ "by": who.user_id }))?;
+            Ok(next)
+        })
+        .await?;
+    let data = json!({ "callId": call.id, "reason": "用户取消" });
+    // the document's name, then the shipped app's (contract §13), same data
+    notify::to_call_phone(state, &call, "CANCEL_DIAL", data.clone());
+    notify::to_call_phone(state, &call, "DIAL_CANCEL", data);
+    notify::call_state(state, &call);
+    Ok(call)
+}
+
+/// §5.9's body, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct EndRequest {
+    pub end_ms: Option<i64>,
+    pub duration: Option<i64>,
+    pub notes: Option<String>,
+    pub follow_up_required: Option<bool>,
+}
+
+/// Ends a connected call (and tells its phone), or corrects an ended one's end time, duration
+/// and notes. A call that never connected, or was canceled, is CALL_STATE_CONFLICT.
+pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) -> ApiResult<Call> {
+    let tz = state.config.timezone;
+    let who = caller.clone();
+    let (before, call) = state
+        .db
+        .write(move |tx| {
+            let call = visible_call(tx, &who, &id)?;
+            let now = db::now_ms();
+            let mut next = call.clone();
+            match call.state.as_str() {
+                "connected" => {
+                    let end = req.end_ms.unwrap_or(now);
+                    let from = call.connected_at.unwrap_or(call.start_time);
+                    next.state = "ended".into();
+                    next.end_status = Some("connected".into());
+                    next.end_reason = Some("pc_end".into());
+                    next.end_time = Some(end);
+                    next.duration = req.duration.unwrap_or(((end - from) / 1000).max(0));
+                }
+                "ended" => {
+                    next.end_time = req.end_ms.or(call.end_time);
+                    next.duration = req.duration.unwrap_or(call.duration);
+                }
+                _ => return Err(conflict("通话尚未接通或已取消，无法结束")),
+            }
+            if let Some(notes) = &req.notes {
+                next.notes = notes.clone();
+            }
+            if let Some(f) = req.follow_up_required {
+                next.follow_up_required = f;
+            }
+            next.updated_at = now;
+            store::update(tx, tz, &call, &next)?;
+            db::call_events::insert(
+                tx,
+                &call.id,
+                "pc",
+                "end",
+                &json!({ "endTime": req.end_ms, "duration": req.duration }),
+            )?;
+            Ok((call, next))
+        })
+        .await?;
+    if before.state == "connected" {
+        notify::to_call_phone(
+            state,
+            &call,
+            "CALL_END",
+            json!({ "callId": call.id, "reason": "PC端结束通话" }),
+        );
+    }
+    notify::call_state(state, &call);
+    Ok(call)
+}

@@ -1,0 +1,71 @@
+//! The dial timeout (contract §6): a dialed call the phone has said nothing about within
+//! `config.dial_timeout` ends `failed`. A background task started with the server sweeps the
+//! few live calls (a partial index holds only those).
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::{machine, notify, store};
+use crate::db;
+use crate::error::ApiResult;
+use crate::state::State;
+
+/// Starts the sweep; abort the handle when the server stops.
+pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
+    let every =
+        (state.config.dial_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(err) = sweep(&state).await {
+                tracing::warn!(error = %err, "dial timeout sweep failed");
+            }
+        }
+    })
+}
+
+/// Fails every dial older than the timeout with no phone report; returns how many.
+pub async fn sweep(state: &State) -> ApiResult<usize> {
+    let tz = state.config.timezone;
+    let timeout = state.config.dial_timeout.as_millis() as i64;
+    // a read first: most sweeps find nothing and should not take the write lock
+    let cutoff = db::now_ms() - timeout;
+    let due = state
+        .db
+        .run(move |c| db::calls::unanswered_dials(c, cutoff))
+        .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let failed = state
+        .db
+        .write(move |tx| {
+            let now = db::now_ms();
+            let mut failed = Vec::new();
+            for id in due {
+                let call = db::calls::by_id(tx, &id)?;
+                // a report may have arrived since the read
+                if call.state != "calling" || db::call_events::phone_reported(tx, &id)? {
+                    continue;
+                }
+                let mut next = call.clone();
+                next.state = "ended".into();
+                next.end_status = Some("failed".into());
+                next.end_reason = Some(machine::TIMEOUT_REASON.into());
+                next.end_time = Some(now);
+                next.updated_at = now;
+                store::update(tx, tz, &call, &next)?;
+                db::call_events::insert(tx, &id, "timeout", "timeout", &json!({}))?;
+                failed.push(next);
+            }
+            Ok(failed)
+        })
+        .await?;
+    for call in &failed {
+        notify::call_state(state, call);
+    }
+    Ok(failed.len())
+}

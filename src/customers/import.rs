@@ -1,0 +1,202 @@
+//! Reading a customer list exported from Excel (contract §11): UTF-8 (with or without BOM) or
+//! GBK, which is what Excel in China saves. Rows come out checked and normalised; a row that
+//! cannot be used is reported with its line number and why, never silently dropped.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::phone;
+
+/// One usable row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// 1-based line in the file (the header is line 1).
+    pub line: usize,
+    pub name: String,
+    pub phone: String,
+    pub level: Option<String>,
+    pub tags: Vec<String>,
+    pub follow_status: Option<String>,
+    pub notes: String,
+}
+
+/// A row left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    pub row: usize,
+    pub reason: String,
+}
+
+/// The file's text: valid UTF-8 (a BOM is dropped), else GBK. `None` when it is neither.
+pub fn decode(bytes: &[u8]) -> Option<(String, &'static str)> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(body) {
+        return Some((text.to_string(), "UTF-8"));
+    }
+    encoding_rs::GBK
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(|text| (text.into_owned(), "GBK"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Name,
+    Phone,
+    Level,
+    Tags,
+    FollowStatus,
+    Notes,
+    Other,
+}
+
+fn column_of(header: &str) -> Column {
+    match header.trim().to_lowercase().as_str() {
+        "name" | "姓名" | "客户" | "客户名" | "客户名称" | "客户姓名" | "名称" => {
+            Column::Name
+        }
+        "phone" | "mobile" | "电话" | "手机" | "手机号" | "手机号码" | "电话号码" | "联系电话"
+        | "号码" => Column::Phone,
+        "level" | "级别" | "等级" | "客户等级" | "客户级别" => Column::Level,
+        "tags" | "标签" => Column::Tags,
+        "followstatus" | "follow_status" | "跟进状态" | "状态" => Column::FollowStatus,
+        "notes" | "备注" | "说明" => Column::Notes,
+        _ => Column::Other,
+    }
+}
+
+/// Without a header we can read, the columns are name, phone, level, tags, notes.
+const DEFAULT_COLUMNS: [Column; 5] = [
+    Column::Name,
+    Column::Phone,
+    Column::Level,
+    Column::Tags,
+    Column::Notes,
+];
+
+/// Tags in one cell, separated by any of the separators people type.
+pub fn split_tags(cell: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    cell.split([';', '；', '|', ',', '，', '、'])
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && seen.insert(t.to_string()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Parses decoded CSV text. Duplicate numbers inside the file are skipped after the first.
+pub fn parse(text: &str) -> Result<Vec<csv::StringRecord>, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    reader.records().collect()
+}
+
+/// Turns CSV records into usable rows and skipped ones.
+pub fn rows(records: &[csv::StringRecord]) -> (Vec<ImportRow>, Vec<Skipped>) {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    let Some(first) = records.first() else {
+        return (out, skipped);
+    };
+    let header: Vec<Column> = first.iter().map(column_of).collect();
+    let has_header = header.contains(&Column::Name) && header.contains(&Column::Phone);
+    let columns: Vec<Column> = if has_header {
+        header
+    } else {
+        DEFAULT_COLUMNS.to_vec()
+    };
+    let mut numbers = HashSet::new();
+    for (index, record) in records.iter().enumerate() {
+        if index == 0 && has_header {
+            continue;
+        }
+        let line = index + 1;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let cell = |want: Column| {
+            columns
+                .iter()
+                .position(|c| *c == want)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+        };
+        let skip = |reason: &str| Skipped {
+            row: line,
+            reason: reason.to_string(),
+        };
+        let name = cell(Column::Name);
+        if name.is_empty() {
+            skipped.push(skip("缺少客户姓名"));
+            continue;
+        }
+        if name.chars().count() > 64 {
+            skipped.push(skip("客户姓名过长"));
+            continue;
+        }
+        let raw_phone = cell(Column::Phone);
+        let Some(number) = phone::normalize(raw_phone) else {
+            let reason = if raw_phone.is_empty() {
+                "缺少电话号码".to_string()
+            } else {
+                format!("电话号码无效: {raw_phone}")
+            };
+            skipped.push(Skipped { row: line, reason });
+            continue;
+        };
+        if !numbers.insert(number.clone()) {
+            skipped.push(skip("文件中号码重复"));
+            continue;
+        }
+        let optional = |c: Column| Some(cell(c)).filter(|v| !v.is_empty()).map(str::to_string);
+        out.push(ImportRow {
+            line,
+            name: name.to_string(),
+            phone: number,
+            level: optional(Column::Level),
+            tags: split_tags(cell(Column::Tags)),
+            follow_status: optional(Column::FollowStatus),
+            notes: cell(Column::Notes).to_string(),
+        });
+    }
+    (out, skipped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gbk_and_utf8_with_bom_decode() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("姓名,电话\n张三,13800138000\n");
+        let (text, enc) = decode(&gbk).unwrap();
+        assert_eq!(enc, "GBK");
+        assert!(text.starts_with("姓名"));
+        let (text, enc) = decode("\u{feff}姓名,电话".as_bytes()).unwrap();
+        assert_eq!((text.as_str(), enc), ("姓名,电话", "UTF-8"));
+    }
+
+    #[test]
+    fn header_mapping_and_skips() {
+        let text =
+            "电话,姓名,标签\n138 0013 8000,张三,VIP;意向\n,李四,\n13800138000,王五,\nabc,赵六,\n";
+        let (rows, skipped) = rows(&parse(text).unwrap());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].name, "张三");
+        assert_eq!(rows[0].phone, "13800138000");
+        assert_eq!(rows[0].tags, vec!["VIP", "意向"]);
+        let lines: Vec<usize> = skipped.iter().map(|s| s.row).collect();
+        assert_eq!(lines, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn no_header_uses_default_columns() {
+        let (rows, skipped) = rows(&parse("张三,13800138000,vip\n").unwrap());
+        assert!(skipped.is_empty());
+        assert_eq!(rows[0].level.as_deref(), Some("vip"));
+        assert_eq!(rows[0].line, 1);
+    }
+}

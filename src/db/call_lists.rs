@@ -1,0 +1,257 @@
+//! Call lists (§5.3, §5.6, contract §10): filters, keyword search through the trigram index
+//! of `sql/0002_call_search.sql`, totals from the rollup or the index when they can answer, and
+//! one page newest first.
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+
+use super::DbResult;
+use super::calls::{Call, SELECT, STATUS_SQL, from_row};
+use super::stats::StatsFilter;
+use crate::auth::Scope;
+
+/// Filters of §5.3 and §5.6 (contract §10); times are `[from, to)` epoch ms.
+#[derive(Debug, Default, Clone)]
+pub struct CallFilter {
+    pub customer_id: Option<String>,
+    pub call_type: Option<String>,
+    pub call_status: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub user_id: Option<String>,
+    pub department: Option<String>,
+    pub keyword: Option<String>,
+    pub keyword_digits: Option<String>,
+    /// The office days `(first, last)` that `from`/`to` cover, when they are whole days:
+    /// then a total without call-level filters is read from the rollup.
+    pub whole_days: Option<(String, String)>,
+}
+
+impl CallFilter {
+    /// Only a keyword, no other condition (the search index alone can count the matches).
+    fn is_keyword_only(&self) -> bool {
+        self.keyword.is_some()
+            && self.customer_id.is_none()
+            && self.call_type.is_none()
+            && self.call_status.is_none()
+            && self.from.is_none()
+            && self.to.is_none()
+            && self.user_id.is_none()
+            && self.department.is_none()
+    }
+
+    /// The rollup's question for this filter's total, if it can answer it.
+    fn rollup_count(&self, scope: &Scope) -> Option<(StatsFilter, &str, &str)> {
+        let (first, last) = self.whole_days.as_ref()?;
+        let call_level =
+            self.customer_id.is_some() || self.call_status.is_some() || self.keyword.is_some();
+        (!call_level).then(|| {
+            let filter = StatsFilter {
+                scope: scope.clone(),
+                user_id: self.user_id.clone(),
+                department: self.department.clone(),
+            };
+            (filter, first.as_str(), last.as_str())
+        })
+    }
+}
+
+/// `by_time`: write the keyword condition so that it cannot drive the query (`+c.rowid`), and
+/// the planner walks calls newest first instead, testing each against the matches.
+fn filter_sql(scope: &Scope, f: &CallFilter, by_time: bool) -> (String, Vec<Value>) {
+    let (scope_cond, scope_arg) = scope.sql("c.user_id");
+    let mut conds = vec![scope_cond];
+    let mut args: Vec<Value> = scope_arg.into_iter().map(Value::Text).collect();
+    let mut eq = |cond: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            conds.push(cond.to_string());
+            args.push(Value::Text(v.clone()));
+        }
+    };
+    eq("c.customer_id = ?", &f.customer_id);
+    eq("c.call_type = ?", &f.call_type);
+    eq(&format!("{STATUS_SQL} = ?"), &f.call_status);
+    eq("c.user_id = ?", &f.user_id);
+    eq(
+        "c.user_id IN (SELECT id FROM users WHERE department = ?)",
+        &f.department,
+    );
+    if let Some(from) = f.from {
+        conds.push("c.start_time >= ?".into());
+        args.push(Value::Integer(from));
+    }
+    if let Some(to) = f.to {
+        conds.push("c.start_time < ?".into());
+        args.push(Value::Integer(to));
+    }
+    if let Some(k) = &f.keyword {
+        match search_query(k, f.keyword_digits.as_deref()) {
+            Some(query) => {
+                let rowid = if by_time { "+c.rowid" } else { "c.rowid" };
+                conds.push(format!(
+                    "{rowid} IN (SELECT rowid FROM call_search WHERE call_search MATCH ?)"
+                ));
+                args.push(Value::Text(query));
+            }
+            None => {
+                let pattern = super::like_pattern(k);
+                let mut cond =
+                    "(c.customer_name LIKE ? ESCAPE '\\' OR c.notes LIKE ? ESCAPE '\\'".to_string();
+                args.push(Value::Text(pattern.clone()));
+                args.push(Value::Text(pattern));
+                if let Some(d) = &f.keyword_digits {
+                    cond.push_str(" OR c.customer_phone LIKE ? ESCAPE '\\'");
+                    args.push(Value::Text(super::like_pattern(d)));
+                }
+                cond.push(')');
+                conds.push(cond);
+            }
+        }
+    }
+    (conds.join(" AND "), args)
+}
+
+/// The `call_search` (trigram) query for a keyword: its text in the name or notes, or its
+/// digits in the number. `None` when a part is under 3 characters, which trigrams cannot find.
+pub fn search_query(keyword: &str, digits: Option<&str>) -> Option<String> {
+    let phrase = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    if keyword.chars().count() < 3 || digits.is_some_and(|d| d.len() < 3) {
+        return None;
+    }
+    let mut query = format!("{{customer_name notes}} : {}", phrase(keyword));
+    if let Some(d) = digits {
+        query.push_str(&format!(" OR customer_phone : {}", phrase(d)));
+    }
+    Some(query)
+}
+
+/// Above this many keyword matches a page is found by walking calls newest first.
+const MANY_MATCHES: i64 = 2_000;
+
+/// One page of calls, newest first, and the number of all matches.
+pub fn list(
+    conn: &Connection,
+    scope: &Scope,
+    f: &CallFilter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<Call>, i64)> {
+    let (cond, mut args) = filter_sql(scope, f, false);
+    let search = f
+        .keyword
+        .as_deref()
+        .and_then(|k| search_query(k, f.keyword_digits.as_deref()));
+    // counting millions of rows costs more than the page itself: ask the rollup, or the search
+    // index alone, when they can say
+    let total: i64 = match (f.rollup_count(scope), &search) {
+        (Some((filter, first, last)), _) => {
+            super::stats::count_calls(conn, &filter, first, last, f.call_type.as_deref())?
+        }
+        (None, Some(query)) if *scope == Scope::All && f.is_keyword_only() => conn
+            .prepare_cached("SELECT COUNT(*) FROM call_search WHERE call_search MATCH ?1")?
+            .query_row([query], |r| r.get(0))?,
+        (None, _) => conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM call_records c WHERE {cond}"))?
+            .query_row(params_from_iter(args.iter()), |r| r.get(0))?,
+    };
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    // many matches: walking calls newest first finds a page in a few rows; few matches: fetch
+    // them by rowid and sort
+    let (cond, mut args) = if search.is_some() && total > MANY_MATCHES {
+        filter_sql(scope, f, true)
+    } else {
+        (cond, std::mem::take(&mut args))
+    };
+    args.push(Value::Integer(limit));
+    args.push(Value::Integer(offset));
+    let sql =
+        format!("{SELECT} WHERE {cond} ORDER BY c.start_time DESC, c.rowid DESC LIMIT ? OFFSET ?");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::search_query;
+
+    #[test]
+    fn search_queries_quote_the_keyword_and_skip_short_parts() {
+        assert_eq!(
+            search_query("回访张", None).as_deref(),
+            Some("{customer_name notes} : \"回访张\"")
+        );
+        assert_eq!(
+            search_query("138-0013", Some("1380013")).as_deref(),
+            Some("{customer_name notes} : \"138-0013\" OR customer_phone : \"1380013\"")
+        );
+        assert_eq!(
+            search_query("a\"b", None).as_deref(),
+            Some("{customer_name notes} : \"a\"\"b\"")
+        );
+        assert_eq!(search_query("张三", None), None);
+        assert_eq!(search_query("1-2", Some("12")), None);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod plan_tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    /// The plan of a query on a fresh schema, as one line.
+    pub fn plan(sql: &str, args: &[Value]) -> String {
+        let conn = schema();
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join(" | ")
+    }
+
+    pub fn schema() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrations::migrate(&mut conn).unwrap();
+        conn
+    }
+
+    fn list_plan(scope: Scope, f: CallFilter, by_time: bool) -> String {
+        let (cond, args) = filter_sql(&scope, &f, by_time);
+        let sql =
+            format!("{SELECT} WHERE {cond} ORDER BY c.start_time DESC, c.rowid DESC LIMIT 20");
+        plan(&sql, &args)
+    }
+
+    #[test]
+    fn lists_walk_an_index_that_starts_with_their_filter() {
+        let p = list_plan(Scope::All, CallFilter::default(), false);
+        assert!(
+            p.contains("SCAN c USING INDEX call_records_by_start"),
+            "{p}"
+        );
+        let p = list_plan(Scope::Own("u".into()), CallFilter::default(), false);
+        assert!(p.contains("call_records_by_user_start"), "{p}");
+        let customer = CallFilter {
+            customer_id: Some("c".into()),
+            ..Default::default()
+        };
+        assert!(list_plan(Scope::All, customer, false).contains("call_records_by_customer"));
+        let keyword = CallFilter {
+            keyword: Some("报价单".into()),
+            ..Default::default()
+        };
+        let p = list_plan(Scope::All, keyword.clone(), false);
+        assert!(
+            p.contains("INTEGER PRIMARY KEY (rowid=?)") && p.contains("call_search"),
+            "{p}"
+        );
+        let p = list_plan(Scope::All, keyword, true);
+        assert!(
+            p.contains("SCAN c USING INDEX call_records_by_start"),
+            "{p}"
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! Queries on `customers`. `phone` is always the normalised number (`customers::phone`).
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use super::{DbError, DbResult, now_ms};
+
+#[derive(Debug, Clone)]
+pub struct Customer {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub level: String,
+    pub tags: Vec<String>,
+    pub follow_status: String,
+    pub last_contact_time: Option<i64>,
+    pub next_follow_time: Option<i64>,
+    pub owner_id: Option<String>,
+    pub owner_name: Option<String>,
+    pub notes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SELECT: &str = "SELECT c.id, c.name, c.phone, c.level, c.tags, c.follow_status, \
+    c.last_contact_time, c.next_follow_time, c.owner_id, u.real_name, c.notes, c.created_at, \
+    c.updated_at FROM customers c LEFT JOIN users u ON u.id = c.owner_id";
+
+/// A JSON array column → strings (a broken value reads as no tags).
+pub fn tags_from_json(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+pub fn tags_to_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
+    let tags: String = row.get(4)?;
+    Ok(Customer {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        phone: row.get(2)?,
+        level: row.get(3)?,
+        tags: tags_from_json(&tags),
+        follow_status: row.get(5)?,
+        last_contact_time: row.get(6)?,
+        next_follow_time: row.get(7)?,
+        owner_id: row.get(8)?,
+        owner_name: row.get(9)?,
+        notes: row.get(10)?,
+        created_at: row.get(11)?,
+        updated_at: row.get(12)?,
+    })
+}
+
+pub fn by_id(conn: &Connection, id: &str) -> DbResult<Customer> {
+    let sql = format!("{SELECT} WHERE c.id = ?1");
+    Ok(conn.query_row(&sql, [id], from_row)?)
+}
+
+/// The customer with this normalised number, if any.
+pub fn by_phone(conn: &Connection, phone: &str) -> DbResult<Option<Customer>> {
+    let sql = format!("{SELECT} WHERE c.phone = ?1");
+    Ok(conn.query_row(&sql, [phone], from_row).optional()?)
+}
+
+/// The fields a customer is written with.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFields {
+    pub name: String,
+    pub phone: String,
+    pub level: String,
+    pub tags: Vec<String>,
+    pub follow_status: String,
+    pub next_follow_time: Option<i64>,
+    pub owner_id: Option<String>,
+    pub notes: String,
+}
+
+pub fn insert(conn: &Connection, id: &str, f: &CustomerFields) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO customers (id, name, phone, level, tags, follow_status, next_follow_time,
+                                owner_id, notes, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
+            id,
+            f.name,
+            f.phone,
+            f.level,
+            tags_to_json(&f.tags),
+            f.follow_status,
+            f.next_follow_time,
+            f.owner_id,
+            f.notes,
+            now_ms()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Rewrites every editable field (the caller merged the change into the current row).
+pub fn update(conn: &Connection, id: &str, f: &CustomerFields) -> DbResult<()> {
+    let changed = conn.execute(
+        "UPDATE customers SET name = ?2, phone = ?3, level = ?4, tags = ?5, follow_status = ?6,
+                next_follow_time = ?7, owner_id = ?8, notes = ?9, updated_at = ?10
+         WHERE id = ?1",
+        params![
+            id,
+            f.name,
+            f.phone,
+            f.level,
+            tags_to_json(&f.tags),
+            f.follow_status,
+            f.next_follow_time,
+            f.owner_id,
+            f.notes,
+            now_ms()
+        ],
+    )?;
+    if changed == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
+/// What a follow-up (§5.1) writes to its customer (contract §7).
+pub fn record_follow_up(
+    conn: &Connection,
+    id: &str,
+    tags: &[String],
+    follow_status: Option<&str>,
+    last_contact_time: i64,
+    next_follow_time: Option<i64>,
+) -> DbResult<()> {
+    conn.execute(
+        "UPDATE customers SET tags = ?2, follow_status = COALESCE(?3, follow_status),
+                last_contact_time = ?4,
+                next_follow_time = COALESCE(?5, next_follow_time), updated_at = ?6
+         WHERE id = ?1",
+        params![
+            id,
+            tags_to_json(tags),
+            follow_status,
+            last_contact_time,
+            next_follow_time,
+            now_ms()
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: &str) -> DbResult<()> {
+    if conn.execute("DELETE FROM customers WHERE id = ?1", [id])? == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
+/// List filters; `keyword` matches the name, or the whole stored number when it is digits.
+#[derive(Debug, Default)]
+pub struct CustomerFilter {
+    pub keyword: Option<String>,
+    pub keyword_digits: Option<String>,
+    pub level: Option<String>,
+    pub follow_status: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
+    let mut conds = vec!["1 = 1".to_string()];
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(k) = &f.keyword {
+        let mut cond = "(c.name LIKE ? ESCAPE '\\'".to_string();
+        args.push(Value::Text(super::like_pattern(k)));
+        if let Some(d) = &f.keyword_digits {
+            cond.push_str(" OR c.phone LIKE ? ESCAPE '\\'");
+            args.push(Value::Text(super::like_pattern(d)));
+        }
+        cond.push(')');
+        conds.push(cond);
+    }
+    for (col, v) in [
+        ("c.level", &f.level),
+        ("c.follow_status", &f.follow_status),
+        ("c.owner_id", &f.owner_id),
+    ] {
+        if let Some(v) = v {
+            conds.push(format!("{col} = ?"));
+            args.push(Value::Text(v.clone()));
+        }
+    }
+    (conds.join(" AND "), args)
+}
+
+/// One page, newest first, and the number of all matches.
+pub fn list(
+    conn: &Connection,
+    f: &CustomerFilter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<Customer>, i64)> {
+    let (cond, mut args) = filter_sql(f);
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM customers c WHERE {cond}"),
+        params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    args.push(Value::Integer(limit));
+    args.push(Value::Integer(offset));
+    let sql =
+        format!("{SELECT} WHERE {cond} ORDER BY c.created_at DESC, c.rowid DESC LIMIT ? OFFSET ?");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}
+
+/// Which of `numbers` already belong to a customer (import skips them).
+pub fn existing_numbers(conn: &Connection, numbers: &[&str]) -> DbResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT phone FROM customers WHERE phone = ?1")?;
+    let mut found = Vec::new();
+    for n in numbers {
+        if let Some(p) = stmt.query_row([n], |r| r.get(0)).optional()? {
+            found.push(p);
+        }
+    }
+    Ok(found)
+}

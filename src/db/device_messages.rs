@@ -1,0 +1,37 @@
+//! Queries on `device_messages`: phone socket messages already applied, so a resent messageId
+//! is acked again but applied once (contract §5).
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{DbResult, now_ms};
+
+/// A phone resends an unacked message within minutes; a day is far more than enough.
+pub const KEEP_MS: i64 = 24 * 3600 * 1000;
+
+pub fn seen(conn: &Connection, phone_id: i64, message_id: &str) -> DbResult<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM device_messages WHERE phone_id = ?1 AND message_id = ?2",
+            params![phone_id, message_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+pub fn record(conn: &Connection, phone_id: i64, message_id: &str) -> DbResult<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO device_messages (phone_id, message_id, created_at)
+         VALUES (?1, ?2, ?3)",
+        params![phone_id, message_id, now_ms()],
+    )?;
+    Ok(())
+}
+
+/// Drops rows older than `KEEP_MS` (over the `created_at` index).
+pub fn prune(conn: &Connection) -> DbResult<usize> {
+    Ok(conn.execute(
+        "DELETE FROM device_messages WHERE created_at < ?1",
+        [now_ms() - KEEP_MS],
+    )?)
+}

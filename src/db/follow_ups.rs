@@ -1,0 +1,144 @@
+//! Queries on `follow_ups` (§5.1, §5.11, §5.12).
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, params, params_from_iter};
+
+use super::customers::{tags_from_json, tags_to_json};
+use super::{DbResult, now_ms};
+use crate::auth::Scope;
+
+#[derive(Debug, Clone)]
+pub struct FollowUp {
+    pub id: String,
+    pub call_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub customer_name: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub kind: String,
+    pub content: String,
+    pub intention: Option<String>,
+    pub call_tags: Vec<String>,
+    pub next_follow_up: Option<i64>,
+    pub priority: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+const SELECT: &str = "SELECT f.id, f.call_id, f.customer_id, f.customer_name, f.user_id, \
+    u.real_name, f.type, f.content, f.intention, f.call_tags, f.next_follow_up, f.priority, \
+    f.status, f.created_at FROM follow_ups f JOIN users u ON u.id = f.user_id";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<FollowUp> {
+    let tags: String = row.get(9)?;
+    Ok(FollowUp {
+        id: row.get(0)?,
+        call_id: row.get(1)?,
+        customer_id: row.get(2)?,
+        customer_name: row.get(3)?,
+        user_id: row.get(4)?,
+        user_name: row.get(5)?,
+        kind: row.get(6)?,
+        content: row.get(7)?,
+        intention: row.get(8)?,
+        call_tags: tags_from_json(&tags),
+        next_follow_up: row.get(10)?,
+        priority: row.get(11)?,
+        status: row.get(12)?,
+        created_at: row.get(13)?,
+    })
+}
+
+pub fn insert(conn: &Connection, f: &FollowUp) -> DbResult<()> {
+    conn.execute(
+        "INSERT INTO follow_ups (id, call_id, customer_id, customer_name, user_id, type, content,
+                                 intention, call_tags, next_follow_up, priority, status,
+                                 created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        params![
+            f.id,
+            f.call_id,
+            f.customer_id,
+            f.customer_name,
+            f.user_id,
+            f.kind,
+            f.content,
+            f.intention,
+            tags_to_json(&f.call_tags),
+            f.next_follow_up,
+            f.priority,
+            f.status,
+            f.created_at,
+            now_ms()
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn by_id(conn: &Connection, id: &str) -> DbResult<FollowUp> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE f.id = ?1"), [id], from_row)?)
+}
+
+/// A call's follow-ups, newest first (§5.2 followUpRecords).
+pub fn by_call(conn: &Connection, call_id: &str) -> DbResult<Vec<FollowUp>> {
+    let sql = format!("{SELECT} WHERE f.call_id = ?1 ORDER BY f.created_at DESC, f.rowid DESC");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([call_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// §5.11 filters; times are `[from, to)` on the creation time.
+#[derive(Debug, Default, Clone)]
+pub struct FollowUpFilter {
+    pub customer_id: Option<String>,
+    pub call_id: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub user_id: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// One page, newest first, and the number of all matches.
+pub fn list(
+    conn: &Connection,
+    scope: &Scope,
+    f: &FollowUpFilter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<FollowUp>, i64)> {
+    let (scope_cond, scope_arg) = scope.sql("f.user_id");
+    let mut conds = vec![scope_cond];
+    let mut args: Vec<Value> = scope_arg.into_iter().map(Value::Text).collect();
+    for (col, v) in [
+        ("f.customer_id", &f.customer_id),
+        ("f.call_id", &f.call_id),
+        ("f.status", &f.status),
+        ("f.priority", &f.priority),
+        ("f.user_id", &f.user_id),
+    ] {
+        if let Some(v) = v {
+            conds.push(format!("{col} = ?"));
+            args.push(Value::Text(v.clone()));
+        }
+    }
+    for (cond, v) in [("f.created_at >= ?", f.from), ("f.created_at < ?", f.to)] {
+        if let Some(v) = v {
+            conds.push(cond.into());
+            args.push(Value::Integer(v));
+        }
+    }
+    let cond = conds.join(" AND ");
+    let total: i64 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM follow_ups f WHERE {cond}"),
+        params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    args.push(Value::Integer(limit));
+    args.push(Value::Integer(offset));
+    let sql =
+        format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.rowid DESC LIMIT ? OFFSET ?");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+}

@@ -1,0 +1,132 @@
+//! Calls and follow-ups as the API shows them (§5.2, §5.3, §5.6, §5.11), numbers masked for
+//! sales staff (contract §3).
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::customers::phone;
+use crate::db::calls::Call;
+use crate::db::customers::Customer;
+use crate::db::follow_ups::FollowUp;
+use crate::times::{iso_ms, iso_opt};
+
+/// A call record, §5.6's shape (§5.3's is a subset of it).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallView {
+    id: String,
+    customer_id: Option<String>,
+    customer_name: String,
+    customer_phone: String,
+    call_type: String,
+    call_status: String,
+    start_time: String,
+    end_time: Option<String>,
+    duration: i64,
+    has_recording: bool,
+    recording_url: Option<String>,
+    notes: String,
+    call_tags: Vec<String>,
+    follow_up_required: bool,
+    user_id: String,
+    user_name: String,
+    department: String,
+    created_at: String,
+}
+
+pub fn call_view(caller: &Caller, c: Call) -> CallView {
+    CallView {
+        customer_phone: phone::shown_to(caller, &c.customer_phone),
+        call_status: c.call_status().to_string(),
+        id: c.id,
+        customer_id: c.customer_id,
+        customer_name: c.customer_name,
+        call_type: c.call_type,
+        start_time: iso_ms(c.start_time),
+        end_time: iso_opt(c.end_time),
+        duration: c.duration,
+        has_recording: c.has_recording,
+        recording_url: c.recording_path.map(|p| format!("/recordings/{p}")),
+        notes: c.notes,
+        call_tags: c.call_tags,
+        follow_up_required: c.follow_up_required,
+        user_id: c.user_id,
+        user_name: c.user_name,
+        department: c.department,
+        created_at: iso_ms(c.created_at),
+    }
+}
+
+/// §5.2: the call, its customer's level, tags and status, and its follow-ups.
+pub fn call_detail(
+    caller: &Caller,
+    call: Call,
+    customer: Option<Customer>,
+    follow_ups: Vec<FollowUp>,
+) -> Value {
+    let mut v = serde_json::to_value(call_view(caller, call)).unwrap_or_default();
+    v["customerLevel"] = json!(customer.as_ref().map(|c| &c.level));
+    v["customerTags"] = json!(
+        customer
+            .as_ref()
+            .map(|c| &c.tags)
+            .cloned()
+            .unwrap_or_default()
+    );
+    v["followStatus"] = json!(customer.as_ref().map(|c| &c.follow_status));
+    v["followUpRecords"] = follow_ups
+        .into_iter()
+        .map(|f| {
+            json!({
+                "id": f.id,
+                "content": f.content,
+                "intention": f.intention,
+                "nextFollowUpDate": iso_opt(f.next_follow_up),
+                "userName": f.user_name,
+                "createdAt": iso_ms(f.created_at),
+            })
+        })
+        .collect();
+    v
+}
+
+/// A follow-up, §5.11's shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUpView {
+    id: String,
+    call_id: Option<String>,
+    customer_id: Option<String>,
+    customer_name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    content: String,
+    customer_intent: Option<String>,
+    call_tags: Vec<String>,
+    next_follow_up: Option<String>,
+    priority: String,
+    status: String,
+    created_by: String,
+    created_by_name: String,
+    created_at: String,
+}
+
+pub fn follow_up_view(f: FollowUp) -> FollowUpView {
+    FollowUpView {
+        id: f.id,
+        call_id: f.call_id,
+        customer_id: f.customer_id,
+        customer_name: f.customer_name,
+        kind: f.kind,
+        content: f.content,
+        customer_intent: f.intention,
+        call_tags: f.call_tags,
+        next_follow_up: iso_opt(f.next_follow_up),
+        priority: f.priority,
+        status: f.status,
+        created_by: f.user_id,
+        created_by_name: f.user_name,
+        created_at: iso_ms(f.created_at),
+    }
+}

@@ -1,0 +1,79 @@
+//! Click-to-dial from the PC page: §5.0 `POST /api/v1/calls/outbound` and the cancel of
+//! contract §11 (the rules live in `calls::dial` and `calls::pc`).
+
+use serde::Deserialize;
+use serde_json::json;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+
+use super::call_views::call_view;
+use super::{body, finish, reply, with_state};
+use crate::auth::Caller;
+use crate::auth::caller::{Accept, with_caller};
+use crate::calls::{dial, pc};
+use crate::error::{ApiError, ApiResult};
+use crate::state::State;
+
+pub fn routes(state: State) -> BoxedFilter<(Response,)> {
+    let limit = state.config.json_body_limit;
+    let caller = with_caller(state.clone(), Accept::Login);
+    let outbound = warp::path!("api" / "v1" / "calls" / "outbound")
+        .and(warp::post())
+        .and(with_state(&state))
+        .and(caller.clone())
+        .and(body::json::<Outbound>(limit))
+        .then(outbound)
+        .map(finish);
+    let cancel = warp::path!("api" / "v1" / "calls" / String / "cancel")
+        .and(warp::post())
+        .and(with_state(&state))
+        .and(caller)
+        .then(cancel)
+        .map(finish);
+    outbound.or(cancel).unify().boxed()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Outbound {
+    customer_id: Option<String>,
+    customer_phone: Option<String>,
+    customer_name: Option<String>,
+    notes: Option<String>,
+    phone_id: Option<i64>,
+    order_id: Option<String>,
+}
+
+/// POST /api/v1/calls/outbound
+async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Response> {
+    if b.customer_id.is_none() && b.customer_phone.is_none() {
+        return Err(ApiError::invalid("缺少 customerPhone 或 customerId"));
+    }
+    if b.notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        return Err(ApiError::invalid("备注过长（最多2000字）"));
+    }
+    if b.order_id.as_ref().is_some_and(|o| o.chars().count() > 64) {
+        return Err(ApiError::invalid("orderId 过长"));
+    }
+    let req = dial::DialRequest {
+        customer_id: b.customer_id,
+        customer_phone: b.customer_phone,
+        customer_name: b.customer_name,
+        notes: b.notes,
+        phone_id: b.phone_id,
+        order_id: b.order_id,
+    };
+    let call = dial::dial(&state, &caller, req).await?;
+    Ok(reply::ok(json!({
+        "callId": call.id,
+        "status": "calling",
+        "message": "正在呼叫...",
+    })))
+}
+
+/// POST /api/v1/calls/{callId}/cancel
+async fn cancel(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+    let call = pc::cancel(&state, &caller, id).await?;
+    Ok(reply::ok_with("已取消呼叫", call_view(&caller, call)))
+}

@@ -1,0 +1,232 @@
+//! The PC side of work phones (§3.1, §3.2, §3.3 way one, §3.4–§3.6): QR codes, bind status,
+//! the bind a phone makes with a connectionId, and the phones list, primary and unbind.
+
+use serde::Deserialize;
+use serde_json::json;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+
+use super::{body, finish, with_state};
+use crate::auth::Caller;
+use crate::auth::caller::{Accept, with_caller};
+use crate::db::{self, DbError, phones::Phone};
+use crate::error::{ApiError, ApiResult};
+use crate::http::reply;
+use crate::phones::bind::{self, BindInput, RequestKind};
+use crate::phones::{self, PhoneView, qr};
+use crate::state::State;
+use crate::times::iso_ms;
+
+pub fn routes(state: State) -> BoxedFilter<(Response,)> {
+    let limit = state.config.json_body_limit;
+    let caller = with_caller(state.clone(), Accept::Login);
+    let qrcode = warp::path!("api" / "v1" / "call-config" / "work-phones" / "qrcode")
+        .and(warp::post())
+        .and(with_state(&state))
+        .and(caller.clone())
+        .and(body::json_or_default::<QrRequest>(limit))
+        .then(qrcode)
+        .map(finish);
+    let status = warp::path!("api" / "v1" / "call-config" / "work-phones" / "bind-status" / String)
+        .and(warp::get())
+        .and(with_state(&state))
+        .and(caller.clone())
+        .then(bind_status)
+        .map(finish);
+    let bind = warp::path!("api" / "v1" / "call-config" / "work-phones" / "bind")
+        .and(warp::post())
+        .and(with_state(&state))
+        .and(body::json::<PcBind>(limit))
+        .then(bind_pc)
+        .map(finish);
+    let list = warp::path!("api" / "v1" / "call-config" / "work-phones")
+        .and(warp::get())
+        .and(with_state(&state))
+        .and(caller.clone())
+        .then(list)
+        .map(finish);
+    let primary = warp::path!("api" / "v1" / "call-config" / "work-phones" / String / "primary")
+        .and(warp::put())
+        .and(with_state(&state))
+        .and(caller.clone())
+        .then(set_primary)
+        .map(finish);
+    let unbind = warp::path!("api" / "v1" / "call-config" / "work-phones" / String)
+        .and(warp::delete())
+        .and(with_state(&state))
+        .and(caller)
+        .then(unbind)
+        .map(finish);
+    qrcode
+        .or(status)
+        .unify()
+        .or(bind)
+        .unify()
+        .or(list)
+        .unify()
+        .or(primary)
+        .unify()
+        .or(unbind)
+        .unify()
+        .boxed()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QrRequest {
+    user_id: Option<String>,
+}
+
+/// POST /api/v1/call-config/work-phones/qrcode
+async fn qrcode(state: State, caller: Caller, req: QrRequest) -> ApiResult<Response> {
+    let target = match req.user_id.as_deref().map(str::trim) {
+        None | Some("") => caller.user_id.clone(),
+        Some(id) => id.to_string(),
+    };
+    let lookup = target.clone();
+    let user = state.db.run(move |c| db::users::by_id(c, &lookup)).await?;
+    if !caller.can_see(&user.id, &user.department) {
+        return Err(ApiError::not_found());
+    }
+    if user.disabled {
+        return Err(ApiError::invalid("该用户已停用，不能绑定手机"));
+    }
+    let request = bind::create_request(&state, RequestKind::Pc, &user.id, &caller.user_id).await?;
+    // §3.1's QR content, in the document's key order
+    let content = json!({
+        "type": "work_phone_bind",
+        "connectionId": request.id,
+        "userId": user.id,
+        "serverUrl": state.public.http,
+        "expiresAt": request.expires_at,
+    });
+    let image = qr::png_data_url(&content.to_string()).map_err(ApiError::internal)?;
+    Ok(reply::ok(json!({
+        "qrCodeUrl": image,
+        "connectionId": request.id,
+        "expiresAt": iso_ms(request.expires_at),
+    })))
+}
+
+/// GET /api/v1/call-config/work-phones/bind-status/{connectionId}
+async fn bind_status(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+    let (request, phone) = state
+        .db
+        .run(move |c| {
+            let request = db::bind_requests::by_id(c, &id)?;
+            let phone = match request.phone_id {
+                Some(pid) => Some(db::phones::by_id(c, pid)?),
+                None => None,
+            };
+            Ok((request, phone))
+        })
+        .await?;
+    let visible = request.created_by == caller.user_id
+        || caller.can_see(&request.user_id, &request.user_department);
+    if !visible {
+        return Err(ApiError::not_found());
+    }
+    let data = match phone {
+        Some(phone) if request.bound_at.is_some() => {
+            json!({ "status": "connected", "phone": phones::summary(&phone) })
+        }
+        _ if db::now_ms() >= request.expires_at => json!({ "status": "expired" }),
+        _ => json!({ "status": "pending" }),
+    };
+    Ok(reply::ok(data))
+}
+
+/// `deviceInfo` of a bind, in either way's form (§3.3).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceInfoIn {
+    pub device_id: Option<String>,
+    pub phone_number: Option<String>,
+    pub device_name: Option<String>,
+    pub device_model: Option<String>,
+    pub os_type: Option<String>,
+    pub os_version: Option<String>,
+    pub app_version: Option<String>,
+}
+
+impl DeviceInfoIn {
+    /// The bind input for request `request_id`; `phone_number` (way two's top-level field)
+    /// wins over `deviceInfo.phoneNumber`.
+    pub fn into_input(self, request_id: Option<String>, phone_number: Option<String>) -> BindInput {
+        BindInput {
+            request_id,
+            device_id: self.device_id,
+            phone_number: phone_number.or(self.phone_number),
+            device_name: self.device_name,
+            device_model: self.device_model,
+            os_type: self.os_type,
+            os_version: self.os_version,
+            app_version: self.app_version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PcBind {
+    connection_id: Option<String>,
+    device_info: Option<DeviceInfoIn>,
+}
+
+/// POST /api/v1/call-config/work-phones/bind
+async fn bind_pc(state: State, req: PcBind) -> ApiResult<Response> {
+    let info = req.device_info.unwrap_or_default();
+    let bound = bind::bind(&state, info.into_input(req.connection_id, None)).await?;
+    Ok(reply::ok_with("绑定成功", bind::answer(&state, bound)))
+}
+
+/// GET /api/v1/call-config/work-phones
+async fn list(state: State, caller: Caller) -> ApiResult<Response> {
+    let (cond, param) = caller.scope().sql("p.user_id");
+    let rows = state
+        .db
+        .run(move |c| db::phones::active_in_scope(c, &cond, param.as_deref()))
+        .await?;
+    let views: Vec<PhoneView> = rows
+        .into_iter()
+        .map(|p| PhoneView::new(&state.hub, p))
+        .collect();
+    Ok(reply::ok(views))
+}
+
+/// A bound phone the caller may see, by the id in the path; 404 otherwise.
+pub async fn visible_phone(state: &State, caller: &Caller, id: &str) -> ApiResult<Phone> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let phone = state
+        .db
+        .run(move |c| db::phones::active_by_id(c, id))
+        .await?;
+    if caller.can_see(&phone.user_id, &phone.owner_department) {
+        Ok(phone)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// PUT /api/v1/call-config/work-phones/{id}/primary
+async fn set_primary(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+    let phone = visible_phone(&state, &caller, &id).await?;
+    state
+        .db
+        .write(move |tx| {
+            // still bound inside the transaction (an unbind may have raced)
+            db::phones::active_by_id(tx, phone.id)?;
+            db::phones::set_primary(tx, &phone.user_id, phone.id)?;
+            Ok::<_, DbError>(())
+        })
+        .await?;
+    Ok(reply::ok_message("已设为主要手机"))
+}
+
+/// DELETE /api/v1/call-config/work-phones/{id}
+async fn unbind(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+    let phone = visible_phone(&state, &caller, &id).await?;
+    phones::unbind(&state, phone.id, phones::REASON_ADMIN).await?;
+    Ok(reply::ok_message("解绑成功"))
+}

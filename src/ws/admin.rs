@@ -1,0 +1,105 @@
+//! The PC page's live feed (contract §11): hub events — phone online/offline, bound, unbound,
+//! call state — as `{type, messageId, timestamp, data}`, only those about users the watcher may
+//! see. Login tokens only. The server pings every third of the idle timeout (browsers answer
+//! pings by themselves) and re-checks the token then, so a disabled user's feed stops.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{Socket, authorize, close, send, send_text};
+use crate::auth::Caller;
+use crate::auth::caller::{Accept, authenticate};
+use crate::hub::AdminEvent;
+use crate::phones::server_message;
+use crate::server::Body;
+use crate::state::State;
+
+/// GET /ws/admin
+pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
+    match authorize(&state, &req, Accept::Login).await {
+        Ok((caller, token)) => {
+            let accept = match super::accept_key(&req) {
+                Ok(accept) => accept,
+                Err(refusal) => return refusal.into_response(),
+            };
+            // subscribed before the 101 goes out: nothing published after the client sees the
+            // upgrade is missed
+            let events = state.hub.subscribe();
+            super::upgrade(req, accept, move |socket| {
+                run(state, caller, token, events, socket)
+            })
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+async fn run(
+    state: State,
+    mut caller: Caller,
+    token: String,
+    mut events: broadcast::Receiver<AdminEvent>,
+    mut socket: Socket,
+) {
+    let idle: Duration = state.config.ws_idle_timeout;
+    let mut pings = tokio::time::interval_at(Instant::now() + idle / 3, idle / 3);
+    let silence = tokio::time::sleep(idle);
+    tokio::pin!(silence);
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(event) if caller.can_see(&event.owner_id, &event.owner_department) => {
+                    let message = server_message(&event.kind, Some(event.data));
+                    if !send_text(&mut socket, message.to_string()).await {
+                        break;
+                    }
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(skipped)) => {
+                    tracing::warn!(skipped, user = %caller.user_id, "admin feed fell behind");
+                }
+                Err(RecvError::Closed) => break,
+            },
+            incoming = socket.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(message)) => {
+                    silence.as_mut().reset(Instant::now() + idle);
+                    if is_heartbeat(&message) {
+                        let ack = server_message("HEARTBEAT_ACK", None).to_string();
+                        if !send_text(&mut socket, ack).await {
+                            break;
+                        }
+                    }
+                }
+            },
+            _ = pings.tick() => {
+                match authenticate(&state, &token, Accept::Login).await {
+                    Ok(fresh) => caller = fresh,
+                    Err(_) => {
+                        close(&mut socket, "token no longer valid").await;
+                        break;
+                    }
+                }
+                if !send(&mut socket, Message::Ping(Default::default())).await {
+                    break;
+                }
+            }
+            () = &mut silence => {
+                close(&mut socket, "idle timeout").await;
+                break;
+            }
+        }
+    }
+}
+
+fn is_heartbeat(message: &Message) -> bool {
+    let Message::Text(text) = message else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(text.as_str()).is_ok_and(|v| v["type"] == "HEARTBEAT")
+}

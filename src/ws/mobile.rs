@@ -1,0 +1,391 @@
+//! The phone socket (§6, contract §5 and §13). One task per phone: it registers with the hub
+//! (a newer socket of the same phone replaces this one), answers HEARTBEAT, ACKs every accepted
+//! message that has a messageId (a resent one is acked again but applied once), answers a
+//! malformed message with ERROR and stays open, forwards call reports to `calls::apply_report`,
+//! delivers what the hub queues (DIAL_COMMAND, DEVICE_UNBIND …) and closes after
+//! `ws_idle_timeout` of silence.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{Socket, authorize, close, refuse, reports, send_text};
+use crate::auth::Caller;
+use crate::auth::caller::Accept;
+use crate::calls::{self, ReportSource};
+use crate::db::{self, phones::Phone};
+use crate::error::{ApiError, ErrorCode};
+use crate::hub::{PhoneLink, ToPhone};
+use crate::phones::{self, server_message};
+use crate::server::Body;
+use crate::state::State;
+
+/// `last_active_at` is written to the database at most this often per phone (apps heartbeat
+/// every 30 s: this halves those writes); the hub holds the live value in between and the
+/// socket stores it when it closes, so the API is never stale.
+const TOUCH_EVERY_MS: i64 = 60_000;
+/// How often `device_messages` is pruned (by the socket that happens to write after this long).
+const PRUNE_EVERY_MS: i64 = 3_600_000;
+
+/// GET /ws/mobile
+pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
+    let (caller, _) = match authorize(&state, &req, Accept::LoginOrDevice).await {
+        Ok(found) => found,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let Some(phone_id) = caller.phone_id else {
+        let err = ApiError::with_message(ErrorCode::AuthFailed, "请使用绑定手机时获得的wsToken");
+        return refuse(&err, None);
+    };
+    let phone = match state
+        .db
+        .run(move |c| db::phones::active_by_id(c, phone_id))
+        .await
+    {
+        Ok(phone) => phone,
+        Err(err) => return refuse(&err, None),
+    };
+    let accept = match super::accept_key(&req) {
+        Ok(accept) => accept,
+        Err(refusal) => return refusal.into_response(),
+    };
+    // registered before the 101 goes out, so a message for the phone sent as soon as the
+    // phone sees the upgrade is queued, not lost; a newer socket replaces an older one here
+    let (tx, rx) = mpsc::unbounded_channel();
+    let link = state.hub.register(phone.id, &caller.user_id, tx);
+    super::upgrade(req, accept, move |socket| {
+        run(state, caller, phone, link, rx, socket)
+    })
+}
+
+/// What handling one message asks of the socket.
+struct Outcome {
+    replies: Vec<String>,
+    close: bool,
+}
+
+impl Outcome {
+    fn reply(messages: Vec<Value>) -> Self {
+        Self {
+            replies: messages.iter().map(Value::to_string).collect(),
+            close: false,
+        }
+    }
+}
+
+struct Session {
+    state: State,
+    caller: Caller,
+    phone: Phone,
+    link: PhoneLink,
+    /// When `last_active_at` was last written to the database.
+    stored_at: i64,
+}
+
+async fn run(
+    state: State,
+    caller: Caller,
+    phone: Phone,
+    link: PhoneLink,
+    mut rx: mpsc::UnboundedReceiver<ToPhone>,
+    mut socket: Socket,
+) {
+    phones::publish(
+        &state.hub,
+        "PHONE_ONLINE",
+        &phone,
+        json!({ "onlineStatus": "online" }),
+    );
+    tracing::info!(phone = phone.id, user = %caller.user_id, "phone connected");
+    let idle: Duration = state.config.ws_idle_timeout;
+    let mut session = Session {
+        state,
+        caller,
+        phone,
+        link,
+        stored_at: 0,
+    };
+    let silence = tokio::time::sleep(idle);
+    tokio::pin!(silence);
+    // why the socket ends, and the close frame's reason when the server closes it
+    let (why, close_reason) = loop {
+        tokio::select! {
+            incoming = socket.next() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_))) | None => break ("closed by the phone", None),
+                    Some(Err(_)) => break ("socket error", None),
+                    // not JSON text: answered like any malformed message
+                    Some(Ok(Message::Binary(_))) => "\u{0}".into(),
+                    Some(Ok(_)) => {
+                        // ping / pong frames count as activity (tungstenite answers pings)
+                        silence.as_mut().reset(Instant::now() + idle);
+                        Box::pin(session.touch()).await;
+                        continue;
+                    }
+                };
+                silence.as_mut().reset(Instant::now() + idle);
+                Box::pin(session.touch()).await;
+                // boxed: what handling awaits (the database, `apply_report`) stays out of the idle
+                // task's own size, which every connected phone pays for
+                let outcome = Box::pin(session.handle(text.as_str())).await;
+                if !send_all(&mut socket, outcome.replies).await {
+                    break ("send failed", None);
+                }
+                if outcome.close {
+                    break ("DEVICE_OFFLINE from the phone", Some("device offline"));
+                }
+            }
+            queued = rx.recv() => match queued {
+                Some(ToPhone::Message(message)) => {
+                    if !send_text(&mut socket, message.to_string()).await {
+                        break ("send failed", None);
+                    }
+                }
+                Some(ToPhone::Close) | None => {
+                    break ("closed by the server (unbound or replaced)", Some("closed by the server"));
+                }
+            },
+            () = &mut silence => break ("idle timeout", Some("idle timeout")),
+        }
+    };
+    Box::pin(session.finish(why)).await;
+    // the hub forgot the phone before the phone sees the close: offline is already true then
+    if let Some(reason) = close_reason {
+        close(&mut socket, reason).await;
+    }
+}
+
+async fn send_all(socket: &mut Socket, texts: Vec<String>) -> bool {
+    for text in texts {
+        if !send_text(socket, text).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// The parts of a phone message every type shares.
+struct Envelope {
+    kind: String,
+    /// Theirs, as they sent it (string or number).
+    message_id: Option<Value>,
+    sent_at: Option<i64>,
+    data: Map<String, Value>,
+}
+
+impl Envelope {
+    fn parse(text: &str) -> Result<Self, (Option<Value>, String)> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|_| (None, "消息不是有效的JSON".to_string()))?;
+        let Value::Object(mut obj) = value else {
+            return Err((None, "消息须为JSON对象".into()));
+        };
+        let message_id = match obj.remove("messageId") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.is_empty() || s.len() > 128 => {
+                return Err((None, "messageId 须为1到128字的字符串".into()));
+            }
+            Some(id @ (Value::String(_) | Value::Number(_))) => Some(id),
+            Some(_) => return Err((None, "messageId 须为字符串".into())),
+        };
+        let fail = |msg: &str| (message_id.clone(), msg.to_string());
+        let kind = match obj.remove("type") {
+            Some(Value::String(k)) if !k.is_empty() => k,
+            _ => return Err(fail("缺少 type")),
+        };
+        let sent_at = match obj.get("timestamp").filter(|v| !v.is_null()) {
+            None => None,
+            Some(v) => Some(
+                crate::times::parse_json_time(v)
+                    .ok_or_else(|| fail("timestamp 须为ISO时间或毫秒时间戳"))?,
+            ),
+        };
+        let data = match obj.remove("data") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(d)) => d,
+            Some(_) => return Err(fail("data 须为JSON对象")),
+        };
+        Ok(Self {
+            kind,
+            message_id,
+            sent_at,
+            data,
+        })
+    }
+
+    /// The messageId as the key `device_messages` stores.
+    fn id_key(&self) -> Option<String> {
+        self.message_id.as_ref().map(|id| match id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    }
+}
+
+fn ack(theirs: &Value) -> Value {
+    server_message("ACK", Some(json!({ "messageId": theirs })))
+}
+
+fn error(theirs: Option<&Value>, code: ErrorCode, message: &str) -> Value {
+    let mut data = json!({ "code": code.as_str(), "message": message });
+    if let Some(id) = theirs {
+        data["messageId"] = id.clone();
+    }
+    server_message("ERROR", Some(data))
+}
+
+impl Session {
+    /// Notes activity: in the hub at once, in the database at most every `TOUCH_EVERY_MS`.
+    async fn touch(&mut self) {
+        let now = db::now_ms();
+        self.link.touch(now);
+        if now - self.stored_at >= TOUCH_EVERY_MS {
+            self.store_activity(now).await;
+        }
+    }
+
+    async fn store_activity(&mut self, at: i64) {
+        self.stored_at = at;
+        let id = self.phone.id;
+        if let Err(err) = self
+            .state
+            .db
+            .write(move |tx| db::phones::touch(tx, id, at))
+            .await
+        {
+            tracing::warn!(phone = id, error = %err, "could not store last activity");
+        }
+    }
+
+    async fn handle(&mut self, text: &str) -> Outcome {
+        if text.trim() == "ping" {
+            // some WebSocket libraries keep the line alive with a bare text ping
+            return Outcome {
+                replies: vec!["pong".into()],
+                close: false,
+            };
+        }
+        let msg = match Envelope::parse(text) {
+            Ok(msg) => msg,
+            Err((id, why)) => {
+                return Outcome::reply(vec![error(id.as_ref(), ErrorCode::InvalidParams, &why)]);
+            }
+        };
+        let applied = match msg.kind.as_str() {
+            "HEARTBEAT" | "PING" => {
+                let mut replies = vec![server_message("HEARTBEAT_ACK", None)];
+                replies.extend(msg.message_id.as_ref().map(ack));
+                return Outcome::reply(replies);
+            }
+            "DEVICE_OFFLINE" => {
+                let mut outcome = Outcome::reply(msg.message_id.iter().map(ack).collect());
+                outcome.close = true;
+                return outcome;
+            }
+            "DEVICE_ONLINE" => self.apply_once(&msg).await,
+            kind if reports::is_report(kind) => self.apply_once(&msg).await,
+            other => Err(ApiError::invalid(format!("未知的消息类型: {other}"))),
+        };
+        let reply = match (applied, &msg.message_id) {
+            (Ok(()), Some(id)) => ack(id),
+            (Ok(()), None) => return Outcome::reply(Vec::new()),
+            (Err(err), id) => error(id.as_ref(), err.code, &err.message),
+        };
+        Outcome::reply(vec![reply])
+    }
+
+    /// Applies a message with effects once per messageId: a resent one is only acked again.
+    async fn apply_once(&mut self, msg: &Envelope) -> Result<(), ApiError> {
+        let phone_id = self.phone.id;
+        let key = msg.id_key();
+        if let Some(key) = key.clone() {
+            let seen = self
+                .state
+                .db
+                .run(move |c| db::device_messages::seen(c, phone_id, &key))
+                .await?;
+            if seen {
+                return Ok(());
+            }
+        }
+        if msg.kind == "DEVICE_ONLINE" {
+            self.device_online(&msg.data).await?;
+        } else {
+            let report =
+                reports::parse(&msg.kind, &msg.data, msg.sent_at).map_err(ApiError::invalid)?;
+            calls::apply_report(&self.state, &self.caller, ReportSource::Socket, report).await?;
+        }
+        if let Some(key) = key {
+            let prune = prune_due();
+            self.state
+                .db
+                .write(move |tx| {
+                    db::device_messages::record(tx, phone_id, &key)?;
+                    if prune {
+                        db::device_messages::prune(tx)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// DEVICE_ONLINE: the app's version is kept when it reports one.
+    async fn device_online(&mut self, data: &Map<String, Value>) -> Result<(), ApiError> {
+        let version = match data.get("appVersion") {
+            None | Some(Value::Null) => return Ok(()),
+            Some(Value::String(v)) => v.trim().chars().take(64).collect::<String>(),
+            Some(_) => return Err(ApiError::invalid("appVersion 须为字符串")),
+        };
+        if version.is_empty() || version == self.phone.app_version {
+            return Ok(());
+        }
+        self.phone.app_version = version.clone();
+        let id = self.phone.id;
+        self.state
+            .db
+            .write(move |tx| db::phones::set_app_version(tx, id, &version))
+            .await
+    }
+
+    /// The socket is gone: store the last activity, leave the hub, and tell the PC page the
+    /// phone is offline unless a newer socket of it is open.
+    async fn finish(mut self, why: &str) {
+        if let Some(at) = self.state.hub.last_active(self.phone.id) {
+            self.store_activity(at).await;
+        }
+        let Session {
+            state, phone, link, ..
+        } = self;
+        drop(link);
+        if !state.hub.is_online(phone.id) {
+            phones::publish(
+                &state.hub,
+                "PHONE_OFFLINE",
+                &phone,
+                json!({ "onlineStatus": "offline" }),
+            );
+        }
+        tracing::info!(phone = phone.id, why, "phone disconnected");
+    }
+}
+
+/// True about once per `PRUNE_EVERY_MS` across the process.
+fn prune_due() -> bool {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = db::now_ms();
+    let last = LAST.load(Ordering::Relaxed);
+    now - last >= PRUNE_EVERY_MS
+        && LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+}

@@ -1,0 +1,125 @@
+//! `dialbox gen-calls` (hidden): generated calls come with exactly the statistics rollup the
+//! server would have kept, and the command stays out of the help.
+
+use std::process::Command;
+
+fn dialbox(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_dialbox"))
+        .args(args)
+        .env_remove("DIALBOX_TIMEZONE")
+        .output()
+        .expect("dialbox runs")
+}
+
+fn one(conn: &rusqlite::Connection, sql: &str) -> i64 {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn gen_calls_fills_calls_and_the_matching_rollup() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = dialbox(&[
+        "--data-dir",
+        data,
+        "gen-calls",
+        "--count",
+        "700",
+        "--users",
+        "4",
+        "--days",
+        "9",
+        "--timezone",
+        "Asia/Shanghai",
+        "--seed",
+        "7",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // a second run adds to what is there, reusing the users
+    let out = dialbox(&[
+        "--data-dir",
+        data,
+        "gen-calls",
+        "--count",
+        "300",
+        "--users",
+        "4",
+        "--days",
+        "9",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut conn = rusqlite::Connection::open(dir.path().join("dialbox.db")).unwrap();
+    assert_eq!(one(&conn, "SELECT COUNT(*) FROM call_records"), 1000);
+    assert_eq!(
+        one(
+            &conn,
+            "SELECT COUNT(*) FROM users WHERE username LIKE 'bench_user_%'"
+        ),
+        4
+    );
+    assert_eq!(
+        one(&conn, "SELECT SUM(total_calls) FROM call_daily_stats"),
+        1000
+    );
+    assert_eq!(
+        one(&conn, "SELECT COUNT(DISTINCT day) FROM call_daily_stats"),
+        9
+    );
+    assert_eq!(
+        one(&conn, "SELECT SUM(total_duration) FROM call_daily_stats"),
+        one(&conn, "SELECT SUM(duration) FROM call_records")
+    );
+    let rollup = |c: &rusqlite::Connection| -> Vec<(String, String, i64, i64, i64, i64)> {
+        c.prepare(
+            "SELECT day, user_id, total_calls, connected_calls, inbound_calls, total_duration
+                   FROM call_daily_stats ORDER BY day, user_id",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    };
+    let generated = rollup(&conn);
+    let tx = conn.transaction().unwrap();
+    dialbox::calls::rollup::rebuild(&tx, "Asia/Shanghai".parse().unwrap()).unwrap();
+    assert_eq!(
+        rollup(&tx),
+        generated,
+        "the second run kept the stored zone"
+    );
+    tx.rollback().unwrap();
+
+    let help = dialbox(&["--help"]);
+    assert!(!String::from_utf8_lossy(&help.stdout).contains("gen-calls"));
+    let bad = dialbox(&["--data-dir", data, "gen-calls", "--count", "x"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let zero = dialbox(&[
+        "--data-dir",
+        data,
+        "gen-calls",
+        "--count",
+        "1",
+        "--users",
+        "0",
+    ]);
+    assert_eq!(zero.status.code(), Some(1));
+}

@@ -1,0 +1,192 @@
+//! Call records: §5.7 create, §5.8 update, §5.9 end, §5.10 delete (with its recordings),
+//! and the keyword index following every change.
+
+mod common;
+
+use common::assert_error;
+use common::calls::{
+    assert_rollup_consistent, create_call, detail, insert_dialed_call, insert_phone,
+};
+use common::office::{ids, office};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn create_update_end_and_delete() {
+    let o = office().await;
+    let s = &o.server;
+    let t = &o.a.token;
+    for body in [
+        json!({"customerPhone": "13800000000", "callType": "video"}),
+        json!({"customerPhone": "13800000000", "callStatus": "ringing"}),
+        json!({"customerPhone": "13800000000", "startTime": "noon"}),
+        json!({"customerPhone": "13800000000", "startTime": "2025-12-01T10:00:00Z", "endTime": "2025-12-01T09:00:00Z"}),
+        json!({"customerPhone": "13800000000", "duration": -5}),
+        json!({"customerPhone": "13800000000", "color": "red"}),
+        json!({"customerId": "cust_nope"}),
+        json!({"customerPhone": "phone"}),
+        json!({}),
+    ] {
+        let (st, b) = s.post("/api/v1/calls/records", t, body.clone()).await;
+        assert_error(st, &b, 400, "INVALID_PARAMS");
+    }
+    // an open call (no endTime) is ended from the PC; a second end corrects it
+    let open = create_call(
+        s,
+        t,
+        json!({"customerPhone": "13812345678", "callType": "inbound"}),
+    )
+    .await;
+    let d = detail(s, t, &open).await;
+    assert_eq!(
+        (
+            d["callStatus"].clone(),
+            d["customerId"].clone(),
+            d["endTime"].clone()
+        ),
+        (json!("connected"), json!(o.zhang), Value::Null)
+    );
+    let (st, b) = s
+        .put(
+            &format!("/api/v1/calls/records/{open}/end"),
+            t,
+            json!({"duration": 95, "notes": "聊完了", "followUpRequired": true}),
+        )
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        (
+            b["data"]["callStatus"].clone(),
+            b["data"]["duration"].clone(),
+            b["data"]["followUpRequired"].clone()
+        ),
+        (json!("connected"), json!(95), json!(true))
+    );
+    let (_, b) = s
+        .put(
+            &format!("/api/v1/calls/records/{open}/end"),
+            t,
+            json!({"endTime": 1764727200000i64, "duration": 90}),
+        )
+        .await;
+    assert_eq!(
+        (
+            b["data"]["duration"].clone(),
+            b["data"]["endTime"].clone(),
+            b["data"]["notes"].clone()
+        ),
+        (
+            json!(90),
+            json!("2025-12-03T02:00:00.000Z"),
+            json!("聊完了")
+        )
+    );
+    // a dial that never connected, or a canceled one, cannot be ended
+    let phone = insert_phone(s, &o.a.id, "dev_a");
+    let dialed = insert_dialed_call(s, &o.a.id, phone, 0);
+    let (st, b) = s
+        .put(&format!("/api/v1/calls/records/{dialed}/end"), t, json!({}))
+        .await;
+    assert_error(st, &b, 409, "CALL_STATE_CONFLICT");
+    s.post(&format!("/api/v1/calls/{dialed}/cancel"), t, json!({}))
+        .await;
+    let (st, b) = s
+        .put(&format!("/api/v1/calls/records/{dialed}/end"), t, json!({}))
+        .await;
+    assert_error(st, &b, 409, "CALL_STATE_CONFLICT");
+    let (st, b) = s
+        .put(
+            &format!("/api/v1/calls/records/{open}/end"),
+            t,
+            json!({"duration": "long"}),
+        )
+        .await;
+    assert_error(st, &b, 400, "INVALID_PARAMS");
+
+    // update
+    let a1 = &o.calls[0];
+    let (st, b) = s.put(&format!("/api/v1/calls/records/{a1}"), t, json!({"notes": "更新的备注", "callTags": ["意向", "需报价", "意向"], "followUpRequired": true})).await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        (b["data"]["notes"].clone(), b["data"]["callTags"].clone()),
+        (json!("更新的备注"), json!(["意向", "需报价"]))
+    );
+    let found = |q: &'static str| async move { ids(s, &s.admin_token, q).await };
+    assert_eq!(
+        found("keyword=%E6%9B%B4%E6%96%B0%E7%9A%84").await,
+        vec![a1.clone()]
+    );
+    let (st, _) = s
+        .put(
+            &format!("/api/v1/calls/records/{a1}"),
+            t,
+            json!({"notes": "第二次备注"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        found("keyword=%E6%9B%B4%E6%96%B0%E7%9A%84").await,
+        Vec::<String>::new(),
+        "old notes leave the index"
+    );
+    assert_eq!(
+        found("keyword=%E7%AC%AC%E4%BA%8C%E6%AC%A1").await,
+        vec![a1.clone()]
+    );
+    for body in [
+        json!({"callTags": "意向"}),
+        json!({"notes": 5}),
+        json!({"duration": 5}),
+    ] {
+        let (st, b) = s.put(&format!("/api/v1/calls/records/{a1}"), t, body).await;
+        assert_error(st, &b, 400, "INVALID_PARAMS");
+    }
+    for tok in [&o.b.token, &o.boss2.token] {
+        let (st, b) = s
+            .put(
+                &format!("/api/v1/calls/records/{a1}"),
+                tok,
+                json!({"notes": "x"}),
+            )
+            .await;
+        assert_error(st, &b, 404, "NOT_FOUND");
+        let (st, b) = s.delete(&format!("/api/v1/calls/records/{a1}"), tok).await;
+        assert_error(st, &b, 404, "NOT_FOUND");
+    }
+
+    // delete: its recordings' rows and files go too
+    let rel = "2025/12/01/call_a1.mp3";
+    let file = s.dir.path().join("recordings").join(rel);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, b"ID3 fake").unwrap();
+    s.db()
+        .execute(
+            "INSERT INTO recordings (id, call_id, user_id, file_name, rel_path, file_size, format, created_at)
+             VALUES ('rec_1', ?1, ?2, 'call_a1.mp3', ?3, 8, 'mp3', 0),
+                    ('rec_2', ?1, ?2, 'gone.mp3', '2025/12/01/gone.mp3', 8, 'mp3', 1)",
+            rusqlite::params![a1, o.a.id, rel],
+        )
+        .unwrap();
+    assert_eq!(
+        detail(s, t, a1).await["recordingUrl"],
+        "/recordings/2025/12/01/gone.mp3"
+    );
+    let (st, b) = s
+        .delete(&format!("/api/v1/calls/records/{a1}"), &o.boss1.token)
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert!(!file.exists());
+    let left: i64 = s
+        .db()
+        .query_row("SELECT COUNT(*) FROM recordings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+    let (st, b) = s.get(&format!("/api/v1/mobile/call/{a1}"), t).await;
+    assert_error(st, &b, 404, "NOT_FOUND");
+    let (st, b) = s.delete(&format!("/api/v1/calls/records/{a1}"), t).await;
+    assert_error(st, &b, 404, "NOT_FOUND");
+    assert_eq!(
+        found("keyword=%E7%AC%AC%E4%BA%8C%E6%AC%A1").await,
+        Vec::<String>::new()
+    );
+    assert_rollup_consistent(s);
+}
