@@ -169,6 +169,7 @@ pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdm
         hashing: Semaphore::new(2),
         hub: Arc::new(crate::hub::Hub::new()),
         public,
+        recordings: crate::recordings::Recordings::new(&secret),
         config,
     });
     Ok((state, first))

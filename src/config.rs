@@ -37,6 +37,10 @@ pub struct Config {
     pub recording_max_age_days: Option<u32>,
     /// The recordings folder is kept under this many bytes, oldest first (`None`: no budget).
     pub recording_max_bytes: Option<u64>,
+    /// How long a signed recording link (`fileUrl`, §4.6 `url`) works.
+    pub recording_link_ttl: Duration,
+    /// How often the retention sweep runs (it also runs at start).
+    pub retention_interval: Duration,
     /// The password of the first `admin` created on an empty data folder; `None`: random.
     pub initial_admin_password: Option<String>,
 }
@@ -59,6 +63,8 @@ impl Config {
             login_window: Duration::from_secs(300),
             recording_max_age_days: None,
             recording_max_bytes: None,
+            recording_link_ttl: Duration::from_secs(2 * 3600),
+            retention_interval: Duration::from_secs(3600),
             initial_admin_password: None,
         }
     }

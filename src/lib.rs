@@ -21,6 +21,7 @@ pub mod ids;
 pub mod netaddr;
 pub mod phones;
 pub mod raw;
+pub mod recordings;
 pub mod server;
 pub mod state;
 pub mod times;
@@ -47,10 +48,20 @@ pub async fn serve(
     let (state, first) = tokio::task::spawn_blocking(move || app::open(config, local))
         .await
         .map_err(|e| StartError::Other(e.to_string()))??;
+    let recordings_config = state.config.clone();
+    tokio::task::spawn_blocking(move || recordings::storage::prepare(&recordings_config))
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?
+        .map_err(|source| StartError::DataDir {
+            path: state.config.recordings_dir(),
+            source,
+        })?;
     announce(&state, local, first.as_ref());
     let dial_timeouts = calls::timeout::spawn(state.clone());
+    let sweeper = recordings::retention::spawn(state.clone());
     server::run(state, listener, shutdown).await;
     dial_timeouts.abort();
+    sweeper.abort();
     Ok(())
 }
 

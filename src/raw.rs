@@ -20,11 +20,18 @@ pub enum RawRoute {
     MobileSocket,
     /// `GET /ws/admin?token=` — the PC page's live feed (`ws::admin`).
     AdminSocket,
+    /// §4.5 recording stream (`recordings::stream`).
+    RecordingStream,
 }
 
-/// Which raw route serves this request, if any.
+/// Which raw route serves this request, if any. Matched on the path exactly as received (not
+/// decoded), so the stream's own checks see what the client sent.
 pub fn route(req: &Request<Incoming>) -> Option<RawRoute> {
-    match req.uri().path().trim_end_matches('/') {
+    let path = req.uri().path();
+    if path.starts_with(crate::recordings::stream::PREFIX) {
+        return Some(RawRoute::RecordingStream);
+    }
+    match path.trim_end_matches('/') {
         "/ws/mobile" => Some(RawRoute::MobileSocket),
         "/ws/admin" => Some(RawRoute::AdminSocket),
         _ => None,
@@ -36,5 +43,6 @@ pub fn serve(route: RawRoute, state: State, req: Request<Incoming>) -> RawFuture
     match route {
         RawRoute::MobileSocket => Box::pin(crate::ws::mobile::serve(state, req)),
         RawRoute::AdminSocket => Box::pin(crate::ws::admin::serve(state, req)),
+        RawRoute::RecordingStream => Box::pin(crate::recordings::stream::serve(state, req)),
     }
 }

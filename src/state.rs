@@ -24,4 +24,6 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     /// The address phones reach this server at.
     pub public: PublicBase,
+    /// Link signing and the retention sweep's lock.
+    pub recordings: crate::recordings::Recordings,
 }

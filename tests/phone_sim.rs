@@ -262,6 +262,86 @@ async fn dial(server: &TestServer, user: &TestUser) -> String {
     body["data"]["callId"].as_str().unwrap().to_string()
 }
 
+/// One connected call in `dialect`; checks the record, the recording and the follow-up.
+async fn full_call(dialect: &str, format: &str) -> String {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let flags = [
+        "--calls",
+        "1",
+        "--answer",
+        "connected:1",
+        "--ring-secs",
+        "0.2",
+        "--talk-secs",
+        "1.2",
+        "--format",
+        format,
+    ];
+    let (user, _, phone) = running_phone(&server, "simcall", dialect, dir.path(), &flags).await;
+    let call_id = dial(&server, &user).await;
+    let (status, out) = phone.finish().await;
+    assert!(status.success(), "{out}");
+    for step in [
+        "DIAL_COMMAND to 13812345678",
+        "CALL_STATUS ringing",
+        "CALL_STATUS connected",
+        "follow-up submitted (high)",
+    ] {
+        assert!(out.contains(step), "missing {step:?} in:\n{out}");
+    }
+    assert!(
+        out.contains(&format!("uploaded {format} recording")),
+        "{out}"
+    );
+    let (status, call) = server
+        .get(&format!("/api/v1/mobile/call/{call_id}"), &user.token)
+        .await;
+    assert_eq!(status, 200, "{call}");
+    let call = &call["data"];
+    assert_eq!(call["callStatus"], "connected", "{call}");
+    assert_eq!(call["hasRecording"], json!(true));
+    assert!(call["duration"].as_u64().unwrap() >= 1, "{call}");
+    assert_eq!(call["callTags"], json!(["意向", "需报价"]));
+    let followups = call["followUpRecords"].as_array().unwrap();
+    assert_eq!(followups.len(), 1, "{call}");
+    assert!(
+        followups[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("标签: 意向, 需报价")
+    );
+    let (_, list) = server
+        .get(
+            &format!("/api/v1/calls/recordings?callId={call_id}"),
+            &user.token,
+        )
+        .await;
+    assert_eq!(list["data"]["total"], json!(1), "{list}");
+    assert_eq!(list["data"]["recordings"][0]["format"], json!(format));
+    out
+}
+
+#[tokio::test]
+async fn runs_a_whole_call_as_the_documents_app() {
+    let out = full_call("document", "wav").await;
+    assert!(out.contains("CALL_END connected"), "{out}");
+    assert!(!out.contains("CALL_ENDED"), "{out}");
+}
+
+#[tokio::test]
+async fn runs_a_whole_call_as_the_shipped_app() {
+    let out = full_call("shipped-app", "amr").await;
+    for step in [
+        "CALL_STATUS dialing",
+        "(system_hangup)",
+        "CALL_ENDED connected",
+        "(user_submit)",
+    ] {
+        assert!(out.contains(step), "missing {step:?} in:\n{out}");
+    }
+}
+
 #[tokio::test]
 async fn honours_cancel_and_unbind() {
     let server = TestServer::start().await;

@@ -10,6 +10,7 @@ pub mod device_messages;
 pub mod follow_ups;
 pub mod migrations;
 pub mod phones;
+pub mod recordings;
 pub mod settings;
 pub mod stats;
 pub mod users;

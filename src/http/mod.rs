@@ -13,6 +13,7 @@ pub mod follow_ups;
 pub mod mobile_device;
 pub mod openapi;
 pub mod query;
+pub mod recordings;
 pub mod rejection;
 pub mod reply;
 pub mod users;
@@ -67,6 +68,8 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .or(follow_ups::routes(state.clone()))
         .unify()
         .or(call_stats::routes(state.clone()))
+        .unify()
+        .or(recordings::routes(state.clone()))
         .unify()
         .or(openapi::routes())
         .unify()

@@ -165,3 +165,60 @@ pub fn insert_ended_calls(
     tx.commit().unwrap();
     ids
 }
+
+/// A finished outbound call made now by the holder of `token`, 42 seconds long, recorded through
+/// §5.7. Returns its id.
+pub async fn call_now(server: &TestServer, token: &str) -> String {
+    let now = chrono::Utc::now().timestamp_millis();
+    ended_call(server, token, None, "张三", "13812345678", now, 42).await
+}
+
+/// A finished outbound call through §5.7, started at `start_ms`, lasting `duration` seconds.
+pub async fn ended_call(
+    server: &TestServer,
+    token: &str,
+    customer_id: Option<&str>,
+    customer_name: &str,
+    customer_phone: &str,
+    start_ms: i64,
+    duration: i64,
+) -> String {
+    let body = serde_json::json!({
+        "customerId": customer_id,
+        "customerName": customer_name,
+        "customerPhone": customer_phone,
+        "callType": "outbound",
+        "callStatus": "connected",
+        "startTime": dialbox::times::iso_ms(start_ms),
+        "endTime": dialbox::times::iso_ms(start_ms + duration * 1000),
+        "duration": duration,
+    });
+    create_call(server, token, body).await
+}
+
+/// A customer created by the admin through the customers API. Returns its id.
+pub async fn customer(server: &TestServer, name: &str, phone: &str) -> String {
+    let (status, resp) = server
+        .post(
+            "/api/v1/customers",
+            &server.admin_token,
+            serde_json::json!({"name": name, "phone": phone}),
+        )
+        .await;
+    assert_eq!(status, 200, "{resp}");
+    resp["data"]["id"].as_str().unwrap().to_string()
+}
+
+/// Time travel for retention and "today" tests: moves a recording's stored time back to
+/// `created_at_ms`. A test cannot wait days, and no API sets this time, so this is the one
+/// direct write on recordings the tests make.
+pub fn backdate_recording(server: &TestServer, recording_id: &str, created_at_ms: i64) {
+    let changed = server
+        .db()
+        .execute(
+            "UPDATE recordings SET created_at = ?2 WHERE id = ?1",
+            rusqlite::params![recording_id, created_at_ms],
+        )
+        .expect("backdate recording");
+    assert_eq!(changed, 1, "no recording {recording_id}");
+}

@@ -2,9 +2,11 @@
 //! folder, spoken to over real HTTP. Shared by every integration test file.
 #![allow(dead_code)]
 
+pub mod audio;
 pub mod calls;
 pub mod office;
 pub mod phone;
+pub mod raw_http;
 pub mod sim;
 
 use std::net::SocketAddr;

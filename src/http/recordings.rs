@@ -1,0 +1,308 @@
+//! The recordings API: upload (§4.3), list (§4.4), download link (§4.6), delete (§4.7), stats
+//! (§4.8) and the admin's storage view. The stream (§4.5) is a raw route: `recordings::stream`.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::json;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+
+use super::{finish, with_state};
+use crate::auth::Caller;
+use crate::auth::caller::{Accept, with_caller};
+use crate::db::{self, recordings::Recording};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::http::reply;
+use crate::recordings::{links, storage, upload};
+use crate::state::State;
+use crate::times::{self, iso_ms};
+
+pub fn routes(state: State) -> BoxedFilter<(Response,)> {
+    let login = with_caller(state.clone(), Accept::Login);
+    let upload = warp::path!("api" / "v1" / "mobile" / "recording" / "upload")
+        .and(warp::post())
+        .and(with_state(&state))
+        .and(with_caller(state.clone(), Accept::LoginOrDevice))
+        .and(warp::header::optional::<u64>("content-length"))
+        // no Content-Length limit here: the file part is counted as it streams (`receive`), so
+        // a chunked upload is held to the same limit
+        .and(warp::multipart::form().max_length(None))
+        .then(upload_recording)
+        .map(finish);
+    let list = warp::path!("api" / "v1" / "calls" / "recordings")
+        .and(warp::get())
+        .and(with_state(&state))
+        .and(login.clone())
+        .and(warp::query::<HashMap<String, String>>())
+        .then(list)
+        .map(finish);
+    let stats = warp::path!("api" / "v1" / "calls" / "recordings" / "stats")
+        .and(warp::get())
+        .and(with_state(&state))
+        .and(login.clone())
+        .then(stats)
+        .map(finish);
+    let download = warp::path!("api" / "v1" / "calls" / "recordings" / String / "download")
+        .and(warp::get())
+        .and(with_state(&state))
+        .and(login.clone())
+        .then(download)
+        .map(finish);
+    let delete = warp::path!("api" / "v1" / "calls" / "recordings" / String)
+        .and(warp::delete())
+        .and(with_state(&state))
+        .and(login.clone())
+        .then(delete)
+        .map(finish);
+    let storage = warp::path!("api" / "v1" / "system" / "storage")
+        .and(warp::get())
+        .and(with_state(&state))
+        .and(login)
+        .then(storage_view)
+        .map(finish);
+    upload
+        .or(stats)
+        .unify()
+        .or(list)
+        .unify()
+        .or(download)
+        .unify()
+        .or(delete)
+        .unify()
+        .or(storage)
+        .unify()
+        .boxed()
+}
+
+/// POST /api/v1/mobile/recording/upload
+async fn upload_recording(
+    state: State,
+    caller: Caller,
+    declared: Option<u64>,
+    form: warp::multipart::FormData,
+) -> ApiResult<Response> {
+    let limit = state.config.max_upload_bytes + upload::FORM_OVERHEAD;
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge));
+    }
+    let stored = upload::upload(&state, &caller, form).await?;
+    // the document shows no message for §4.3: the contract's default
+    Ok(reply::ok(json!({
+        "recordingUrl": links::signed_url(&state, &stored.id, &stored.rel_path, false),
+        "fileSize": stored.size,
+        "id": stored.id,
+        "fileName": stored.file_name,
+        "filePath": links::file_path(&stored.rel_path),
+        "duration": stored.duration,
+        "format": stored.format.as_str(),
+    })))
+}
+
+/// A recording as §4.4 shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordingView {
+    id: String,
+    call_id: String,
+    customer_name: String,
+    customer_phone: String,
+    user_name: String,
+    file_name: String,
+    file_path: String,
+    file_url: String,
+    file_size: i64,
+    duration: i64,
+    format: String,
+    storage_type: String,
+    created_at: String,
+}
+
+fn view(state: &State, caller: &Caller, rec: Recording) -> RecordingView {
+    let customer_phone = if caller.role == crate::auth::Role::SalesStaff {
+        mask_phone(&rec.customer_phone)
+    } else {
+        rec.customer_phone
+    };
+    RecordingView {
+        file_url: links::signed_url(state, &rec.id, &rec.rel_path, false),
+        file_path: links::file_path(&rec.rel_path),
+        id: rec.id,
+        call_id: rec.call_id,
+        customer_name: rec.customer_name,
+        customer_phone,
+        user_name: rec.user_name,
+        file_name: rec.file_name,
+        file_size: rec.file_size,
+        duration: rec.duration,
+        format: rec.format,
+        storage_type: rec.storage_type,
+        created_at: iso_ms(rec.created_at),
+    }
+}
+
+/// `138****5678` (contract §3): first 3, four stars, last 4; short numbers are shown as stars.
+fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+/// `page` ≥ 1 (default 1) and `pageSize` 1–100 (default 20), contract §10.
+fn paging(query: &HashMap<String, String>) -> ApiResult<(u32, u32)> {
+    let number = |name: &str, default: u32, max: u32| -> ApiResult<u32> {
+        match query.get(name).map(|v| v.trim()) {
+            None | Some("") => Ok(default),
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| ApiError::invalid(format!("{name} 必须是1到{max}之间的整数"))),
+        }
+    };
+    Ok((number("page", 1, 1_000_000)?, number("pageSize", 20, 100)?))
+}
+
+fn filter(state: &State, query: &HashMap<String, String>) -> ApiResult<db::recordings::Filter> {
+    let tz = state.config.timezone;
+    let text = |name: &str| {
+        query
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let date = |name: &str, end: bool| -> ApiResult<Option<i64>> {
+        text(name)
+            .map(|v| {
+                times::parse_date_bound(&v, tz, end).ok_or_else(|| {
+                    ApiError::invalid(format!("{name} 日期格式错误，应为 YYYY-MM-DD"))
+                })
+            })
+            .transpose()
+    };
+    let filter = db::recordings::Filter {
+        call_id: text("callId"),
+        customer_id: text("customerId"),
+        start: date("startDate", false)?,
+        end: date("endDate", true)?,
+    };
+    if let (Some(start), Some(end)) = (filter.start, filter.end)
+        && start >= end
+    {
+        return Err(ApiError::invalid("startDate 不能晚于 endDate"));
+    }
+    Ok(filter)
+}
+
+/// GET /api/v1/calls/recordings
+async fn list(state: State, caller: Caller, query: HashMap<String, String>) -> ApiResult<Response> {
+    let (page, page_size) = paging(&query)?;
+    let filter = filter(&state, &query)?;
+    let scope = caller.scope();
+    let (rows, total) = state
+        .db
+        .run(move |c| db::recordings::list(c, &scope, &filter, page, page_size))
+        .await?;
+    let recordings: Vec<RecordingView> = rows
+        .into_iter()
+        .map(|rec| view(&state, &caller, rec))
+        .collect();
+    Ok(reply::ok(json!({
+        "recordings": recordings,
+        "total": total,
+        "page": page,
+        "pageSize": page_size,
+    })))
+}
+
+/// A recording the caller may see; anyone else's is 404 (contract §2).
+async fn visible(state: &State, caller: &Caller, id: String) -> ApiResult<Recording> {
+    let rec = state.db.run(move |c| db::recordings::by_id(c, &id)).await?;
+    if !caller.can_see(&rec.user_id, &rec.user_department) {
+        return Err(ApiError::not_found());
+    }
+    Ok(rec)
+}
+
+/// GET /api/v1/calls/recordings/{id}/download
+async fn download(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+    let rec = visible(&state, &caller, id).await?;
+    let names = links::download_names(&rec, state.config.timezone);
+    Ok(reply::ok(json!({
+        "url": links::signed_url(&state, &rec.id, &rec.rel_path, true),
+        "filename": names.utf8,
+    })))
+}
+
+/// DELETE /api/v1/calls/recordings/{id}
+async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+    let rec = visible(&state, &caller, id).await?;
+    // the row first: once it is gone nothing lists or serves the file; a file that cannot be
+    // removed (or is already gone) then costs only space and never blocks the delete
+    let rec_id = rec.id.clone();
+    let rel = state
+        .db
+        .write(move |tx| db::recordings::delete(tx, &rec_id))
+        .await?;
+    let config = state.config.clone();
+    let removed = tokio::task::spawn_blocking(move || storage::remove(&config, &rel)).await;
+    if let Ok(Err(e)) | Err(e) = removed.map_err(std::io::Error::other) {
+        tracing::warn!(recording = %rec.id, error = %e, "recording row deleted, file not removed");
+    }
+    tracing::info!(by = %caller.username, recording = %rec.id, "recording deleted");
+    Ok(reply::ok_message("录音删除成功"))
+}
+
+/// GET /api/v1/calls/recordings/stats
+async fn stats(state: State, caller: Caller) -> ApiResult<Response> {
+    let tz = state.config.timezone;
+    let today = times::local_day(db::now_ms(), tz);
+    let start = times::day_start_ms(today, tz);
+    let end = times::day_start_ms(today.succ_opt().unwrap_or(today), tz);
+    let scope = caller.scope();
+    let (count, size, today_count, today_size) = state
+        .db
+        .run(move |c| db::recordings::stats(c, &scope, start, end))
+        .await?;
+    Ok(reply::ok(json!({
+        "totalCount": count,
+        "totalSize": size,
+        "todayCount": today_count,
+        "todaySize": today_size,
+    })))
+}
+
+/// GET /api/v1/system/storage
+async fn storage_view(state: State, caller: Caller) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let (count, bytes) = state.db.run(|c| db::recordings::totals(c)).await?;
+    let dir = state.config.data_dir.clone();
+    let (free, total) = tokio::task::spawn_blocking(move || storage::disk_space(&dir))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(reply::ok(json!({
+        "diskFree": free,
+        "diskTotal": total,
+        "recordingCount": count,
+        "recordingBytes": bytes,
+        "maxAgeDays": state.config.recording_max_age_days,
+        "maxBytes": state.config.recording_max_bytes,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_phone;
+
+    #[test]
+    fn masks_like_the_document() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("1234"), "****");
+    }
+}

@@ -1,0 +1,124 @@
+//! Retention: recordings older than `recording_max_age_days` go, and while the recordings take
+//! more than `recording_max_bytes` the oldest go first. A sweep runs at start, every
+//! `retention_interval`, and after an upload that took the folder over its budget; each sweep
+//! writes one log line. Rows are deleted before files (a crash between leaves an unlisted file,
+//! never a listed recording without its file).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use super::storage;
+use crate::db::{self, DbResult};
+use crate::state::State;
+
+/// How many rows a sweep looks at per round.
+const BATCH: u32 = 200;
+
+/// What a sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub removed: u64,
+    pub removed_bytes: u64,
+    pub kept: u64,
+    pub kept_bytes: u64,
+}
+
+/// Serialises sweeps: the periodic one and those after uploads never run together.
+#[derive(Default)]
+pub struct SweepLock(Mutex<()>);
+
+/// Starts the periodic sweep (the first one at once). The task ends when the server drops it.
+pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        // a zero interval would make tokio panic; a tiny one is only for tests
+        let every = state
+            .config
+            .retention_interval
+            .max(Duration::from_millis(10));
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            sweep_logged(&state, "scheduled").await;
+        }
+    })
+}
+
+/// After an upload: sweeps in the background when a byte budget is set and exceeded.
+pub fn after_upload(state: &State) {
+    let Some(budget) = state.config.recording_max_bytes else {
+        return;
+    };
+    let state = Arc::clone(state);
+    tokio::spawn(async move {
+        match state.db.run(|c| db::recordings::totals(c)).await {
+            Ok((_, bytes)) if bytes as u64 > budget => sweep_logged(&state, "over budget").await,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "retention check failed"),
+        }
+    });
+}
+
+async fn sweep_logged(state: &State, why: &'static str) {
+    let _one_at_a_time = state.recordings.sweeps.0.lock().await;
+    let sweeper = Arc::clone(state);
+    let result = tokio::task::spawn_blocking(move || sweep(&sweeper)).await;
+    match result {
+        Ok(Ok(r)) => tracing::info!(
+            why,
+            removed = r.removed,
+            removed_bytes = r.removed_bytes,
+            kept = r.kept,
+            kept_bytes = r.kept_bytes,
+            "recording retention sweep"
+        ),
+        Ok(Err(e)) => tracing::warn!(why, error = %e, "recording retention sweep failed"),
+        Err(e) => tracing::warn!(why, error = %e, "recording retention sweep panicked"),
+    }
+}
+
+/// One sweep, on a blocking thread: the too old first, then the oldest while over budget.
+pub fn sweep(state: &State) -> DbResult<SweepReport> {
+    let config = &state.config;
+    let cutoff = config
+        .recording_max_age_days
+        .map(|days| db::now_ms() - i64::from(days) * 86_400_000);
+    let mut conn = state.db.pool().get()?;
+    let (mut count, mut bytes) = db::recordings::totals(&conn)?;
+    let mut report = SweepReport::default();
+    loop {
+        let over_budget = |bytes: i64| config.recording_max_bytes.is_some_and(|b| bytes as u64 > b);
+        if !over_budget(bytes) && cutoff.is_none() {
+            break;
+        }
+        let batch = db::recordings::oldest(&conn, BATCH)?;
+        let mut progressed = false;
+        for (id, _, size, created_at) in &batch {
+            let too_old = cutoff.is_some_and(|c| *created_at < c);
+            if !too_old && !over_budget(bytes) {
+                break;
+            }
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let deleted = db::recordings::delete_if_present(&tx, id)?;
+            tx.commit()?;
+            if let Some(rel) = deleted {
+                if let Err(e) = storage::remove(config, &rel) {
+                    tracing::warn!(recording = %id, error = %e, "cannot remove a recording file");
+                }
+                report.removed += 1;
+                report.removed_bytes += *size as u64;
+                count -= 1;
+                bytes -= size;
+                progressed = true;
+            }
+        }
+        if !progressed || batch.len() < BATCH as usize {
+            break;
+        }
+    }
+    report.kept = count.max(0) as u64;
+    report.kept_bytes = bytes.max(0) as u64;
+    Ok(report)
+}

@@ -1,0 +1,153 @@
+//! Where recordings live: `recordings/YYYY/MM/DD/<name>` under the data folder, with uploads in
+//! progress in `recordings/.tmp/`. Paths that come from a request are checked against a strict
+//! pattern before any path is built, and resolved files must stay inside the folder.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::Datelike;
+use chrono_tz::Tz;
+
+use crate::config::Config;
+
+/// Uploads in progress; emptied at every start (a kill mid-upload leaves only these behind).
+pub const TMP_DIR: &str = ".tmp";
+
+/// The `filePath` prefix of §4.4 (contract §8).
+pub const PUBLIC_PREFIX: &str = "/recordings/";
+
+/// A file name we generate: `rec_<random>.<ext>`. Never anything the client sent.
+pub fn file_name(recording_id: &str, ext: &str) -> String {
+    format!("{recording_id}.{ext}")
+}
+
+/// `YYYY/MM/DD/<name>` for a file stored at `now_ms`: the office day, so the folders match the
+/// days people talk about.
+pub fn rel_path(now_ms: i64, tz: Tz, name: &str) -> String {
+    let day = crate::times::local_day(now_ms, tz);
+    format!(
+        "{:04}/{:02}/{:02}/{name}",
+        day.year(),
+        day.month(),
+        day.day()
+    )
+}
+
+/// Whether `rel` is exactly `YYYY/MM/DD/<name>` with a name of `[A-Za-z0-9_.-]` starting with a
+/// letter or digit. Everything a traversal needs — `..`, `/` at the start, `\`, `%`, `//`, a
+/// name of dots — fails here, before the string goes near the filesystem.
+pub fn is_valid_rel_path(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let [year, month, day, name] = parts[..] else {
+        return false;
+    };
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let name_ok = !name.is_empty()
+        && name.len() <= 128
+        && name.as_bytes()[0].is_ascii_alphanumeric()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    digits(year, 4) && digits(month, 2) && digits(day, 2) && name_ok
+}
+
+/// The recordings folder of a configuration.
+pub fn root(config: &Config) -> PathBuf {
+    config.recordings_dir()
+}
+
+pub fn tmp_dir(config: &Config) -> PathBuf {
+    root(config).join(TMP_DIR)
+}
+
+/// Creates the folders and removes temporary files left by a previous run (a kill or a crash
+/// mid-upload). Runs at start, before the server accepts uploads.
+pub fn prepare(config: &Config) -> io::Result<usize> {
+    let tmp = tmp_dir(config);
+    std::fs::create_dir_all(&tmp)?;
+    let mut removed = 0;
+    for entry in std::fs::read_dir(&tmp)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "removed unfinished uploads left by the last run");
+    }
+    Ok(removed)
+}
+
+/// The real file behind a checked `rel` path: canonicalized, and refused (`None`) unless it is a
+/// regular file inside the recordings folder — a symlink pointing out is not served.
+pub fn resolve(config: &Config, rel: &str) -> Option<PathBuf> {
+    if !is_valid_rel_path(rel) {
+        return None;
+    }
+    let root = root(config).canonicalize().ok()?;
+    let real = root.join(rel).canonicalize().ok()?;
+    let inside = real.starts_with(&root) && !real.starts_with(root.join(TMP_DIR));
+    (inside && real.metadata().ok()?.is_file()).then_some(real)
+}
+
+/// Removes a stored file; a file already gone is not an error (the row is what matters).
+pub fn remove(config: &Config, rel: &str) -> io::Result<()> {
+    if !is_valid_rel_path(rel) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad path"));
+    }
+    match std::fs::remove_file(root(config).join(rel)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Free and total bytes of the file system that holds `dir`.
+pub fn disk_space(dir: &Path) -> io::Result<(u64, u64)> {
+    let st = rustix::fs::statvfs(dir)?;
+    let unit = st.f_frsize.max(1);
+    Ok((st.f_bavail * unit, st.f_blocks * unit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strict_pattern() {
+        assert!(is_valid_rel_path("2025/12/25/rec_abc.mp3"));
+        assert!(is_valid_rel_path("2025/12/25/a"));
+        for bad in [
+            "",
+            "../etc/passwd",
+            "2025/12/25/../../../etc/passwd",
+            "/etc/passwd",
+            "2025/12/25/..",
+            "2025/12/25/.hidden",
+            "2025/12/25/a%2e%2e",
+            "2025/12/25\\rec.mp3",
+            "2025//12/25/rec.mp3",
+            "2025/12/25//rec.mp3",
+            "2025/12/25/sub/rec.mp3",
+            "25/12/25/rec.mp3",
+            ".tmp/12/25/rec.mp3",
+            "2025/12/25/rec.mp3/",
+            "2025/12/25/rec mp3",
+        ] {
+            assert!(!is_valid_rel_path(bad), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn day_folders_in_office_time() {
+        // 2025-12-25T23:30:00Z is the 26th in Shanghai
+        assert_eq!(
+            rel_path(1_766_705_400_000, Tz::UTC, "x.mp3"),
+            "2025/12/25/x.mp3"
+        );
+        assert_eq!(
+            rel_path(1_766_705_400_000, Tz::Asia__Shanghai, "x.mp3"),
+            "2025/12/26/x.mp3"
+        );
+    }
+}

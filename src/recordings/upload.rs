@@ -1,0 +1,260 @@
+//! §4.3 upload: the multipart form read part by part (warp's multipart streams them; the file
+//! part goes straight to disk through `receive`), the call checked to be the caller's own, then
+//! the file renamed into `recordings/YYYY/MM/DD/` and the row written in one transaction.
+
+use std::path::Path;
+
+use bytes::Buf;
+use futures_util::StreamExt;
+use warp::multipart::{FormData, Part};
+
+use super::format::Format;
+use super::receive::{self, Received};
+use super::storage;
+use crate::auth::Caller;
+use crate::db::{self, DbError};
+use crate::error::{ApiError, ApiResult};
+use crate::state::State;
+
+/// Room for the form's boundaries, headers and small fields on top of the file itself: a
+/// declared Content-Length above `max_upload_bytes + FORM_OVERHEAD` is refused before reading.
+pub const FORM_OVERHEAD: u64 = 64 * 1024;
+/// The largest text field (`callId`, `duration`) and the most bytes of parts we do not know.
+const FIELD_LIMIT: usize = 1024;
+const OTHER_PARTS_LIMIT: u64 = 64 * 1024;
+/// The app sends two or three parts; a form of many more is not an upload.
+const MAX_PARTS: usize = 16;
+
+/// What the form held once the file is on disk (still temporary).
+struct Form {
+    call_id: String,
+    /// The call's own duration, the default for a missing `duration`.
+    call_duration: i64,
+    duration: Option<i64>,
+    file: Received,
+}
+
+/// A stored recording, as the upload answers it.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub id: String,
+    pub rel_path: String,
+    pub file_name: String,
+    pub size: u64,
+    pub duration: i64,
+    pub format: Format,
+}
+
+/// Reads the form and stores the recording. Any failure leaves neither file nor row.
+pub async fn upload(state: &State, caller: &Caller, form: FormData) -> ApiResult<Stored> {
+    let form = read_form(state, caller, form).await?;
+    let stored = store(state, caller, form).await?;
+    super::retention::after_upload(state);
+    Ok(stored)
+}
+
+async fn read_form(state: &State, caller: &Caller, mut form: FormData) -> ApiResult<Form> {
+    let mut call: Option<(String, i64)> = None;
+    let mut duration = None;
+    let mut file = None;
+    let mut other_bytes = 0u64;
+    let mut parts = 0;
+    while let Some(part) = form.next().await {
+        let part = part.map_err(|_| ApiError::invalid("上传中断或表单格式错误"))?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(ApiError::invalid("表单字段过多"));
+        }
+        match part.name() {
+            "callId" => {
+                let id = text(part).await?.trim().to_string();
+                if id.is_empty() {
+                    return Err(ApiError::invalid("缺少 callId"));
+                }
+                // checked as soon as it arrives, so another user's call is refused before
+                // a large file is read
+                let call_duration = own_call(state, caller, &id).await?;
+                call = Some((id, call_duration));
+            }
+            "duration" => duration = parse_duration(&text(part).await?)?,
+            "file" => {
+                if file.is_some() {
+                    return Err(ApiError::invalid("一次只能上传一个录音文件"));
+                }
+                let tmp = storage::tmp_dir(&state.config);
+                let limit = state.config.max_upload_bytes;
+                file = Some(receive::receive(&tmp, Box::pin(part.stream()), limit).await?);
+            }
+            _ => {
+                other_bytes += drain(part).await?;
+                if other_bytes > OTHER_PARTS_LIMIT {
+                    return Err(ApiError::invalid("表单中多余的内容过多"));
+                }
+            }
+        }
+    }
+    let (call_id, call_duration) = call.ok_or_else(|| ApiError::invalid("缺少 callId"))?;
+    let file = file.ok_or_else(|| ApiError::invalid("缺少录音文件 file"))?;
+    Ok(Form {
+        call_id,
+        call_duration,
+        duration,
+        file,
+    })
+}
+
+/// The duration of the caller's own call `id`; another user's or an unknown call is 404.
+async fn own_call(state: &State, caller: &Caller, id: &str) -> ApiResult<i64> {
+    let id = id.to_string();
+    let (owner, duration) = state
+        .db
+        .run(move |c| db::recordings::call_owner(c, &id))
+        .await?;
+    if owner != caller.user_id {
+        return Err(ApiError::with_message(
+            crate::error::ErrorCode::NotFound,
+            "通话记录不存在",
+        ));
+    }
+    Ok(duration)
+}
+
+/// A small text field, refused when longer than `FIELD_LIMIT`.
+async fn text(part: Part) -> ApiResult<String> {
+    let mut bytes = Vec::new();
+    let mut stream = Box::pin(part.stream());
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::invalid("上传中断或表单格式错误"))?;
+        if bytes.len() + chunk.remaining() > FIELD_LIMIT {
+            return Err(ApiError::invalid("表单字段过长"));
+        }
+        bytes.extend_from_slice(chunk.chunk());
+    }
+    String::from_utf8(bytes).map_err(|_| ApiError::invalid("表单字段不是 UTF-8 文本"))
+}
+
+/// Reads and discards a part we do not use; returns its size.
+async fn drain(part: Part) -> ApiResult<u64> {
+    let mut stream = Box::pin(part.stream());
+    let mut size = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| ApiError::invalid("上传中断或表单格式错误"))?;
+        size += chunk.remaining() as u64;
+        if size > OTHER_PARTS_LIMIT {
+            break;
+        }
+    }
+    Ok(size)
+}
+
+/// `duration` in seconds: a non-negative number (a fraction is rounded); empty means absent.
+fn parse_duration(text: &str) -> ApiResult<Option<i64>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<f64>() {
+        Ok(d) if d.is_finite() && (0.0..=86_400.0 * 7.0).contains(&d) => Ok(Some(d.round() as i64)),
+        _ => Err(ApiError::invalid("duration 必须是不小于0的秒数")),
+    }
+}
+
+/// Renames the synced temporary file into its day folder, syncs the folder, and writes the row
+/// and `has_recording` in one transaction — all in one blocking job, so a dropped request cannot
+/// stop it half way. A failed transaction removes the file again.
+async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> {
+    let id = crate::ids::recording_id();
+    let now = db::now_ms();
+    let file_name = storage::file_name(&id, form.file.format.as_str());
+    let rel_path = storage::rel_path(now, state.config.timezone, &file_name);
+    let stored = Stored {
+        id,
+        rel_path,
+        file_name,
+        size: form.file.size,
+        duration: form.duration.unwrap_or(form.call_duration),
+        format: form.file.format,
+    };
+    let temp = form.file.temp.into_path();
+    let final_path = storage::root(&state.config).join(&stored.rel_path);
+    let pool = state.db.pool().clone();
+    let user_id = caller.user_id.clone();
+    let record = stored.clone();
+    tokio::task::spawn_blocking(move || {
+        place_and_record(
+            &pool,
+            &temp,
+            &final_path,
+            &record,
+            &form.call_id,
+            &user_id,
+            now,
+        )
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::from)?;
+    tracing::info!(recording = %stored.id, bytes = stored.size, format = stored.format.as_str(), "recording stored");
+    Ok(stored)
+}
+
+/// The blocking half of `store`: rename, sync, then the transaction; undoes the file on failure.
+fn place_and_record(
+    pool: &db::Pool,
+    temp: &Path,
+    final_path: &Path,
+    rec: &Stored,
+    call_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    if let Err(e) = place(temp, final_path) {
+        let _ = std::fs::remove_file(temp);
+        return Err(ApiError::internal(format!("storing the upload: {e}")).into());
+    }
+    let written = (|| {
+        let mut conn = pool.get()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // the call may have been deleted or changed hands while the file streamed
+        let (owner, _) = db::recordings::call_owner(&tx, call_id)?;
+        if owner != user_id {
+            return Err(DbError::NotFound);
+        }
+        db::recordings::insert(
+            &tx,
+            &db::recordings::NewRecording {
+                id: &rec.id,
+                call_id,
+                user_id,
+                file_name: &rec.file_name,
+                rel_path: &rec.rel_path,
+                file_size: rec.size as i64,
+                duration: rec.duration,
+                format: rec.format.as_str(),
+                created_at: now,
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(final_path);
+    }
+    written
+}
+
+/// Moves the synced file into its folder and syncs the folders whose entries changed.
+fn place(temp: &Path, final_path: &Path) -> std::io::Result<()> {
+    let day_dir = final_path.parent().expect("a day folder");
+    let created = !day_dir.exists();
+    std::fs::create_dir_all(day_dir)?;
+    std::fs::rename(temp, final_path)?;
+    std::fs::File::open(day_dir)?.sync_all()?;
+    if created {
+        // the new day (and maybe month and year) folder entries must survive a crash too
+        for dir in day_dir.ancestors().skip(1).take(3) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+    }
+    Ok(())
+}
