@@ -8,6 +8,7 @@ pub mod calls;
 pub mod office;
 pub mod phone;
 pub mod raw_http;
+pub mod sim;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,0 +1,226 @@
+//! `bench SCENARIO`: the measurements behind every performance figure of DialBox. Each scenario
+//! prints a table and ends with one JSON line. Without `--server` each starts its own
+//! `dialbox serve` on 127.0.0.1:0 with a temporary data folder; loads stay on loopback, are
+//! bounded in count and time, and stop by themselves.
+
+mod dial;
+mod files;
+mod nginx;
+mod report;
+mod server;
+mod sockets;
+mod stats;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, watch};
+
+use crate::device::Device;
+use crate::phone::{Event, Limits};
+use crate::scenario::{Outcome, Scenario};
+use crate::{Behaviour, Dialect, audio, fleet};
+
+pub use server::Target;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Which {
+    IdleMemory,
+    DialLatency,
+    Stats,
+    Upload,
+    Range,
+    Churn,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[arg(value_enum)]
+    pub scenario: Which,
+    /// Measure this running DialBox instead of starting one (RSS needs --server-pid).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// The pid of the --server process, to read its memory from /proc.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
+    #[arg(long, default_value = "admin")]
+    pub admin_user: String,
+    /// The admin's password on --server.
+    #[arg(long)]
+    pub admin_password: Option<String>,
+    /// The dialbox binary to start (default: the one beside dialbox-phone).
+    #[arg(long)]
+    pub dialbox: Option<PathBuf>,
+    /// Phones (idle-memory: 1000, dial-latency: 100, churn: 10 sockets in parallel).
+    #[arg(long)]
+    pub count: Option<usize>,
+    /// Users the phones belong to (at most; on --server each needs a free phone slot).
+    #[arg(long, default_value_t = 50)]
+    pub users: usize,
+    /// dial-latency: how many dials.
+    #[arg(long, default_value_t = 1000)]
+    pub dials: usize,
+    /// churn: connect/disconnect cycles.
+    #[arg(long, default_value_t = 10_000)]
+    pub cycles: usize,
+    /// stats: call records to generate.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub records: u64,
+    /// stats: days the records span.
+    #[arg(long, default_value_t = 730)]
+    pub days: u32,
+    /// stats: requests per query.
+    #[arg(long, default_value_t = 30)]
+    pub repeat: usize,
+    /// stats: the §5.6 keyword.
+    #[arg(long, default_value = "138")]
+    pub keyword: String,
+    /// upload/range: file size in MB.
+    #[arg(long, default_value_t = 200)]
+    pub size_mb: u64,
+}
+
+/// Raises this process's open-file limit to the hard limit (a child server inherits it).
+pub fn raise_open_files() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("cannot raise the open-file limit: {e}");
+            0
+        }
+    }
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), String> {
+    let files = raise_open_files();
+    println!("open-file limit: {files} (a server started here inherits it)");
+    let scenarios = match args.scenario {
+        Which::All => vec![
+            Which::IdleMemory,
+            Which::DialLatency,
+            Which::Churn,
+            Which::Upload,
+            Which::Range,
+            Which::Stats,
+        ],
+        one => vec![one],
+    };
+    let mut results = serde_json::Map::new();
+    for scenario in &scenarios {
+        let result = match scenario {
+            Which::IdleMemory => sockets::idle_memory(&args).await?,
+            Which::DialLatency => dial::latency(&args).await?,
+            Which::Churn => sockets::churn(&args).await?,
+            Which::Upload => files::upload(&args).await?,
+            Which::Range => files::range(&args).await?,
+            Which::Stats => stats::run(&args).await?,
+            Which::All => unreachable!("expanded above"),
+        };
+        if scenarios.len() == 1 {
+            report::json_line(&result);
+            return Ok(());
+        }
+        report::json_line(&result);
+        results.insert(
+            result["bench"].as_str().unwrap_or("?").to_string(),
+            result.clone(),
+        );
+    }
+    report::json_line(&json!({ "bench": "all", "results": results }));
+    Ok(())
+}
+
+/// Bench phones: quiet, answering at once with `outcome`, socket on the bench's server address.
+pub fn behaviour(outcome: Outcome) -> Behaviour {
+    Behaviour {
+        answer: Scenario::always(outcome),
+        ring_secs: 0.0,
+        talk_secs: 0.0,
+        format: audio::Format::Mp3,
+        no_recording: true,
+        no_followup: true,
+        heartbeat_secs: 30.0,
+        ack_timeout_secs: 5.0,
+        socket_on_server: true,
+    }
+}
+
+/// Provisions `phones` phones over at most `users` users of a bench prefix.
+pub async fn provision(
+    target: &Target,
+    phones: usize,
+    users: usize,
+    prefix: &str,
+) -> Result<(Vec<fleet::User>, Vec<Device>), String> {
+    let plan = fleet::Plan {
+        phones,
+        users: users.clamp(1, phones.max(1)),
+        prefix,
+        user_password: USER_PASSWORD,
+        dialect: Dialect::Document,
+    };
+    fleet::provision(&target.api, &target.admin_token, &plan).await
+}
+
+pub const USER_PASSWORD: &str = "bench-user-pw";
+
+/// Running phones and their events.
+pub struct Running {
+    pub events: mpsc::UnboundedReceiver<Event>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<Result<crate::phone::End, String>>>,
+}
+
+impl Running {
+    pub fn start(devices: Vec<Device>, behaviour: &Behaviour) -> Self {
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (stop, stop_rx) = watch::channel(false);
+        let limits = Limits {
+            calls: None,
+            // a bench never runs forever, whatever happens to it
+            seconds: Some(3600.0),
+        };
+        let tasks = fleet::start(devices, behaviour, false, limits, &events_tx, &stop_rx);
+        Self {
+            events,
+            stop,
+            tasks,
+        }
+    }
+
+    /// Waits until `n` phones said they are online (bounded by `timeout`); returns how many did.
+    pub async fn wait_online(&mut self, n: usize, timeout: Duration) -> usize {
+        let mut online = 0;
+        let deadline = tokio::time::Instant::now() + timeout;
+        while online < n {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(Event::Online)) => online += 1,
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        online
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// "12.3 MB" style for KiB counts.
+pub fn kib_text(kib: Option<u64>) -> String {
+    match kib {
+        Some(k) => format!("{:.1} MB", k as f64 / 1024.0),
+        None => "n/a (give --server-pid)".into(),
+    }
+}
+
+pub fn opt(v: Option<u64>) -> Value {
+    v.map_or(Value::Null, |v| json!(v))
+}

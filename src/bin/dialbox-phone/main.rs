@@ -1,0 +1,173 @@
+//! `dialbox-phone`: a work phone simulator. It behaves towards a running DialBox exactly as a
+//! phone app does — over HTTP and the phone socket only, never by reaching into the database —
+//! so app developers can try the server without a phone in hand, tests can drive whole calls,
+//! and the benches get their load from real phones.
+//!
+//! Modules: `api` (HTTP), `qr` (QR images and contents), `device` (the state file), `bind`,
+//! `socket` (the phone socket), `phone` (the run loop), `call` (one call), `scenario`, `audio`
+//! (tiny recordings), `fleet`, `bench/` (the measurements).
+
+mod api;
+mod audio;
+mod bench;
+mod bind;
+mod call;
+mod device;
+mod fleet;
+mod phone;
+mod qr;
+mod scenario;
+mod socket;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dialbox-phone",
+    version,
+    about = "Simulated work phones for DialBox: bind, answer dials, report calls, upload recordings, measure"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Log in and bind this simulated phone from a QR code; saves the device credentials.
+    Bind(bind::BindArgs),
+    /// Connect the phone socket and answer dial commands until stopped (Ctrl-C).
+    Run(RunArgs),
+    /// Create N users through the users API, bind one phone each and run them all.
+    Fleet(fleet::FleetArgs),
+    /// Measure a DialBox (its own, on loopback, unless --server is given).
+    Bench(bench::BenchArgs),
+}
+
+/// The two ways of speaking to the server (contract §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dialect {
+    /// The API document to the letter.
+    Document,
+    /// The shipped CRM外呼助手 app: /mobile/bind for every QR, ISO timestamps, CALL_ENDED, two end reports.
+    ShippedApp,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Document => "document",
+            Dialect::ShippedApp => "shipped-app",
+        }
+    }
+}
+
+/// How a simulated phone behaves on calls (shared by `run`, `fleet` and the benches).
+#[derive(Debug, Clone, Args)]
+pub struct Behaviour {
+    /// How dials end, as weights: connected, missed, busy, rejected, failed.
+    #[arg(long, default_value = "connected:70,missed:20,busy:10", value_parser = scenario::Scenario::parse)]
+    pub answer: scenario::Scenario,
+    /// Seconds the far end rings before answering (or giving up).
+    #[arg(long, default_value_t = 2.0)]
+    pub ring_secs: f64,
+    /// Seconds a connected call lasts.
+    #[arg(long, default_value_t = 5.0)]
+    pub talk_secs: f64,
+    /// Format of the generated recording uploaded after a connected call.
+    #[arg(long, value_enum, default_value_t = audio::Format::Mp3)]
+    pub format: audio::Format,
+    /// Do not upload a recording.
+    #[arg(long)]
+    pub no_recording: bool,
+    /// Do not submit a follow-up (§5.1) after each call.
+    #[arg(long)]
+    pub no_followup: bool,
+    /// Seconds between heartbeats.
+    #[arg(long, default_value_t = 30.0)]
+    pub heartbeat_secs: f64,
+    /// Seconds to wait for an ACK before sending a message again (same messageId).
+    #[arg(long, default_value_t = 5.0)]
+    pub ack_timeout_secs: f64,
+    /// Connect the socket to --server's host and port instead of the wsUrl the server gave
+    /// (for a server whose public URL is not reachable from here, e.g. one on loopback).
+    #[arg(long)]
+    pub socket_on_server: bool,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The state file `bind` wrote.
+    #[arg(long, default_value = "dialbox-phone.json")]
+    state: PathBuf,
+    /// Stop after this many calls (default: run until Ctrl-C).
+    #[arg(long)]
+    calls: Option<u64>,
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long)]
+    seconds: Option<f64>,
+    #[command(flatten)]
+    behaviour: Behaviour,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("dialbox-phone: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async move {
+        match cli.command {
+            Command::Bind(args) => bind::run(args).await,
+            Command::Run(args) => run(args).await,
+            Command::Fleet(args) => fleet::run(args).await,
+            Command::Bench(args) => bench::run(args).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dialbox-phone: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> Result<(), String> {
+    let device = device::Device::load(&args.state)?;
+    println!(
+        "phone {} ({} dialect) of user {} on {}; answering {}",
+        device.device_id,
+        device.dialect.name(),
+        device.user_id,
+        device.server,
+        args.behaviour.answer
+    );
+    let limits = phone::Limits {
+        calls: args.calls,
+        seconds: args.seconds,
+    };
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = stop_tx.send(true);
+        }
+    });
+    let phone = phone::Phone::new(device, args.behaviour, phone::Log::Print("phone".into()));
+    let end = phone.run(limits, None, stop).await?;
+    if end == phone::End::Unbound {
+        device::Device::clear(&args.state)?;
+        println!("state file {} removed: bind again", args.state.display());
+    }
+    Ok(())
+}
