@@ -5,6 +5,7 @@
 pub mod audio;
 pub mod browser;
 pub mod calls;
+pub mod dialing;
 pub mod office;
 pub mod phone;
 pub mod raw_http;
