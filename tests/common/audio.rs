@@ -56,6 +56,11 @@ pub fn wav(samples: u32) -> Vec<u8> {
     out
 }
 
+/// PCM WAV of `secs` seconds: long enough for a player to seek within.
+pub fn wav_seconds(secs: u32) -> Vec<u8> {
+    wav(secs * 8000)
+}
+
 /// An ISO base media file: `ftyp` with the major brand, then a small `mdat`.
 pub fn iso_bmff(brand: &[u8; 4]) -> Vec<u8> {
     let mut out = Vec::new();

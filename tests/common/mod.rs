@@ -182,6 +182,17 @@ impl TestServer {
         }
     }
 
+    /// The initial admin as a `TestUser` (its id read from `/api/v1/auth/me`).
+    pub async fn admin_user(&self) -> TestUser {
+        let (status, me) = self.get("/api/v1/auth/me", &self.admin_token).await;
+        assert_eq!(status, 200, "{me}");
+        TestUser {
+            id: me["data"]["id"].as_str().expect("id").to_string(),
+            username: "admin".into(),
+            token: self.admin_token.clone(),
+        }
+    }
+
     /// Opens the server's SQLite file directly — for assertions only, never to set up state.
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("dialbox.db")).unwrap()

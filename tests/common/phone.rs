@@ -57,7 +57,13 @@ pub fn decode_qr(data_url: &str) -> Value {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)
         .expect("base64");
-    let mut reader = png::Decoder::new(Cursor::new(bytes))
+    decode_qr_png(&bytes)
+}
+
+/// The JSON the one QR code in a PNG holds: a server image or a browser's screenshot of one
+/// (grey or RGBA; the first channel is enough for black on white).
+pub fn decode_qr_png(png_bytes: &[u8]) -> Value {
+    let mut reader = png::Decoder::new(Cursor::new(png_bytes))
         .read_info()
         .expect("a PNG");
     let mut buf = vec![0; reader.output_buffer_size().expect("size")];
@@ -129,10 +135,15 @@ impl TestPhone {
     /// and binds with `POST /api/v1/call-config/work-phones/bind` and a phone number.
     pub async fn bind_pc(server: &TestServer, owner: &TestUser) -> Self {
         let qr = Self::pc_qr(server, &owner.token).await;
+        Self::bind_connection(server, qr["connectionId"].as_str().expect("connectionId")).await
+    }
+
+    /// Way one with a connectionId read from a QR elsewhere (the page's image).
+    pub async fn bind_connection(server: &TestServer, connection_id: &str) -> Self {
         let number = random_number();
         let device_id = random_device_id();
         let body = json!({
-            "connectionId": qr["connectionId"],
+            "connectionId": connection_id,
             "deviceInfo": {
                 "phoneNumber": number, "deviceName": "测试手机", "deviceModel": "TestPhone,1",
                 "deviceId": device_id,
@@ -243,19 +254,24 @@ impl TestPhone {
     /// this the server counts the phone online.
     pub async fn connect_online(&mut self) {
         self.connect().await;
-        let id = next_id();
         let device_id = self.device_id.clone();
-        self.send(json!({
-            "type": "DEVICE_ONLINE", "messageId": id, "timestamp": chrono_ms(),
-            "data": { "deviceId": device_id, "appVersion": "1.0.0" }
-        }))
-        .await;
-        let reply = self.recv_reply(&id).await;
-        assert_eq!(reply["type"], "ACK", "DEVICE_ONLINE answered {reply}");
+        let data = json!({ "deviceId": device_id, "appVersion": "1.0.0" });
+        self.report("DEVICE_ONLINE", data).await;
     }
 
     fn socket(&mut self) -> &mut Client {
         self.socket.as_mut().expect("connect() first")
+    }
+
+    /// Sends a report of `kind` in the §5 envelope and waits for its ACK (so the server has
+    /// acted on it when this returns).
+    pub async fn report(&mut self, kind: &str, data: Value) {
+        let id = next_id();
+        let message =
+            json!({ "type": kind, "messageId": id, "timestamp": chrono_ms(), "data": data });
+        self.send(message).await;
+        let reply = self.recv_reply(&id).await;
+        assert_eq!(reply["type"], "ACK", "{kind} answered {reply}");
     }
 
     pub async fn send(&mut self, message: Value) {
