@@ -365,3 +365,44 @@ async fn device_status_in_the_shipped_apps_shape() {
     let (_, body) = server.get(&path, &phone.ws_token).await;
     assert_eq!(body["data"]["device"]["appVersion"], "2.0.0");
 }
+
+#[tokio::test]
+async fn disabling_the_user_or_resetting_the_password_closes_the_phones_socket() {
+    let server = TestServer::start().await;
+    let user = server.create_user("qian", "sales_staff", "一部").await;
+    let mut phone = TestPhone::bind_pc(&server, &user).await;
+    phone.connect_online().await;
+    let path = format!("/api/v1/users/{}/password", user.id);
+    let (status, body) = server
+        .put(
+            &path,
+            &server.admin_token,
+            json!({"password": "another-pass-123"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    phone.expect_closed().await;
+    let (status, body) = ws_connect(&phone.url()).await.expect_err("revoked");
+    assert_eq!(status, 401, "{body}");
+
+    let user = server.create_user("sun", "sales_staff", "一部").await;
+    let mut phone = TestPhone::bind_pc(&server, &user).await;
+    phone.connect_online().await;
+    let (status, body) = server
+        .put(
+            &format!("/api/v1/users/{}", user.id),
+            &server.admin_token,
+            json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    phone.expect_closed().await;
+    let (status, body) = ws_connect(&phone.url()).await.expect_err("disabled");
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        list(&server, &server.admin_token)
+            .await
+            .iter()
+            .all(|p| p["onlineStatus"] != "online")
+    );
+}

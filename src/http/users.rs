@@ -228,6 +228,9 @@ async fn update(id: String, state: State, caller: Caller, req: UpdateUser) -> Ap
             Ok::<_, DbError>(user)
         })
         .await?;
+    if user.disabled {
+        close_phone_sockets(&state, &user.id);
+    }
     tracing::info!(by = %caller.username, user = %user.username, "user updated");
     Ok(reply::ok_with("用户已更新", UserView::from(user)))
 }
@@ -251,9 +254,20 @@ async fn reset_password(
     let lookup = id.clone();
     state.db.run(move |c| db::users::by_id(c, &lookup)).await?;
     let hash = hash_password(&state, req.password).await?;
+    let user_id = id.clone();
     state
         .db
         .write(move |tx| db::users::set_password(tx, &id, &hash))
         .await?;
+    // the reset revoked every token of the user, the phones' device tokens too
+    close_phone_sockets(&state, &user_id);
     Ok(reply::ok_message("密码已重置"))
+}
+
+/// Closes the sockets of a user's phones whose tokens were just revoked: a socket checked its
+/// token only when it connected, and would otherwise go on reporting calls for a disabled user.
+fn close_phone_sockets(state: &State, user_id: &str) {
+    for phone_id in state.hub.online_phones(user_id) {
+        state.hub.close(phone_id);
+    }
 }
