@@ -85,7 +85,23 @@ pub struct Reporter<'a> {
     pub dialect: Dialect,
 }
 
-impl Reporter<'_> {
+impl<'a> Reporter<'a> {
+    pub fn new(
+        server: &'a TestServer,
+        user: &'a TestUser,
+        phone: &'a mut TestPhone,
+        channel: Channel,
+        dialect: Dialect,
+    ) -> Self {
+        Self {
+            server,
+            user,
+            phone,
+            channel,
+            dialect,
+        }
+    }
+
     /// A §4.1 / CALL_STATUS report; returns the HTTP answer or the socket's ACK / ERROR.
     pub async fn status(&mut self, call_id: &str, status: &str, extra: Value) -> (u16, Value) {
         let mut data = json!({ "callId": call_id, "status": status });
