@@ -68,6 +68,13 @@ pub async fn dial_to(
     (id, command)
 }
 
+/// A call dialed from the PC to the user's online `phone`, with a fixed customer: the phone has
+/// had its DIAL_COMMAND and the call is `calling`. Returns the call id.
+pub async fn dialed_call(server: &TestServer, user: &TestUser, phone: &mut TestPhone) -> String {
+    let body = json!({"customerPhone": "13800138000", "customerName": "测试客户"});
+    dial_to(server, user, phone, body).await.0
+}
+
 /// The token a phone of `dialect` puts on its HTTP reports.
 fn http_token<'a>(dialect: Dialect, user: &'a TestUser, phone: &'a TestPhone) -> &'a str {
     match dialect {
