@@ -46,33 +46,22 @@ pub fn assert_rollup_rebuilds_to_itself(conn: &mut rusqlite::Connection, zone: T
     assert_eq!(kept, rebuilt, "call_daily_stats drifted from call_records");
 }
 
-type RollupRow = (String, String, i64, i64, i64, i64, i64);
-
 /// The rollup's rows that count anything (a delete can leave a row of zeros behind, which a
-/// rebuild does not make), in order.
-fn rollup_rows(conn: &rusqlite::Connection) -> Vec<RollupRow> {
+/// rebuild does not make), in order, one line each.
+fn rollup_rows(conn: &rusqlite::Connection) -> Vec<String> {
     let mut stmt = conn
         .prepare(
-            "SELECT day, user_id, total_calls, connected_calls, inbound_calls,
-                    outbound_calls, total_duration
+            "SELECT printf('%s %s calls=%d connected=%d inbound=%d outbound=%d duration=%d',
+                           day, user_id, total_calls, connected_calls, inbound_calls,
+                           outbound_calls, total_duration)
              FROM call_daily_stats WHERE total_calls <> 0 OR total_duration <> 0
              ORDER BY day, user_id",
         )
         .unwrap();
-    stmt.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-        ))
-    })
-    .unwrap()
-    .map(Result::unwrap)
-    .collect()
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// A finished outbound call made now by the holder of `token`, 42 seconds long, recorded through

@@ -109,6 +109,16 @@ impl<'a> Reporter<'a> {
         }
     }
 
+    /// The phone reporting on its socket.
+    pub fn socket(
+        server: &'a TestServer,
+        user: &'a TestUser,
+        phone: &'a mut TestPhone,
+        dialect: Dialect,
+    ) -> Self {
+        Self::new(server, user, phone, Channel::Socket, dialect)
+    }
+
     /// A §4.1 / CALL_STATUS report; returns the HTTP answer or the socket's ACK / ERROR.
     pub async fn status(&mut self, call_id: &str, status: &str, extra: Value) -> (u16, Value) {
         let mut data = json!({ "callId": call_id, "status": status });
