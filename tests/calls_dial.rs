@@ -1,21 +1,16 @@
-//! Click-to-dial without a connected phone (the phone socket arrives with its own issue):
-//! DEVICE_NOT_BOUND / DEVICE_OFFLINE with no call row, input checks, cancel rules, the dial
-//! timeout. Bound-but-offline phones are work_phones rows written as test setup.
+//! Click-to-dial: DEVICE_NOT_BOUND / DEVICE_OFFLINE with no call row, input checks, cancel
+//! rules, the dial timeout. Phones bind through the real bind routes; a bound-but-offline phone
+//! is one that never opens its socket, a dialed call one the PC dialed to an online phone.
 
 mod common;
 
 use std::time::Duration;
 
-use common::calls::{assert_rollup_consistent, detail, insert_dialed_call, insert_phone};
+use common::calls::{assert_rollup_consistent, detail};
+use common::dialing::{Dialect, call_count, dialed_call, end_reason, online_phone, wait_status};
+use common::phone::TestPhone;
 use common::{TestServer, assert_error};
 use serde_json::json;
-
-fn call_count(server: &TestServer) -> i64 {
-    server
-        .db()
-        .query_row("SELECT COUNT(*) FROM call_records", [], |r| r.get(0))
-        .unwrap()
-}
 
 #[tokio::test]
 async fn dial_needs_a_bound_online_phone_and_creates_nothing_otherwise() {
@@ -26,7 +21,7 @@ async fn dial_needs_a_bound_online_phone_and_creates_nothing_otherwise() {
         .post("/api/v1/calls/outbound", &user.token, body.clone())
         .await;
     assert_error(s, &b, 400, "DEVICE_NOT_BOUND");
-    let phone = insert_phone(&server, &user.id, "dev_a");
+    let phone = TestPhone::bind_pc(&server, &user).await.phone_id;
     let (s, b) = server
         .post("/api/v1/calls/outbound", &user.token, body.clone())
         .await;
@@ -54,7 +49,8 @@ async fn dial_needs_a_bound_online_phone_and_creates_nothing_otherwise() {
 async fn dial_input_is_checked_first() {
     let server = TestServer::start().await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
-    insert_phone(&server, &user.id, "dev_a");
+    // bound and offline: bad input must be INVALID_PARAMS before any question of the phone
+    TestPhone::bind_pc(&server, &user).await;
     for body in [
         json!({}),
         json!({"customerName": "张三"}),
@@ -92,8 +88,8 @@ async fn cancel_rules_and_visibility() {
     let peer = server.create_user("sales_b", "sales_staff", "一部").await;
     let other_boss = server.create_user("boss2", "manager", "二部").await;
     let boss = server.create_user("boss1", "manager", "一部").await;
-    let phone = insert_phone(&server, &user.id, "dev_a");
-    let id = insert_dialed_call(&server, &user.id, phone, 0);
+    let mut phone = online_phone(&server, &user, Dialect::Document).await;
+    let id = dialed_call(&server, &user, &mut phone).await;
     let path = format!("/api/v1/calls/{id}/cancel");
     for t in [&peer.token, &other_boss.token] {
         let (s, b) = server.post(&path, t, json!({})).await;
@@ -108,14 +104,15 @@ async fn cancel_rules_and_visibility() {
     let (s, b) = server.post(&path, &user.token, json!({})).await;
     assert_error(s, &b, 409, "CALL_STATE_CONFLICT");
     // a connected call cannot be canceled either
-    let live = insert_dialed_call(&server, &user.id, phone, 0);
-    server
+    let live = dialed_call(&server, &user, &mut phone).await;
+    let (s, b) = server
         .post(
             "/api/v1/mobile/call/status",
             &user.token,
             json!({"callId": live, "status": "connected"}),
         )
         .await;
+    assert_eq!(s, 200, "{b}");
     let (s, b) = server
         .post(
             &format!("/api/v1/calls/{live}/cancel"),
@@ -137,41 +134,26 @@ async fn cancel_rules_and_visibility() {
 
 #[tokio::test]
 async fn a_dial_the_phone_never_reports_on_times_out_to_failed() {
-    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_millis(300)).await;
+    // long enough that `heard`'s report surely lands before its deadline on a busy machine
+    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_secs(1)).await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
-    let phone = insert_phone(&server, &user.id, "dev_a");
-    // `heard` is older, so once `silent` has timed out, `heard` was past its deadline too
-    let heard = insert_dialed_call(&server, &user.id, phone, 100);
-    let silent = insert_dialed_call(&server, &user.id, phone, 0);
-    let (s, _) = server
+    let mut phone = online_phone(&server, &user, Dialect::Document).await;
+    // `heard` is dialed first, so once `silent` has timed out, `heard` was past its deadline too
+    let heard = dialed_call(&server, &user, &mut phone).await;
+    let (s, b) = server
         .post(
             "/api/v1/mobile/call/status",
             &user.token,
             json!({"callId": heard, "status": "dialing"}),
         )
         .await;
-    assert_eq!(s, 200);
-    let mut status = String::new();
-    for _ in 0..200 {
-        status = detail(&server, &user.token, &silent).await["callStatus"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        if status != "calling" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(status, "failed");
-    let reason: String = server
-        .db()
-        .query_row(
-            "SELECT end_reason FROM call_records WHERE id = ?1",
-            [&silent],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(reason, "dial_timeout");
+    assert_eq!(s, 200, "{b}");
+    let silent = dialed_call(&server, &user, &mut phone).await;
+    wait_status(&server, &user.token, &silent, "failed").await;
+    assert_eq!(
+        end_reason(&server, &silent).as_deref(),
+        Some("dial_timeout")
+    );
     // a phone report keeps it alive
     assert_eq!(
         detail(&server, &user.token, &heard).await["callStatus"],

@@ -45,13 +45,7 @@ async fn full_loop(channel: Channel, dialect: Dialect) {
         (&json!("calling"), &json!("outbound"), &json!("张三"))
     );
 
-    let mut phone_side = Reporter {
-        server: &server,
-        user: &user,
-        phone: &mut phone,
-        channel,
-        dialect,
-    };
+    let mut phone_side = Reporter::new(&server, &user, &mut phone, channel, dialect);
     if dialect == Dialect::Shipped {
         // the app says it started dialing, and heartbeats with a messageId
         let (s, b) = phone_side.status(&id, "dialing", json!({})).await;
@@ -189,13 +183,7 @@ async fn a_resent_end_is_acked_again_and_applied_once() {
     )
     .await;
     let end = json!({"callId": id, "status": "connected", "duration": 60});
-    let mut socket = Reporter {
-        server: &server,
-        user: &user,
-        phone: &mut phone,
-        channel: Channel::Socket,
-        dialect: Dialect::Document,
-    };
+    let mut socket = Reporter::socket(&server, &user, &mut phone, Dialect::Document);
     socket.status(&id, "connected", json!({})).await;
     let once = next_id();
     let (s, b) = socket.end(&once, end.clone()).await;
@@ -208,13 +196,7 @@ async fn a_resent_end_is_acked_again_and_applied_once() {
         .post("/api/v1/mobile/call/end", &phone.ws_token, fix.clone())
         .await;
     assert_eq!(s, 200, "{b}");
-    let mut socket = Reporter {
-        server: &server,
-        user: &user,
-        phone: &mut phone,
-        channel: Channel::Socket,
-        dialect: Dialect::Document,
-    };
+    let mut socket = Reporter::socket(&server, &user, &mut phone, Dialect::Document);
     let (s, b) = socket.end(&once, end).await;
     assert_eq!((s, &b["data"]["messageId"]), (200, &json!(once)), "{b}");
     assert_eq!(end_events(&server, &id), 2, "the resend is not applied");
@@ -252,13 +234,7 @@ async fn the_shipped_apps_correction_wins_and_its_follow_up_is_saved() {
     let (id, command) = dial_to(&server, &user, &mut phone, json!({"customerId": cust})).await;
     assert_eq!(command["data"]["phoneNumber"], "13912345678");
     assert_eq!(command["data"]["customerId"], cust.as_str());
-    let mut app = Reporter {
-        server: &server,
-        user: &user,
-        phone: &mut phone,
-        channel: Channel::Socket,
-        dialect: Dialect::Shipped,
-    };
+    let mut app = Reporter::socket(&server, &user, &mut phone, Dialect::Shipped);
     for step in ["dialing", "ringing", "connected", "ended"] {
         let (s, b) = app.status(&id, step, json!({})).await;
         assert_eq!(s, 200, "{step}: {b}");

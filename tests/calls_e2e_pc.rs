@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::audio::{mp3, upload, upload_ok};
 use common::calls::{assert_rollup_consistent, detail};
 use common::dialing::{
-    Channel, Dialect, Reporter, call_count, dial, dial_to, end_reason, online_phone, wait_status,
+    Dialect, Reporter, call_count, dial, dial_to, end_reason, online_phone, wait_status,
 };
 use common::phone::{chrono_ms, next_id};
 use common::{TestServer, assert_error};
@@ -35,13 +35,7 @@ async fn a_phone_already_on_a_call_rejects_the_next_dial_as_busy() {
         json!({"customerPhone": "13900001111"}),
     )
     .await;
-    let mut app = Reporter {
-        server: &server,
-        user: &user,
-        phone: &mut phone,
-        channel: Channel::Socket,
-        dialect: Dialect::Shipped,
-    };
+    let mut app = Reporter::socket(&server, &user, &mut phone, Dialect::Shipped);
     let (s, b) = app.status(&first, "connected", json!({})).await;
     assert_eq!(s, 200, "{b}");
     let (s, b) = app
@@ -78,13 +72,7 @@ async fn a_dial_the_phone_never_answers_fails_and_a_late_end_still_counts() {
     assert!(d["endTime"].is_string(), "{d}");
     assert_eq!(end_reason(&server, &id).as_deref(), Some("dial_timeout"));
     // the phone dialed anyway: its end is recorded
-    let mut socket = Reporter {
-        server: &server,
-        user: &user,
-        phone: &mut phone,
-        channel: Channel::Socket,
-        dialect: Dialect::Document,
-    };
+    let mut socket = Reporter::socket(&server, &user, &mut phone, Dialect::Document);
     let (s, b) = socket
         .end(
             &next_id(),
@@ -189,13 +177,7 @@ async fn pc_end_of_a_live_call_pushes_call_end_to_the_phone() {
     // not connected yet: nothing to end
     let (s, b) = server.put(&path, &boss.token, json!({})).await;
     assert_error(s, &b, 409, "CALL_STATE_CONFLICT");
-    let mut socket = Reporter {
-        server: &server,
-        user: &user,
-        phone: &mut phone,
-        channel: Channel::Socket,
-        dialect: Dialect::Document,
-    };
+    let mut socket = Reporter::socket(&server, &user, &mut phone, Dialect::Document);
     for step in ["ringing", "connected"] {
         let (s, b) = socket.status(&id, step, json!({})).await;
         assert_eq!(s, 200, "{b}");

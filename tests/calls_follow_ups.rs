@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::calls::{create_call, detail, insert_dialed_call, insert_phone};
+use common::calls::{create_call, detail};
+use common::dialing::{Dialect, dialed_call, online_phone};
 use common::{TestServer, TestUser, assert_error};
 use serde_json::{Value, json};
 
@@ -51,6 +52,10 @@ async fn shipped_app_after_call_flow_syncs_call_follow_up_and_customer() {
     let server = TestServer::start().await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let t = &user.token;
+    let mut phone = online_phone(&server, &user, Dialect::Shipped).await;
+    // dialed before the customer exists, so the call has none until the follow-up names it
+    let id = dialed_call(&server, &user, &mut phone).await;
+    assert_eq!(detail(&server, t, &id).await["customerId"], Value::Null);
     let c = customer(
         &server,
         &server.admin_token,
@@ -60,15 +65,14 @@ async fn shipped_app_after_call_flow_syncs_call_follow_up_and_customer() {
     )
     .await;
     let cid = c["id"].as_str().unwrap();
-    let phone = insert_phone(&server, &user.id, "dev_a");
-    let id = insert_dialed_call(&server, &user.id, phone, 0);
-    server
+    let (s, b) = server
         .post(
             "/api/v1/mobile/call/status",
             t,
             json!({"callId": id, "status": "connected", "timestamp": "2026-01-05T09:00:00+08:00"}),
         )
         .await;
+    assert_eq!(s, 200, "{b}");
     let end = |status: &str, duration: i64, reason: &str| {
         json!({"callId": id, "status": status, "duration": duration, "endReason": reason,
                "endTime": "2026-01-05T09:02:00+08:00", "hasRecording": false})

@@ -4,7 +4,7 @@
 mod common;
 
 use common::assert_error;
-use common::calls::detail;
+use common::calls::{detail, ended_calls};
 use common::office::{ids, office, pick};
 use serde_json::json;
 
@@ -203,11 +203,13 @@ async fn keyword_with_many_matches_pages_newest_first() {
     let o = office().await;
     let s = &o.server;
     // more matches than the search switches plans at, for two users of one department
-    let many = common::calls::insert_ended_calls(s, &o.a.id, 1500, "批量回访记录");
-    let more = common::calls::insert_ended_calls(s, &o.b.id, 700, "批量回访记录");
+    let newest = chrono::Utc::now().timestamp_millis() - 60_000;
+    let many = ended_calls(s, &o.a.token, 1500, newest, "批量回访记录").await;
+    // each a second after its `many` twin
+    let more = ended_calls(s, &o.b.token, 700, newest + 1_000, "批量回访记录").await;
     let keyword = "keyword=%E6%89%B9%E9%87%8F%E5%9B%9E%E8%AE%BF"; // 批量回访
     for (token, want_total, first) in [
-        // `more` was written last, each of its calls a moment after its `many` twin
+        // `more` started last: each of its calls a second after its `many` twin
         (&s.admin_token, 2200, &more[0]),
         (&o.boss1.token, 2200, &more[0]),
         (&o.a.token, 1500, &many[0]),

@@ -3,10 +3,12 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::assert_error;
-use common::calls::{
-    assert_rollup_consistent, create_call, detail, insert_dialed_call, insert_phone,
-};
+use common::audio::{self, upload_ok};
+use common::calls::{assert_rollup_consistent, create_call, detail};
+use common::dialing::{Dialect, dialed_call, online_phone};
 use common::office::{ids, office};
 use serde_json::{Value, json};
 
@@ -81,14 +83,16 @@ async fn create_update_end_and_delete() {
         )
     );
     // a dial that never connected, or a canceled one, cannot be ended
-    let phone = insert_phone(s, &o.a.id, "dev_a");
-    let dialed = insert_dialed_call(s, &o.a.id, phone, 0);
+    let mut phone = online_phone(s, &o.a, Dialect::Document).await;
+    let dialed = dialed_call(s, &o.a, &mut phone).await;
     let (st, b) = s
         .put(&format!("/api/v1/calls/records/{dialed}/end"), t, json!({}))
         .await;
     assert_error(st, &b, 409, "CALL_STATE_CONFLICT");
-    s.post(&format!("/api/v1/calls/{dialed}/cancel"), t, json!({}))
+    let (st, b) = s
+        .post(&format!("/api/v1/calls/{dialed}/cancel"), t, json!({}))
         .await;
+    assert_eq!(st, 200, "{b}");
     let (st, b) = s
         .put(&format!("/api/v1/calls/records/{dialed}/end"), t, json!({}))
         .await;
@@ -153,23 +157,19 @@ async fn create_update_end_and_delete() {
         assert_error(st, &b, 404, "NOT_FOUND");
     }
 
-    // delete: its recordings' rows and files go too
-    let rel = "2025/12/01/call_a1.mp3";
-    let file = s.dir.path().join("recordings").join(rel);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, b"ID3 fake").unwrap();
-    s.db()
-        .execute(
-            "INSERT INTO recordings (id, call_id, user_id, file_name, rel_path, file_size, format, created_at)
-             VALUES ('rec_1', ?1, ?2, 'call_a1.mp3', ?3, 8, 'mp3', 0),
-                    ('rec_2', ?1, ?2, 'gone.mp3', '2025/12/01/gone.mp3', 8, 'mp3', 1)",
-            rusqlite::params![a1, o.a.id, rel],
-        )
-        .unwrap();
-    assert_eq!(
-        detail(s, t, a1).await["recordingUrl"],
-        "/recordings/2025/12/01/gone.mp3"
-    );
+    // delete: its recordings' rows and files go too, also when a file is already gone
+    let on_disk = |url: &serde_json::Value| {
+        let rel = url.as_str().unwrap().strip_prefix("/recordings/").unwrap();
+        s.dir.path().join("recordings").join(rel)
+    };
+    let kept = upload_ok(s, t, a1, audio::mp3(2)).await;
+    let file = on_disk(&kept["filePath"]);
+    assert!(file.exists());
+    // stored times are in ms: a moment apart, so the second upload is strictly the newest
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let lost = upload_ok(s, t, a1, audio::mp3(3)).await;
+    std::fs::remove_file(on_disk(&lost["filePath"])).unwrap();
+    assert_eq!(detail(s, t, a1).await["recordingUrl"], lost["filePath"]);
     let (st, b) = s
         .delete(&format!("/api/v1/calls/records/{a1}"), &o.boss1.token)
         .await;

@@ -1,17 +1,21 @@
 //! The phone's call reports over HTTP (§4.1, §4.2) driving the state machine of contract §6,
 //! in the document's dialect (epoch-ms timestamps) and the shipped app's (ISO, `dialing`,
-//! `ended`, `rejected` + reason, two end reports).
+//! `ended`, `rejected` + reason, two end reports). Each call is a real dial from the PC to the
+//! user's bound, online phone.
 
 mod common;
 
-use common::calls::{assert_rollup_consistent, detail, insert_dialed_call, insert_phone};
+use common::calls::{assert_rollup_consistent, detail};
+use common::dialing::{Dialect, dialed_call, online_phone};
+use common::phone::TestPhone;
 use common::{TestServer, TestUser, assert_error};
 use serde_json::{Value, json};
 
-async fn setup() -> (TestServer, TestUser, i64) {
+/// A server and a user whose phone, bound the `dialect`'s way, is online.
+async fn setup(dialect: Dialect) -> (TestServer, TestUser, TestPhone) {
     let server = TestServer::start().await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
-    let phone = insert_phone(&server, &user.id, "dev_a");
+    let phone = online_phone(&server, &user, dialect).await;
     (server, user, phone)
 }
 
@@ -57,8 +61,8 @@ fn events(server: &TestServer, id: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn document_dialect_full_loop_repeat_and_late_status() {
-    let (server, user, phone) = setup().await;
-    let id = insert_dialed_call(&server, &user.id, phone, 0);
+    let (server, user, mut phone) = setup(Dialect::Document).await;
+    let id = dialed_call(&server, &user, &mut phone).await;
     let t = &user.token;
     let ms = chrono::Utc::now().timestamp_millis();
 
@@ -115,6 +119,7 @@ async fn document_dialect_full_loop_repeat_and_late_status() {
     assert_eq!(
         events(&server, &id),
         [
+            "pc:dial",
             "http:status",
             "http:status",
             "http:end",
@@ -127,8 +132,8 @@ async fn document_dialect_full_loop_repeat_and_late_status() {
 
 #[tokio::test]
 async fn shipped_app_dialect_two_end_reports_correct_the_first() {
-    let (server, user, phone) = setup().await;
-    let id = insert_dialed_call(&server, &user.id, phone, 0);
+    let (server, user, mut phone) = setup(Dialect::Shipped).await;
+    let id = dialed_call(&server, &user, &mut phone).await;
     let t = &user.token;
     let iso = "2026-01-05T09:00:00+08:00";
     for st in ["dialing", "connected", "ended"] {
@@ -148,7 +153,7 @@ async fn shipped_app_dialect_two_end_reports_correct_the_first() {
         json!({
             "callId": id, "status": "connected", "duration": 25, "hasRecording": true,
             "startTime": "2026-01-05T09:00:00+08:00", "endTime": "2026-01-05T09:00:25+08:00",
-            "endReason": "system_hangup", "deviceId": "dev_a",
+            "endReason": "system_hangup", "deviceId": phone.device_id,
         }),
     )
     .await;
@@ -182,9 +187,9 @@ async fn shipped_app_dialect_two_end_reports_correct_the_first() {
 
 #[tokio::test]
 async fn rejected_and_missed_status_reports_end_the_call() {
-    let (server, user, phone) = setup().await;
+    let (server, user, mut phone) = setup(Dialect::Shipped).await;
     let t = &user.token;
-    let busy = insert_dialed_call(&server, &user.id, phone, 0);
+    let busy = dialed_call(&server, &user, &mut phone).await;
     let (s, _) = status(
         &server,
         t,
@@ -203,13 +208,13 @@ async fn rejected_and_missed_status_reports_end_the_call() {
         ),
         ("ended", Some("rejected"), Some("busy"), 0)
     );
-    let missed = insert_dialed_call(&server, &user.id, phone, 0);
+    let missed = dialed_call(&server, &user, &mut phone).await;
     status(&server, t, json!({"callId": missed, "status": "ringing"})).await;
     let (s, _) = status(&server, t, json!({"callId": missed, "status": "missed"})).await;
     assert_eq!(s, 200);
     assert_eq!(detail(&server, t, &missed).await["callStatus"], "missed");
     // an end after a cancel is still recorded: the phone may have dialed anyway
-    let canceled = insert_dialed_call(&server, &user.id, phone, 0);
+    let canceled = dialed_call(&server, &user, &mut phone).await;
     let (s, b) = server
         .post(&format!("/api/v1/calls/{canceled}/cancel"), t, json!({}))
         .await;
@@ -232,8 +237,8 @@ async fn rejected_and_missed_status_reports_end_the_call() {
 
 #[tokio::test]
 async fn another_users_call_is_404_and_bad_reports_change_nothing() {
-    let (server, user, phone) = setup().await;
-    let id = insert_dialed_call(&server, &user.id, phone, 0);
+    let (server, user, mut phone) = setup(Dialect::Document).await;
+    let id = dialed_call(&server, &user, &mut phone).await;
     let other = server.create_user("sales_b", "sales_staff", "一部").await;
     let manager = server.create_user("boss", "manager", "一部").await;
     for token in [&other.token, &manager.token, &server.admin_token] {
@@ -292,8 +297,9 @@ async fn another_users_call_is_404_and_bad_reports_change_nothing() {
         .await;
     assert_error(s, &b, 401, "AUTH_FAILED");
     assert_eq!(row(&server, &id), before);
-    assert!(
-        events(&server, &id).is_empty(),
+    assert_eq!(
+        events(&server, &id),
+        ["pc:dial"],
         "refused reports leave no history"
     );
 }

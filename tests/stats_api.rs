@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::calls::{assert_rollup_consistent, create_call, insert_dialed_call, insert_phone};
+use common::calls::{assert_rollup_consistent, create_call};
+use common::dialing::{Dialect, dialed_call, online_phone};
 use common::{TestServer, TestUser, assert_error};
 use serde_json::{Value, json};
 
@@ -283,9 +284,12 @@ async fn the_office_zone_decides_the_day_and_a_zone_change_rebuilds_the_rollup()
         ]
     );
     assert_eq!(totals(&all), [8, 5, 3, 2, 6, 441, 55, 63]);
-    // the data folder moved to Shanghai: the rollup is rebuilt in one go, then left alone
-    let mut conn = s.db();
-    dialbox::calls::rollup::ensure_timezone(&mut conn, common::calls::tz()).unwrap();
+    // the office restarts DialBox in Shanghai's zone: the rollup is rebuilt in one go
+    let s = &o
+        .server
+        .restart_with(|c| c.timezone = common::calls::tz())
+        .await;
+    let conn = s.db();
     let stored: String = conn
         .query_row(
             "SELECT value FROM settings WHERE key = 'stats_timezone'",
@@ -309,6 +313,20 @@ async fn the_office_zone_decides_the_day_and_a_zone_change_rebuilds_the_rollup()
             ("2025-12-04".into(), 2)
         ]
     );
+    // and the statistics count Shanghai's days
+    let all = stats(s, &s.admin_token, "startDate=2025-11-30&endDate=2025-12-04").await;
+    let calls: Vec<(String, i64)> = daily(&all).into_iter().map(|(d, n, ..)| (d, n)).collect();
+    assert_eq!(
+        calls,
+        [
+            ("2025-11-30".to_string(), 0),
+            ("2025-12-01".into(), 3),
+            ("2025-12-02".into(), 3),
+            ("2025-12-03".into(), 0),
+            ("2025-12-04".into(), 2)
+        ]
+    );
+    assert_eq!(totals(&all), [8, 5, 3, 2, 6, 441, 55, 63]);
     assert_rollup_consistent(s);
 }
 
@@ -370,8 +388,8 @@ async fn today_follows_every_call_write() {
     assert_eq!(stats(s, &o.boss2.token, RANGE).await["todayIncrease"], 0);
 
     // a dial, its end, its correction, a delete: today moves with each
-    let phone = insert_phone(s, &o.a.id, "dev_a");
-    let dialed = insert_dialed_call(s, &o.a.id, phone, 0);
+    let mut phone = online_phone(s, &o.a, Dialect::Document).await;
+    let dialed = dialed_call(s, &o.a, &mut phone).await;
     assert_eq!(
         mobile(s, t, "/api/v1/mobile/stats/today").await,
         [4, 2, 2, 1, 3, 145, 36, 50]

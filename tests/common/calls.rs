@@ -1,10 +1,9 @@
-//! Call test helpers. Until phones can bind and connect on this branch, a dialed call is set up
-//! by writing its rows directly (through the server's own store functions, so the statistics
-//! rollup stays right); everything it then goes through is real HTTP.
+//! Call test helpers: calls recorded through §5.7, details, customers, and the consistency
+//! check of the statistics rollup. Dialed calls come from `dialing` (a real dial to a bound,
+//! online test phone).
 
 use chrono_tz::Tz;
-use dialbox::calls::{rollup, store};
-use dialbox::db::calls::Call;
+use dialbox::calls::rollup;
 use serde_json::Value;
 
 use super::TestServer;
@@ -13,58 +12,6 @@ pub const TZ: &str = "Asia/Shanghai";
 
 pub fn tz() -> Tz {
     TZ.parse().unwrap()
-}
-
-/// A bound work phone row for `user_id` (test setup: binding is another issue's).
-pub fn insert_phone(server: &TestServer, user_id: &str, device: &str) -> i64 {
-    let conn = server.db();
-    conn.execute(
-        "INSERT INTO work_phones (user_id, device_id, is_primary, token_id, created_at)
-         VALUES (?1, ?2, 1, ?3, 0)",
-        rusqlite::params![user_id, device, format!("tok_{device}")],
-    )
-    .unwrap();
-    conn.last_insert_rowid()
-}
-
-/// A call in state `calling` on `phone_id`, as a dial would have stored it, started `age_ms` ago.
-pub fn insert_dialed_call(
-    server: &TestServer,
-    user_id: &str,
-    phone_id: i64,
-    age_ms: i64,
-) -> String {
-    let now = chrono::Utc::now().timestamp_millis() - age_ms;
-    let call = Call {
-        id: dialbox::ids::call_id(now),
-        user_id: user_id.into(),
-        phone_id: Some(phone_id),
-        customer_id: None,
-        customer_name: "测试客户".into(),
-        customer_phone: "13800138000".into(),
-        call_type: "outbound".into(),
-        state: "calling".into(),
-        end_status: None,
-        end_reason: None,
-        start_time: now,
-        connected_at: None,
-        end_time: None,
-        duration: 0,
-        has_recording: false,
-        notes: String::new(),
-        call_tags: vec![],
-        follow_up_required: false,
-        order_id: None,
-        created_at: now,
-        updated_at: now,
-        user_name: String::new(),
-        department: String::new(),
-        recording_path: None,
-    };
-    let conn = server.db();
-    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    store::insert(&conn, tz(), &call).unwrap();
-    call.id
 }
 
 /// Creates a call record through §5.7 and returns its id.
@@ -85,85 +32,36 @@ pub async fn detail(server: &TestServer, token: &str, id: &str) -> Value {
 
 /// The rollup equals one recomputed from the calls (checked inside a rolled-back transaction).
 pub fn assert_rollup_consistent(server: &TestServer) {
-    let mut conn = server.db();
-    let read = |c: &rusqlite::Connection| -> Vec<(String, String, i64, i64, i64, i64, i64)> {
-        let mut stmt = c
-            .prepare(
-                "SELECT day, user_id, total_calls, connected_calls, inbound_calls,
-                        outbound_calls, total_duration
-                 FROM call_daily_stats WHERE total_calls <> 0 OR total_duration <> 0
-                 ORDER BY day, user_id",
-            )
-            .unwrap();
-        stmt.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-    };
-    let kept = read(&conn);
+    assert_rollup_rebuilds_to_itself(&mut server.db(), tz());
+}
+
+/// The rollup in `conn` equals the one `rollup::rebuild` makes from its calls in `zone`; the
+/// rebuild happens in a transaction that is rolled back, so nothing is changed.
+pub fn assert_rollup_rebuilds_to_itself(conn: &mut rusqlite::Connection, zone: Tz) {
+    let kept = rollup_rows(conn);
     let tx = conn.transaction().unwrap();
-    rollup::rebuild(&tx, tz()).unwrap();
-    let rebuilt = read(&tx);
+    rollup::rebuild(&tx, zone).unwrap();
+    let rebuilt = rollup_rows(&tx);
     tx.rollback().unwrap();
     assert_eq!(kept, rebuilt, "call_daily_stats drifted from call_records");
 }
 
-/// `n` ended calls of `user_id` with `notes`, one a minute back from now (newest first in
-/// the returned ids), written in one transaction through the server's store.
-pub fn insert_ended_calls(
-    server: &TestServer,
-    user_id: &str,
-    n: usize,
-    notes: &str,
-) -> Vec<String> {
-    let mut conn = server.db();
-    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
-    let tx = conn.transaction().unwrap();
-    let now = chrono::Utc::now().timestamp_millis();
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let start = now - (i as i64 + 1) * 60_000;
-        let call = Call {
-            id: dialbox::ids::call_id(start),
-            user_id: user_id.into(),
-            phone_id: None,
-            customer_id: None,
-            customer_name: format!("客户{i}"),
-            customer_phone: format!("1370000{i:04}"),
-            call_type: "outbound".into(),
-            state: "ended".into(),
-            end_status: Some("connected".into()),
-            end_reason: None,
-            start_time: start,
-            connected_at: Some(start),
-            end_time: Some(start + 10_000),
-            duration: 10,
-            has_recording: false,
-            notes: notes.into(),
-            call_tags: vec![],
-            follow_up_required: false,
-            order_id: None,
-            created_at: start,
-            updated_at: start,
-            user_name: String::new(),
-            department: String::new(),
-            recording_path: None,
-        };
-        store::insert(&tx, tz(), &call).unwrap();
-        ids.push(call.id);
-    }
-    tx.commit().unwrap();
-    ids
+/// The rollup's rows that count anything (a delete can leave a row of zeros behind, which a
+/// rebuild does not make), in order, one line each.
+fn rollup_rows(conn: &rusqlite::Connection) -> Vec<String> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT printf('%s %s calls=%d connected=%d inbound=%d outbound=%d duration=%d',
+                           day, user_id, total_calls, connected_calls, inbound_calls,
+                           outbound_calls, total_duration)
+             FROM call_daily_stats WHERE total_calls <> 0 OR total_duration <> 0
+             ORDER BY day, user_id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 /// A finished outbound call made now by the holder of `token`, 42 seconds long, recorded through
@@ -194,6 +92,38 @@ pub async fn ended_call(
         "duration": duration,
     });
     create_call(server, token, body).await
+}
+
+/// `n` ended outbound calls (connected, 10 s) recorded through §5.7 by the holder of `token`,
+/// one a minute apart going back from `newest_ms`, all with `notes`. Returns their ids, newest
+/// first. A few requests are in flight at once: the lists order calls by start time, so the
+/// order of arrival does not matter.
+pub async fn ended_calls(
+    server: &TestServer,
+    token: &str,
+    n: usize,
+    newest_ms: i64,
+    notes: &str,
+) -> Vec<String> {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(0..n)
+        .map(|i| {
+            let start = newest_ms - i as i64 * 60_000;
+            let body = serde_json::json!({
+                "customerName": format!("客户{i}"),
+                "customerPhone": format!("1370000{i:04}"),
+                "callType": "outbound",
+                "callStatus": "connected",
+                "startTime": start,
+                "endTime": start + 10_000,
+                "duration": 10,
+                "notes": notes,
+            });
+            async move { create_call(server, token, body).await }
+        })
+        .buffered(4)
+        .collect()
+        .await
 }
 
 /// A customer created by the admin through the customers API. Returns its id.

@@ -68,6 +68,13 @@ pub async fn dial_to(
     (id, command)
 }
 
+/// A call dialed from the PC to the user's online `phone`, with a fixed customer: the phone has
+/// had its DIAL_COMMAND and the call is `calling`. Returns the call id.
+pub async fn dialed_call(server: &TestServer, user: &TestUser, phone: &mut TestPhone) -> String {
+    let body = json!({"customerPhone": "13800138000", "customerName": "测试客户"});
+    dial_to(server, user, phone, body).await.0
+}
+
 /// The token a phone of `dialect` puts on its HTTP reports.
 fn http_token<'a>(dialect: Dialect, user: &'a TestUser, phone: &'a TestPhone) -> &'a str {
     match dialect {
@@ -85,7 +92,33 @@ pub struct Reporter<'a> {
     pub dialect: Dialect,
 }
 
-impl Reporter<'_> {
+impl<'a> Reporter<'a> {
+    pub fn new(
+        server: &'a TestServer,
+        user: &'a TestUser,
+        phone: &'a mut TestPhone,
+        channel: Channel,
+        dialect: Dialect,
+    ) -> Self {
+        Self {
+            server,
+            user,
+            phone,
+            channel,
+            dialect,
+        }
+    }
+
+    /// The phone reporting on its socket.
+    pub fn socket(
+        server: &'a TestServer,
+        user: &'a TestUser,
+        phone: &'a mut TestPhone,
+        dialect: Dialect,
+    ) -> Self {
+        Self::new(server, user, phone, Channel::Socket, dialect)
+    }
+
     /// A §4.1 / CALL_STATUS report; returns the HTTP answer or the socket's ACK / ERROR.
     pub async fn status(&mut self, call_id: &str, status: &str, extra: Value) -> (u16, Value) {
         let mut data = json!({ "callId": call_id, "status": status });

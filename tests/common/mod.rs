@@ -48,7 +48,19 @@ impl TestServer {
 
     /// Starts a server; `tune` may change the configuration (short lifetimes and the like).
     pub async fn start_with(tune: impl FnOnce(&mut Config)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(tempfile::tempdir().expect("temp dir"), tune).await
+    }
+
+    /// Stops this server gracefully and starts a new one on the same data folder, as an office
+    /// restarting DialBox with a changed configuration would (`tune` as in `start_with`).
+    pub async fn restart_with(mut self, tune: impl FnOnce(&mut Config)) -> Self {
+        // the folder moves to the new server; the old one gets an empty stand-in to drop
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        self.stop().await;
+        Self::start_in(dir, tune).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut Config)) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
