@@ -56,8 +56,10 @@ impl CallFilter {
     }
 }
 
-/// `by_time`: write the keyword condition so that it cannot drive the query (`+c.rowid`), and
-/// the planner walks calls newest first instead, testing each against the matches.
+/// `by_time`: test the keyword on each call with LIKE (the same substring match as the trigram
+/// index) so that the planner walks calls newest first and stops after a page. With many
+/// matches a page is a few rows away, while the index would first list every match (200,000
+/// for "138" in 2 million calls: ~20 ms).
 fn filter_sql(scope: &Scope, f: &CallFilter, by_time: bool) -> (String, Vec<Value>) {
     let (scope_cond, scope_arg) = scope.sql("c.user_id");
     let mut conds = vec![scope_cond];
@@ -86,14 +88,13 @@ fn filter_sql(scope: &Scope, f: &CallFilter, by_time: bool) -> (String, Vec<Valu
     }
     if let Some(k) = &f.keyword {
         match search_query(k, f.keyword_digits.as_deref()) {
-            Some(query) => {
-                let rowid = if by_time { "+c.rowid" } else { "c.rowid" };
-                conds.push(format!(
-                    "{rowid} IN (SELECT rowid FROM call_search WHERE call_search MATCH ?)"
-                ));
+            Some(query) if !by_time => {
+                conds.push(
+                    "c.rowid IN (SELECT rowid FROM call_search WHERE call_search MATCH ?)".into(),
+                );
                 args.push(Value::Text(query));
             }
-            None => {
+            _ => {
                 let pattern = super::like_pattern(k);
                 let mut cond =
                     "(c.customer_name LIKE ? ESCAPE '\\' OR c.notes LIKE ? ESCAPE '\\'".to_string();
