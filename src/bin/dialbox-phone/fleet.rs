@@ -61,6 +61,9 @@ pub struct User {
     pub username: String,
 }
 
+/// How many numbers follow the `139` of a simulated phone's number.
+const NUMBERS: u64 = 100_000_000;
+
 /// Creates (or reuses) the plan's users and binds its phones, spread over the users in turn.
 pub async fn provision(
     api: &Api,
@@ -97,11 +100,15 @@ pub async fn provision(
             *login = api.login(&user.username, plan.user_password, None).await?;
         }
     }
+    // consecutive numbers from a random start: random ones collide (ten thousand phones drawn
+    // from 10^8 numbers share one about half the time) and the server refuses a bound number
+    let first_number = rand::random_range(0..NUMBERS);
     let devices = futures_util::stream::iter(0..plan.phones)
         .map(|i| {
             let user = &users[i % users.len()];
             let login = logins[i % users.len()].clone();
-            async move { bind_one(api, admin_token, user, login, plan.dialect).await }
+            let number = format!("139{:08}", (first_number + i as u64) % NUMBERS);
+            async move { bind_one(api, admin_token, user, login, plan.dialect, number).await }
         })
         .buffered(PARALLEL)
         .collect::<Vec<_>>()
@@ -118,13 +125,14 @@ async fn bind_one(
     user: &User,
     login_token: String,
     dialect: Dialect,
+    phone_number: String,
 ) -> Result<Device, String> {
     let image = api.qrcode(admin_token, Some(&user.id)).await?;
     let target = qr::parse(&qr::decode_data_url(&image)?)?;
     let device = DeviceInfo {
         device_id: format!("sim-{}", crate::api::random_hex(8)),
         device_name: format!("模拟手机 {}", user.username),
-        phone_number: bind::random_phone_number(),
+        phone_number,
     };
     bind::bind_as(api, login_token, &target, dialect, &device, &Log::Quiet).await
 }
