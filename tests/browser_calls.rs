@@ -207,6 +207,9 @@ async fn recording_plays_and_seeks_in_the_page() {
     b.find("tr.recording-row audio").await;
     b.wait_text("#recording-list", "孙七").await;
     b.wait_text("#recording-stats", "录音总数").await;
+    // the admin also sees the disk's free space and what retention keeps
+    b.wait_text("#recording-stats", "磁盘剩余空间").await;
+    b.wait_text("#recording-stats", "永久").await;
     b.wait_true(
         "const a = document.querySelector('tr.recording-row audio'); \
          return a.readyState >= 1 && Math.abs(a.duration - 30) < 1;",

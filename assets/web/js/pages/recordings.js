@@ -1,6 +1,6 @@
 // 录音 (§4.4–§4.8): filters, an inline player that seeks (the signed fileUrl serves Range),
-// download through §4.6's url, delete, storage stats with the free disk space when the server
-// reports it.
+// download through §4.6's url, delete, the §4.8 figures and, for the admin, the disk's free
+// space and the retention settings (GET /api/v1/system/storage).
 
 import { api } from '../api.js';
 import { actionButton, clear, confirmDialog, h, pager, showError, table, toast } from '../ui.js';
@@ -12,14 +12,26 @@ const STAT_LABELS = {
   totalCount: ['录音总数', 'count'], totalSize: ['总大小', 'bytes'],
   todayCount: ['今日录音', 'count'], todaySize: ['今日大小', 'bytes'],
 };
-// extra fields a server may add (free disk space): a Chinese label where the name is known
-const EXTRA_LABELS = {
-  diskFree: '磁盘剩余空间', diskFreeBytes: '磁盘剩余空间', freeBytes: '磁盘剩余空间', freeSpace: '磁盘剩余空间',
-  diskTotal: '磁盘总空间', diskTotalBytes: '磁盘总空间', totalBytes: '磁盘总空间', totalSpace: '磁盘总空间',
-  diskAvailable: '磁盘可用空间', availableBytes: '磁盘可用空间',
-};
 
-export function mount(container) {
+function statCard(key, label, value) {
+  return h('div', { class: 'stat', dataset: { key } }, h('div', { class: 'label' }, label),
+    h('div', { class: 'value' }, value));
+}
+
+/** The admin's storage cards: free space of the data folder's disk, and what retention keeps. */
+async function storageCards() {
+  const s = await api.get('/api/v1/system/storage');
+  const keep = [
+    s.maxAgeDays ? `${s.maxAgeDays} 天` : null,
+    s.maxBytes ? `不超过 ${fmtBytes(s.maxBytes)}` : null,
+  ].filter(Boolean).join('，') || '永久';
+  return [
+    statCard('diskFree', `磁盘剩余空间（共 ${fmtBytes(s.diskTotal)}）`, fmtBytes(s.diskFree)),
+    statCard('retention', '录音保留', keep),
+  ];
+}
+
+export function mount(container, ctx) {
   let page = 1;
   const stats = h('div', { class: 'stats', id: 'recording-stats' });
   const list = h('div', { id: 'recording-list' });
@@ -34,11 +46,9 @@ export function mount(container) {
 
   async function loadStats() {
     const s = await api.get('/api/v1/calls/recordings/stats');
-    const cards = Object.entries(s).filter(([, v]) => typeof v === 'number').map(([key, value]) => {
-      const [label, kind] = STAT_LABELS[key] || [EXTRA_LABELS[key] || key, /count/i.test(key) ? 'count' : 'bytes'];
-      return h('div', { class: 'stat', dataset: { key } }, h('div', { class: 'label' }, label),
-        h('div', { class: 'value' }, kind === 'bytes' ? fmtBytes(value) : value));
-    });
+    const cards = Object.entries(STAT_LABELS).map(([key, [label, kind]]) =>
+      statCard(key, label, kind === 'bytes' ? fmtBytes(s[key] || 0) : (s[key] || 0)));
+    if (ctx && ctx.user && ctx.user.role === 'admin') cards.push(...await storageCards());
     clear(stats, cards);
   }
 
