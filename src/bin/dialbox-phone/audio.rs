@@ -1,56 +1,24 @@
 //! Tiny but valid recordings in each format Android call recorders write (contract §8): a
 //! server detecting formats by content must accept every one of them.
 
-use clap::ValueEnum;
+pub use dialbox::recordings::format::Format;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Mp3,
-    Wav,
-    M4a,
-    #[value(name = "3gp")]
-    ThreeGp,
-    Amr,
-    Aac,
-    Ogg,
+/// The seven formats, for `--format` (by their stored names: mp3, wav, m4a, 3gp, amr, aac, ogg).
+pub fn parse_format(name: &str) -> Result<Format, String> {
+    Format::parse(name)
+        .ok_or_else(|| format!("unknown format {name} (mp3, wav, m4a, 3gp, amr, aac, ogg)"))
 }
 
-impl Format {
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Mp3 => "mp3",
-            Format::Wav => "wav",
-            Format::M4a => "m4a",
-            Format::ThreeGp => "3gp",
-            Format::Amr => "amr",
-            Format::Aac => "aac",
-            Format::Ogg => "ogg",
-        }
-    }
-
-    pub fn mime(self) -> &'static str {
-        match self {
-            Format::Mp3 => "audio/mpeg",
-            Format::Wav => "audio/wav",
-            Format::M4a => "audio/mp4",
-            Format::ThreeGp => "audio/3gpp",
-            Format::Amr => "audio/amr",
-            Format::Aac => "audio/aac",
-            Format::Ogg => "audio/ogg",
-        }
-    }
-
-    /// A short file of silence in this format.
-    pub fn generate(self) -> Vec<u8> {
-        match self {
-            Format::Mp3 => mp3(),
-            Format::Wav => wav_header(1600).into_iter().chain([0u8; 1600]).collect(),
-            Format::M4a => iso_bmff(b"M4A ", &[b"M4A ", b"mp42", b"isom"]),
-            Format::ThreeGp => iso_bmff(b"3gp4", &[b"3gp4", b"3gp5", b"isom"]),
-            Format::Amr => amr(),
-            Format::Aac => aac(),
-            Format::Ogg => ogg(),
-        }
+/// A short file of silence in `format`.
+pub fn generate(format: Format) -> Vec<u8> {
+    match format {
+        Format::Mp3 => mp3(),
+        Format::Wav => wav_header(1600).into_iter().chain([0u8; 1600]).collect(),
+        Format::M4a => iso_bmff(b"M4A ", &[b"M4A ", b"mp42", b"isom"]),
+        Format::ThreeGp => iso_bmff(b"3gp4", &[b"3gp4", b"3gp5", b"isom"]),
+        Format::Amr => amr(),
+        Format::Aac => aac(),
+        Format::Ogg => ogg(),
     }
 }
 
@@ -190,7 +158,7 @@ mod tests {
     #[test]
     fn each_format_starts_with_its_signature() {
         let starts = |f: Format, at: usize, sig: &[u8]| {
-            let bytes = f.generate();
+            let bytes = generate(f);
             assert_eq!(&bytes[at..at + sig.len()], sig, "{f:?}");
         };
         starts(Format::Mp3, 0, b"ID3");

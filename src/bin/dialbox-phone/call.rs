@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::api::{Api, iso};
+use crate::audio;
 use crate::device::Device;
 use crate::phone::{Log, ToSocket};
 use crate::scenario::Outcome;
@@ -198,9 +199,9 @@ impl EndReport<'_> {
 /// §4.3: a generated recording. The shipped app sends only `callId` and the file.
 async fn upload(ctx: &Ctx, call_id: &str, duration: u64) {
     let format = ctx.behaviour.format;
-    let bytes = format.generate();
+    let bytes = audio::generate(format);
     let size = bytes.len();
-    let name = format!("{call_id}.{}", format.extension());
+    let name = format!("{call_id}.{}", format.as_str());
     let part = reqwest::multipart::Part::bytes(bytes)
         .file_name(name)
         .mime_str(format.mime())
@@ -227,7 +228,7 @@ async fn upload(ctx: &Ctx, call_id: &str, duration: u64) {
     match result {
         Ok(data) => ctx.log.say(format!(
             "{call_id}: uploaded {} recording ({size} bytes): {}",
-            format.extension(),
+            format.as_str(),
             data["recordingUrl"].as_str().unwrap_or("-")
         )),
         Err(e) => ctx.log.say(format!("{call_id}: upload failed: {e}")),

@@ -79,7 +79,7 @@ pub struct Behaviour {
     #[arg(long, default_value_t = 5.0)]
     pub talk_secs: f64,
     /// Format of the generated recording uploaded after a connected call.
-    #[arg(long, value_enum, default_value_t = audio::Format::Mp3)]
+    #[arg(long, value_parser = audio::parse_format, default_value = "mp3")]
     pub format: audio::Format,
     /// Do not upload a recording.
     #[arg(long)]
