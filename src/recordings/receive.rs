@@ -52,11 +52,18 @@ pub struct Received {
     pub format: Format,
 }
 
+/// Written bytes after which the disk is asked to start writing them out (see `PipelinedWriter`).
+const SYNC_EVERY: u64 = 32 * 1024 * 1024;
+
 /// Writes on a blocking thread while the caller keeps reading: one write in flight at a time,
-/// its buffer handed back for reuse when the next write starts.
+/// its buffer handed back for reuse when the next write starts. Every `SYNC_EVERY` bytes a
+/// background `sync_data` on a second handle sends what was written so far to the disk, so the
+/// final sync only waits for the tail instead of the whole file.
 struct PipelinedWriter {
     idle: Option<FileAndBuffer>,
     running: Option<JoinHandle<io::Result<FileAndBuffer>>>,
+    syncing: Option<JoinHandle<io::Result<()>>>,
+    unsynced: u64,
 }
 
 /// The file and the buffer of the last write, handed back when the write is done.
@@ -67,6 +74,20 @@ impl PipelinedWriter {
         Self {
             idle: Some((file, Vec::with_capacity(WRITE_BUF))),
             running: None,
+            syncing: None,
+            unsynced: 0,
+        }
+    }
+
+    /// Starts a background sync when enough was written and the last one is done; its outcome
+    /// only matters through the final sync, which reports any write-back error again.
+    fn sync_in_background(&mut self, file: &std::fs::File) {
+        if self.unsynced < SYNC_EVERY || self.syncing.as_ref().is_some_and(|j| !j.is_finished()) {
+            return;
+        }
+        if let Ok(handle) = file.try_clone() {
+            self.unsynced = 0;
+            self.syncing = Some(tokio::task::spawn_blocking(move || handle.sync_data()));
         }
     }
 
@@ -83,6 +104,8 @@ impl PipelinedWriter {
     async fn write(&mut self, full: Vec<u8>) -> io::Result<Vec<u8>> {
         let (mut file, mut spare) = self.settle().await?;
         spare.clear();
+        self.unsynced += full.len() as u64;
+        self.sync_in_background(&file);
         self.running = Some(tokio::task::spawn_blocking(move || {
             file.write_all(&full)?;
             Ok((file, full))
@@ -93,6 +116,9 @@ impl PipelinedWriter {
     /// Writes the rest and syncs the file to disk.
     async fn finish(mut self, rest: Vec<u8>) -> io::Result<()> {
         let (mut file, _) = self.settle().await?;
+        if let Some(job) = self.syncing.take() {
+            let _ = job.await;
+        }
         tokio::task::spawn_blocking(move || {
             file.write_all(&rest)?;
             file.sync_all()
