@@ -79,15 +79,24 @@ impl PipelinedWriter {
         }
     }
 
-    /// Starts a background sync when enough was written and the last one is done; its outcome
-    /// only matters through the final sync, which reports any write-back error again.
-    fn sync_in_background(&mut self, file: &std::fs::File) {
+    /// Starts a background sync when enough was written and the last one is done. A sync's
+    /// error is returned here or by `finish`: the second handle shares the file's error state,
+    /// so the final sync would not report a write-back failure that this one already saw.
+    async fn sync_in_background(&mut self, file: &std::fs::File) -> io::Result<()> {
         if self.unsynced < SYNC_EVERY || self.syncing.as_ref().is_some_and(|j| !j.is_finished()) {
-            return;
+            return Ok(());
         }
-        if let Ok(handle) = file.try_clone() {
-            self.unsynced = 0;
-            self.syncing = Some(tokio::task::spawn_blocking(move || handle.sync_data()));
+        self.await_sync().await?;
+        let handle = file.try_clone()?;
+        self.unsynced = 0;
+        self.syncing = Some(tokio::task::spawn_blocking(move || handle.sync_data()));
+        Ok(())
+    }
+
+    async fn await_sync(&mut self) -> io::Result<()> {
+        match self.syncing.take() {
+            Some(job) => job.await.map_err(io::Error::other)?,
+            None => Ok(()),
         }
     }
 
@@ -105,7 +114,7 @@ impl PipelinedWriter {
         let (mut file, mut spare) = self.settle().await?;
         spare.clear();
         self.unsynced += full.len() as u64;
-        self.sync_in_background(&file);
+        self.sync_in_background(&file).await?;
         self.running = Some(tokio::task::spawn_blocking(move || {
             file.write_all(&full)?;
             Ok((file, full))
@@ -116,9 +125,7 @@ impl PipelinedWriter {
     /// Writes the rest and syncs the file to disk.
     async fn finish(mut self, rest: Vec<u8>) -> io::Result<()> {
         let (mut file, _) = self.settle().await?;
-        if let Some(job) = self.syncing.take() {
-            let _ = job.await;
-        }
+        self.await_sync().await?;
         tokio::task::spawn_blocking(move || {
             file.write_all(&rest)?;
             file.sync_all()
