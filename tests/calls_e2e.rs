@@ -7,7 +7,7 @@ mod common;
 
 use common::calls::{assert_rollup_consistent, customer, detail};
 use common::dialing::{
-    Channel, Dialect, Reporter, call_states, dial_to, online_phone, time, wait_status,
+    Channel, Dialect, Reporter, call_states, dial_number, dial_to, online_phone, time, wait_status,
 };
 use common::phone::{AdminFeed, chrono_ms, next_id};
 use common::{TestServer, assert_error};
@@ -105,13 +105,7 @@ async fn full_loop(channel: Channel, dialect: Dialect) {
     assert_eq!(states[3]["status"], "connected");
     assert!(states.iter().all(|s| s.get("customerPhone").is_none()));
     // the other department's manager: nothing about this call before its own user's call
-    let (other_id, _) = dial_to(
-        &server,
-        &other,
-        &mut other_phone,
-        json!({"customerPhone": "13900001111"}),
-    )
-    .await;
+    let (other_id, _) = dial_number(&server, &other, &mut other_phone, "13900001111").await;
     loop {
         let event = outsider.recv().await;
         assert_ne!(event["data"]["callId"], id.as_str(), "leaked: {event}");
@@ -175,13 +169,7 @@ async fn a_resent_end_is_acked_again_and_applied_once() {
     let server = TestServer::start().await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Document).await;
-    let (id, _) = dial_to(
-        &server,
-        &user,
-        &mut phone,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
+    let (id, _) = dial_number(&server, &user, &mut phone, "13800138000").await;
     let end = json!({"callId": id, "status": "connected", "duration": 60});
     let mut socket = Reporter::socket(&server, &user, &mut phone, Dialect::Document);
     socket.status(&id, "connected", json!({})).await;

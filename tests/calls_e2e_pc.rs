@@ -10,7 +10,8 @@ use std::time::Duration;
 use common::audio::{mp3, upload, upload_ok};
 use common::calls::{assert_rollup_consistent, detail};
 use common::dialing::{
-    Dialect, Reporter, call_count, dial, dial_to, end_reason, online_phone, wait_status,
+    Dialect, Reporter, call_count, dial, dial_number, dial_to, end_reason, online_phone,
+    wait_status,
 };
 use common::phone::{chrono_ms, next_id};
 use common::{TestServer, assert_error};
@@ -21,20 +22,8 @@ async fn a_phone_already_on_a_call_rejects_the_next_dial_as_busy() {
     let server = TestServer::start().await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Shipped).await;
-    let (first, _) = dial_to(
-        &server,
-        &user,
-        &mut phone,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
-    let (second, _) = dial_to(
-        &server,
-        &user,
-        &mut phone,
-        json!({"customerPhone": "13900001111"}),
-    )
-    .await;
+    let (first, _) = dial_number(&server, &user, &mut phone, "13800138000").await;
+    let (second, _) = dial_number(&server, &user, &mut phone, "13900001111").await;
     let mut app = Reporter::socket(&server, &user, &mut phone, Dialect::Shipped);
     let (s, b) = app.status(&first, "connected", json!({})).await;
     assert_eq!(s, 200, "{b}");
@@ -61,13 +50,7 @@ async fn a_dial_the_phone_never_answers_fails_and_a_late_end_still_counts() {
     let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_millis(300)).await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Document).await;
-    let (id, _) = dial_to(
-        &server,
-        &user,
-        &mut phone,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
+    let (id, _) = dial_number(&server, &user, &mut phone, "13800138000").await;
     let d = wait_status(&server, &user.token, &id, "failed").await;
     assert!(d["endTime"].is_string(), "{d}");
     assert_eq!(end_reason(&server, &id).as_deref(), Some("dial_timeout"));
@@ -93,13 +76,7 @@ async fn pc_cancel_reaches_the_phone_under_both_names() {
     let server = TestServer::start().await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Shipped).await;
-    let (id, _) = dial_to(
-        &server,
-        &user,
-        &mut phone,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
+    let (id, _) = dial_number(&server, &user, &mut phone, "13800138000").await;
     let (s, b) = server
         .post(
             &format!("/api/v1/calls/{id}/cancel"),
@@ -130,13 +107,7 @@ async fn pc_cancel_reaches_the_phone_under_both_names() {
     assert_error(s, &b, 409, "CALL_STATE_CONFLICT");
 
     // a call the phone already ended cannot be canceled
-    let (ended, _) = dial_to(
-        &server,
-        &user,
-        &mut phone,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
+    let (ended, _) = dial_number(&server, &user, &mut phone, "13800138000").await;
     let (s, b) = server
         .post(
             "/api/v1/mobile/call/end",
@@ -166,13 +137,7 @@ async fn pc_end_of_a_live_call_pushes_call_end_to_the_phone() {
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let boss = server.create_user("boss1", "manager", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Document).await;
-    let (id, _) = dial_to(
-        &server,
-        &user,
-        &mut phone,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
+    let (id, _) = dial_number(&server, &user, &mut phone, "13800138000").await;
     let path = format!("/api/v1/calls/records/{id}/end");
     // not connected yet: nothing to end
     let (s, b) = server.put(&path, &boss.token, json!({})).await;
@@ -262,20 +227,8 @@ async fn the_phones_ws_token_uploads_recordings_for_its_own_calls_only() {
     let peer = server.create_user("sales_b", "sales_staff", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Document).await;
     let mut peer_phone = online_phone(&server, &peer, Dialect::Document).await;
-    let (id, _) = dial_to(
-        &server,
-        &user,
-        &mut phone,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
-    let (theirs, _) = dial_to(
-        &server,
-        &peer,
-        &mut peer_phone,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
+    let (id, _) = dial_number(&server, &user, &mut phone, "13800138000").await;
+    let (theirs, _) = dial_number(&server, &peer, &mut peer_phone, "13800138000").await;
     let (s, b) = server
         .post(
             "/api/v1/mobile/call/end",

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::calls::customer;
-use common::dialing::{Dialect, Reporter, call_count, dial, dial_to, online_phone};
+use common::dialing::{Dialect, Reporter, call_count, dial, dial_number, dial_to, online_phone};
 use common::phone::{AdminFeed, TestPhone, chrono_ms, next_id};
 use common::{TestServer, TestUser, assert_error};
 use serde_json::{Value, json};
@@ -184,13 +184,7 @@ async fn cancel_sends_both_names_and_the_phone_choice_follows_the_rules() {
     assert_error(s, &b, 409, "DEVICE_OFFLINE");
     // the primary, once online, is chosen before any other
     primary.connect_online().await;
-    dial_to(
-        &server,
-        &me,
-        &mut primary,
-        json!({"customerPhone": "13800138000"}),
-    )
-    .await;
+    dial_number(&server, &me, &mut primary, "13800138000").await;
     // a number that is a customer's links the call; a customer id alone gives the number
     let cust = customer(&server, "李四", "13900001111").await;
     let (_, m) = dial_to(

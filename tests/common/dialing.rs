@@ -75,6 +75,16 @@ pub async fn dialed_call(server: &TestServer, user: &TestUser, phone: &mut TestP
     dial_to(server, user, phone, body).await.0
 }
 
+/// `dial_to` with nothing but the customer's number.
+pub async fn dial_number(
+    server: &TestServer,
+    user: &TestUser,
+    phone: &mut TestPhone,
+    number: &str,
+) -> (String, Value) {
+    dial_to(server, user, phone, json!({ "customerPhone": number })).await
+}
+
 /// The token a phone of `dialect` puts on its HTTP reports.
 fn http_token<'a>(dialect: Dialect, user: &'a TestUser, phone: &'a TestPhone) -> &'a str {
     match dialect {
