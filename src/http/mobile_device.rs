@@ -10,14 +10,13 @@ use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::work_phones::DeviceInfoIn;
 use super::{body, finish, with_state};
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, with_caller};
 use crate::db::{self, phones::Phone};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::reply;
-use crate::phones::bind::{self, RequestKind};
+use crate::phones::bind::{self, DeviceInfoIn, RequestKind};
 use crate::phones::{self, qr};
 use crate::state::State;
 use crate::times::iso_ms;
@@ -102,8 +101,10 @@ struct MobileBind {
 /// The bind token is the credential (single use, expiring): an Authorization header is neither
 /// needed nor looked at, and the phone binds to the QR's user (contract §13).
 async fn bind_mobile(state: State, req: MobileBind) -> ApiResult<Response> {
-    let info = req.device_info.unwrap_or_default();
-    let bound = bind::bind(&state, info.into_input(req.bind_token, req.phone_number)).await?;
+    let mut info = req.device_info.unwrap_or_default();
+    // way two's top-level phoneNumber wins over deviceInfo.phoneNumber
+    info.phone_number = req.phone_number.or(info.phone_number);
+    let bound = bind::bind(&state, req.bind_token, info).await?;
     Ok(reply::ok_with("绑定成功", bind::answer(&state, bound)))
 }
 

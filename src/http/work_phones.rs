@@ -13,7 +13,7 @@ use crate::auth::caller::{Accept, with_caller};
 use crate::db::{self, DbError, phones::Phone};
 use crate::error::{ApiError, ApiResult};
 use crate::http::reply;
-use crate::phones::bind::{self, BindInput, RequestKind};
+use crate::phones::bind::{self, DeviceInfoIn, RequestKind};
 use crate::phones::{self, PhoneView, qr};
 use crate::state::State;
 use crate::times::iso_ms;
@@ -137,36 +137,6 @@ async fn bind_status(id: String, state: State, caller: Caller) -> ApiResult<Resp
     Ok(reply::ok(data))
 }
 
-/// `deviceInfo` of a bind, in either way's form (§3.3).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeviceInfoIn {
-    pub device_id: Option<String>,
-    pub phone_number: Option<String>,
-    pub device_name: Option<String>,
-    pub device_model: Option<String>,
-    pub os_type: Option<String>,
-    pub os_version: Option<String>,
-    pub app_version: Option<String>,
-}
-
-impl DeviceInfoIn {
-    /// The bind input for request `request_id`; `phone_number` (way two's top-level field)
-    /// wins over `deviceInfo.phoneNumber`.
-    pub fn into_input(self, request_id: Option<String>, phone_number: Option<String>) -> BindInput {
-        BindInput {
-            request_id,
-            device_id: self.device_id,
-            phone_number: phone_number.or(self.phone_number),
-            device_name: self.device_name,
-            device_model: self.device_model,
-            os_type: self.os_type,
-            os_version: self.os_version,
-            app_version: self.app_version,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PcBind {
@@ -177,7 +147,7 @@ struct PcBind {
 /// POST /api/v1/call-config/work-phones/bind
 async fn bind_pc(state: State, req: PcBind) -> ApiResult<Response> {
     let info = req.device_info.unwrap_or_default();
-    let bound = bind::bind(&state, info.into_input(req.connection_id, None)).await?;
+    let bound = bind::bind(&state, req.connection_id, info).await?;
     Ok(reply::ok_with("绑定成功", bind::answer(&state, bound)))
 }
 

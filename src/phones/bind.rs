@@ -3,6 +3,7 @@
 //! same user replaces its binding; at most `config.max_phones_per_user` phones; the first phone is
 //! primary. A bind answers a `wsToken` tied to the phone row's `token_id`.
 
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::token::{Claims, DEVICE_TTL_SECS, TokenKind};
@@ -55,11 +56,10 @@ pub async fn create_request(
     Ok(NewRequest { id, expires_at })
 }
 
-/// What a phone sends to bind, in either dialect, before checking.
-#[derive(Debug, Default)]
-pub struct BindInput {
-    /// The connectionId (§3.1) or token (§3.1.1).
-    pub request_id: Option<String>,
+/// `deviceInfo` of a bind as a phone sends it, in either way's form (§3.3), before checking.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceInfoIn {
     pub device_id: Option<String>,
     pub phone_number: Option<String>,
     pub device_name: Option<String>,
@@ -107,9 +107,14 @@ fn text(field: &str, value: Option<String>) -> ApiResult<String> {
     Ok(value)
 }
 
-/// Binds a phone through a bind request, all rules in one transaction.
-pub async fn bind(state: &State, input: BindInput) -> ApiResult<Bound> {
-    let request_id = input.request_id.map(|s| s.trim().to_string());
+/// Binds a phone through bind request `request_id` (the connectionId of §3.1 or the token of
+/// §3.1.1), all rules in one transaction.
+pub async fn bind(
+    state: &State,
+    request_id: Option<String>,
+    input: DeviceInfoIn,
+) -> ApiResult<Bound> {
+    let request_id = request_id.map(|s| s.trim().to_string());
     let device_id = input.device_id.map(|s| s.trim().to_string());
     let (Some(request_id), Some(device_id)) = (request_id, device_id) else {
         return Err(ApiError::invalid(MISSING));
