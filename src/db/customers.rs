@@ -1,7 +1,7 @@
 //! Queries on `customers`. `phone` is always the normalised number (`customers::phone`).
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{DbError, DbResult, now_ms};
 
@@ -200,19 +200,16 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> DbResult<(Vec<Customer>, i64)> {
-    let (cond, mut args) = filter_sql(f);
-    let total: i64 = conn.query_row(
+    let (cond, args) = filter_sql(f);
+    super::page(
+        conn,
         &format!("SELECT COUNT(*) FROM customers c WHERE {cond}"),
-        params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
-    args.push(Value::Integer(limit));
-    args.push(Value::Integer(offset));
-    let sql =
-        format!("{SELECT} WHERE {cond} ORDER BY c.created_at DESC, c.rowid DESC LIMIT ? OFFSET ?");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
-    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+        &format!("{SELECT} WHERE {cond} ORDER BY c.created_at DESC, c.rowid DESC LIMIT ? OFFSET ?"),
+        args,
+        limit,
+        offset,
+        from_row,
+    )
 }
 
 /// Which of `numbers` already belong to a customer (import skips them).

@@ -1,7 +1,7 @@
 //! Queries on `follow_ups` (§5.1, §5.11, §5.12).
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, params, params_from_iter};
+use rusqlite::{Connection, Row, params};
 
 use super::customers::{tags_from_json, tags_to_json};
 use super::{DbResult, now_ms};
@@ -129,16 +129,13 @@ pub fn list(
         }
     }
     let cond = conds.join(" AND ");
-    let total: i64 = conn.query_row(
+    super::page(
+        conn,
         &format!("SELECT COUNT(*) FROM follow_ups f WHERE {cond}"),
-        params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
-    args.push(Value::Integer(limit));
-    args.push(Value::Integer(offset));
-    let sql =
-        format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.rowid DESC LIMIT ? OFFSET ?");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
-    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+        &format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.rowid DESC LIMIT ? OFFSET ?"),
+        args,
+        limit,
+        offset,
+        from_row,
+    )
 }

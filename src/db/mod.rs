@@ -19,7 +19,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+use rusqlite::types::Value;
+use rusqlite::{Connection, Row, params_from_iter};
 
 use crate::error::ApiError;
 
@@ -135,6 +136,25 @@ impl Db {
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
+}
+
+/// One page of a list and the number of all its rows: `count_sql` counts what `args` match;
+/// `page_sql` ends in `LIMIT ? OFFSET ?`, bound after `args`.
+pub fn page<T>(
+    conn: &Connection,
+    count_sql: &str,
+    page_sql: &str,
+    mut args: Vec<Value>,
+    limit: i64,
+    offset: i64,
+    from_row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> DbResult<(Vec<T>, i64)> {
+    let total: i64 = conn.query_row(count_sql, params_from_iter(args.iter()), |r| r.get(0))?;
+    args.push(Value::Integer(limit));
+    args.push(Value::Integer(offset));
+    let mut stmt = conn.prepare(page_sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), from_row)?;
+    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
 }
 
 /// Milliseconds since the Unix epoch, the unit every time column holds.

@@ -170,20 +170,18 @@ pub fn list(
     page: u32,
     page_size: u32,
 ) -> DbResult<(Vec<Recording>, i64)> {
-    let (cond, mut params) = where_clause(scope, filter);
-    let total: i64 = conn.query_row(
+    let (cond, params) = where_clause(scope, filter);
+    super::page(
+        conn,
         &format!(
             "SELECT COUNT(*) FROM recordings r JOIN call_records c ON c.id = r.call_id {cond}"
         ),
-        params_from_iter(params.iter()),
-        |r| r.get(0),
-    )?;
-    params.push(i64::from(page_size).into());
-    params.push((i64::from(page - 1) * i64::from(page_size)).into());
-    let sql = format!("{SELECT} {cond} ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(params.iter()), from_row)?;
-    Ok((rows.collect::<rusqlite::Result<_>>()?, total))
+        &format!("{SELECT} {cond} ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?"),
+        params,
+        i64::from(page_size),
+        i64::from(page - 1) * i64::from(page_size),
+        from_row,
+    )
 }
 
 /// Count and bytes of the visible recordings, and of those stored in `[today_start, today_end)`.
