@@ -4,27 +4,11 @@
 
 mod common;
 
-use common::audio;
-use common::calls::call_now;
-use common::{TestServer, TestUser, assert_error};
+use common::audio::{self, recording, rel_of};
+use common::{TestServer, assert_error};
 use serde_json::Value;
 
 const STREAM: &str = "/api/v1/calls/recordings/stream/";
-
-/// Uploads `bytes` for a new call of `user`; returns the upload's data.
-async fn recording(server: &TestServer, user: &TestUser, bytes: Vec<u8>) -> Value {
-    let call = call_now(server, &user.token).await;
-    audio::upload_ok(server, &user.token, &call, bytes).await
-}
-
-fn rel_of(data: &Value) -> String {
-    data["filePath"]
-        .as_str()
-        .unwrap()
-        .strip_prefix("/recordings/")
-        .unwrap()
-        .to_string()
-}
 
 fn header(resp: &reqwest::Response, name: &str) -> String {
     resp.headers()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::audio;
 use common::calls::{backdate_recording, call_now, customer, ended_call};
-use common::{TestServer, TestUser, assert_error};
+use common::{TestServer, TestUser, assert_error, eventually};
 use serde_json::{Value, json};
 
 const LIST: &str = "/api/v1/calls/recordings";
@@ -300,17 +300,6 @@ async fn stats_count_today_in_office_time_and_by_role() {
     let (status, body) = server.get("/api/v1/system/storage", &owner.token).await;
     assert_error(status, &body, 403, "FORBIDDEN");
     server.stop().await;
-}
-
-/// Waits (bounded) for `cond`; the bound only keeps a broken server from hanging the test.
-async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
-    for _ in 0..400 {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    cond()
 }
 
 #[tokio::test]

@@ -5,11 +5,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use common::audio::{self, upload};
 use common::calls::call_now;
-use common::{TestServer, assert_error};
+use common::{TestServer, assert_error, eventually};
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
@@ -332,17 +331,6 @@ async fn over_the_limit_is_413_with_or_without_content_length() {
     assert_eq!(stored_files(&recordings_dir(&server)).len(), 1);
     assert_eq!(temp_files(&server), 0);
     server.stop().await;
-}
-
-/// Waits (bounded) for `cond`; the bound only keeps a broken server from hanging the test.
-async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
-    for _ in 0..400 {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    cond()
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use super::TestServer;
+use super::calls::call_now;
+use super::{TestServer, TestUser};
 
 /// `(format name, extension the app would use, bytes)` for each of the seven formats.
 pub fn all_formats() -> Vec<(&'static str, &'static str, Vec<u8>)> {
@@ -161,4 +162,20 @@ pub async fn upload_ok(server: &TestServer, token: &str, call_id: &str, bytes: V
     let (status, body) = upload(server, token, Some(call_id), None, "a.mp3", bytes).await;
     assert_eq!(status, 200, "{body}");
     body["data"].clone()
+}
+
+/// Uploads `bytes` for a new call (§5.7) of `user`; returns the upload's data.
+pub async fn recording(server: &TestServer, user: &TestUser, bytes: Vec<u8>) -> Value {
+    let call = call_now(server, &user.token).await;
+    upload_ok(server, &user.token, &call, bytes).await
+}
+
+/// A recording's path below the stream route: its `filePath` without `/recordings/`.
+pub fn rel_of(data: &Value) -> String {
+    data["filePath"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("/recordings/")
+        .unwrap()
+        .to_string()
 }

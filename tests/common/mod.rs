@@ -238,3 +238,14 @@ pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str
     assert!(!message.is_empty());
     message
 }
+
+/// Waits (bounded) for `cond`; the bound only keeps a broken server from hanging the test.
+pub async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    for _ in 0..400 {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    cond()
+}
