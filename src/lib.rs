@@ -93,6 +93,19 @@ fn announce(state: &state::State, local: std::net::SocketAddr, first: Option<&ap
             let _ = writeln!(out, "  reachable on {iface}: http://{ip}:{}/", local.port());
         }
     }
-    let _ = writeln!(out, "  open the admin page at: {}/", state.public.http);
+    if local.ip().is_loopback() && state.config.public_url.is_none() {
+        // The QR codes still carry the LAN address (phones never get localhost), but this box
+        // only answers on loopback: say so rather than point the admin at an address we ignore.
+        // (With --public-url, a reverse proxy in front of us is that address.)
+        let _ = writeln!(
+            out,
+            "  note: listening on loopback only, phones on the office Wi-Fi cannot reach it \
+             (use --listen 0.0.0.0:{})",
+            local.port()
+        );
+        let _ = writeln!(out, "  open the admin page at: http://{local}/");
+    } else {
+        let _ = writeln!(out, "  open the admin page at: {}/", state.public.http);
+    }
     let _ = out.flush();
 }

@@ -95,6 +95,12 @@ async fn first_serve_prints_an_admin_password_that_logs_in_once() {
     let password = line.rsplit(' ').next().unwrap().to_string();
     assert!(password.len() >= 12, "a random password: {password}");
     assert_eq!(login(&base, "admin", &password).await, 200);
+    // a loopback-only server points the admin at the address it really answers on
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some(format!("  open the admin page at: {base}/").as_str()),
+        "{lines:?}"
+    );
     stop(child);
 
     // the second start prints no password: it was shown once
