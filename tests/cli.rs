@@ -60,8 +60,8 @@ fn start(mut cmd: Command) -> (Child, String, Vec<String>) {
 
 fn stop(mut child: Child) {
     // SIGTERM: the server drains and exits 0
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     for _ in 0..100 {
         if let Some(status) = child.try_wait().unwrap() {
             assert!(status.success(), "exit after SIGTERM: {status}");
