@@ -55,21 +55,24 @@ else
 fi
 install -m 0755 "$BIN" "$BIN_DIR/dialbox"
 
-if ! have_systemd; then
-    cat <<MSG
-Installed $BIN_DIR/dialbox. This machine has no systemd, so no service was set up.
-Run it by hand (it prints the first admin password on its first start):
-
-    DIALBOX_DATA_DIR=$DATA_DIR $BIN_DIR/dialbox serve --listen $LISTEN${PUBLIC_URL:+ --public-url $PUBLIC_URL}
-MSG
-    exit 0
-fi
-
+# the service's own user and data folder, with or without systemd
 id -u "$SERVICE_USER" >/dev/null 2>&1 ||
     useradd --system --home-dir "$DATA_DIR" --shell /usr/sbin/nologin "$SERVICE_USER"
 mkdir -p "$DATA_DIR"
 chown "$SERVICE_USER:$SERVICE_USER" "$DATA_DIR"
 chmod 750 "$DATA_DIR"
+
+if ! have_systemd; then
+    cat <<MSG
+Installed $BIN_DIR/dialbox, the user '$SERVICE_USER' and the data folder $DATA_DIR.
+This machine has no systemd, so no service was set up. Run it by hand as that user (it prints
+the first admin password on its first start), or from your init system:
+
+    runuser -u $SERVICE_USER -- env DIALBOX_DATA_DIR=$DATA_DIR $BIN_DIR/dialbox serve --listen $LISTEN${PUBLIC_URL:+ --public-url $PUBLIC_URL}
+MSG
+    exit 0
+fi
+
 
 cat > "$UNIT" <<UNIT
 [Unit]
