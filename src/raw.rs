@@ -20,7 +20,7 @@ pub enum RawRoute {
     MobileSocket,
     /// `GET /ws/admin?token=` — the PC page's live feed (`ws::admin`).
     AdminSocket,
-    /// §4.5 recording stream (`recordings::stream`).
+    /// §4.5 recording stream, also under the document's `/recordings/…` (`recordings::stream`).
     RecordingStream,
 }
 
@@ -28,7 +28,9 @@ pub enum RawRoute {
 /// decoded), so the stream's own checks see what the client sent.
 pub fn route(req: &Request<Incoming>) -> Option<RawRoute> {
     let path = req.uri().path();
-    if path.starts_with(crate::recordings::stream::PREFIX) {
+    if path.starts_with(crate::recordings::stream::PREFIX)
+        || path.starts_with(crate::recordings::storage::PUBLIC_PREFIX)
+    {
         return Some(RawRoute::RecordingStream);
     }
     match path.trim_end_matches('/') {

@@ -37,12 +37,14 @@ async fn wrong_method_is_json_405() {
 async fn malformed_and_ill_typed_json_is_400_and_changes_nothing() {
     let server = TestServer::start().await;
     let before = server.get("/api/v1/users", &server.admin_token).await.1["data"].clone();
-    let bodies: [&[u8]; 5] = [
+    let bodies: [&[u8]; 7] = [
         b"{not json",
         b"",
         b"{\"username\": \"x\", \"password\": \"secret1\", \"role\": \"king\"}",
         b"{\"username\": [1], \"password\": \"secret1\"}",
         b"null",
+        b"[]",
+        b"{\"username\": \"x\", \"password\": \"secret1\", \"role\": 7}",
     ];
     for raw in bodies {
         let resp = server
@@ -56,7 +58,12 @@ async fn malformed_and_ill_typed_json_is_400_and_changes_nothing() {
             .unwrap();
         let status = resp.status().as_u16();
         let body: serde_json::Value = resp.json().await.unwrap();
-        assert_error(status, &body, 400, "INVALID_PARAMS");
+        let message = assert_error(status, &body, 400, "INVALID_PARAMS");
+        // serde's words name the field, never our Rust types
+        assert!(
+            !message.contains("struct ") && !message.contains("enum ") && !message.contains("User"),
+            "{message}"
+        );
     }
     let after = server.get("/api/v1/users", &server.admin_token).await.1["data"].clone();
     assert_eq!(before, after);
@@ -119,6 +126,22 @@ async fn cors_preflight_is_answered_for_any_origin() {
         .unwrap()
         .to_lowercase();
     assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+
+    // a preflight for a header or method we do not allow is refused, as JSON like every error
+    for (method, headers) in [("POST", "x-requested-with"), ("PATCH", "content-type")] {
+        let resp = server
+            .client
+            .request(Method::OPTIONS, server.url("/api/v1/mobile/login"))
+            .header("origin", "http://h5.example")
+            .header("access-control-request-method", method)
+            .header("access-control-request-headers", headers)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_error(status, &body, 403, "FORBIDDEN");
+    }
 
     // the actual request carries the header too, errors included
     let resp = server

@@ -172,50 +172,53 @@ async fn traversal_attempts_are_404_over_a_raw_socket() {
     let auth = format!("Bearer {}", server.admin_token);
     let headers = [("Authorization", auth.as_str())];
 
-    // the control: the real path over the same raw socket is served
-    let ok = raw_http::request(&server, "GET", &format!("{STREAM}{rel}"), &headers).await;
-    assert_eq!(ok.status, 200);
-    assert_eq!(ok.body, audio::mp3(2));
+    // the stream route, and the document's recordingUrl form of the same file (§5.2 `/recordings/…`)
+    for prefix in [STREAM, "/recordings/"] {
+        // the control: the real path over the same raw socket is served
+        let ok = raw_http::request(&server, "GET", &format!("{prefix}{rel}"), &headers).await;
+        assert_eq!(ok.status, 200);
+        assert_eq!(ok.body, audio::mp3(2));
 
-    // jwt.secret and dialbox.db sit beside recordings/ in the data folder
-    let attempts = [
-        format!("{STREAM}../jwt.secret"),
-        format!("{STREAM}../../../../../../etc/passwd"),
-        format!("{STREAM}{day}/../../../../jwt.secret"),
-        format!("{STREAM}{day}/../../../../dialbox.db"),
-        format!("{STREAM}%2e%2e/jwt.secret"),
-        format!("{STREAM}%2e%2e%2fjwt.secret"),
-        format!("{STREAM}..%2fjwt.secret"),
-        format!("{STREAM}{day}/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fjwt.secret"),
-        format!("{STREAM}%252e%252e%252fjwt.secret"),
-        format!(
-            "{STREAM}{day}/%252e%252e%252f%252e%252e%252f%252e%252e%252f%252e%252e%252fjwt.secret"
-        ),
-        format!("{STREAM}/etc/passwd"),
-        format!("{STREAM}%2fetc%2fpasswd"),
-        format!("{STREAM}..%5c..%5cjwt.secret"),
-        format!("{STREAM}{day}\\..\\..\\..\\..\\jwt.secret"),
-        format!("{STREAM}..\\jwt.secret"),
-        format!("{STREAM}{day}/..%5c..%5c..%5c..%5cjwt.secret"),
-        format!("{STREAM}{}", rel.replacen('/', "//", 1)),
-        format!("{STREAM}{day}//{name}"),
-        format!("{STREAM}{}", rel.replace('/', "%2f")),
-        format!("{STREAM}{rel}%00.txt"),
-        format!("{STREAM}{day}/.{name}"),
-        format!("{STREAM}.tmp/x/y/z"),
-        format!("{STREAM}{day}/jwt.secret"),
-        format!("{STREAM}{rel}/"),
-        format!("{STREAM}./{rel}"),
-    ];
-    for target in &attempts {
-        let resp = raw_http::request(&server, "GET", target, &headers).await;
-        assert_eq!(
-            resp.status,
-            404,
-            "{target}: {:?}",
-            String::from_utf8_lossy(&resp.body)
-        );
-        assert_eq!(resp.json()["code"], json!("NOT_FOUND"), "{target}");
+        // jwt.secret and dialbox.db sit beside recordings/ in the data folder
+        let attempts = [
+            format!("{prefix}../jwt.secret"),
+            format!("{prefix}../../../../../../etc/passwd"),
+            format!("{prefix}{day}/../../../../jwt.secret"),
+            format!("{prefix}{day}/../../../../dialbox.db"),
+            format!("{prefix}%2e%2e/jwt.secret"),
+            format!("{prefix}%2e%2e%2fjwt.secret"),
+            format!("{prefix}..%2fjwt.secret"),
+            format!("{prefix}{day}/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fjwt.secret"),
+            format!("{prefix}%252e%252e%252fjwt.secret"),
+            format!(
+                "{prefix}{day}/%252e%252e%252f%252e%252e%252f%252e%252e%252f%252e%252e%252fjwt.secret"
+            ),
+            format!("{prefix}/etc/passwd"),
+            format!("{prefix}%2fetc%2fpasswd"),
+            format!("{prefix}..%5c..%5cjwt.secret"),
+            format!("{prefix}{day}\\..\\..\\..\\..\\jwt.secret"),
+            format!("{prefix}..\\jwt.secret"),
+            format!("{prefix}{day}/..%5c..%5c..%5c..%5cjwt.secret"),
+            format!("{prefix}{}", rel.replacen('/', "//", 1)),
+            format!("{prefix}{day}//{name}"),
+            format!("{prefix}{}", rel.replace('/', "%2f")),
+            format!("{prefix}{rel}%00.txt"),
+            format!("{prefix}{day}/.{name}"),
+            format!("{prefix}.tmp/x/y/z"),
+            format!("{prefix}{day}/jwt.secret"),
+            format!("{prefix}{rel}/"),
+            format!("{prefix}./{rel}"),
+        ];
+        for target in &attempts {
+            let resp = raw_http::request(&server, "GET", target, &headers).await;
+            assert_eq!(
+                resp.status,
+                404,
+                "{target}: {:?}",
+                String::from_utf8_lossy(&resp.body)
+            );
+            assert_eq!(resp.json()["code"], json!("NOT_FOUND"), "{target}");
+        }
     }
     server.stop().await;
 }

@@ -38,12 +38,55 @@ where
 }
 
 /// Parses JSON into `T`; a syntax error, a missing field or a wrong type is INVALID_PARAMS with
-/// serde's description of what is wrong (it names the field, never our internals).
+/// serde's description of what is wrong (it names the field), its Rust type names taken out.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("缺少请求体"));
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::invalid(format!("参数错误: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        // valid JSON of the wrong kind (an array, a number…) where every route wants an object
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(v) if !v.is_object() => ApiError::invalid("参数错误: 请求体必须是JSON对象"),
+            _ => ApiError::invalid(format!("参数错误: {}", without_type_names(&e.to_string()))),
+        }
+    })
+}
+
+/// serde's message without the names of our types: "expected struct LoginRequest" tells a
+/// client nothing it can act on, and shows our internals.
+fn without_type_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((at, word, plain)) = [
+        ("struct ", "an object"),
+        ("enum ", "one of the allowed values"),
+    ]
+    .iter()
+    .filter_map(|(w, p)| rest.find(w).map(|at| (at, *w, *p)))
+    .min_by_key(|(at, _, _)| *at)
+    {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + word.len()..];
+        let name = after
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if name == 0 {
+            out.push_str(word);
+            rest = after;
+            continue;
+        }
+        out.push_str(plain);
+        rest = &after[name..];
+        // serde's sequence form of a struct: " with 3 elements"
+        if let Some(tail) = rest.strip_prefix(" with ")
+            && let Some(end) = tail.find(" element")
+            && tail[..end].chars().all(|c| c.is_ascii_digit())
+        {
+            rest = tail[end + " element".len()..].trim_start_matches('s');
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A filter that extracts a JSON body of type `T`, at most `limit` bytes.
@@ -114,4 +157,56 @@ pub fn tag_list(name: &str, tags: Vec<String>) -> Result<Vec<String>, ApiError> 
         return Err(ApiError::invalid(format!("{name} 最多20个")));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        a: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    fn message(body: &str) -> String {
+        parse_json::<Outer>(body.as_bytes())
+            .unwrap_err()
+            .message
+            .to_string()
+    }
+
+    #[test]
+    fn messages_name_fields_but_never_our_types() {
+        assert_eq!(message("[]"), "参数错误: 请求体必须是JSON对象");
+        let nested = message(r#"{"name":"x","inner":"abc"}"#);
+        assert!(nested.contains("expected an object"), "{nested}");
+        let missing = message(r#"{"inner":null}"#);
+        assert!(missing.contains("missing field `name`"), "{missing}");
+        assert_eq!(message("123"), "参数错误: 请求体必须是JSON对象");
+        for text in [
+            message("[]"),
+            nested,
+            missing,
+            message("null"),
+            message("{"),
+        ] {
+            assert!(!text.contains("Outer") && !text.contains("Inner"), "{text}");
+        }
+        assert_eq!(
+            without_type_names("expected struct A with 2 elements at line 1"),
+            "expected an object at line 1"
+        );
+        assert_eq!(
+            without_type_names("expected enum Role"),
+            "expected one of the allowed values"
+        );
+    }
 }

@@ -84,5 +84,9 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .unify()
         .with(cors)
         .map(warp::Reply::into_response)
+        // the CORS wrapper's own refusal (a preflight asking for another header or method)
+        // comes after the first recover: it must be JSON too
+        .recover(rejection::recover)
+        .unify()
         .boxed()
 }

@@ -45,7 +45,7 @@ fn classify(r: &Rejection) -> ApiError {
         return ApiError::invalid(format!("缺少请求头: {}", e.name()));
     }
     if r.find::<warp::filters::cors::CorsForbidden>().is_some() {
-        return ApiError::forbidden();
+        return ApiError::with_message(ErrorCode::Forbidden, "不允许的跨域请求方法或请求头");
     }
     ApiError::internal(format!("unhandled rejection: {r:?}"))
 }

@@ -31,6 +31,10 @@ pub const PREFIX: &str = "/api/v1/calls/recordings/stream/";
 const CHUNK: u64 = 256 * 1024;
 
 /// GET /api/v1/calls/recordings/stream/{recordingPath}
+/// GET /recordings/{recordingPath}
+///
+/// The second form is the `recordingUrl` that §4.3, §5.2 and §5.6 show (`/recordings/2025/12/25/…`):
+/// an app written to the document plays it with its token, so it is the same route.
 pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
     let mut resp = match *req.method() {
         Method::OPTIONS => preflight(),
@@ -90,7 +94,11 @@ fn query_param(req: &Request<Incoming>, name: &str) -> Option<String> {
 }
 
 async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Body>> {
-    let rel = req.uri().path().strip_prefix(PREFIX).unwrap_or_default();
+    let path = req.uri().path();
+    let rel = path
+        .strip_prefix(PREFIX)
+        .or_else(|| path.strip_prefix(storage::PUBLIC_PREFIX))
+        .unwrap_or_default();
     if !storage::is_valid_rel_path(rel) {
         return Err(ApiError::not_found());
     }
