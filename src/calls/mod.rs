@@ -8,6 +8,7 @@ pub mod dial;
 pub mod machine;
 pub mod notify;
 pub mod pc;
+pub mod reports;
 pub mod rollup;
 pub mod store;
 pub mod timeout;

@@ -15,9 +15,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{Socket, authorize, close, refuse, reports, send_text};
+use super::{Socket, authorize, close, refuse, send_text};
 use crate::auth::Caller;
 use crate::auth::caller::Accept;
+use crate::calls::reports;
 use crate::calls::{self, ReportSource};
 use crate::db::{self, phones::Phone};
 use crate::error::{ApiError, ErrorCode};

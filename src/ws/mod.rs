@@ -9,7 +9,6 @@
 
 pub mod admin;
 pub mod mobile;
-pub mod reports;
 
 use std::future::Future;
 

@@ -1,5 +1,7 @@
-//! A phone's call reports on the socket, in both dialects (§6 5.4.3/5.4.4, contract §13):
-//! `CALL_STATUS`, and `CALL_END` or the shipped app's `CALL_ENDED`, parsed into the
+//! A phone's call reports, in both dialects and over both channels: the socket's `CALL_STATUS`
+//! and `CALL_END` / the shipped app's `CALL_ENDED` (§6 5.4.3/5.4.4, contract §13), and the same
+//! fields as the body of HTTP §4.1 / §4.2 — one parser, so the two channels cannot drift apart
+//! (contract §5: the socket's reports do exactly what the HTTP ones do). Parsed into the
 //! `PhoneReport` that `calls::apply_report` takes. Times are ISO strings or epoch ms.
 
 use serde_json::{Map, Value};
@@ -13,6 +15,11 @@ type Fields = Map<String, Value>;
 pub fn is_report(kind: &str) -> bool {
     matches!(kind, "CALL_STATUS" | "CALL_END" | "CALL_ENDED")
 }
+
+/// The message type whose fields a §4.1 status body carries.
+pub const HTTP_STATUS: &str = "CALL_STATUS";
+/// The message type whose fields a §4.2 end body carries.
+pub const HTTP_END: &str = "CALL_END";
 
 /// Parses a call report's `data`; `sent_at` is the message's own `timestamp`. The error says
 /// which field is wrong.
