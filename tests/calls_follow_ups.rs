@@ -65,17 +65,25 @@ async fn shipped_app_after_call_flow_syncs_call_follow_up_and_customer() {
     )
     .await;
     let cid = c["id"].as_str().unwrap();
+    // the phone's times, in Beijing time as a phone there writes them; a phone's clock only
+    // counts inside the call (after the dial, before the report), so they are taken now
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let phone_time = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&beijing)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false)
+    };
     let (s, b) = server
         .post(
             "/api/v1/mobile/call/status",
             t,
-            json!({"callId": id, "status": "connected", "timestamp": "2026-01-05T09:00:00+08:00"}),
+            json!({"callId": id, "status": "connected", "timestamp": phone_time(chrono::Utc::now())}),
         )
         .await;
     assert_eq!(s, 200, "{b}");
+    let ended_at = chrono::Utc::now();
     let end = |status: &str, duration: i64, reason: &str| {
         json!({"callId": id, "status": status, "duration": duration, "endReason": reason,
-               "endTime": "2026-01-05T09:02:00+08:00", "hasRecording": false})
+               "endTime": phone_time(ended_at), "hasRecording": false})
     };
     let (s, _) = server
         .post(
@@ -161,7 +169,8 @@ async fn shipped_app_after_call_flow_syncs_call_follow_up_and_customer() {
     assert_eq!(c["tags"], json!(["VIP", "意向", "需报价"]));
     assert_eq!(c["followStatus"], "interested");
     assert_eq!(
-        c["lastContactTime"], "2026-01-05T01:02:00.000Z",
+        c["lastContactTime"],
+        ended_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "the call's end"
     );
     assert_eq!(c["nextFollowTime"], "2026-01-08T09:00:00.000Z");

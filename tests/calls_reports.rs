@@ -83,9 +83,15 @@ async fn document_dialect_full_loop_repeat_and_late_status() {
     assert_eq!(s, 200);
     assert_eq!(detail(&server, t, &id).await["callStatus"], "connected");
 
+    // the phone's clock is believed inside the call: its end (`ms`, after the dial) is kept
+    let iso = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
     let report = json!({
         "callId": id, "status": "connected",
-        "startTime": "2025-12-25T10:30:00Z", "endTime": "2025-12-25T10:33:00Z",
+        "startTime": iso(ms - 180_000), "endTime": iso(ms),
         "duration": 180, "hasRecording": true,
     });
     let (s, b) = end(&server, t, report.clone()).await;
@@ -98,7 +104,7 @@ async fn document_dialect_full_loop_repeat_and_late_status() {
     let d = detail(&server, t, &id).await;
     assert_eq!(d["callStatus"], "connected");
     assert_eq!(d["duration"], 180);
-    assert_eq!(d["endTime"], "2025-12-25T10:33:00.000Z");
+    assert_eq!(d["endTime"], json!(iso(ms)));
     assert_eq!(d["hasRecording"], true);
 
     // the same report again: success, nothing changes
@@ -302,4 +308,48 @@ async fn another_users_call_is_404_and_bad_reports_change_nothing() {
         ["pc:dial"],
         "refused reports leave no history"
     );
+}
+
+#[tokio::test]
+async fn a_wrong_phone_clock_and_a_decimal_duration_are_taken_sensibly() {
+    let (server, user, mut phone) = setup(Dialect::Document).await;
+    let t = &user.token;
+
+    // the document's own example timestamp (2023) from a phone whose clock is years off: the
+    // call is connected now, so the PC's end gives a duration of seconds, not of years
+    let id = dialed_call(&server, &user, &mut phone).await;
+    let (s, b) = status(
+        &server,
+        t,
+        json!({"callId": id, "status": "connected", "timestamp": 1703491200000i64}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = server
+        .put(&format!("/api/v1/calls/records/{id}/end"), t, json!({}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let d = detail(&server, t, &id).await;
+    assert!(d["duration"].as_i64().unwrap() < 60, "{d}");
+
+    // §4.2 over HTTP takes what the socket takes: a decimal duration, `reason` for the end
+    // reason, and an end time before the call began is not believed
+    let id = dialed_call(&server, &user, &mut phone).await;
+    let (s, b) = end(
+        &server,
+        t,
+        json!({"callId": id, "status": "connected", "duration": 180.4, "reason": "hangup",
+               "endTime": "2025-12-25T10:33:00Z"}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let d = detail(&server, t, &id).await;
+    assert_eq!(d["duration"], 180);
+    assert!(
+        d["endTime"].as_str().unwrap() >= d["startTime"].as_str().unwrap(),
+        "{d}"
+    );
+    assert_eq!(row(&server, &id).2.as_deref(), Some("hangup"));
+    assert_rollup_consistent(&server);
+    server.stop().await;
 }

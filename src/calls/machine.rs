@@ -18,6 +18,21 @@ pub const STATUS_VALUES: [&str; 6] = [
 ];
 /// `end_reason` of a call the dial timeout failed.
 pub const TIMEOUT_REASON: &str = "dial_timeout";
+/// How far a phone's clock may be off ours before its times are not believed at all.
+const PHONE_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+/// A time the phone reported, if it can belong to this call: between the call's start and
+/// now, give or take a phone clock that is a few minutes off (clamped into the call then).
+/// Anything further out — a phone whose clock is years off, an end before the start — is
+/// dropped, and the machine falls back on what the server saw; otherwise one bad clock would
+/// put a call of years into the statistics.
+fn plausible(at: Option<i64>, call: &Call, now: i64) -> Option<i64> {
+    let latest = now.max(call.start_time);
+    at.filter(|t| {
+        (call.start_time - PHONE_CLOCK_SKEW_MS..=latest + PHONE_CLOCK_SKEW_MS).contains(t)
+    })
+    .map(|t| t.clamp(call.start_time, latest))
+}
 
 /// Checks a report's values before any lookup, so a bad report is INVALID_PARAMS.
 pub fn validate(report: &PhoneReport) -> ApiResult<()> {
@@ -54,7 +69,12 @@ pub fn apply(call: &Call, report: &PhoneReport, now: i64) -> ApiResult<Option<Ca
             reason,
             at_ms,
             ..
-        } => status_report(call, status, reason.as_deref(), at_ms.unwrap_or(now)),
+        } => status_report(
+            call,
+            status,
+            reason.as_deref(),
+            plausible(*at_ms, call, now).unwrap_or(now),
+        ),
         PhoneReport::End {
             status,
             start_ms,
@@ -67,8 +87,8 @@ pub fn apply(call: &Call, report: &PhoneReport, now: i64) -> ApiResult<Option<Ca
             call,
             EndFacts {
                 status,
-                start_ms: *start_ms,
-                end_ms: *end_ms,
+                start_ms: plausible(*start_ms, call, now),
+                end_ms: plausible(*end_ms, call, now),
                 duration: *duration,
                 has_recording: *has_recording,
                 reason: end_reason.clone(),
@@ -138,7 +158,9 @@ fn end_report(call: &Call, f: EndFacts<'_>, now: i64) -> Call {
         .end_ms
         .or_else(|| Some(f.start_ms? + f.duration? * 1000))
         .or(if was_ended { call.end_time } else { None })
-        .unwrap_or(now);
+        .unwrap_or(now)
+        // start + duration may still overshoot: a call ends after it starts and before its report
+        .clamp(call.start_time, now.max(call.start_time));
     let duration = f
         .duration
         .or_else(|| Some(((end_time - f.start_ms?) / 1000).max(0)))
@@ -162,6 +184,9 @@ fn end_report(call: &Call, f: EndFacts<'_>, now: i64) -> Call {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// When the reports arrive: after the call's start (1_000_000) and its reported end.
+    const NOW: i64 = 3_000_000;
 
     fn call(state: &str) -> Call {
         Call {
@@ -216,46 +241,46 @@ mod tests {
     #[test]
     fn forward_only_and_dialing_is_a_no_op() {
         let c = call("calling");
-        assert!(apply(&c, &status("dialing"), 9).unwrap().is_none());
-        let r = apply(&c, &status("ringing"), 9).unwrap().unwrap();
+        assert!(apply(&c, &status("dialing"), NOW).unwrap().is_none());
+        let r = apply(&c, &status("ringing"), NOW).unwrap().unwrap();
         assert_eq!(r.state, "ringing");
-        let k = apply(&r, &status("connected"), 9).unwrap().unwrap();
+        let k = apply(&r, &status("connected"), NOW).unwrap().unwrap();
         assert_eq!(
             (k.state.as_str(), k.connected_at),
             ("connected", Some(1_005_000))
         );
-        assert!(apply(&k, &status("ringing"), 9).unwrap().is_none());
-        assert!(apply(&k, &status("ended"), 9).unwrap().is_none());
+        assert!(apply(&k, &status("ringing"), NOW).unwrap().is_none());
+        assert!(apply(&k, &status("ended"), NOW).unwrap().is_none());
     }
 
     #[test]
     fn end_then_repeat_then_correction_keeps_recording() {
         let c = call("connected");
-        let e = apply(&c, &end("connected", 180, Some(true)), 9)
+        let e = apply(&c, &end("connected", 180, Some(true)), NOW)
             .unwrap()
             .unwrap();
         assert_eq!(e.call_status(), "connected");
         assert!(
-            apply(&e, &end("connected", 180, Some(true)), 9)
+            apply(&e, &end("connected", 180, Some(true)), NOW)
                 .unwrap()
                 .is_none()
         );
-        let fixed = apply(&e, &end("missed", 0, Some(false)), 9)
+        let fixed = apply(&e, &end("missed", 0, Some(false)), NOW)
             .unwrap()
             .unwrap();
         assert_eq!((fixed.call_status(), fixed.duration), ("missed", 0));
         assert!(fixed.has_recording, "hasRecording never goes back to false");
-        assert!(apply(&fixed, &status("connected"), 9).unwrap().is_none());
+        assert!(apply(&fixed, &status("connected"), NOW).unwrap().is_none());
     }
 
     #[test]
     fn rejected_status_ends_with_reason_and_cancel_still_takes_an_end() {
-        let r = apply(&call("calling"), &status("rejected"), 9)
+        let r = apply(&call("calling"), &status("rejected"), NOW)
             .unwrap()
             .unwrap();
         assert_eq!(r.call_status(), "rejected");
         assert_eq!(r.end_reason.as_deref(), Some("busy"));
-        let after_cancel = apply(&call("canceled"), &end("connected", 30, None), 9)
+        let after_cancel = apply(&call("canceled"), &end("connected", 30, None), NOW)
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -266,8 +291,45 @@ mod tests {
 
     #[test]
     fn bad_values_are_invalid() {
-        assert!(apply(&call("calling"), &status("talking"), 9).is_err());
-        assert!(apply(&call("calling"), &end("ended", 0, None), 9).is_err());
-        assert!(apply(&call("calling"), &end("connected", -1, None), 9).is_err());
+        assert!(apply(&call("calling"), &status("talking"), NOW).is_err());
+        assert!(apply(&call("calling"), &end("ended", 0, None), NOW).is_err());
+        assert!(apply(&call("calling"), &end("connected", -1, None), NOW).is_err());
+    }
+
+    #[test]
+    fn a_phone_clock_far_off_is_not_believed() {
+        let years_ago = PhoneReport::Status {
+            call_id: "call_1".into(),
+            status: "connected".into(),
+            reason: None,
+            at_ms: Some(1_000_000 - 3 * 365 * 86_400_000),
+        };
+        let k = apply(&call("ringing"), &years_ago, NOW).unwrap().unwrap();
+        assert_eq!(k.connected_at, Some(NOW), "the server's own time instead");
+
+        // a minute off is a clock, not nonsense: kept, clamped into the call
+        let early = PhoneReport::Status {
+            call_id: "call_1".into(),
+            status: "connected".into(),
+            reason: None,
+            at_ms: Some(1_000_000 - 60_000),
+        };
+        let k = apply(&call("ringing"), &early, NOW).unwrap().unwrap();
+        assert_eq!(k.connected_at, Some(1_000_000));
+
+        // an end before the call began, or far in the future, falls back as if absent
+        for end_ms in [1_000_000 - 86_400_000, NOW + 86_400_000] {
+            let report = PhoneReport::End {
+                call_id: "call_1".into(),
+                status: "connected".into(),
+                start_ms: None,
+                end_ms: Some(end_ms),
+                duration: Some(60),
+                has_recording: None,
+                end_reason: None,
+            };
+            let e = apply(&call("connected"), &report, NOW).unwrap().unwrap();
+            assert_eq!((e.end_time, e.duration), (Some(NOW), 60));
+        }
     }
 }
