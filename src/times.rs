@@ -15,18 +15,62 @@ pub fn iso_opt(ms: Option<i64>) -> Option<String> {
     ms.map(iso_ms)
 }
 
-/// An ISO 8601 time with an offset (`Z` or `+08:00`) → epoch ms.
-pub fn parse_iso(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text.trim())
+/// An incoming time → epoch ms. ISO 8601 with an offset (`Z`, `+08:00`, `+0800`, a space for
+/// the `T`); without one (`2025-12-28T09:00:00`, as Java's LocalDateTime writes it) or a bare
+/// `YYYY-MM-DD` it is office time — what a salesperson typing it means; a string of digits is
+/// epoch ms.
+pub fn parse_time(text: &str, tz: Tz) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.timestamp_millis());
+    }
+    if !text.is_empty() && text.len() <= 16 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    const WITH_OFFSET: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"];
+    if let Some(t) = WITH_OFFSET
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(text, f).ok())
+    {
+        return Some(t.timestamp_millis());
+    }
+    const LOCAL: [&str; 4] = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ];
+    if let Some(local) = LOCAL
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+    {
+        // a local time inside a DST gap does not exist: the first instant after it is meant
+        return tz
+            .from_local_datetime(&local)
+            .earliest()
+            .or_else(|| {
+                tz.from_local_datetime(&(local + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.timestamp_millis());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
-        .map(|t| t.timestamp_millis())
+        .map(|day| day_start_ms(day, tz))
 }
 
-/// A JSON time field: an ISO string or a number of epoch ms.
-pub fn parse_json_time(value: &serde_json::Value) -> Option<i64> {
+/// A JSON time field: a string as `parse_time` reads it, or a number of epoch ms.
+pub fn parse_json_time(value: &serde_json::Value, tz: Tz) -> Option<i64> {
     match value {
-        serde_json::Value::String(s) => parse_iso(s),
-        serde_json::Value::Number(n) => n.as_i64().filter(|ms| *ms >= 0),
+        serde_json::Value::String(s) => parse_time(s, tz),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.abs() < 1e15)
+                    .map(|f| f.round() as i64)
+            })
+            .filter(|ms| *ms >= 0),
         _ => None,
     }
 }
@@ -67,7 +111,7 @@ pub fn parse_date_bound(text: &str, tz: Tz, end: bool) -> Option<i64> {
         let day = if end { day.succ_opt()? } else { day };
         return Some(day_start_ms(day, tz));
     }
-    let ms = parse_iso(text)?;
+    let ms = parse_time(text, tz)?;
     Some(if end { ms + 1 } else { ms })
 }
 
@@ -77,12 +121,41 @@ mod tests {
 
     #[test]
     fn iso_round_trip() {
+        let utc: Tz = "UTC".parse().unwrap();
         assert_eq!(iso_ms(1_766_672_373_918), "2025-12-25T14:19:33.918Z");
         assert_eq!(
-            parse_iso("2025-12-25T22:19:33.918+08:00"),
+            parse_time("2025-12-25T22:19:33.918+08:00", utc),
             Some(1_766_672_373_918)
         );
-        assert_eq!(parse_iso("yesterday"), None);
+        assert_eq!(parse_time("yesterday", utc), None);
+        assert_eq!(parse_time("", utc), None);
+        assert_eq!(parse_time("2025-13-45", utc), None);
+    }
+
+    #[test]
+    fn the_forms_phones_and_people_write() {
+        let tz: Tz = "Asia/Shanghai".parse().unwrap();
+        let want = Some(1_766_883_600_000); // 2025-12-28T01:00:00Z = 09:00 in Beijing
+        for text in [
+            "2025-12-28T01:00:00Z",
+            "2025-12-28T09:00:00+08:00",
+            "2025-12-28T09:00:00+0800",
+            "2025-12-28 09:00:00+08:00",
+            "2025-12-28T09:00:00",
+            "2025-12-28 09:00:00",
+            "2025-12-28T09:00",
+            "2025-12-28T09:00:00.000",
+            "1766883600000",
+        ] {
+            assert_eq!(parse_time(text, tz), want, "{text}");
+        }
+        // a bare date is the start of that office day
+        assert_eq!(parse_time("2025-12-28", tz), Some(1_766_851_200_000));
+        let n = |v: serde_json::Value| parse_json_time(&v, tz);
+        assert_eq!(n(serde_json::json!(1_766_883_600_000i64)), want);
+        assert_eq!(n(serde_json::json!(1_766_883_600_000.4)), want);
+        assert_eq!(n(serde_json::json!(-5)), None);
+        assert_eq!(n(serde_json::json!(true)), None);
     }
 
     #[test]

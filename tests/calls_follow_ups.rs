@@ -296,10 +296,17 @@ async fn follow_up_list_filters_and_create() {
         json!({"content": "新客户", "customerName": "王五"}),
     )
     .await;
+    // a time without an offset, as a Java app's LocalDateTime writes it, is office time
+    // (the test office is in Shanghai)
     let (s, body) = server
-        .post("/api/v1/calls/followups", &a.token, json!({"content": "x"}))
+        .post(
+            "/api/v1/calls/followups",
+            &a.token,
+            json!({"content": "x", "nextFollowUpDate": "2026-01-08 17:00:00"}),
+        )
         .await;
-    assert_eq!(s, 200);
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["data"]["nextFollowUp"], "2026-01-08T09:00:00.000Z");
     let f4 = body["data"]["id"].as_str().unwrap().to_string();
     assert_eq!(
         (

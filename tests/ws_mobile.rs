@@ -82,6 +82,23 @@ async fn heartbeat_ack_and_acks_for_every_message_with_an_id() {
     assert_eq!(ack["data"], json!({ "messageId": id }));
     assert_ne!(ack["messageId"], json!(id), "the ACK has its own messageId");
     assert!(ack["timestamp"].is_i64());
+    // a timestamp in a form we cannot read still gets its heartbeat answered: an app that
+    // waits for HEARTBEAT_ACK would otherwise reconnect for ever
+    for odd in [
+        json!("2025-12-25 10:30"),
+        json!("soon"),
+        json!(true),
+        json!({}),
+    ] {
+        phone
+            .send(json!({ "type": "HEARTBEAT", "timestamp": odd }))
+            .await;
+        assert_eq!(
+            phone.recv().await["type"],
+            "HEARTBEAT_ACK",
+            "timestamp {odd}"
+        );
+    }
     // DEVICE_ONLINE with a numeric messageId is acked with that number
     phone.send(json!({ "type": "DEVICE_ONLINE", "messageId": 42, "data": { "deviceId": phone.device_id } })).await;
     assert_eq!(phone.recv().await["data"], json!({ "messageId": 42 }));
@@ -107,7 +124,8 @@ async fn malformed_messages_get_error_and_the_socket_stays() {
         "[1,2]".to_string(),
         json!({ "messageId": "m" }).to_string(),
         json!({ "type": "NO_SUCH_TYPE", "messageId": "m1" }).to_string(),
-        json!({ "type": "HEARTBEAT", "timestamp": "yesterday" }).to_string(),
+        // a report's own time in a form we cannot read (the envelope's is only a fallback)
+        json!({ "type": "CALL_STATUS", "messageId": "m1t", "data": { "callId": "c", "status": "ringing", "timestamp": "yesterday" } }).to_string(),
         json!({ "type": "CALL_STATUS", "messageId": "m2", "data": "x" }).to_string(),
         json!({ "type": "CALL_STATUS", "messageId": "m3", "data": { "status": "ringing" } }).to_string(),
         json!({ "type": "CALL_END", "messageId": "m4", "data": { "callId": "c", "status": "connected", "duration": "long" } }).to_string(),

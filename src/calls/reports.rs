@@ -7,6 +7,8 @@
 use serde_json::{Map, Value};
 
 use crate::calls::PhoneReport;
+use chrono_tz::Tz;
+
 use crate::times::parse_json_time;
 
 type Fields = Map<String, Value>;
@@ -23,7 +25,12 @@ pub const HTTP_END: &str = "CALL_END";
 
 /// Parses a call report's `data`; `sent_at` is the message's own `timestamp`. The error says
 /// which field is wrong.
-pub fn parse(kind: &str, data: &Fields, sent_at: Option<i64>) -> Result<PhoneReport, String> {
+pub fn parse(
+    kind: &str,
+    data: &Fields,
+    sent_at: Option<i64>,
+    tz: Tz,
+) -> Result<PhoneReport, String> {
     let call_id = required_text(data, "callId")?;
     let status = required_text(data, "status")?;
     if kind == "CALL_STATUS" {
@@ -31,7 +38,7 @@ pub fn parse(kind: &str, data: &Fields, sent_at: Option<i64>) -> Result<PhoneRep
             call_id,
             status,
             reason: optional_text(data, "reason")?,
-            at_ms: optional_time(data, "timestamp")?.or(sent_at),
+            at_ms: optional_time(data, "timestamp", tz)?.or(sent_at),
         });
     }
     let end_reason = match optional_text(data, "endReason")? {
@@ -41,8 +48,8 @@ pub fn parse(kind: &str, data: &Fields, sent_at: Option<i64>) -> Result<PhoneRep
     Ok(PhoneReport::End {
         call_id,
         status,
-        start_ms: optional_time(data, "startTime")?,
-        end_ms: optional_time(data, "endTime")?,
+        start_ms: optional_time(data, "startTime", tz)?,
+        end_ms: optional_time(data, "endTime", tz)?,
         duration: optional_duration(data)?,
         has_recording: optional_bool(data, "hasRecording")?,
         end_reason,
@@ -66,10 +73,10 @@ fn optional_text(data: &Fields, field: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn optional_time(data: &Fields, field: &str) -> Result<Option<i64>, String> {
+fn optional_time(data: &Fields, field: &str, tz: Tz) -> Result<Option<i64>, String> {
     match present(data, field) {
         None => Ok(None),
-        Some(v) => parse_json_time(v)
+        Some(v) => parse_json_time(v, tz)
             .map(Some)
             .ok_or_else(|| format!("{field} 须为ISO时间或毫秒时间戳")),
     }
@@ -111,7 +118,7 @@ mod tests {
             json!({"callId": "call_1", "status": "rejected", "reason": "busy",
             "timestamp": "2025-12-25T10:30:00.000Z"}),
         );
-        match parse("CALL_STATUS", &data, Some(1)).unwrap() {
+        match parse("CALL_STATUS", &data, Some(1), chrono_tz::Tz::UTC).unwrap() {
             PhoneReport::Status {
                 call_id,
                 status,
@@ -133,7 +140,7 @@ mod tests {
             "hasRecording": true, "endTime": 1_766_658_600_000_i64, "endReason": "user_submit"}),
         );
         for kind in ["CALL_END", "CALL_ENDED"] {
-            match parse(kind, &data, None).unwrap() {
+            match parse(kind, &data, None, chrono_tz::Tz::UTC).unwrap() {
                 PhoneReport::End {
                     duration,
                     has_recording,
@@ -155,17 +162,17 @@ mod tests {
     fn bad_fields_are_named() {
         let no_id = fields(json!({"status": "ringing"}));
         assert!(
-            parse("CALL_STATUS", &no_id, None)
+            parse("CALL_STATUS", &no_id, None, chrono_tz::Tz::UTC)
                 .unwrap_err()
                 .contains("callId")
         );
         let bad = fields(json!({"callId": "c", "status": "connected", "duration": -1}));
         assert!(
-            parse("CALL_END", &bad, None)
+            parse("CALL_END", &bad, None, chrono_tz::Tz::UTC)
                 .unwrap_err()
                 .contains("duration")
         );
         let bad_time = fields(json!({"callId": "c", "status": "x", "timestamp": "soon"}));
-        assert!(parse("CALL_STATUS", &bad_time, None).is_err());
+        assert!(parse("CALL_STATUS", &bad_time, None, chrono_tz::Tz::UTC).is_err());
     }
 }

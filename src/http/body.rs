@@ -130,12 +130,16 @@ pub fn bytes(limit: u64) -> impl Filter<Extract = (BytesMut,), Error = Rejection
         })
 }
 
-/// A time field that may be an ISO string or epoch ms (contract §3, §13); `null` or absent is
-/// `None`, anything else INVALID_PARAMS naming the field.
-pub fn time_field(name: &str, value: &Option<serde_json::Value>) -> Result<Option<i64>, ApiError> {
+/// A time field that may be an ISO string or epoch ms (contract §3, §13; a time without an
+/// offset is office time); `null` or absent is `None`, anything else INVALID_PARAMS naming it.
+pub fn time_field(
+    name: &str,
+    value: &Option<serde_json::Value>,
+    tz: chrono_tz::Tz,
+) -> Result<Option<i64>, ApiError> {
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(v) => crate::times::parse_json_time(v)
+        Some(v) => crate::times::parse_json_time(v, tz)
             .map(Some)
             .ok_or_else(|| ApiError::invalid(format!("{name} 须为ISO时间或毫秒时间戳"))),
     }

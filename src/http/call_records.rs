@@ -218,8 +218,8 @@ async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Respon
     check_duration(b.duration)?;
     check_notes(&b.notes)?;
     let now = db::now_ms();
-    let start = body::time_field("startTime", &b.start_time)?.unwrap_or(now);
-    let end = body::time_field("endTime", &b.end_time)?;
+    let start = body::time_field("startTime", &b.start_time, state.config.timezone)?.unwrap_or(now);
+    let end = body::time_field("endTime", &b.end_time, state.config.timezone)?;
     if end.is_some_and(|e| e < start) {
         return Err(ApiError::invalid("endTime 不能早于 startTime"));
     }
@@ -323,7 +323,7 @@ async fn end(id: String, state: State, caller: Caller, b: EndCall) -> ApiResult<
     check_duration(b.duration)?;
     check_notes(&b.notes)?;
     let req = pc::EndRequest {
-        end_ms: body::time_field("endTime", &b.end_time)?,
+        end_ms: body::time_field("endTime", &b.end_time, state.config.timezone)?,
         duration: b.duration,
         notes: b.notes,
         follow_up_required: b.follow_up_required,

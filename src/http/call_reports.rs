@@ -41,14 +41,16 @@ type Fields = serde_json::Map<String, Value>;
 
 /// POST /api/v1/mobile/call/status
 async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
-    let report = reports::parse(reports::HTTP_STATUS, &fields, None).map_err(ApiError::invalid)?;
+    let report = reports::parse(reports::HTTP_STATUS, &fields, None, state.config.timezone)
+        .map_err(ApiError::invalid)?;
     calls::apply_report(&state, &caller, ReportSource::Http, report).await?;
     Ok(reply::ok_message("状态已更新"))
 }
 
 /// POST /api/v1/mobile/call/end
 async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
-    let report = reports::parse(reports::HTTP_END, &fields, None).map_err(ApiError::invalid)?;
+    let report = reports::parse(reports::HTTP_END, &fields, None, state.config.timezone)
+        .map_err(ApiError::invalid)?;
     let call_id = report.call_id().to_string();
     calls::apply_report(&state, &caller, ReportSource::Http, report).await?;
     Ok(reply::ok_with(

@@ -17,7 +17,7 @@ use crate::db::customers::{Customer, CustomerFields, CustomerFilter};
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
-use crate::times::{iso_ms, iso_opt, parse_iso};
+use crate::times::{iso_ms, iso_opt, parse_time};
 
 /// Largest CSV accepted by the import.
 const IMPORT_LIMIT: u64 = 8 * 1024 * 1024;
@@ -157,7 +157,7 @@ fn short(field: &str, value: &str, max: usize) -> ApiResult<()> {
 }
 
 /// Merges a body into `f`, checking each given field.
-fn merge(f: &mut CustomerFields, b: CustomerBody) -> ApiResult<()> {
+fn merge(f: &mut CustomerFields, b: CustomerBody, tz: chrono_tz::Tz) -> ApiResult<()> {
     if let Some(name) = b.name {
         let name = name.trim();
         if name.is_empty() {
@@ -188,7 +188,10 @@ fn merge(f: &mut CustomerFields, b: CustomerBody) -> ApiResult<()> {
         f.next_follow_time = if t.trim().is_empty() {
             None
         } else {
-            Some(parse_iso(&t).ok_or_else(|| ApiError::invalid("nextFollowTime 须为ISO时间"))?)
+            Some(
+                parse_time(&t, tz)
+                    .ok_or_else(|| ApiError::invalid("nextFollowTime 须为ISO时间"))?,
+            )
         };
     }
     if let Some(owner) = b.owner_id {
@@ -230,7 +233,7 @@ async fn create(state: State, caller: Caller, b: CustomerBody) -> ApiResult<Resp
         owner_id: Some(caller.user_id.clone()),
         ..Default::default()
     };
-    merge(&mut fields, b)?;
+    merge(&mut fields, b, state.config.timezone)?;
     let customer = state
         .db
         .write(move |tx| {
@@ -245,6 +248,7 @@ async fn create(state: State, caller: Caller, b: CustomerBody) -> ApiResult<Resp
 
 /// PUT /api/v1/customers/{id}
 async fn update(id: String, state: State, caller: Caller, b: CustomerBody) -> ApiResult<Response> {
+    let tz = state.config.timezone;
     let customer = state
         .db
         .write(move |tx| {
@@ -259,7 +263,7 @@ async fn update(id: String, state: State, caller: Caller, b: CustomerBody) -> Ap
                 owner_id: c.owner_id,
                 notes: c.notes,
             };
-            merge(&mut fields, b)?;
+            merge(&mut fields, b, tz)?;
             check_refs(tx, &id, &fields)?;
             db::customers::update(tx, &id, &fields)?;
             db::customers::by_id(tx, &id)

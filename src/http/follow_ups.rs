@@ -111,7 +111,11 @@ async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> ApiRes
     one_of("intention", &b.intention, &INTENTIONS)?;
     check_text("notes", &b.notes)?;
     let tags = body::tag_list("tags", b.tags.clone().unwrap_or_default())?;
-    let next = body::time_field("nextFollowUpDate", &b.next_follow_up_date)?;
+    let next = body::time_field(
+        "nextFollowUpDate",
+        &b.next_follow_up_date,
+        state.config.timezone,
+    )?;
     let tz = state.config.timezone;
     let who = caller.clone();
     let (call_id, customer_id) = state
@@ -247,7 +251,11 @@ async fn create(state: State, caller: Caller, b: NewFollowUp) -> ApiResult<Respo
         return Err(ApiError::invalid("content 不能为空"));
     }
     let tags = body::tag_list("callTags", b.call_tags.clone().unwrap_or_default())?;
-    let next = body::time_field("nextFollowUpDate", &b.next_follow_up_date)?;
+    let next = body::time_field(
+        "nextFollowUpDate",
+        &b.next_follow_up_date,
+        state.config.timezone,
+    )?;
     let who = caller.clone();
     let created = state
         .db

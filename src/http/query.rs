@@ -125,7 +125,7 @@ impl Query {
         if let Ok(day) = NaiveDate::parse_from_str(&v, "%Y-%m-%d") {
             return Ok(Some(day));
         }
-        times::parse_iso(&v)
+        times::parse_time(&v, tz)
             .map(|ms| Some(times::local_day(ms, tz)))
             .ok_or_else(|| bad_date(name, &v))
     }

@@ -182,7 +182,7 @@ struct Envelope {
 }
 
 impl Envelope {
-    fn parse(text: &str) -> Result<Self, (Option<Value>, String)> {
+    fn parse(text: &str, tz: chrono_tz::Tz) -> Result<Self, (Option<Value>, String)> {
         let value: Value =
             serde_json::from_str(text).map_err(|_| (None, "消息不是有效的JSON".to_string()))?;
         let Value::Object(mut obj) = value else {
@@ -201,13 +201,11 @@ impl Envelope {
             Some(Value::String(k)) if !k.is_empty() => k,
             _ => return Err(fail("缺少 type")),
         };
-        let sent_at = match obj.get("timestamp").filter(|v| !v.is_null()) {
-            None => None,
-            Some(v) => Some(
-                crate::times::parse_json_time(v)
-                    .ok_or_else(|| fail("timestamp 须为ISO时间或毫秒时间戳"))?,
-            ),
-        };
+        // the envelope's own time only stands in for a report's missing one: a form we cannot
+        // read must not cost the phone its HEARTBEAT_ACK (contract §5), so it counts as absent
+        let sent_at = obj
+            .get("timestamp")
+            .and_then(|v| crate::times::parse_json_time(v, tz));
         let data = match obj.remove("data") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(d)) => d,
@@ -273,7 +271,7 @@ impl Session {
                 close: false,
             };
         }
-        let msg = match Envelope::parse(text) {
+        let msg = match Envelope::parse(text, self.state.config.timezone) {
             Ok(msg) => msg,
             Err((id, why)) => {
                 return Outcome::reply(vec![error(id.as_ref(), ErrorCode::InvalidParams, &why)]);
@@ -319,8 +317,13 @@ impl Session {
         if msg.kind == "DEVICE_ONLINE" {
             self.device_online(&msg.data).await?;
         } else {
-            let report =
-                reports::parse(&msg.kind, &msg.data, msg.sent_at).map_err(ApiError::invalid)?;
+            let report = reports::parse(
+                &msg.kind,
+                &msg.data,
+                msg.sent_at,
+                self.state.config.timezone,
+            )
+            .map_err(ApiError::invalid)?;
             calls::apply_report(&self.state, &self.caller, ReportSource::Socket, report).await?;
         }
         if let Some(key) = key {
