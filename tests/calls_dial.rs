@@ -59,7 +59,6 @@ async fn dial_input_is_checked_first() {
         json!({"customerPhone": "13800138000", "phoneId": "one"}),
         json!({"customerPhone": "13800138000", "notes": "x".repeat(2001)}),
         json!({"customerPhone": "phone"}),
-        json!({"customerId": "cust_nope"}),
         json!({"customerPhone": "13800138000", "customerName": "名".repeat(65)}),
     ] {
         let (s, b) = server
@@ -67,6 +66,15 @@ async fn dial_input_is_checked_first() {
             .await;
         assert_error(s, &b, 400, "INVALID_PARAMS");
     }
+    // an unknown customer id is an unknown id (contract §1)
+    let (s, b) = server
+        .post(
+            "/api/v1/calls/outbound",
+            &user.token,
+            json!({"customerId": "cust_nope"}),
+        )
+        .await;
+    assert_error(s, &b, 404, "NOT_FOUND");
     let (s, b) = server
         .call(
             reqwest::Method::POST,

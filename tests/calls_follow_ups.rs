@@ -247,8 +247,14 @@ async fn intention_mapping_content_format_and_atomicity() {
     // refused: nothing of the three changes
     let before = detail(&server, t, &call).await;
     let count = follow_ups(&server, t, "").await["total"].clone();
-    for body in [
+    let (s, b) = submit(
+        &server,
+        t,
         json!({"callId": call, "notes": "x", "customerId": "cust_nope"}),
+    )
+    .await;
+    assert_error(s, &b, 404, "NOT_FOUND");
+    for body in [
         json!({"callId": call, "notes": "x", "intention": "maybe"}),
         json!({"callId": call, "notes": "x", "nextFollowUpDate": "next week"}),
         json!({"callId": call, "notes": "x", "tags": "意向"}),
@@ -409,13 +415,20 @@ async fn follow_up_list_filters_and_create() {
         json!({"content": "x", "priority": "urgent"}),
         json!({"content": "x", "status": "open"}),
         json!({"content": "x", "customerIntent": "very"}),
-        json!({"content": "x", "customerId": "cust_nope"}),
         json!({"content": "x", "nextFollowUpDate": "later"}),
         json!({"content": "x", "extra": 1}),
     ] {
         let (s, r) = server.post("/api/v1/calls/followups", &a.token, body).await;
         assert_error(s, &r, 400, "INVALID_PARAMS");
     }
+    let (s, r) = server
+        .post(
+            "/api/v1/calls/followups",
+            &a.token,
+            json!({"content": "x", "customerId": "cust_nope"}),
+        )
+        .await;
+    assert_error(s, &r, 404, "NOT_FOUND");
     let (s, r) = server
         .post(
             "/api/v1/calls/followups",

@@ -24,13 +24,20 @@ async fn create_update_end_and_delete() {
         json!({"customerPhone": "13800000000", "startTime": "2025-12-01T10:00:00Z", "endTime": "2025-12-01T09:00:00Z"}),
         json!({"customerPhone": "13800000000", "duration": -5}),
         json!({"customerPhone": "13800000000", "color": "red"}),
-        json!({"customerId": "cust_nope"}),
         json!({"customerPhone": "phone"}),
         json!({}),
     ] {
         let (st, b) = s.post("/api/v1/calls/records", t, body.clone()).await;
         assert_error(st, &b, 400, "INVALID_PARAMS");
     }
+    let (st, b) = s
+        .post(
+            "/api/v1/calls/records",
+            t,
+            json!({"customerId": "cust_nope"}),
+        )
+        .await;
+    assert_error(st, &b, 404, "NOT_FOUND");
     // an open call (no endTime) is ended from the PC; a second end corrects it
     let open = create_call(
         s,

@@ -424,3 +424,38 @@ async fn today_follows_every_call_write() {
     );
     assert_rollup_consistent(s);
 }
+
+#[tokio::test]
+async fn a_user_without_a_real_name_is_shown_by_username() {
+    let server = TestServer::start().await;
+    // `dialbox user add` and the users API both allow leaving the real name out
+    let (s, b) = server
+        .post(
+            "/api/v1/users",
+            &server.admin_token,
+            json!({"username": "xiaoli", "password": "secret-pw", "role": "sales_staff"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let token = server.login("xiaoli", "secret-pw").await;
+    let (s, b) = server
+        .post(
+            "/api/v1/calls/records",
+            &token,
+            json!({"customerPhone": "13800138000", "duration": 30}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, stats) = server
+        .get("/api/v1/calls/statistics", &server.admin_token)
+        .await;
+    assert_eq!(
+        stats["data"]["userStats"][0]["userName"], "xiaoli",
+        "{stats}"
+    );
+    let (_, list) = server
+        .get("/api/v1/calls/records", &server.admin_token)
+        .await;
+    assert_eq!(list["data"]["records"][0]["userName"], "xiaoli", "{list}");
+    server.stop().await;
+}

@@ -74,7 +74,9 @@ pub fn link_customer(
     let customer = match customer_id.map(str::trim).filter(|c| !c.is_empty()) {
         Some(id) => match db::customers::by_id(conn, id) {
             Ok(c) => Some(c),
-            Err(db::DbError::NotFound) => return Err(ApiError::invalid("客户不存在").into()),
+            Err(db::DbError::NotFound) => {
+                return Err(ApiError::with_message(ErrorCode::NotFound, "客户不存在").into());
+            }
             Err(e) => return Err(e),
         },
         None => match &number {

@@ -55,7 +55,8 @@ pub const STATUS_SQL: &str = "(CASE WHEN c.state = 'ended' THEN c.end_status ELS
 pub(super) const SELECT: &str = "SELECT c.id, c.user_id, c.phone_id, c.customer_id, c.customer_name, \
     c.customer_phone, c.call_type, c.state, c.end_status, c.end_reason, c.start_time, \
     c.connected_at, c.end_time, c.duration, c.has_recording, c.notes, c.call_tags, \
-    c.follow_up_required, c.order_id, c.created_at, c.updated_at, u.real_name, u.department, \
+    c.follow_up_required, c.order_id, c.created_at, c.updated_at, \
+    COALESCE(NULLIF(u.real_name, ''), u.username), u.department, \
     (SELECT r.rel_path FROM recordings r WHERE r.call_id = c.id ORDER BY r.created_at DESC LIMIT 1) \
     FROM call_records c JOIN users u ON u.id = c.user_id";
 

@@ -23,7 +23,8 @@ pub struct Customer {
 }
 
 const SELECT: &str = "SELECT c.id, c.name, c.phone, c.level, c.tags, c.follow_status, \
-    c.last_contact_time, c.next_follow_time, c.owner_id, u.real_name, c.notes, c.created_at, \
+    c.last_contact_time, c.next_follow_time, c.owner_id, \
+    COALESCE(NULLIF(u.real_name, ''), u.username), c.notes, c.created_at, \
     c.updated_at FROM customers c LEFT JOIN users u ON u.id = c.owner_id";
 
 /// A JSON array column → strings (a broken value reads as no tags).

@@ -185,7 +185,8 @@ pub fn by_user(
 ) -> DbResult<Vec<(String, String, Totals)>> {
     let (cond, args) = filter_sql(f, from, to);
     let sql = format!(
-        "SELECT s.user_id, u.real_name, {SUMS} FROM call_daily_stats s
+        "SELECT s.user_id, COALESCE(NULLIF(u.real_name, ''), u.username), {SUMS}
+         FROM call_daily_stats s
          JOIN users u ON u.id = s.user_id
          WHERE {cond} GROUP BY s.user_id ORDER BY 3 DESC, s.user_id"
     );

@@ -136,14 +136,12 @@ async fn login(state: State, addr: Option<ClientAddr>, req: LoginRequest) -> Api
         .keys
         .issue(&token::login_claims(&user.id, user.token_version, now));
     tracing::info!(user = %user.username, "login");
-    Ok(reply::ok_with(
-        "登录成功",
-        json!({
-            "token": jwt,
-            "expiresIn": token::LOGIN_TTL_SECS,
-            "user": UserSummary::from(&user),
-        }),
-    ))
+    // §2.1 shows no message: the contract's default (§1)
+    Ok(reply::ok(json!({
+        "token": jwt,
+        "expiresIn": token::LOGIN_TTL_SECS,
+        "user": UserSummary::from(&user),
+    })))
 }
 
 /// GET /api/v1/auth/me

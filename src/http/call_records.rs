@@ -306,7 +306,7 @@ async fn update(id: String, state: State, caller: Caller, b: UpdateCall) -> ApiR
             Ok(next)
         })
         .await?;
-    Ok(reply::ok_with("通话记录已更新", call_view(&caller, call)))
+    Ok(reply::ok(call_view(&caller, call)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -329,7 +329,7 @@ async fn end(id: String, state: State, caller: Caller, b: EndCall) -> ApiResult<
         follow_up_required: b.follow_up_required,
     };
     let call = pc::end(&state, &caller, id, req).await?;
-    Ok(reply::ok_with("通话已结束", call_view(&caller, call)))
+    Ok(reply::ok(call_view(&caller, call)))
 }
 
 /// DELETE /api/v1/calls/records/{id}
@@ -352,7 +352,7 @@ async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response>
         remove_recording_file(&dir, &rel).await;
     }
     tracing::info!(by = %caller.username, call = %call.id, "call deleted");
-    Ok(reply::ok_message("通话记录已删除"))
+    Ok(reply::ok_message(reply::DEFAULT_MESSAGE))
 }
 
 /// Removes `dir/rel` when `rel` is a plain relative path inside `dir`; a missing file is fine.

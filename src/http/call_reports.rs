@@ -44,7 +44,7 @@ async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Respo
     let report = reports::parse(reports::HTTP_STATUS, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
     calls::apply_report(&state, &caller, ReportSource::Http, report).await?;
-    Ok(reply::ok_message("状态已更新"))
+    Ok(reply::ok_message(reply::DEFAULT_MESSAGE))
 }
 
 /// POST /api/v1/mobile/call/end
@@ -53,11 +53,8 @@ async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Response
         .map_err(ApiError::invalid)?;
     let call_id = report.call_id().to_string();
     calls::apply_report(&state, &caller, ReportSource::Http, report).await?;
-    Ok(reply::ok_with(
-        "通话已结束",
-        json!({
-            "callId": call_id,
-            "recordingUploadUrl": format!("{}/api/v1/mobile/recording/upload", state.public.http),
-        }),
-    ))
+    Ok(reply::ok(json!({
+        "callId": call_id,
+        "recordingUploadUrl": format!("{}/api/v1/mobile/recording/upload", state.public.http),
+    })))
 }

@@ -15,7 +15,7 @@ use crate::auth::caller::{Accept, with_caller};
 use crate::calls::pc::visible_call;
 use crate::db::follow_ups::{FollowUp, FollowUpFilter};
 use crate::db::{self, DbError, DbResult};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::State;
 
 pub fn routes(state: State) -> BoxedFilter<(Response,)> {
@@ -98,10 +98,12 @@ struct CallFollowUp {
     customer_id: Option<String>,
 }
 
-/// A customer id that must exist, else INVALID_PARAMS.
+/// A customer id that must exist, else NOT_FOUND (contract §1: an unknown id is 404).
 fn existing_customer(conn: &rusqlite::Connection, id: &str) -> DbResult<db::customers::Customer> {
     match db::customers::by_id(conn, id) {
-        Err(DbError::NotFound) => Err(ApiError::invalid("客户不存在").into()),
+        Err(DbError::NotFound) => {
+            Err(ApiError::with_message(ErrorCode::NotFound, "客户不存在").into())
+        }
         other => other,
     }
 }
@@ -298,5 +300,5 @@ async fn create(state: State, caller: Caller, b: NewFollowUp) -> ApiResult<Respo
             db::follow_ups::by_id(tx, &f.id)
         })
         .await?;
-    Ok(reply::ok_with("跟进记录创建成功", follow_up_view(created)))
+    Ok(reply::ok(follow_up_view(created)))
 }
