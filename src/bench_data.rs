@@ -200,7 +200,7 @@ fn random_call(
         vec![]
     };
     Call {
-        id: crate::ids::call_id(start),
+        id: crate::ids::call_id(start, tz),
         user_id: user_id.clone(),
         phone_id: None,
         customer_id: Some(customer_id.clone()),

@@ -28,11 +28,10 @@ pub fn recording_id() -> String {
     format!("rec_{}", random_part())
 }
 
-/// `call_YYYYMMDD_<random>`; the date is the UTC day the call was created.
-pub fn call_id(now_ms: i64) -> String {
-    let day = chrono::DateTime::from_timestamp_millis(now_ms)
-        .unwrap_or_default()
-        .format("%Y%m%d");
+/// `call_YYYYMMDD_<random>`; the date is the office day the call was created (what the office
+/// reads in the id: a call at 06:00 in Beijing belongs to that day, not to the UTC one before).
+pub fn call_id(now_ms: i64, tz: chrono_tz::Tz) -> String {
+    let day = crate::times::local_day(now_ms, tz).format("%Y%m%d");
     format!("call_{day}_{}", random_part())
 }
 
@@ -68,4 +67,21 @@ pub fn bind_token() -> String {
         &hex[16..20],
         &hex[20..32]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_call_id_carries_the_office_day() {
+        // 2025-12-25T22:30:00Z is already the 26th in Beijing, still the 25th in New York
+        let ms = 1_766_701_800_000;
+        let beijing = super::call_id(ms, "Asia/Shanghai".parse().unwrap());
+        let new_york = super::call_id(ms, "America/New_York".parse().unwrap());
+        assert!(beijing.starts_with("call_20251226_"), "{beijing}");
+        assert!(new_york.starts_with("call_20251225_"), "{new_york}");
+        assert!(
+            beijing.len() > "call_20251226_".len() + 10,
+            "a random part: {beijing}"
+        );
+    }
 }

@@ -302,13 +302,13 @@ async fn follow_up_list_filters_and_create() {
         json!({"content": "新客户", "customerName": "王五"}),
     )
     .await;
-    // a time without an offset, as a Java app's LocalDateTime writes it, is office time
-    // (the test office is in Shanghai)
+    // a time without an offset, as a Java app's LocalDateTime writes it, is office time (the
+    // test office is in Shanghai); the field under the name §5.11 lists it by is understood
     let (s, body) = server
         .post(
             "/api/v1/calls/followups",
             &a.token,
-            json!({"content": "x", "nextFollowUpDate": "2026-01-08 17:00:00"}),
+            json!({"content": "x", "nextFollowUp": "2026-01-08 17:00:00"}),
         )
         .await;
     assert_eq!(s, 200, "{body}");

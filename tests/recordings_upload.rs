@@ -384,3 +384,41 @@ async fn temporary_files_of_a_killed_run_are_swept_at_start() {
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_recording_uploaded_before_the_end_takes_the_calls_length_later() {
+    let server = TestServer::start().await;
+    let user = server.create_user("rec_early", "sales_staff", "").await;
+    // an open call (no end yet, so no length): the shipped app may upload while it is open
+    let (s, b) = server
+        .post(
+            "/api/v1/calls/records",
+            &user.token,
+            json!({"customerPhone": "13800138000"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let call = b["data"]["id"].as_str().unwrap().to_string();
+    let up = audio::upload_ok(&server, &user.token, &call, audio::mp3(2)).await;
+    assert_eq!(up["duration"], json!(0));
+    let (s, b) = server
+        .put(
+            &format!("/api/v1/calls/records/{call}/end"),
+            &user.token,
+            json!({"duration": 75}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, list) = server
+        .get(
+            &format!("/api/v1/calls/recordings?callId={call}"),
+            &user.token,
+        )
+        .await;
+    assert_eq!(
+        list["data"]["recordings"][0]["duration"],
+        json!(75),
+        "{list}"
+    );
+    server.stop().await;
+}

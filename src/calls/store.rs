@@ -16,6 +16,9 @@ pub fn insert(conn: &Connection, tz: Tz, call: &Call) -> DbResult<()> {
 /// Saves `after` over `before` (the row as read in this transaction).
 pub fn update(conn: &Connection, tz: Tz, before: &Call, after: &Call) -> DbResult<()> {
     calls::save(conn, after)?;
+    if after.has_recording && after.duration > 0 && after.duration != before.duration {
+        crate::db::recordings::fill_unknown_durations(conn, &after.id, after.duration)?;
+    }
     rollup::replace(conn, tz, Some(before), Some(after))
 }
 

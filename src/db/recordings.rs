@@ -77,6 +77,14 @@ pub struct NewRecording<'a> {
     pub created_at: i64,
 }
 
+/// Recordings of the call that have no length yet (uploaded without `duration` before the
+/// phone reported the end, so they took the call's 0) take the call's new duration.
+pub fn fill_unknown_durations(conn: &Connection, call_id: &str, duration: i64) -> DbResult<()> {
+    conn.prepare_cached("UPDATE recordings SET duration = ?2 WHERE call_id = ?1 AND duration = 0")?
+        .execute(params![call_id, duration])?;
+    Ok(())
+}
+
 /// Inserts the row and marks the call `hasRecording`; call it inside one transaction.
 pub fn insert(conn: &Connection, rec: &NewRecording<'_>) -> DbResult<()> {
     conn.execute(

@@ -223,7 +223,7 @@ async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Respon
     if end.is_some_and(|e| e < start) {
         return Err(ApiError::invalid("endTime 不能早于 startTime"));
     }
-    let mut call = dial::new_call(&caller, now);
+    let mut call = dial::new_call(&caller, now, state.config.timezone);
     call.call_type = call_type;
     call.start_time = start;
     call.notes = b.notes.clone().unwrap_or_default();

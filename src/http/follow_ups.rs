@@ -234,6 +234,9 @@ struct NewFollowUp {
     content: String,
     customer_intent: Option<String>,
     call_tags: Option<Vec<String>>,
+    /// §5.12 names it `nextFollowUpDate`; §5.11 lists it as `nextFollowUp`, so a page that
+    /// sends back what it listed is understood too.
+    #[serde(alias = "nextFollowUp")]
     next_follow_up_date: Option<Value>,
     priority: Option<String>,
     status: Option<String>,
