@@ -17,14 +17,16 @@ pub fn iso_opt(ms: Option<i64>) -> Option<String> {
 
 /// An incoming time → epoch ms. ISO 8601 with an offset (`Z`, `+08:00`, `+0800`, a space for
 /// the `T`); without one (`2025-12-28T09:00:00`, as Java's LocalDateTime writes it) or a bare
-/// `YYYY-MM-DD` it is office time — what a salesperson typing it means; a string of digits is
-/// epoch ms.
+/// `YYYY-MM-DD` it is office time — what a salesperson typing it means; a string of 12–16
+/// digits is epoch ms.
 pub fn parse_time(text: &str, tz: Tz) -> Option<i64> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.timestamp_millis());
     }
-    if !text.is_empty() && text.len() <= 16 && text.bytes().all(|b| b.is_ascii_digit()) {
+    // epoch ms as text; shorter digit strings (a date written 20251228, epoch seconds) would
+    // silently land in 1970, so they are not taken as ms
+    if (12..=16).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
         return text.parse().ok();
     }
     const WITH_OFFSET: [&str; 2] = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"];
@@ -130,6 +132,8 @@ mod tests {
         assert_eq!(parse_time("yesterday", utc), None);
         assert_eq!(parse_time("", utc), None);
         assert_eq!(parse_time("2025-13-45", utc), None);
+        assert_eq!(parse_time("20251228", utc), None);
+        assert_eq!(parse_time("1766883600", utc), None, "epoch seconds are not ms");
     }
 
     #[test]
