@@ -133,7 +133,11 @@ mod tests {
         assert_eq!(parse_time("", utc), None);
         assert_eq!(parse_time("2025-13-45", utc), None);
         assert_eq!(parse_time("20251228", utc), None);
-        assert_eq!(parse_time("1766883600", utc), None, "epoch seconds are not ms");
+        assert_eq!(
+            parse_time("1766883600", utc),
+            None,
+            "epoch seconds are not ms"
+        );
     }
 
     #[test]
