@@ -5,9 +5,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::TestServer;
 use common::assert_error;
 use common::audio::{self, upload_ok};
-use common::calls::{assert_rollup_consistent, create_call, detail};
+use common::calls::{assert_rollup_consistent, create_call, customer, detail};
 use common::dialing::{Dialect, dialed_call, online_phone};
 use common::office::{ids, office};
 use serde_json::{Value, json};
@@ -196,4 +197,65 @@ async fn create_update_end_and_delete() {
         Vec::<String>::new()
     );
     assert_rollup_consistent(s);
+}
+
+/// The customer's `lastContactTime` as the customers list shows it.
+async fn last_contact(s: &TestServer, id: &str) -> Value {
+    let (_, b) = s
+        .get("/api/v1/customers?keyword=13700001111", &s.admin_token)
+        .await;
+    assert_eq!(b["data"]["records"][0]["id"], json!(id), "{b}");
+    b["data"]["records"][0]["lastContactTime"].clone()
+}
+
+#[tokio::test]
+async fn a_customers_last_contact_follows_the_end_of_their_latest_call() {
+    let s = TestServer::start().await;
+    let t = &s.admin_token;
+    let cust = customer(&s, "周八", "13700001111").await;
+    assert_eq!(last_contact(&s, &cust).await, json!(null));
+    // an inbound call recorded by hand, ended
+    let (st, b) = s
+        .post(
+            "/api/v1/calls/records",
+            t,
+            json!({"customerId": cust, "callType": "inbound",
+                   "startTime": "2026-03-02T09:00:00Z", "endTime": "2026-03-02T09:05:00Z"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        last_contact(&s, &cust).await,
+        json!("2026-03-02T09:05:00.000Z")
+    );
+    // an older call recorded later does not move it back
+    let (st, _) = s
+        .post(
+            "/api/v1/calls/records",
+            t,
+            json!({"customerId": cust, "startTime": "2026-02-01T09:00:00Z",
+                   "endTime": "2026-02-01T09:01:00Z"}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        last_contact(&s, &cust).await,
+        json!("2026-03-02T09:05:00.000Z")
+    );
+    // an open call counts once the PC ends it
+    let (st, b) = s
+        .post("/api/v1/calls/records", t, json!({"customerId": cust}))
+        .await;
+    assert_eq!(st, 200, "{b}");
+    let open = b["data"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        last_contact(&s, &cust).await,
+        json!("2026-03-02T09:05:00.000Z")
+    );
+    let (st, b) = s
+        .put(&format!("/api/v1/calls/records/{open}/end"), t, json!({}))
+        .await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(last_contact(&s, &cust).await, b["data"]["endTime"]);
+    s.stop().await;
 }

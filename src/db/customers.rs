@@ -100,6 +100,17 @@ pub fn insert(conn: &Connection, id: &str, f: &CustomerFields) -> DbResult<()> {
     Ok(())
 }
 
+/// Moves the customer's last contact up to `at` (never back: an older call ending later, or a
+/// corrected end, does not hide a newer contact).
+pub fn touch_last_contact(conn: &Connection, id: &str, at: i64) -> DbResult<()> {
+    conn.prepare_cached(
+        "UPDATE customers SET last_contact_time = ?2
+         WHERE id = ?1 AND (last_contact_time IS NULL OR last_contact_time < ?2)",
+    )?
+    .execute(params![id, at])?;
+    Ok(())
+}
+
 /// Rewrites every editable field (the caller merged the change into the current row).
 pub fn update(conn: &Connection, id: &str, f: &CustomerFields) -> DbResult<()> {
     let changed = conn.execute(
