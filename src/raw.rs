@@ -28,9 +28,7 @@ pub enum RawRoute {
 /// decoded), so the stream's own checks see what the client sent.
 pub fn route(req: &Request<Incoming>) -> Option<RawRoute> {
     let path = req.uri().path();
-    if path.starts_with(crate::recordings::stream::PREFIX)
-        || path.starts_with(crate::recordings::storage::PUBLIC_PREFIX)
-    {
+    if crate::recordings::stream::rel_of(path).is_some() {
         return Some(RawRoute::RecordingStream);
     }
     match path.trim_end_matches('/') {

@@ -4,11 +4,10 @@
 //! (contract §5: the socket's reports do exactly what the HTTP ones do). Parsed into the
 //! `PhoneReport` that `calls::apply_report` takes. Times are ISO strings or epoch ms.
 
+use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 use crate::calls::PhoneReport;
-use chrono_tz::Tz;
-
 use crate::times::parse_json_time;
 
 type Fields = Map<String, Value>;

@@ -113,12 +113,8 @@ async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> ApiRes
     one_of("intention", &b.intention, &INTENTIONS)?;
     check_text("notes", &b.notes)?;
     let tags = body::tag_list("tags", b.tags.clone().unwrap_or_default())?;
-    let next = body::time_field(
-        "nextFollowUpDate",
-        &b.next_follow_up_date,
-        state.config.timezone,
-    )?;
     let tz = state.config.timezone;
+    let next = body::time_field("nextFollowUpDate", &b.next_follow_up_date, tz)?;
     let who = caller.clone();
     let (call_id, customer_id) = state
         .db

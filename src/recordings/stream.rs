@@ -93,12 +93,15 @@ fn query_param(req: &Request<Incoming>, name: &str) -> Option<String> {
     })
 }
 
-async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Body>> {
-    let path = req.uri().path();
-    let rel = path
-        .strip_prefix(PREFIX)
+/// The `YYYY/MM/DD/<file>` part of a path under either of the route's prefixes (raw, not
+/// decoded), or `None` for any other path.
+pub fn rel_of(path: &str) -> Option<&str> {
+    path.strip_prefix(PREFIX)
         .or_else(|| path.strip_prefix(storage::PUBLIC_PREFIX))
-        .unwrap_or_default();
+}
+
+async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Body>> {
+    let rel = rel_of(req.uri().path()).unwrap_or_default();
     if !storage::is_valid_rel_path(rel) {
         return Err(ApiError::not_found());
     }
