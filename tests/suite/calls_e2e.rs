@@ -3,7 +3,7 @@
 //! dialects, the call detail follows each step and /ws/admin shows each state to those allowed
 //! to see it; resends; the shipped app's two end reports and its follow-up.
 
-mod common;
+use crate::common;
 
 use common::calls::{assert_rollup_consistent, customer, detail};
 use common::dialing::{

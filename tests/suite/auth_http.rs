@@ -1,6 +1,6 @@
 //! Issue 2: ping, login, tokens, rate limit — over real HTTP against a real server.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::{ADMIN_PASSWORD, TestServer, assert_error};

@@ -2,7 +2,7 @@
 //! Content-Length, 400, 404, 401), a connection cut mid-upload, stale temporary files, and what
 //! a stored upload leaves in the folder and the database.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

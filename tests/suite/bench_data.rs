@@ -1,7 +1,7 @@
 //! `dialbox gen-calls` (hidden): generated calls come with exactly the statistics rollup the
 //! server would have kept, and the command stays out of the help.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

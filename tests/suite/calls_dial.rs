@@ -2,7 +2,7 @@
 //! rules, the dial timeout. Phones bind through the real bind routes; a bound-but-offline phone
 //! is one that never opens its socket, a dialed call one the PC dialed to an online phone.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

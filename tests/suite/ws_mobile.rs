@@ -3,7 +3,7 @@
 //! idle close, replacement by a newer socket, DEVICE_OFFLINE, and call reports handed to the
 //! calls module in both dialects.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

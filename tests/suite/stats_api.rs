@@ -2,7 +2,7 @@
 //! fixed set of calls across days, users, departments and two office time zones, read from the
 //! rollup that every call write keeps.
 
-mod common;
+use crate::common;
 
 use common::calls::{assert_rollup_consistent, create_call};
 use common::dialing::{Dialect, dialed_call, online_phone};

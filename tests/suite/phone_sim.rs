@@ -2,7 +2,7 @@
 //! each dialect, `run` through whole calls (recording upload and follow-up included), cancel and
 //! unbind honoured, and `bench dial-latency` with a handful of phones on its own `dialbox serve`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! Call records: §5.6 every filter and paging edge, §5.3, §5.2 detail — with visibility per
 //! role (contract §2) and masking (contract §3).
 
-mod common;
+use crate::common;
 
 use common::assert_error;
 use common::calls::{detail, ended_calls};

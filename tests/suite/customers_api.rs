@@ -1,7 +1,7 @@
 //! Customers (contract §11): CRUD, normalised numbers, masking per role, search by the whole
 //! number, permissions, and CSV import in UTF-8 and GBK with bad and duplicate rows.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, TestUser, assert_error};
 use serde_json::{Value, json};

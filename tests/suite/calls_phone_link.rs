@@ -3,7 +3,7 @@
 //! with `phoneNumber` (§13), CANCEL_DIAL and DIAL_CANCEL, CALL_END from §5.9, the phone choice
 //! (asked, else primary, else most recently active), and a CALL_STATE event for every transition.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

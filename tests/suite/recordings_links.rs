@@ -2,7 +2,7 @@
 //! expired, altered, foreign or login tokens are refused — and the download link answers an
 //! attachment with a Chinese-safe file name.
 
-mod common;
+use crate::common;
 
 use common::audio::{self, recording, rel_of};
 use common::{TestServer, assert_error};

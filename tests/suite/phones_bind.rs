@@ -2,7 +2,7 @@
 //! images are decoded with a real QR decoder, phones bind through the real routes, and their
 //! wsTokens open the real socket.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! §4.4 list (filters, paging, visibility, masking), §4.7 delete, §4.8 stats, the admin's
 //! storage view, and retention by disk budget and by age.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

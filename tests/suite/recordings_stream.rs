@@ -2,7 +2,7 @@
 //! socket, symlinks out of the folder, visibility by role, methods and preflight. Signed links
 //! and downloads: `recordings_links.rs`.
 
-mod common;
+use crate::common;
 
 use common::audio::{self, recording, rel_of};
 use common::raw_http;

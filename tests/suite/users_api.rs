@@ -1,6 +1,6 @@
 //! Issue 2: the users API (contract §11) — admin only, and what disabling does.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, USER_PASSWORD, assert_error};
 use reqwest::Method;

@@ -3,7 +3,7 @@
 //! phone under both names, PC end pushes CALL_END, DEVICE_OFFLINE / DEVICE_NOT_BOUND create no
 //! call, and (issue 5) the phone's wsToken uploads recordings for its own calls only.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

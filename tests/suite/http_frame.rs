@@ -1,6 +1,6 @@
 //! Issue 2: every answer, even to nonsense, is the contract's JSON (§1).
 
-mod common;
+use crate::common;
 
 use common::{TestServer, assert_error};
 use reqwest::Method;

@@ -1,7 +1,7 @@
 //! Call records: §5.7 create, §5.8 update, §5.9 end, §5.10 delete (with its recordings),
 //! and the keyword index following every change.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! `ended`, `rejected` + reason, two end reports). Each call is a real dial from the PC to the
 //! user's bound, online phone.
 
-mod common;
+use crate::common;
 
 use common::calls::{assert_rollup_consistent, detail};
 use common::dialing::{Dialect, dialed_call, online_phone};

@@ -4,7 +4,7 @@
 //! data part). The phone is `common::phone::TestPhone`, on the real bind routes and socket.
 //! Screenshots: `target/screenshots/<scenario>-<step>.png`.
 
-mod common;
+use crate::common;
 
 use common::browser::Browser;
 use common::phone::{AdminFeed, TestPhone, decode_qr_png};
@@ -14,11 +14,10 @@ use serde_json::json;
 /// Scenario 1: the admin opens 绑定新手机; the test phone reads the QR from the page's image and
 /// binds; the dialog closes by itself, and the new phone shows online once its socket is up.
 #[tokio::test]
+#[ignore = "needs chromium"]
 async fn bind_a_phone_by_the_qr_on_the_page() {
     let server = TestServer::start().await;
-    let Some(b) = Browser::open(&server.base, "s1-bind").await else {
-        return;
-    };
+    let b = Browser::open(&server.base, "s1-bind").await;
     b.login("admin", common::ADMIN_PASSWORD).await;
     b.click("#nav a[data-page=phones]").await;
     b.wait_text("#phone-list", "还没有绑定工作手机").await;
@@ -64,12 +63,11 @@ async fn bind_a_phone_by_the_qr_on_the_page() {
 /// and the record and follow-up appear in their pages. Also: without a bound phone, and with the
 /// phone offline, the panel says so in words.
 #[tokio::test]
+#[ignore = "needs chromium"]
 async fn click_to_dial_with_live_state_and_follow_up() {
     let server = TestServer::start().await;
     let admin = server.admin_user().await;
-    let Some(b) = Browser::open(&server.base, "s2-dial").await else {
-        return;
-    };
+    let b = Browser::open(&server.base, "s2-dial").await;
     b.login("admin", common::ADMIN_PASSWORD).await;
     b.click("#nav a[data-page=customers]").await;
     b.click("#customer-add").await;
@@ -170,6 +168,7 @@ async fn click_to_dial_with_live_state_and_follow_up() {
 /// the audio element's currentTime moves there and playback goes on from there. Then it is
 /// deleted through the page.
 #[tokio::test]
+#[ignore = "needs chromium"]
 async fn recording_plays_and_seeks_in_the_page() {
     let server = TestServer::start().await;
     let admin = server.admin_user().await;
@@ -199,9 +198,7 @@ async fn recording_plays_and_seeks_in_the_page() {
     .await;
     assert_eq!(status, 200, "{body}");
 
-    let Some(b) = Browser::open(&server.base, "s3-recording").await else {
-        return;
-    };
+    let b = Browser::open(&server.base, "s3-recording").await;
     b.login("admin", common::ADMIN_PASSWORD).await;
     b.click("#nav a[data-page=recordings]").await;
     b.find("tr.recording-row audio").await;
@@ -252,6 +249,7 @@ async fn recording_plays_and_seeks_in_the_page() {
 /// Scenario 4 (data part): a salesperson sees only their own calls, with customers' numbers
 /// masked, and no 用户 page.
 #[tokio::test]
+#[ignore = "needs chromium"]
 async fn sales_staff_see_only_their_own_calls() {
     let server = TestServer::start().await;
     let mine = server
@@ -277,9 +275,7 @@ async fn sales_staff_see_only_their_own_calls() {
             .await;
         assert_eq!(status, 200, "{body}");
     }
-    let Some(b) = Browser::open(&server.base, "s4-own-data").await else {
-        return;
-    };
+    let b = Browser::open(&server.base, "s4-own-data").await;
     b.login("xiaowang", USER_PASSWORD).await;
     assert!(!b.menu().await.contains(&"用户".to_string()));
     b.click("#nav a[data-page=calls]").await;

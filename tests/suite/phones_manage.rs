@@ -2,7 +2,7 @@
 //! rules, visibility by role, unbinding from the PC and from the phone (DEVICE_UNBIND, socket
 //! closed, token refused on HTTP and WS), and the shipped app's device status.
 
-mod common;
+use crate::common;
 
 use common::phone::{TestPhone, next_id, random_device_id, random_number, ws_connect};
 use common::{TestServer, assert_error};

@@ -1,7 +1,7 @@
 //! Follow-ups: §5.1's three-way sync (contract §7) checked on the call, the follow-up and the
 //! customer; the shipped app's whole after-call flow; §5.11 filters; §5.12 create.
 
-mod common;
+use crate::common;
 
 use common::calls::{create_call, detail};
 use common::dialing::{Dialect, dialed_call, online_phone};

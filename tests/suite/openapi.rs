@@ -2,7 +2,7 @@
 //! (`/// METHOD /path`) is in `/api/openapi.json` with that method, and every documented
 //! operation has a handler.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The PC page's live feed `/ws/admin` (contract §11): bind, online, offline and unbind events
 //! as `{type, messageId, timestamp, data}`, each watcher seeing only the users it may see.
 
-mod common;
+use crate::common;
 
 use common::phone::{AdminFeed, TestPhone, ws_connect};
 use common::{TestServer, assert_error};

@@ -1,0 +1,38 @@
+//! DialBox's integration tests, one crate (one binary to link after an edit, not 28): a real
+//! server on 127.0.0.1:0 with a temporary data folder, spoken to over real HTTP and WebSockets,
+//! through a real SQLite file. `common/` is the harness; one module per area of the product.
+//!
+//! Browser tests (`browser_*`) are `#[ignore = "needs chromium"]`: `cargo test` reports them as
+//! ignored, `cargo test -- --include-ignored` (what `.ci/run` runs) runs them and fails without
+//! Chromium.
+
+mod common;
+
+mod auth_http;
+mod bench_data;
+mod browser_calls;
+mod browser_pages;
+mod calls_dial;
+mod calls_e2e;
+mod calls_e2e_pc;
+mod calls_follow_ups;
+mod calls_phone_link;
+mod calls_records;
+mod calls_records_edit;
+mod calls_reports;
+mod cli;
+mod crash_safety;
+mod customers_api;
+mod http_frame;
+mod openapi;
+mod phone_sim;
+mod phones_bind;
+mod phones_manage;
+mod recordings_links;
+mod recordings_manage;
+mod recordings_stream;
+mod recordings_upload;
+mod stats_api;
+mod users_api;
+mod ws_admin;
+mod ws_mobile;
