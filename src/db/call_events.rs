@@ -34,11 +34,3 @@ pub fn phone_reported(conn: &Connection, call_id: &str) -> DbResult<bool> {
         |r| r.get(0),
     )?)
 }
-
-/// `(source, kind)` of a call's events, oldest first (tests and support).
-pub fn kinds(conn: &Connection, call_id: &str) -> DbResult<Vec<(String, String)>> {
-    let mut stmt =
-        conn.prepare("SELECT source, kind FROM call_events WHERE call_id = ?1 ORDER BY id")?;
-    let rows = stmt.query_map([call_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}

@@ -223,15 +223,3 @@ pub fn list(
         from_row,
     )
 }
-
-/// Which of `numbers` already belong to a customer (import skips them).
-pub fn existing_numbers(conn: &Connection, numbers: &[&str]) -> DbResult<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT phone FROM customers WHERE phone = ?1")?;
-    let mut found = Vec::new();
-    for n in numbers {
-        if let Some(p) = stmt.query_row([n], |r| r.get(0)).optional()? {
-            found.push(p);
-        }
-    }
-    Ok(found)
-}

@@ -347,30 +347,7 @@ async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response>
             Ok::<_, DbError>((call, files))
         })
         .await?;
-    let dir = state.config.recordings_dir();
-    for rel in files {
-        remove_recording_file(&dir, &rel).await;
-    }
+    crate::recordings::storage::remove_deleted(&state.config, files).await;
     tracing::info!(by = %caller.username, call = %call.id, "call deleted");
     Ok(reply::ok_message(reply::DEFAULT_MESSAGE))
-}
-
-/// Removes `dir/rel` when `rel` is a plain relative path inside `dir`; a missing file is fine.
-async fn remove_recording_file(dir: &std::path::Path, rel: &str) {
-    let path = std::path::Path::new(rel);
-    let plain = path
-        .components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if !plain {
-        tracing::warn!(
-            rel,
-            "refusing to delete a recording path outside the folder"
-        );
-        return;
-    }
-    match tokio::fs::remove_file(dir.join(path)).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => tracing::warn!(rel, error = %e, "cannot delete a recording file"),
-    }
 }

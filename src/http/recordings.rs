@@ -199,11 +199,7 @@ async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response>
         .db
         .write(move |tx| db::recordings::delete(tx, &rec_id))
         .await?;
-    let config = state.config.clone();
-    let removed = tokio::task::spawn_blocking(move || storage::remove(&config, &rel)).await;
-    if let Ok(Err(e)) | Err(e) = removed.map_err(std::io::Error::other) {
-        tracing::warn!(recording = %rec.id, error = %e, "recording row deleted, file not removed");
-    }
+    storage::remove_deleted(&state.config, vec![rel]).await;
     tracing::info!(by = %caller.username, recording = %rec.id, "recording deleted");
     Ok(reply::ok_message("录音删除成功"))
 }

@@ -40,8 +40,3 @@ pub fn error(err: &ApiError) -> Response {
     });
     warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
 }
-
-/// The status of a response, for the request log.
-pub fn status_of(resp: &Response) -> StatusCode {
-    resp.status()
-}

@@ -102,6 +102,23 @@ pub fn remove(config: &Config, rel: &str) -> io::Result<()> {
     }
 }
 
+/// Removes the files of rows already deleted, off the async threads. A file that cannot be
+/// removed is logged and left: the rows are gone, so it costs only space, and the delete stands.
+pub async fn remove_deleted(config: &Config, rels: Vec<String>) {
+    let config = config.clone();
+    let removed = tokio::task::spawn_blocking(move || {
+        for rel in rels {
+            if let Err(e) = remove(&config, &rel) {
+                tracing::warn!(rel, error = %e, "row deleted, recording file not removed");
+            }
+        }
+    })
+    .await;
+    if let Err(e) = removed {
+        tracing::warn!(error = %e, "removing deleted recording files failed");
+    }
+}
+
 /// Free and total bytes of the file system that holds `dir`.
 pub fn disk_space(dir: &Path) -> io::Result<(u64, u64)> {
     let st = rustix::fs::statvfs(dir)?;
