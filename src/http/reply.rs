@@ -3,7 +3,6 @@
 use serde::Serialize;
 use serde_json::json;
 use warp::Reply;
-use warp::http::StatusCode;
 use warp::reply::Response;
 
 use crate::error::ApiError;
