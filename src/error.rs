@@ -3,8 +3,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use warp::http::StatusCode;
-
 /// Every error code the API answers with. The wire name is `as_str`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -48,23 +46,24 @@ impl ErrorCode {
         }
     }
 
-    pub fn status(self) -> StatusCode {
+    /// The HTTP status the code is answered with.
+    pub fn status(self) -> u16 {
         match self {
-            Self::AuthFailed => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::AuthFailed => 401,
+            Self::Forbidden => 403,
             Self::InvalidParams
             | Self::BindExpired
             | Self::PhoneAlreadyBound
             | Self::DeviceNotBound
-            | Self::DeviceBindLimit => StatusCode::BAD_REQUEST,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::DeviceOffline | Self::CallStateConflict => StatusCode::CONFLICT,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
-            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
+            | Self::DeviceBindLimit => 400,
+            Self::NotFound => 404,
+            Self::DeviceOffline | Self::CallStateConflict => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::RangeNotSatisfiable => 416,
+            Self::RateLimited => 429,
+            Self::MethodNotAllowed => 405,
+            Self::InternalError => 500,
         }
     }
 
@@ -137,7 +136,7 @@ impl ApiError {
         Self::new(ErrorCode::InternalError)
     }
 
-    pub fn status(&self) -> StatusCode {
+    pub fn status(&self) -> u16 {
         self.code.status()
     }
 }
@@ -150,15 +149,19 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-impl warp::reject::Reject for ApiError {}
-
 impl From<crate::db::DbError> for ApiError {
     fn from(err: crate::db::DbError) -> Self {
         match err {
             crate::db::DbError::NotFound => Self::not_found(),
-            crate::db::DbError::Api(api) => api,
             other => Self::internal(other),
         }
+    }
+}
+
+/// So a domain rule's transaction can `?` a statement directly.
+impl From<rusqlite::Error> for ApiError {
+    fn from(err: rusqlite::Error) -> Self {
+        crate::db::DbError::from(err).into()
     }
 }
 

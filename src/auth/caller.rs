@@ -105,11 +105,11 @@ pub async fn authenticate(state: &State, token: &str, accept: Accept) -> Result<
         .run(move |conn| {
             let user = match db::users::by_id(conn, &claims.sub) {
                 Ok(user) => user,
-                Err(DbError::NotFound) => return Err(ApiError::auth_failed().into()),
-                Err(other) => return Err(other),
+                Err(DbError::NotFound) => return Err(ApiError::auth_failed()),
+                Err(other) => return Err(other.into()),
             };
             if user.disabled || user.token_version != claims.ver {
-                return Err(ApiError::auth_failed().into());
+                return Err(ApiError::auth_failed());
             }
             let phone_id = match (claims.kind, claims.phone) {
                 (TokenKind::User, _) => None,
@@ -119,12 +119,12 @@ pub async fn authenticate(state: &State, token: &str, accept: Accept) -> Result<
                             Some(phone_id)
                         }
                         Ok(_) | Err(DbError::NotFound) => {
-                            return Err(ApiError::new(ErrorCode::DeviceNotBound).into());
+                            return Err(ApiError::new(ErrorCode::DeviceNotBound));
                         }
-                        Err(other) => return Err(other),
+                        Err(other) => return Err(other.into()),
                     }
                 }
-                (TokenKind::Device, None) => return Err(ApiError::auth_failed().into()),
+                (TokenKind::Device, None) => return Err(ApiError::auth_failed()),
             };
             Ok(Caller {
                 user_id: user.id,

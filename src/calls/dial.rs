@@ -6,9 +6,9 @@ use serde_json::json;
 use super::{notify, store};
 use crate::auth::Caller;
 use crate::customers::phone;
+use crate::db;
 use crate::db::calls::Call;
 use crate::db::phones::Phone;
-use crate::db::{self, DbResult};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::hub::{Delivery, Hub};
 use crate::state::State;
@@ -63,7 +63,7 @@ pub fn link_customer(
     customer_id: Option<&str>,
     number: Option<&str>,
     name: Option<&str>,
-) -> DbResult<(Option<String>, String, String)> {
+) -> ApiResult<(Option<String>, String, String)> {
     let number = match number.map(str::trim).filter(|n| !n.is_empty()) {
         Some(raw) => Some(
             phone::normalize(raw)
@@ -75,9 +75,9 @@ pub fn link_customer(
         Some(id) => match db::customers::by_id(conn, id) {
             Ok(c) => Some(c),
             Err(db::DbError::NotFound) => {
-                return Err(ApiError::with_message(ErrorCode::NotFound, "客户不存在").into());
+                return Err(ApiError::with_message(ErrorCode::NotFound, "客户不存在"));
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         },
         None => match &number {
             Some(n) => db::customers::by_phone(conn, n)?,
@@ -87,10 +87,10 @@ pub fn link_customer(
     let number = match (number, &customer) {
         (Some(n), _) => n,
         (None, Some(c)) => c.phone.clone(),
-        (None, None) => return Err(ApiError::invalid("缺少 customerPhone 或 customerId").into()),
+        (None, None) => return Err(ApiError::invalid("缺少 customerPhone 或 customerId")),
     };
     if name.is_some_and(|n| n.chars().count() > 64) {
-        return Err(ApiError::invalid("customerName 过长（最多64字）").into());
+        return Err(ApiError::invalid("customerName 过长（最多64字）"));
     }
     let name = name
         .map(str::trim)
@@ -158,7 +158,7 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
             call.customer_phone = number;
             store::insert(tx, tz, &call)?;
             db::call_events::insert(tx, &call.id, "pc", "dial", &json!({ "phoneId": phone_id }))?;
-            Ok(call)
+            Ok::<_, ApiError>(call)
         })
         .await?;
     let mut data = json!({

@@ -16,8 +16,8 @@ pub mod timeout;
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
-use crate::db::{self, DbError};
-use crate::error::ApiResult;
+use crate::db;
+use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
 /// Where a report came from (kept in `call_events.source`).
@@ -116,7 +116,7 @@ pub async fn apply_report(
         .write(move |tx| {
             let call = db::calls::by_id(tx, report.call_id().trim())?;
             if call.user_id != owner {
-                return Err(DbError::NotFound);
+                return Err(ApiError::not_found());
             }
             let (kind, payload) = report.payload();
             db::call_events::insert(tx, &call.id, source.as_str(), kind, &payload)?;

@@ -20,8 +20,8 @@ pub fn visible_call(conn: &rusqlite::Connection, caller: &Caller, id: &str) -> d
     }
 }
 
-fn conflict(message: &'static str) -> DbError {
-    ApiError::with_message(ErrorCode::CallStateConflict, message).into()
+fn conflict(message: &'static str) -> ApiError {
+    ApiError::with_message(ErrorCode::CallStateConflict, message)
 }
 
 /// Cancels a call that is still `calling` or `ringing`.

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{machine, notify, store};
 use crate::db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
 /// Starts the sweep; abort the handle when the server stops.
@@ -61,7 +61,7 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
                 db::call_events::insert(tx, &id, "timeout", "timeout", &json!({}))?;
                 failed.push(next);
             }
-            Ok(failed)
+            Ok::<_, ApiError>(failed)
         })
         .await?;
     for call in &failed {

@@ -22,21 +22,18 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params_from_iter};
 
-use crate::error::ApiError;
-
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
 /// The database file inside the data folder.
 pub const DB_FILE: &str = "dialbox.db";
 
-/// What storage code can fail with. `NotFound` is rusqlite's "no rows" and becomes a 404;
-/// `Api` carries a business rule refused inside a transaction (the transaction rolls back).
+/// What storage code can fail with. `NotFound` is rusqlite's "no rows" (the API answers 404).
+/// A business rule refused inside a transaction is the caller's own error type: `run` and
+/// `write` take any error that a `DbError` converts into, and roll back on it.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("not found")]
     NotFound,
-    #[error("{0}")]
-    Api(ApiError),
     #[error("sqlite: {0}")]
     Sqlite(rusqlite::Error),
     #[error("connection pool: {0}")]
@@ -51,12 +48,6 @@ impl From<rusqlite::Error> for DbError {
             rusqlite::Error::QueryReturnedNoRows => DbError::NotFound,
             other => DbError::Sqlite(other),
         }
-    }
-}
-
-impl From<ApiError> for DbError {
-    fn from(err: ApiError) -> Self {
-        DbError::Api(err)
     }
 }
 
@@ -99,43 +90,66 @@ impl Db {
     }
 
     /// Runs `f` with a pooled connection on a blocking thread.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> DbResult<T> + Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     {
         let pool = self.pool.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+            let mut conn = pool.get().map_err(DbError::from)?;
             f(&mut conn)
         })
         .await;
-        match joined {
-            Ok(result) => result.map_err(ApiError::from),
-            Err(join) => Err(ApiError::from(DbError::Join(join))),
-        }
+        joined.unwrap_or_else(|join| Err(DbError::Join(join).into()))
+    }
+
+    /// `run` for code already on a blocking thread (the retention sweep).
+    pub fn run_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<DbError>,
+        F: FnOnce(&mut Connection) -> Result<T, E>,
+    {
+        let mut conn = self.pool.get().map_err(DbError::from)?;
+        f(&mut conn)
+    }
+
+    /// `write` for code already on a blocking thread (the upload's rename-and-row, the
+    /// retention sweep).
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        E: From<DbError>,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E>,
+    {
+        self.run_blocking(|conn| in_transaction(conn, f))
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction: writes that belong together commit
     /// together or not at all, and the write lock is taken up front so SQLite never has to
     /// upgrade a reader (which is what "database is locked" comes from).
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> DbResult<T> + Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        self.run(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let value = f(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        })
-        .await
+        self.run(move |conn| in_transaction(conn, f)).await
     }
+}
 
-    pub fn pool(&self) -> &Pool {
-        &self.pool
-    }
+/// `f` inside one `BEGIN IMMEDIATE` transaction, committed when it returns `Ok`.
+fn in_transaction<T, E, F>(conn: &mut Connection, f: F) -> Result<T, E>
+where
+    E: From<DbError>,
+    F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E>,
+{
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(DbError::from)?;
+    let value = f(&tx)?;
+    tx.commit().map_err(DbError::from)?;
+    Ok(value)
 }
 
 /// One page of a list and the number of all its rows: `count_sql` counts what `args` match;

@@ -100,7 +100,7 @@ async fn detail(id: String, state: State, caller: Caller) -> ApiResult<Response>
                 None => None,
             };
             let follow_ups = db::follow_ups::by_call(c, &call.id)?;
-            Ok((call, customer, follow_ups))
+            Ok::<_, ApiError>((call, customer, follow_ups))
         })
         .await?;
     Ok(reply::ok(call_detail(&caller, call, customer, follow_ups)))
@@ -263,7 +263,7 @@ async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Respon
             call.customer_phone = number;
             store::insert(tx, tz, &call)?;
             db::call_events::insert(tx, &call.id, "pc", "create", &serde_json::json!({}))?;
-            db::calls::by_id(tx, &call.id)
+            Ok::<_, ApiError>(db::calls::by_id(tx, &call.id)?)
         })
         .await?;
     notify::call_state(&state, &call);
@@ -303,7 +303,7 @@ async fn update(id: String, state: State, caller: Caller, b: UpdateCall) -> ApiR
             }
             next.updated_at = db::now_ms();
             store::update(tx, tz, &call, &next)?;
-            Ok(next)
+            Ok::<_, ApiError>(next)
         })
         .await?;
     Ok(reply::ok(call_view(&caller, call)))

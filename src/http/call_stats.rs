@@ -92,6 +92,7 @@ async fn own_totals(
         .db
         .run(move |c| db::stats::totals(c, &filter, &from, &to))
         .await
+        .map_err(ApiError::from)
 }
 
 /// GET /api/v1/mobile/stats/today
@@ -142,7 +143,7 @@ async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<Respons
             let daily = db::stats::by_day(c, &filter, &f, &t)?;
             let users = db::stats::by_user(c, &filter, &f, &t)?;
             let today_totals = db::stats::totals(c, &filter, &d, &d)?;
-            Ok((daily, users, today_totals))
+            Ok::<_, ApiError>((daily, users, today_totals))
         })
         .await?;
     let mut sum = Totals::default();

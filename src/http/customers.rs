@@ -205,15 +205,18 @@ fn merge(f: &mut CustomerFields, b: CustomerBody, tz: chrono_tz::Tz) -> ApiResul
 }
 
 /// Checks, inside the write, that the number is free and the owner exists.
-fn check_refs(tx: &rusqlite::Transaction<'_>, id: &str, f: &CustomerFields) -> db::DbResult<()> {
+fn check_refs(tx: &rusqlite::Transaction<'_>, id: &str, f: &CustomerFields) -> ApiResult<()> {
     if let Some(other) = db::customers::by_phone(tx, &f.phone)?
         && other.id != id
     {
-        return Err(ApiError::invalid(format!("该号码已属于客户 {}", other.name)).into());
+        return Err(ApiError::invalid(format!(
+            "该号码已属于客户 {}",
+            other.name
+        )));
     }
     if let Some(owner) = &f.owner_id {
         match db::users::by_id(tx, owner) {
-            Err(DbError::NotFound) => return Err(ApiError::invalid("ownerId 用户不存在").into()),
+            Err(DbError::NotFound) => return Err(ApiError::invalid("ownerId 用户不存在")),
             other => {
                 other?;
             }
@@ -240,7 +243,7 @@ async fn create(state: State, caller: Caller, b: CustomerBody) -> ApiResult<Resp
             let id = crate::ids::customer_id();
             check_refs(tx, &id, &fields)?;
             db::customers::insert(tx, &id, &fields)?;
-            db::customers::by_id(tx, &id)
+            Ok::<_, ApiError>(db::customers::by_id(tx, &id)?)
         })
         .await?;
     Ok(reply::ok_with("客户创建成功", view(&caller, customer)))
@@ -266,7 +269,7 @@ async fn update(id: String, state: State, caller: Caller, b: CustomerBody) -> Ap
             merge(&mut fields, b, tz)?;
             check_refs(tx, &id, &fields)?;
             db::customers::update(tx, &id, &fields)?;
-            db::customers::by_id(tx, &id)
+            Ok::<_, ApiError>(db::customers::by_id(tx, &id)?)
         })
         .await?;
     Ok(reply::ok_with("客户已更新", view(&caller, customer)))
@@ -325,7 +328,7 @@ async fn import_csv(state: State, caller: Caller, bytes: bytes::BytesMut) -> Api
                 db::customers::insert(tx, &crate::ids::customer_id(), &fields)?;
                 imported += 1;
             }
-            Ok((imported, in_db))
+            Ok::<_, ApiError>((imported, in_db))
         })
         .await?;
     skipped.extend(in_db);

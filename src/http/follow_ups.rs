@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::auth::caller::{Accept, with_caller};
 use crate::calls::pc::visible_call;
 use crate::db::follow_ups::{FollowUp, FollowUpFilter};
-use crate::db::{self, DbError, DbResult};
+use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::State;
 
@@ -99,12 +99,10 @@ struct CallFollowUp {
 }
 
 /// A customer id that must exist, else NOT_FOUND (contract §1: an unknown id is 404).
-fn existing_customer(conn: &rusqlite::Connection, id: &str) -> DbResult<db::customers::Customer> {
+fn existing_customer(conn: &rusqlite::Connection, id: &str) -> ApiResult<db::customers::Customer> {
     match db::customers::by_id(conn, id) {
-        Err(DbError::NotFound) => {
-            Err(ApiError::with_message(ErrorCode::NotFound, "客户不存在").into())
-        }
-        other => other,
+        Err(DbError::NotFound) => Err(ApiError::with_message(ErrorCode::NotFound, "客户不存在")),
+        other => Ok(other?),
     }
 }
 
@@ -188,7 +186,7 @@ async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> ApiRes
                     next,
                 )?;
             }
-            Ok((call.id, customer.map(|c| c.id)))
+            Ok::<_, ApiError>((call.id, customer.map(|c| c.id)))
         })
         .await?;
     Ok(reply::ok_with(
@@ -296,7 +294,7 @@ async fn create(state: State, caller: Caller, b: NewFollowUp) -> ApiResult<Respo
                 created_at: db::now_ms(),
             };
             db::follow_ups::insert(tx, &f)?;
-            db::follow_ups::by_id(tx, &f.id)
+            Ok::<_, ApiError>(db::follow_ups::by_id(tx, &f.id)?)
         })
         .await?;
     Ok(reply::ok(follow_up_view(created)))

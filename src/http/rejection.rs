@@ -9,6 +9,9 @@ use warp::reply::Response;
 use crate::error::{ApiError, ErrorCode};
 use crate::http::reply;
 
+/// A handler's `ApiError` travels through warp as a rejection (the auth filters reject with it).
+impl warp::reject::Reject for ApiError {}
+
 pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     Ok(reply::error(&classify(&rejection)))
 }

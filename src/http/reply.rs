@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::json;
 use warp::Reply;
+use warp::http::StatusCode;
 use warp::reply::Response;
 
 use crate::error::ApiError;
@@ -37,5 +38,6 @@ pub fn error(err: &ApiError) -> Response {
         "message": err.message,
         "code": err.code.as_str(),
     });
-    warp::reply::with_status(warp::reply::json(&body), err.status()).into_response()
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    warp::reply::with_status(warp::reply::json(&body), status).into_response()
 }

@@ -9,7 +9,7 @@ use warp::reply::Response;
 use super::{body, finish, with_state};
 use crate::auth::caller::{Accept, with_caller};
 use crate::auth::{Caller, Role, Scope, password};
-use crate::db::{self, DbError, users::User};
+use crate::db::{self, users::User};
 use crate::error::{ApiError, ApiResult};
 use crate::http::reply;
 use crate::state::State;
@@ -166,9 +166,9 @@ async fn create(state: State, caller: Caller, req: CreateUser) -> ApiResult<Resp
         .db
         .write(move |tx| {
             if db::users::username_taken(tx, &username)? {
-                return Err(ApiError::invalid("用户名已存在").into());
+                return Err(ApiError::invalid("用户名已存在"));
             }
-            db::users::insert(
+            Ok(db::users::insert(
                 tx,
                 &db::users::NewUser {
                     id: &crate::ids::user_id(),
@@ -178,7 +178,7 @@ async fn create(state: State, caller: Caller, req: CreateUser) -> ApiResult<Resp
                     department: req.department.trim(),
                     role: req.role,
                 },
-            )
+            )?)
         })
         .await?;
     tracing::info!(by = %caller.username, user = %user.username, "user created");
@@ -210,10 +210,10 @@ async fn update(id: String, state: State, caller: Caller, req: UpdateUser) -> Ap
             let loses_admin = current.role == Role::Admin
                 && (req.role.is_some_and(|r| r != Role::Admin) || req.disabled == Some(true));
             if loses_admin && db::users::other_active_admins(tx, &id)? == 0 {
-                return Err(ApiError::invalid("至少需要保留一个可用的管理员").into());
+                return Err(ApiError::invalid("至少需要保留一个可用的管理员"));
             }
             if req.disabled == Some(true) && id == self_id {
-                return Err(ApiError::invalid("不能停用自己的账号").into());
+                return Err(ApiError::invalid("不能停用自己的账号"));
             }
             let mut user = db::users::update_profile(
                 tx,
@@ -225,7 +225,7 @@ async fn update(id: String, state: State, caller: Caller, req: UpdateUser) -> Ap
             if let Some(disabled) = req.disabled {
                 user = db::users::set_disabled(tx, &id, disabled)?;
             }
-            Ok::<_, DbError>(user)
+            Ok::<_, ApiError>(user)
         })
         .await?;
     if user.disabled {

@@ -119,7 +119,7 @@ async fn bind_status(id: String, state: State, caller: Caller) -> ApiResult<Resp
                 Some(pid) => Some(db::phones::by_id(c, pid)?),
                 None => None,
             };
-            Ok((request, phone))
+            Ok::<_, ApiError>((request, phone))
         })
         .await?;
     let visible = request.created_by == caller.user_id

@@ -150,22 +150,22 @@ pub async fn bind(
             let request = match db::bind_requests::by_id(tx, &request_id) {
                 Ok(r) if r.bound_at.is_none() => r,
                 Ok(_) | Err(DbError::NotFound) => {
-                    return Err(ApiError::with_message(ErrorCode::NotFound, NO_REQUEST).into());
+                    return Err(ApiError::with_message(ErrorCode::NotFound, NO_REQUEST));
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             };
             if db::now_ms() >= request.expires_at {
-                return Err(ApiError::new(ErrorCode::BindExpired).into());
+                return Err(ApiError::new(ErrorCode::BindExpired));
             }
             let user = db::users::by_id(tx, &request.user_id)?;
             if user.disabled {
-                return Err(ApiError::invalid("该用户已停用，不能绑定手机").into());
+                return Err(ApiError::invalid("该用户已停用，不能绑定手机"));
             }
             let replaced = match db::phones::active_by_device(tx, &device_id)? {
                 Some(p) if p.user_id == user.id => Some(p.id),
                 Some(_) => {
                     let msg = "该设备已绑定其他用户，请先解绑";
-                    return Err(ApiError::with_message(ErrorCode::PhoneAlreadyBound, msg).into());
+                    return Err(ApiError::with_message(ErrorCode::PhoneAlreadyBound, msg));
                 }
                 None => None,
             };
@@ -173,12 +173,12 @@ pub async fn bind(
                 && let Some(other) = db::phones::active_id_by_number(tx, number)?
                 && Some(other) != replaced
             {
-                return Err(ApiError::new(ErrorCode::PhoneAlreadyBound).into());
+                return Err(ApiError::new(ErrorCode::PhoneAlreadyBound));
             }
             let mine = db::phones::active_of_user(tx, &user.id)?;
             if replaced.is_none() && mine.len() as i64 >= max {
                 let msg = format!("设备绑定数量超限（每人最多{max}台）");
-                return Err(ApiError::with_message(ErrorCode::DeviceBindLimit, msg).into());
+                return Err(ApiError::with_message(ErrorCode::DeviceBindLimit, msg));
             }
             let token_id = crate::ids::secret_hex(16);
             let id = match replaced {
@@ -189,7 +189,7 @@ pub async fn bind(
                 None => db::phones::insert(tx, &user.id, &info, mine.is_empty(), &token_id)?,
             };
             if !db::bind_requests::mark_bound(tx, &request.id, id)? {
-                return Err(ApiError::with_message(ErrorCode::NotFound, NO_REQUEST).into());
+                return Err(ApiError::with_message(ErrorCode::NotFound, NO_REQUEST));
             }
             let phone = db::phones::active_by_id(tx, id)?;
             Ok((phone, token_id, user.token_version, replaced.is_some()))

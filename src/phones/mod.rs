@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::db::{self, phones::Phone};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::hub::{AdminEvent, Hub};
 use crate::state::State;
 use crate::times::{iso_ms, iso_opt};
@@ -146,7 +146,7 @@ pub async fn unbind(state: &State, phone_id: i64, reason: &'static str) -> ApiRe
                     db::phones::set_primary(tx, &phone.user_id, next.id)?;
                 }
             }
-            Ok(phone)
+            Ok::<_, ApiError>(phone)
         })
         .await?;
     let notice = server_message("DEVICE_UNBIND", Some(json!({ "reason": reason })));

@@ -85,24 +85,25 @@ pub fn sweep(state: &State) -> DbResult<SweepReport> {
     let cutoff = config
         .recording_max_age_days
         .map(|days| db::now_ms() - i64::from(days) * 86_400_000);
-    let mut conn = state.db.pool().get()?;
-    let (mut count, mut bytes) = db::recordings::totals(&conn)?;
+    let (mut count, mut bytes) = state.db.run_blocking(|c| db::recordings::totals(c))?;
     let mut report = SweepReport::default();
     loop {
         let over_budget = |bytes: i64| config.recording_max_bytes.is_some_and(|b| bytes as u64 > b);
         if !over_budget(bytes) && cutoff.is_none() {
             break;
         }
-        let batch = db::recordings::oldest(&conn, BATCH)?;
+        let batch = state
+            .db
+            .run_blocking(|c| db::recordings::oldest(c, BATCH))?;
         let mut progressed = false;
         for (id, _, size, created_at) in &batch {
             let too_old = cutoff.is_some_and(|c| *created_at < c);
             if !too_old && !over_budget(bytes) {
                 break;
             }
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let deleted = db::recordings::delete_if_present(&tx, id)?;
-            tx.commit()?;
+            let deleted = state
+                .db
+                .write_blocking(|tx| db::recordings::delete_if_present(tx, id))?;
             if let Some(rel) = deleted {
                 if let Err(e) = storage::remove(config, &rel) {
                     tracing::warn!(recording = %id, error = %e, "cannot remove a recording file");

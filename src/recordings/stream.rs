@@ -19,7 +19,7 @@ use super::format::Format;
 use super::range::{self, Plan};
 use super::{links, storage};
 use crate::auth::caller::{Accept, authenticate, bearer};
-use crate::db;
+use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::server::{Body, BoxError, from_warp};
 use crate::state::State;
@@ -123,8 +123,8 @@ async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Bo
         .await
     {
         Ok(rec) => rec,
-        Err(e) if e.code == ErrorCode::NotFound => return Err(ApiError::not_found()),
-        Err(e) => return Err(e),
+        Err(DbError::NotFound) => return Err(ApiError::not_found()),
+        Err(e) => return Err(e.into()),
     };
     match (&caller, link) {
         (Some(caller), _) if !caller.can_see(&rec.user_id, &rec.user_department) => {

@@ -12,7 +12,7 @@ use super::format::Format;
 use super::receive::{self, Received};
 use super::storage;
 use crate::auth::Caller;
-use crate::db::{self, DbError};
+use crate::db::{self, Db, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
@@ -177,12 +177,12 @@ async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> 
     };
     let temp = form.file.temp.into_path();
     let final_path = storage::root(&state.config).join(&stored.rel_path);
-    let pool = state.db.pool().clone();
+    let db = state.db.clone();
     let user_id = caller.user_id.clone();
     let record = stored.clone();
     tokio::task::spawn_blocking(move || {
         place_and_record(
-            &pool,
+            &db,
             &temp,
             &final_path,
             &record,
@@ -192,36 +192,33 @@ async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> 
         )
     })
     .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::from)?;
+    .map_err(ApiError::internal)??;
     tracing::info!(recording = %stored.id, bytes = stored.size, format = stored.format.as_str(), "recording stored");
     Ok(stored)
 }
 
 /// The blocking half of `store`: rename, sync, then the transaction; undoes the file on failure.
 fn place_and_record(
-    pool: &db::Pool,
+    db: &Db,
     temp: &Path,
     final_path: &Path,
     rec: &Stored,
     call_id: &str,
     user_id: &str,
     now: i64,
-) -> Result<(), DbError> {
+) -> ApiResult<()> {
     if let Err(e) = place(temp, final_path) {
         let _ = std::fs::remove_file(temp);
-        return Err(ApiError::internal(format!("storing the upload: {e}")).into());
+        return Err(ApiError::internal(format!("storing the upload: {e}")));
     }
-    let written = (|| {
-        let mut conn = pool.get()?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let written = db.write_blocking(|tx| {
         // the call may have been deleted or changed hands while the file streamed
-        let (owner, _) = db::recordings::call_owner(&tx, call_id)?;
+        let (owner, _) = db::recordings::call_owner(tx, call_id)?;
         if owner != user_id {
             return Err(DbError::NotFound);
         }
         db::recordings::insert(
-            &tx,
+            tx,
             &db::recordings::NewRecording {
                 id: &rec.id,
                 call_id,
@@ -233,14 +230,12 @@ fn place_and_record(
                 format: rec.format.as_str(),
                 created_at: now,
             },
-        )?;
-        tx.commit()?;
-        Ok(())
-    })();
+        )
+    });
     if written.is_err() {
         let _ = std::fs::remove_file(final_path);
     }
-    written
+    Ok(written?)
 }
 
 /// Moves the synced file into its folder and syncs the folders whose entries changed.

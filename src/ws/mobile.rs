@@ -50,7 +50,7 @@ pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
         .await
     {
         Ok(phone) => phone,
-        Err(err) => return refuse(&err, None),
+        Err(err) => return refuse(&err.into(), None),
     };
     let accept = match super::accept_key(&req) {
         Ok(accept) => accept,
@@ -335,7 +335,7 @@ impl Session {
                     if prune {
                         db::device_messages::prune(tx)?;
                     }
-                    Ok(())
+                    Ok::<_, ApiError>(())
                 })
                 .await?;
         }
@@ -357,7 +357,8 @@ impl Session {
         self.state
             .db
             .write(move |tx| db::phones::set_app_version(tx, id, &version))
-            .await
+            .await?;
+        Ok(())
     }
 
     /// The socket is gone: store the last activity, leave the hub, and tell the PC page the
