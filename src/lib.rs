@@ -2,8 +2,18 @@
 //! click-to-dial from the PC page, live call state, records, follow-ups, recordings, statistics.
 //!
 //! `serve(config, listener, shutdown)` is the whole server; `main.rs` only parses the command
-//! line. Modules by concern: `config`, `error`, `db` (one module per table), `auth`, `http`
-//! (routes by resource), `server` (the accept loop), `raw` (sockets and streamed files).
+//! line. The layers, each importing only those below it:
+//!
+//! - `http` — the transport: accept loop, the route table (`http::routes`, every URL on one
+//!   screen), handlers that parse, call the domain and build the view, the sockets, the
+//!   recording stream, the JSON envelope. The only layer that knows warp and hyper.
+//! - the domain — `users`, `phones`, `calls`, `customers`, `recordings`: every business rule
+//!   and every write transaction, shared by the HTTP routes, the sockets and the CLI.
+//! - `db` — one module per table, one function per query, the pool and its transactions; it
+//!   knows SQLite and nothing of the API.
+//! - beside them: `auth` (passwords, tokens, login limits, roles, the caller), `hub` (connected
+//!   phones and the PC page's live events), `error` (the one catalogue of error codes),
+//!   `config`, `app` (opening a data folder), `times`, `ids`, `netaddr`, `backup`, `cli`.
 
 pub mod app;
 pub mod auth;
@@ -20,12 +30,9 @@ pub mod hub;
 pub mod ids;
 pub mod netaddr;
 pub mod phones;
-pub mod raw;
 pub mod recordings;
-pub mod server;
 pub mod state;
 pub mod times;
-pub mod ws;
 
 use std::future::Future;
 
@@ -59,7 +66,7 @@ pub async fn serve(
     announce(&state, local, first.as_ref());
     let dial_timeouts = calls::timeout::spawn(state.clone());
     let sweeper = recordings::retention::spawn(state.clone());
-    server::run(state, listener, shutdown).await;
+    http::server::run(state, listener, shutdown).await;
     dial_timeouts.abort();
     sweeper.abort();
     Ok(())

@@ -1,7 +1,5 @@
 //! The authenticated caller of a request and what they may see (contract §2).
 
-use warp::{Filter, Rejection};
-
 use crate::auth::role::Role;
 use crate::auth::token::TokenKind;
 use crate::db::{self, DbError};
@@ -143,22 +141,6 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
     let value = header?.trim();
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-/// A filter that extracts the caller from the Authorization header, or rejects with 401.
-pub fn with_caller(
-    state: State,
-    accept: Accept,
-) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
-    warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
-        let state = state.clone();
-        async move {
-            let token = bearer(header.as_deref()).ok_or_else(ApiError::auth_failed)?;
-            authenticate(&state, token, accept)
-                .await
-                .map_err(warp::reject::custom)
-        }
-    })
 }
 
 #[cfg(test)]

@@ -2,54 +2,30 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::{ClientAddr, body, finish, with_state};
-use crate::auth::caller::{Accept, with_caller};
+use super::ClientAddr;
 use crate::auth::{Caller, password, token};
 use crate::db::{self, users::User};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::reply;
 use crate::state::State;
 
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let ping = warp::path!("api" / "v1" / "mobile" / "ping")
-        .and(warp::get())
-        .map(ping);
-    let login = warp::path!("api" / "v1" / "mobile" / "login")
-        .or(warp::path!("api" / "v1" / "auth" / "login"))
-        .unify()
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(warp::ext::optional::<ClientAddr>())
-        .and(body::json::<LoginRequest>(limit))
-        .then(login)
-        .map(finish);
-    let me = warp::path!("api" / "v1" / "auth" / "me")
-        .and(warp::get())
-        .and(with_caller(state.clone(), Accept::LoginOrDevice))
-        .map(me);
-    ping.or(login).unify().or(me).unify().boxed()
-}
-
 /// GET /api/v1/mobile/ping
-fn ping() -> Response {
-    reply::ok_with(
+pub async fn ping() -> ApiResult<Response> {
+    Ok(reply::ok_with(
         "pong",
         json!({
             "serverTime": crate::times::iso_ms(crate::db::now_ms()),
             "version": env!("CARGO_PKG_VERSION"),
             "serverName": "CRM外呼系统",
         }),
-    )
+    ))
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LoginRequest {
+pub struct LoginRequest {
     username: String,
     password: String,
     /// The app sends its device; a login does not need it (binding does).
@@ -83,7 +59,11 @@ impl From<&User> for UserSummary {
 
 /// POST /api/v1/mobile/login
 /// POST /api/v1/auth/login
-async fn login(state: State, addr: Option<ClientAddr>, req: LoginRequest) -> ApiResult<Response> {
+pub async fn login(
+    state: State,
+    addr: Option<ClientAddr>,
+    req: LoginRequest,
+) -> ApiResult<Response> {
     let username = req.username.trim().to_string();
     if username.is_empty() || req.password.is_empty() {
         return Err(ApiError::invalid("缺少用户名或密码"));
@@ -145,13 +125,13 @@ async fn login(state: State, addr: Option<ClientAddr>, req: LoginRequest) -> Api
 }
 
 /// GET /api/v1/auth/me
-fn me(caller: Caller) -> Response {
-    reply::ok(json!({
+pub async fn me(caller: Caller) -> ApiResult<Response> {
+    Ok(reply::ok(json!({
         "id": caller.user_id,
         "username": caller.username,
         "realName": caller.real_name,
         "department": caller.department,
         "role": caller.role.as_str(),
         "phoneId": caller.phone_id,
-    }))
+    })))
 }

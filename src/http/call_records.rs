@@ -3,14 +3,11 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
 use super::call_views::{call_detail, call_view};
-use super::query::{Query, paged, query};
-use super::{body, finish, reply, with_state};
-use crate::auth::caller::{Accept, with_caller};
+use super::query::{Query, paged};
+use super::{body, reply};
 use crate::auth::{Caller, Scope};
 use crate::calls::{dial, machine, notify, pc, store};
 use crate::customers::phone;
@@ -19,77 +16,8 @@ use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let pc = with_caller(state.clone(), Accept::Login);
-    let mobile = with_caller(state.clone(), Accept::LoginOrDevice);
-    let detail = warp::path!("api" / "v1" / "mobile" / "call" / String)
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(mobile.clone())
-        .then(detail)
-        .map(finish);
-    let mobile_list = warp::path!("api" / "v1" / "mobile" / "calls")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(mobile)
-        .and(query())
-        .then(mobile_list)
-        .map(finish);
-    let records = warp::path!("api" / "v1" / "calls" / "records");
-    let list = records
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(pc.clone())
-        .and(query())
-        .then(pc_list)
-        .map(finish);
-    let create = records
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(pc.clone())
-        .and(body::json::<CreateCall>(limit))
-        .then(create)
-        .map(finish);
-    let one = warp::path!("api" / "v1" / "calls" / "records" / String);
-    let update = one
-        .and(warp::put())
-        .and(with_state(&state))
-        .and(pc.clone())
-        .and(body::json::<UpdateCall>(limit))
-        .then(update)
-        .map(finish);
-    let delete = one
-        .and(warp::delete())
-        .and(with_state(&state))
-        .and(pc.clone())
-        .then(delete)
-        .map(finish);
-    let end = warp::path!("api" / "v1" / "calls" / "records" / String / "end")
-        .and(warp::put())
-        .and(with_state(&state))
-        .and(pc)
-        .and(body::json::<EndCall>(limit))
-        .then(end)
-        .map(finish);
-    detail
-        .or(mobile_list)
-        .unify()
-        .or(list)
-        .unify()
-        .or(create)
-        .unify()
-        .or(update)
-        .unify()
-        .or(delete)
-        .unify()
-        .or(end)
-        .unify()
-        .boxed()
-}
-
 /// GET /api/v1/mobile/call/{callId}
-async fn detail(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn detail(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let who = caller.clone();
     let (call, customer, follow_ups) = state
         .db
@@ -137,7 +65,7 @@ async fn list_calls(
 /// GET /api/v1/mobile/calls
 ///
 /// The phone app lists its own user's calls (whatever the role): it is that person's phone.
-async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+pub async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let (from, to) = q.time_range(state.config.timezone)?;
     let filter = CallFilter {
         call_type: q.one_of("callType", &CALL_TYPES)?,
@@ -151,7 +79,7 @@ async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Respon
 }
 
 /// GET /api/v1/calls/records
-async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+pub async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let (from, to) = q.time_range(state.config.timezone)?;
     let keyword = q.text("keyword");
     if keyword.as_ref().is_some_and(|k| k.chars().count() > 64) {
@@ -174,7 +102,7 @@ async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> 
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CreateCall {
+pub struct CreateCall {
     customer_id: Option<String>,
     customer_name: Option<String>,
     customer_phone: Option<String>,
@@ -206,7 +134,7 @@ fn check_notes(notes: &Option<String>) -> ApiResult<()> {
 ///
 /// With `endTime`, or a result other than `connected`, the call is recorded ended; a
 /// connected call without `endTime` stays open until §5.9 ends it (contract §6).
-async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Response> {
+pub async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Response> {
     let call_type = b.call_type.clone().unwrap_or_else(|| "outbound".into());
     if !CALL_TYPES.contains(&call_type.as_str()) {
         return Err(ApiError::invalid("callType 须为 outbound 或 inbound"));
@@ -272,14 +200,19 @@ async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Respon
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UpdateCall {
+pub struct UpdateCall {
     notes: Option<String>,
     call_tags: Option<Vec<String>>,
     follow_up_required: Option<bool>,
 }
 
 /// PUT /api/v1/calls/records/{id}
-async fn update(id: String, state: State, caller: Caller, b: UpdateCall) -> ApiResult<Response> {
+pub async fn update(
+    id: String,
+    state: State,
+    caller: Caller,
+    b: UpdateCall,
+) -> ApiResult<Response> {
     check_notes(&b.notes)?;
     let tags = b
         .call_tags
@@ -311,7 +244,7 @@ async fn update(id: String, state: State, caller: Caller, b: UpdateCall) -> ApiR
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct EndCall {
+pub struct EndCall {
     end_time: Option<Value>,
     duration: Option<i64>,
     notes: Option<String>,
@@ -319,7 +252,7 @@ struct EndCall {
 }
 
 /// PUT /api/v1/calls/records/{id}/end
-async fn end(id: String, state: State, caller: Caller, b: EndCall) -> ApiResult<Response> {
+pub async fn end(id: String, state: State, caller: Caller, b: EndCall) -> ApiResult<Response> {
     check_duration(b.duration)?;
     check_notes(&b.notes)?;
     let req = pc::EndRequest {
@@ -335,7 +268,7 @@ async fn end(id: String, state: State, caller: Caller, b: EndCall) -> ApiResult<
 /// DELETE /api/v1/calls/records/{id}
 ///
 /// The call's recordings go with it: rows by the foreign key's cascade, files after commit.
-async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let tz = state.config.timezone;
     let who = caller.clone();
     let (call, files) = state

@@ -4,43 +4,20 @@
 //! `calls::apply_report` like them.
 
 use serde_json::{Value, json};
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::{body, finish, reply, with_state};
+use super::reply;
 use crate::auth::Caller;
-use crate::auth::caller::{Accept, with_caller};
 use crate::calls::{self, ReportSource, reports};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
-
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let caller = with_caller(state.clone(), Accept::LoginOrDevice);
-    let status = warp::path!("api" / "v1" / "mobile" / "call" / "status")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::json::<Fields>(limit))
-        .then(status)
-        .map(finish);
-    let end = warp::path!("api" / "v1" / "mobile" / "call" / "end")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller)
-        .and(body::json::<Fields>(limit))
-        .then(end)
-        .map(finish);
-    status.or(end).unify().boxed()
-}
 
 /// A report body: the fields of the socket's message `data` (`calls::reports` reads both).
 /// Unknown fields are allowed: phone apps add their own (deviceId, phoneNumber…).
 type Fields = serde_json::Map<String, Value>;
 
 /// POST /api/v1/mobile/call/status
-async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
+pub async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
     let report = reports::parse(reports::HTTP_STATUS, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
     calls::apply_report(&state, &caller, ReportSource::Http, report).await?;
@@ -48,7 +25,7 @@ async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Respo
 }
 
 /// POST /api/v1/mobile/call/end
-async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
+pub async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
     let report = reports::parse(reports::HTTP_END, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
     let call_id = report.call_id().to_string();

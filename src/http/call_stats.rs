@@ -3,13 +3,10 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{Value, json};
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::query::{Query, query};
-use super::{finish, reply, with_state};
-use crate::auth::caller::{Accept, with_caller};
+use super::query::Query;
+use super::reply;
 use crate::auth::{Caller, Scope};
 use crate::db::{self, stats::StatsFilter, stats::Totals};
 use crate::error::{ApiError, ApiResult};
@@ -17,31 +14,6 @@ use crate::state::State;
 
 /// The longest range §5.5 answers day by day.
 const MAX_DAYS: i64 = 3660;
-
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let caller = with_caller(state.clone(), Accept::LoginOrDevice);
-    let today = warp::path!("api" / "v1" / "mobile" / "stats" / "today")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .then(today)
-        .map(finish);
-    let period = warp::path!("api" / "v1" / "mobile" / "stats")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(query())
-        .then(period)
-        .map(finish);
-    let statistics = warp::path!("api" / "v1" / "calls" / "statistics")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(caller)
-        .and(query())
-        .then(statistics)
-        .map(finish);
-    today.or(period).unify().or(statistics).unify().boxed()
-}
 
 /// round(100 × part / whole), 0 when whole is 0.
 pub fn percent(part: i64, whole: i64) -> i64 {
@@ -96,7 +68,7 @@ async fn own_totals(
 }
 
 /// GET /api/v1/mobile/stats/today
-async fn today(state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn today(state: State, caller: Caller) -> ApiResult<Response> {
     let day = today_in(&state);
     let t = own_totals(&state, &caller, day, day).await?;
     Ok(reply::ok(mobile_fields(&t)))
@@ -105,7 +77,7 @@ async fn today(state: State, caller: Caller) -> ApiResult<Response> {
 /// GET /api/v1/mobile/stats
 ///
 /// `period`: `today` (default), `week` (Monday to today), `month` (the 1st to today).
-async fn period(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+pub async fn period(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let day = today_in(&state);
     let from = match q.one_of("period", &["today", "week", "month"])?.as_deref() {
         Some("week") => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
@@ -119,7 +91,7 @@ async fn period(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
 /// GET /api/v1/calls/statistics
 ///
 /// Default range: the 30 days up to today.
-async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let tz = state.config.timezone;
     let today = today_in(&state);
     let to = q.day("endDate", tz)?.unwrap_or(today);

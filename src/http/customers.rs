@@ -4,14 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::query::{Query, paged, query};
-use super::{body, finish, reply, with_state};
+use super::query::{Query, paged};
+use super::reply;
 use crate::auth::Caller;
-use crate::auth::caller::{Accept, with_caller};
 use crate::customers::{import, phone};
 use crate::db::customers::{Customer, CustomerFields, CustomerFilter};
 use crate::db::{self, DbError};
@@ -20,7 +17,7 @@ use crate::state::State;
 use crate::times::{iso_ms, iso_opt, parse_time};
 
 /// Largest CSV accepted by the import.
-const IMPORT_LIMIT: u64 = 8 * 1024 * 1024;
+pub const IMPORT_LIMIT: u64 = 8 * 1024 * 1024;
 
 pub const FOLLOW_STATUSES: [&str; 7] = [
     "new",
@@ -31,54 +28,6 @@ pub const FOLLOW_STATUSES: [&str; 7] = [
     "not_interested",
     "deal",
 ];
-
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let caller = with_caller(state.clone(), Accept::Login);
-    let list = warp::path!("api" / "v1" / "customers")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(query())
-        .then(list)
-        .map(finish);
-    let create = warp::path!("api" / "v1" / "customers")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::json::<CustomerBody>(limit))
-        .then(create)
-        .map(finish);
-    let import = warp::path!("api" / "v1" / "customers" / "import")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::bytes(IMPORT_LIMIT))
-        .then(import_csv)
-        .map(finish);
-    let update = warp::path!("api" / "v1" / "customers" / String)
-        .and(warp::put())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::json::<CustomerBody>(limit))
-        .then(update)
-        .map(finish);
-    let delete = warp::path!("api" / "v1" / "customers" / String)
-        .and(warp::delete())
-        .and(with_state(&state))
-        .and(caller)
-        .then(delete)
-        .map(finish);
-    list.or(create)
-        .unify()
-        .or(import)
-        .unify()
-        .or(update)
-        .unify()
-        .or(delete)
-        .unify()
-        .boxed()
-}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -117,7 +66,7 @@ fn view(caller: &Caller, c: Customer) -> CustomerView {
 }
 
 /// GET /api/v1/customers
-async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
     let keyword = q.text("keyword");
     let filter = CustomerFilter {
@@ -138,7 +87,7 @@ async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
 /// Create and update take the same fields; create needs name and phone.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CustomerBody {
+pub struct CustomerBody {
     name: Option<String>,
     phone: Option<String>,
     level: Option<String>,
@@ -226,7 +175,7 @@ fn check_refs(tx: &rusqlite::Transaction<'_>, id: &str, f: &CustomerFields) -> A
 }
 
 /// POST /api/v1/customers
-async fn create(state: State, caller: Caller, b: CustomerBody) -> ApiResult<Response> {
+pub async fn create(state: State, caller: Caller, b: CustomerBody) -> ApiResult<Response> {
     if b.name.is_none() || b.phone.is_none() {
         return Err(ApiError::invalid("缺少客户姓名或电话"));
     }
@@ -250,7 +199,12 @@ async fn create(state: State, caller: Caller, b: CustomerBody) -> ApiResult<Resp
 }
 
 /// PUT /api/v1/customers/{id}
-async fn update(id: String, state: State, caller: Caller, b: CustomerBody) -> ApiResult<Response> {
+pub async fn update(
+    id: String,
+    state: State,
+    caller: Caller,
+    b: CustomerBody,
+) -> ApiResult<Response> {
     let tz = state.config.timezone;
     let customer = state
         .db
@@ -276,7 +230,7 @@ async fn update(id: String, state: State, caller: Caller, b: CustomerBody) -> Ap
 }
 
 /// DELETE /api/v1/customers/{id}
-async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     caller.require_manager()?;
     state
         .db
@@ -286,7 +240,11 @@ async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response>
 }
 
 /// POST /api/v1/customers/import
-async fn import_csv(state: State, caller: Caller, bytes: bytes::BytesMut) -> ApiResult<Response> {
+pub async fn import_csv(
+    state: State,
+    caller: Caller,
+    bytes: bytes::BytesMut,
+) -> ApiResult<Response> {
     caller.require_manager()?;
     let (text, encoding) = import::decode(&bytes)
         .ok_or_else(|| ApiError::invalid("文件编码无法识别（支持UTF-8或GBK）"))?;

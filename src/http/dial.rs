@@ -3,40 +3,18 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
 use super::call_views::call_view;
-use super::{body, finish, reply, with_state};
+use super::reply;
 use crate::auth::Caller;
-use crate::auth::caller::{Accept, with_caller};
 use crate::calls::{dial, pc};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let caller = with_caller(state.clone(), Accept::Login);
-    let outbound = warp::path!("api" / "v1" / "calls" / "outbound")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::json::<Outbound>(limit))
-        .then(outbound)
-        .map(finish);
-    let cancel = warp::path!("api" / "v1" / "calls" / String / "cancel")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller)
-        .then(cancel)
-        .map(finish);
-    outbound.or(cancel).unify().boxed()
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Outbound {
+pub struct Outbound {
     customer_id: Option<String>,
     customer_phone: Option<String>,
     customer_name: Option<String>,
@@ -46,7 +24,7 @@ struct Outbound {
 }
 
 /// POST /api/v1/calls/outbound
-async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Response> {
+pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Response> {
     if b.customer_id.is_none() && b.customer_phone.is_none() {
         return Err(ApiError::invalid("缺少 customerPhone 或 customerId"));
     }
@@ -73,7 +51,7 @@ async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Respon
 }
 
 /// POST /api/v1/calls/{callId}/cancel
-async fn cancel(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn cancel(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let call = pc::cancel(&state, &caller, id).await?;
     Ok(reply::ok_with("已取消呼叫", call_view(&caller, call)))
 }

@@ -3,47 +3,17 @@
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
 use super::call_views::follow_up_view;
-use super::query::{Query, paged, query};
-use super::{body, finish, reply, with_state};
+use super::query::{Query, paged};
+use super::{body, reply};
 use crate::auth::Caller;
-use crate::auth::caller::{Accept, with_caller};
 use crate::calls::pc::visible_call;
 use crate::db::follow_ups::{FollowUp, FollowUpFilter};
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::State;
-
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let pc = with_caller(state.clone(), Accept::Login);
-    let sync = warp::path!("api" / "v1" / "mobile" / "call" / "followup")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(with_caller(state.clone(), Accept::LoginOrDevice))
-        .and(body::json::<CallFollowUp>(limit))
-        .then(call_follow_up)
-        .map(finish);
-    let list = warp::path!("api" / "v1" / "calls" / "followups")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(pc.clone())
-        .and(query())
-        .then(list)
-        .map(finish);
-    let create = warp::path!("api" / "v1" / "calls" / "followups")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(pc)
-        .and(body::json::<NewFollowUp>(limit))
-        .then(create)
-        .map(finish);
-    sync.or(list).unify().or(create).unify().boxed()
-}
 
 const INTENTIONS: [&str; 4] = ["high", "medium", "low", "none"];
 const PRIORITIES: [&str; 3] = ["high", "medium", "low"];
@@ -88,7 +58,7 @@ pub fn follow_up_content(notes: &str, tags: &[String]) -> String {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CallFollowUp {
+pub struct CallFollowUp {
     call_id: String,
     notes: Option<String>,
     tags: Option<Vec<String>>,
@@ -107,7 +77,7 @@ fn existing_customer(conn: &rusqlite::Connection, id: &str) -> ApiResult<db::cus
 }
 
 /// POST /api/v1/mobile/call/followup
-async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> ApiResult<Response> {
+pub async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> ApiResult<Response> {
     one_of("intention", &b.intention, &INTENTIONS)?;
     check_text("notes", &b.notes)?;
     let tags = body::tag_list("tags", b.tags.clone().unwrap_or_default())?;
@@ -196,7 +166,7 @@ async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> ApiRes
 }
 
 /// GET /api/v1/calls/followups
-async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
     let (from, to) = q.time_range(state.config.timezone)?;
     let filter = FollowUpFilter {
@@ -219,7 +189,7 @@ async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct NewFollowUp {
+pub struct NewFollowUp {
     call_id: Option<String>,
     customer_id: Option<String>,
     customer_name: Option<String>,
@@ -237,7 +207,7 @@ struct NewFollowUp {
 }
 
 /// POST /api/v1/calls/followups
-async fn create(state: State, caller: Caller, b: NewFollowUp) -> ApiResult<Response> {
+pub async fn create(state: State, caller: Caller, b: NewFollowUp) -> ApiResult<Response> {
     one_of("customerIntent", &b.customer_intent, &INTENTIONS)?;
     one_of("priority", &b.priority, &PRIORITIES)?;
     one_of("status", &b.status, &STATUSES)?;

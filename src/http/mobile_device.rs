@@ -6,13 +6,9 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 use serde_json::json;
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::{body, finish, with_state};
 use crate::auth::Caller;
-use crate::auth::caller::{Accept, with_caller};
 use crate::db::{self, phones::Phone};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::reply;
@@ -21,47 +17,8 @@ use crate::phones::{self, qr};
 use crate::state::State;
 use crate::times::iso_ms;
 
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let caller = with_caller(state.clone(), Accept::LoginOrDevice);
-    let qrcode = warp::path!("api" / "v1" / "mobile" / "bindQRCode")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .then(bind_qrcode)
-        .map(finish);
-    let bind = warp::path!("api" / "v1" / "mobile" / "bind")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(body::json::<MobileBind>(limit))
-        .then(bind_mobile)
-        .map(finish);
-    let unbind = warp::path!("api" / "v1" / "mobile" / "unbind")
-        .and(warp::delete())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::json_or_default::<SelfUnbind>(limit))
-        .then(unbind_self)
-        .map(finish);
-    let status = warp::path!("api" / "v1" / "mobile" / "device" / "status")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(caller)
-        .and(warp::query::<HashMap<String, String>>())
-        .then(device_status)
-        .map(finish);
-    qrcode
-        .or(bind)
-        .unify()
-        .or(unbind)
-        .unify()
-        .or(status)
-        .unify()
-        .boxed()
-}
-
 /// POST /api/v1/mobile/bindQRCode
-async fn bind_qrcode(state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn bind_qrcode(state: State, caller: Caller) -> ApiResult<Response> {
     let request = bind::create_request(
         &state,
         RequestKind::Mobile,
@@ -89,7 +46,7 @@ async fn bind_qrcode(state: State, caller: Caller) -> ApiResult<Response> {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct MobileBind {
+pub struct MobileBind {
     /// §3.1.1's token, or (the shipped app) §3.1's connectionId.
     bind_token: Option<String>,
     phone_number: Option<String>,
@@ -100,7 +57,7 @@ struct MobileBind {
 ///
 /// The bind token is the credential (single use, expiring): an Authorization header is neither
 /// needed nor looked at, and the phone binds to the QR's user (contract §13).
-async fn bind_mobile(state: State, req: MobileBind) -> ApiResult<Response> {
+pub async fn bind_mobile(state: State, req: MobileBind) -> ApiResult<Response> {
     let mut info = req.device_info.unwrap_or_default();
     // way two's top-level phoneNumber wins over deviceInfo.phoneNumber
     info.phone_number = req.phone_number.or(info.phone_number);
@@ -110,7 +67,7 @@ async fn bind_mobile(state: State, req: MobileBind) -> ApiResult<Response> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SelfUnbind {
+pub struct SelfUnbind {
     device_id: Option<String>,
 }
 
@@ -139,7 +96,7 @@ async fn callers_phone(
 }
 
 /// DELETE /api/v1/mobile/unbind
-async fn unbind_self(state: State, caller: Caller, req: SelfUnbind) -> ApiResult<Response> {
+pub async fn unbind_self(state: State, caller: Caller, req: SelfUnbind) -> ApiResult<Response> {
     if caller.phone_id.is_none() && req.device_id.as_deref().is_none_or(|d| d.trim().is_empty()) {
         return Err(ApiError::invalid("缺少必要参数: deviceId"));
     }
@@ -151,7 +108,7 @@ async fn unbind_self(state: State, caller: Caller, req: SelfUnbind) -> ApiResult
 }
 
 /// GET /api/v1/mobile/device/status
-async fn device_status(
+pub async fn device_status(
     state: State,
     caller: Caller,
     query: HashMap<String, String>,

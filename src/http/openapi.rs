@@ -6,26 +6,20 @@ use std::sync::OnceLock;
 
 use rust_embed::RustEmbed;
 use serde_json::Value;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
-use warp::{Filter, Reply};
+
+use crate::error::ApiResult;
+use warp::Reply;
 
 #[derive(RustEmbed)]
 #[folder = "assets/openapi/"]
 struct Fragments;
 
-pub fn routes() -> BoxedFilter<(Response,)> {
-    warp::path!("api" / "openapi.json")
-        .and(warp::get())
-        .map(document)
-        .boxed()
-}
-
 /// GET /api/openapi.json
-fn document() -> Response {
+pub async fn document() -> ApiResult<Response> {
     static DOC: OnceLock<String> = OnceLock::new();
     let doc = DOC.get_or_init(|| merged().to_string());
-    warp::reply::with_header(doc.as_str(), "content-type", "application/json").into_response()
+    Ok(warp::reply::with_header(doc.as_str(), "content-type", "application/json").into_response())
 }
 
 /// The fragments merged: objects merge key by key, anything else is replaced.

@@ -3,14 +3,11 @@
 
 use serde::Serialize;
 use serde_json::json;
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::query::{Query, query};
-use super::{finish, with_state};
+use super::query::Query;
+use super::upload_form;
 use crate::auth::Caller;
-use crate::auth::caller::{Accept, with_caller};
 use crate::db::{self, recordings::Recording};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::reply;
@@ -18,74 +15,18 @@ use crate::recordings::{links, storage, upload};
 use crate::state::State;
 use crate::times::{self, iso_ms};
 
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let login = with_caller(state.clone(), Accept::Login);
-    let upload = warp::path!("api" / "v1" / "mobile" / "recording" / "upload")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(with_caller(state.clone(), Accept::LoginOrDevice))
-        .and(warp::header::optional::<u64>("content-length"))
-        // no Content-Length limit here: the file part is counted as it streams (`receive`), so
-        // a chunked upload is held to the same limit
-        .and(warp::multipart::form().max_length(None))
-        .then(upload_recording)
-        .map(finish);
-    let list = warp::path!("api" / "v1" / "calls" / "recordings")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(login.clone())
-        .and(query())
-        .then(list)
-        .map(finish);
-    let stats = warp::path!("api" / "v1" / "calls" / "recordings" / "stats")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(login.clone())
-        .then(stats)
-        .map(finish);
-    let download = warp::path!("api" / "v1" / "calls" / "recordings" / String / "download")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(login.clone())
-        .then(download)
-        .map(finish);
-    let delete = warp::path!("api" / "v1" / "calls" / "recordings" / String)
-        .and(warp::delete())
-        .and(with_state(&state))
-        .and(login.clone())
-        .then(delete)
-        .map(finish);
-    let storage = warp::path!("api" / "v1" / "system" / "storage")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(login)
-        .then(storage_view)
-        .map(finish);
-    upload
-        .or(stats)
-        .unify()
-        .or(list)
-        .unify()
-        .or(download)
-        .unify()
-        .or(delete)
-        .unify()
-        .or(storage)
-        .unify()
-        .boxed()
-}
-
 /// POST /api/v1/mobile/recording/upload
-async fn upload_recording(
+pub async fn upload_recording(
     state: State,
     caller: Caller,
     declared: Option<u64>,
     form: warp::multipart::FormData,
 ) -> ApiResult<Response> {
-    let limit = state.config.max_upload_bytes + upload::FORM_OVERHEAD;
+    let limit = state.config.max_upload_bytes + upload_form::FORM_OVERHEAD;
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::new(ErrorCode::PayloadTooLarge));
     }
+    let form = upload_form::read(&state, &caller, form).await?;
     let stored = upload::upload(&state, &caller, form).await?;
     // the document shows no message for §4.3: the contract's default
     Ok(reply::ok(json!({
@@ -149,7 +90,7 @@ fn filter(state: &State, query: &Query) -> ApiResult<db::recordings::Filter> {
 }
 
 /// GET /api/v1/calls/recordings
-async fn list(state: State, caller: Caller, query: Query) -> ApiResult<Response> {
+pub async fn list(state: State, caller: Caller, query: Query) -> ApiResult<Response> {
     let page = query.page()?;
     let (number, size) = (page.page as u32, page.page_size as u32);
     let filter = filter(&state, &query)?;
@@ -180,7 +121,7 @@ async fn visible(state: &State, caller: &Caller, id: String) -> ApiResult<Record
 }
 
 /// GET /api/v1/calls/recordings/{id}/download
-async fn download(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn download(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let rec = visible(&state, &caller, id).await?;
     let names = links::download_names(&rec, state.config.timezone);
     Ok(reply::ok(json!({
@@ -190,7 +131,7 @@ async fn download(id: String, state: State, caller: Caller) -> ApiResult<Respons
 }
 
 /// DELETE /api/v1/calls/recordings/{id}
-async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let rec = visible(&state, &caller, id).await?;
     // the row first: once it is gone nothing lists or serves the file; a file that cannot be
     // removed (or is already gone) then costs only space and never blocks the delete
@@ -205,7 +146,7 @@ async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response>
 }
 
 /// GET /api/v1/calls/recordings/stats
-async fn stats(state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn stats(state: State, caller: Caller) -> ApiResult<Response> {
     let tz = state.config.timezone;
     let today = times::local_day(db::now_ms(), tz);
     let start = times::day_start_ms(today, tz);
@@ -224,7 +165,7 @@ async fn stats(state: State, caller: Caller) -> ApiResult<Response> {
 }
 
 /// GET /api/v1/system/storage
-async fn storage_view(state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn storage_view(state: State, caller: Caller) -> ApiResult<Response> {
     caller.require_admin()?;
     let (count, bytes) = state.db.run(|c| db::recordings::totals(c)).await?;
     let dir = state.config.data_dir.clone();

@@ -1,5 +1,8 @@
-//! The contract §1 envelope for every JSON answer.
+//! The contract §1 envelope for every JSON answer, and the body type every response has.
 
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
 use serde::Serialize;
 use serde_json::json;
 use warp::Reply;
@@ -40,4 +43,18 @@ pub fn error(err: &ApiError) -> Response {
     });
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     warp::reply::with_status(warp::reply::json(&body), status).into_response()
+}
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The body of every response the server writes (warp's, the sockets' and the stream's).
+pub type Body = BoxBody<Bytes, BoxError>;
+
+/// Converts a warp response into the server's body type.
+pub fn from_warp(resp: Response) -> hyper::Response<Body> {
+    resp.map(|b| b.map_err(|e| Box::new(e) as BoxError).boxed())
+}
+
+/// The contract's JSON error as a response of the server's body type (the raw routes' errors).
+pub fn raw_error(err: &ApiError) -> hyper::Response<Body> {
+    from_warp(error(err))
 }

@@ -2,57 +2,14 @@
 //! users of their department (the page's "person" filters need them); sales staff get 403.
 
 use serde::{Deserialize, Serialize};
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::{body, finish, with_state};
-use crate::auth::caller::{Accept, with_caller};
 use crate::auth::{Caller, Role, Scope, password};
 use crate::db::{self, users::User};
 use crate::error::{ApiError, ApiResult};
 use crate::http::reply;
 use crate::state::State;
 use crate::times::iso_ms;
-
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let caller = with_caller(state.clone(), Accept::Login);
-    let list = warp::path!("api" / "v1" / "users")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .then(list)
-        .map(finish);
-    let create = warp::path!("api" / "v1" / "users")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::json::<CreateUser>(limit))
-        .then(create)
-        .map(finish);
-    let update = warp::path!("api" / "v1" / "users" / String)
-        .and(warp::put())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::json::<UpdateUser>(limit))
-        .then(update)
-        .map(finish);
-    let reset = warp::path!("api" / "v1" / "users" / String / "password")
-        .and(warp::put())
-        .and(with_state(&state))
-        .and(caller)
-        .and(body::json::<ResetPassword>(limit))
-        .then(reset_password)
-        .map(finish);
-    list.or(create)
-        .unify()
-        .or(update)
-        .unify()
-        .or(reset)
-        .unify()
-        .boxed()
-}
 
 /// A user as the admin page sees it.
 #[derive(Debug, Serialize)]
@@ -84,7 +41,7 @@ impl From<User> for UserView {
 }
 
 /// GET /api/v1/users
-async fn list(state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn list(state: State, caller: Caller) -> ApiResult<Response> {
     caller.require_manager()?;
     let scope = caller.scope();
     let users = state.db.run(|c| db::users::list(c)).await?;
@@ -101,7 +58,7 @@ async fn list(state: State, caller: Caller) -> ApiResult<Response> {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CreateUser {
+pub struct CreateUser {
     username: String,
     password: String,
     #[serde(default)]
@@ -154,7 +111,7 @@ async fn hash_password(state: &State, plain: String) -> ApiResult<String> {
 }
 
 /// POST /api/v1/users
-async fn create(state: State, caller: Caller, req: CreateUser) -> ApiResult<Response> {
+pub async fn create(state: State, caller: Caller, req: CreateUser) -> ApiResult<Response> {
     caller.require_admin()?;
     let username = req.username.trim().to_string();
     check_username(&username)?;
@@ -187,7 +144,7 @@ async fn create(state: State, caller: Caller, req: CreateUser) -> ApiResult<Resp
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UpdateUser {
+pub struct UpdateUser {
     real_name: Option<String>,
     department: Option<String>,
     role: Option<Role>,
@@ -195,7 +152,12 @@ struct UpdateUser {
 }
 
 /// PUT /api/v1/users/{id}
-async fn update(id: String, state: State, caller: Caller, req: UpdateUser) -> ApiResult<Response> {
+pub async fn update(
+    id: String,
+    state: State,
+    caller: Caller,
+    req: UpdateUser,
+) -> ApiResult<Response> {
     caller.require_admin()?;
     for (field, value) in [("姓名", &req.real_name), ("部门", &req.department)] {
         if let Some(v) = value {
@@ -237,12 +199,12 @@ async fn update(id: String, state: State, caller: Caller, req: UpdateUser) -> Ap
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ResetPassword {
+pub struct ResetPassword {
     password: String,
 }
 
 /// PUT /api/v1/users/{id}/password
-async fn reset_password(
+pub async fn reset_password(
     id: String,
     state: State,
     caller: Caller,

@@ -3,13 +3,9 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use warp::Filter;
-use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use super::{body, finish, with_state};
 use crate::auth::Caller;
-use crate::auth::caller::{Accept, with_caller};
 use crate::db::{self, DbError, phones::Phone};
 use crate::error::{ApiError, ApiResult};
 use crate::http::reply;
@@ -18,68 +14,14 @@ use crate::phones::{self, PhoneView, qr};
 use crate::state::State;
 use crate::times::iso_ms;
 
-pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    let limit = state.config.json_body_limit;
-    let caller = with_caller(state.clone(), Accept::Login);
-    let qrcode = warp::path!("api" / "v1" / "call-config" / "work-phones" / "qrcode")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .and(body::json_or_default::<QrRequest>(limit))
-        .then(qrcode)
-        .map(finish);
-    let status = warp::path!("api" / "v1" / "call-config" / "work-phones" / "bind-status" / String)
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .then(bind_status)
-        .map(finish);
-    let bind = warp::path!("api" / "v1" / "call-config" / "work-phones" / "bind")
-        .and(warp::post())
-        .and(with_state(&state))
-        .and(body::json::<PcBind>(limit))
-        .then(bind_pc)
-        .map(finish);
-    let list = warp::path!("api" / "v1" / "call-config" / "work-phones")
-        .and(warp::get())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .then(list)
-        .map(finish);
-    let primary = warp::path!("api" / "v1" / "call-config" / "work-phones" / String / "primary")
-        .and(warp::put())
-        .and(with_state(&state))
-        .and(caller.clone())
-        .then(set_primary)
-        .map(finish);
-    let unbind = warp::path!("api" / "v1" / "call-config" / "work-phones" / String)
-        .and(warp::delete())
-        .and(with_state(&state))
-        .and(caller)
-        .then(unbind)
-        .map(finish);
-    qrcode
-        .or(status)
-        .unify()
-        .or(bind)
-        .unify()
-        .or(list)
-        .unify()
-        .or(primary)
-        .unify()
-        .or(unbind)
-        .unify()
-        .boxed()
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct QrRequest {
+pub struct QrRequest {
     user_id: Option<String>,
 }
 
 /// POST /api/v1/call-config/work-phones/qrcode
-async fn qrcode(state: State, caller: Caller, req: QrRequest) -> ApiResult<Response> {
+pub async fn qrcode(state: State, caller: Caller, req: QrRequest) -> ApiResult<Response> {
     let target = match req.user_id.as_deref().map(str::trim) {
         None | Some("") => caller.user_id.clone(),
         Some(id) => id.to_string(),
@@ -110,7 +52,7 @@ async fn qrcode(state: State, caller: Caller, req: QrRequest) -> ApiResult<Respo
 }
 
 /// GET /api/v1/call-config/work-phones/bind-status/{connectionId}
-async fn bind_status(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn bind_status(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let (request, phone) = state
         .db
         .run(move |c| {
@@ -139,20 +81,20 @@ async fn bind_status(id: String, state: State, caller: Caller) -> ApiResult<Resp
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PcBind {
+pub struct PcBind {
     connection_id: Option<String>,
     device_info: Option<DeviceInfoIn>,
 }
 
 /// POST /api/v1/call-config/work-phones/bind
-async fn bind_pc(state: State, req: PcBind) -> ApiResult<Response> {
+pub async fn bind_pc(state: State, req: PcBind) -> ApiResult<Response> {
     let info = req.device_info.unwrap_or_default();
     let bound = bind::bind(&state, req.connection_id, info).await?;
     Ok(reply::ok_with("绑定成功", bind::answer(&state, bound)))
 }
 
 /// GET /api/v1/call-config/work-phones
-async fn list(state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn list(state: State, caller: Caller) -> ApiResult<Response> {
     let (cond, param) = caller.scope().sql("p.user_id");
     let rows = state
         .db
@@ -180,7 +122,7 @@ pub async fn visible_phone(state: &State, caller: &Caller, id: &str) -> ApiResul
 }
 
 /// PUT /api/v1/call-config/work-phones/{id}/primary
-async fn set_primary(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn set_primary(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let phone = visible_phone(&state, &caller, &id).await?;
     state
         .db
@@ -195,7 +137,7 @@ async fn set_primary(id: String, state: State, caller: Caller) -> ApiResult<Resp
 }
 
 /// DELETE /api/v1/call-config/work-phones/{id}
-async fn unbind(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+pub async fn unbind(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let phone = visible_phone(&state, &caller, &id).await?;
     phones::unbind(&state, phone.id, phones::REASON_ADMIN).await?;
     Ok(reply::ok_message("解绑成功"))

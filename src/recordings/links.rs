@@ -4,8 +4,7 @@
 use chrono_tz::Tz;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::storage::PUBLIC_PREFIX;
-use super::stream::PREFIX;
+use super::storage::{PUBLIC_PREFIX, STREAM_PREFIX};
 use crate::db::recordings::Recording;
 use crate::state::State;
 
@@ -35,7 +34,10 @@ pub fn signed_url(state: &State, recording_id: &str, rel: &str, download: bool) 
     let exp = chrono::Utc::now().timestamp() + ttl;
     let token = state.recordings.links.sign(recording_id, exp);
     let extra = if download { "&download=1" } else { "" };
-    format!("{}{PREFIX}{rel}?token={token}{extra}", state.public.http)
+    format!(
+        "{}{STREAM_PREFIX}{rel}?token={token}{extra}",
+        state.public.http
+    )
 }
 
 /// A download name: `录音_<customer>_<YYYYMMDD_HHMMSS>.<ext>` (office time of the call), and

@@ -15,7 +15,6 @@ pub mod receive;
 pub mod retention;
 pub mod sign;
 pub mod storage;
-pub mod stream;
 pub mod upload;
 
 /// The recordings' share of the server state.

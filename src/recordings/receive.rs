@@ -136,9 +136,9 @@ impl PipelinedWriter {
 }
 
 /// Streams one file part into `tmp_dir`, at most `limit` bytes, and checks its format.
-pub async fn receive<S, B>(tmp_dir: &Path, mut part: S, limit: u64) -> ApiResult<Received>
+pub async fn receive<S, B, E>(tmp_dir: &Path, mut part: S, limit: u64) -> ApiResult<Received>
 where
-    S: Stream<Item = Result<B, warp::Error>> + Unpin,
+    S: Stream<Item = Result<B, E>> + Unpin,
     B: Buf,
 {
     let path = tmp_dir.join(format!("{}.part", crate::ids::secret_hex(12)));

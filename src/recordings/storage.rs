@@ -16,6 +16,9 @@ pub const TMP_DIR: &str = ".tmp";
 /// The `filePath` prefix of §4.4 (contract §8).
 pub const PUBLIC_PREFIX: &str = "/recordings/";
 
+/// The §4.5 stream route's prefix; what follows is `YYYY/MM/DD/<file>` (signed links use it).
+pub const STREAM_PREFIX: &str = "/api/v1/calls/recordings/stream/";
+
 /// A file name we generate: `rec_<random>.<ext>`. Never anything the client sent.
 pub fn file_name(recording_id: &str, ext: &str) -> String {
     format!("{recording_id}.{ext}")

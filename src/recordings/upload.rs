@@ -1,37 +1,24 @@
-//! §4.3 upload: the multipart form read part by part (warp's multipart streams them; the file
-//! part goes straight to disk through `receive`), the call checked to be the caller's own, then
-//! the file renamed into `recordings/YYYY/MM/DD/` and the row written in one transaction.
+//! §4.3 upload, once `http::upload_form` has read the form (the file part straight to disk
+//! through `receive`): the call checked to be the caller's own, then the file renamed into
+//! `recordings/YYYY/MM/DD/` and the row written in one transaction.
 
 use std::path::Path;
 
-use bytes::Buf;
-use futures_util::StreamExt;
-use warp::multipart::{FormData, Part};
-
 use super::format::Format;
-use super::receive::{self, Received};
+use super::receive::Received;
 use super::storage;
 use crate::auth::Caller;
 use crate::db::{self, Db, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
-/// Room for the form's boundaries, headers and small fields on top of the file itself: a
-/// declared Content-Length above `max_upload_bytes + FORM_OVERHEAD` is refused before reading.
-pub const FORM_OVERHEAD: u64 = 64 * 1024;
-/// The largest text field (`callId`, `duration`) and the most bytes of parts we do not know.
-const FIELD_LIMIT: usize = 1024;
-const OTHER_PARTS_LIMIT: u64 = 64 * 1024;
-/// The app sends two or three parts; a form of many more is not an upload.
-const MAX_PARTS: usize = 16;
-
 /// What the form held once the file is on disk (still temporary).
-struct Form {
-    call_id: String,
+pub struct Form {
+    pub call_id: String,
     /// The call's own duration, the default for a missing `duration`.
-    call_duration: i64,
-    duration: Option<i64>,
-    file: Received,
+    pub call_duration: i64,
+    pub duration: Option<i64>,
+    pub file: Received,
 }
 
 /// A stored recording, as the upload answers it.
@@ -45,66 +32,15 @@ pub struct Stored {
     pub format: Format,
 }
 
-/// Reads the form and stores the recording. Any failure leaves neither file nor row.
-pub async fn upload(state: &State, caller: &Caller, form: FormData) -> ApiResult<Stored> {
-    let form = read_form(state, caller, form).await?;
+/// Stores the recording of a form read to the end. Any failure leaves neither file nor row.
+pub async fn upload(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> {
     let stored = store(state, caller, form).await?;
     super::retention::after_upload(state);
     Ok(stored)
 }
 
-async fn read_form(state: &State, caller: &Caller, mut form: FormData) -> ApiResult<Form> {
-    let mut call: Option<(String, i64)> = None;
-    let mut duration = None;
-    let mut file = None;
-    let mut other_bytes = 0u64;
-    let mut parts = 0;
-    while let Some(part) = form.next().await {
-        let part = part.map_err(|_| ApiError::invalid("上传中断或表单格式错误"))?;
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err(ApiError::invalid("表单字段过多"));
-        }
-        match part.name() {
-            "callId" => {
-                let id = text(part).await?.trim().to_string();
-                if id.is_empty() {
-                    return Err(ApiError::invalid("缺少 callId"));
-                }
-                // checked as soon as it arrives, so another user's call is refused before
-                // a large file is read
-                let call_duration = own_call(state, caller, &id).await?;
-                call = Some((id, call_duration));
-            }
-            "duration" => duration = parse_duration(&text(part).await?)?,
-            "file" => {
-                if file.is_some() {
-                    return Err(ApiError::invalid("一次只能上传一个录音文件"));
-                }
-                let tmp = storage::tmp_dir(&state.config);
-                let limit = state.config.max_upload_bytes;
-                file = Some(receive::receive(&tmp, Box::pin(part.stream()), limit).await?);
-            }
-            _ => {
-                other_bytes += drain(part).await?;
-                if other_bytes > OTHER_PARTS_LIMIT {
-                    return Err(ApiError::invalid("表单中多余的内容过多"));
-                }
-            }
-        }
-    }
-    let (call_id, call_duration) = call.ok_or_else(|| ApiError::invalid("缺少 callId"))?;
-    let file = file.ok_or_else(|| ApiError::invalid("缺少录音文件 file"))?;
-    Ok(Form {
-        call_id,
-        call_duration,
-        duration,
-        file,
-    })
-}
-
 /// The duration of the caller's own call `id`; another user's or an unknown call is 404.
-async fn own_call(state: &State, caller: &Caller, id: &str) -> ApiResult<i64> {
+pub async fn own_call(state: &State, caller: &Caller, id: &str) -> ApiResult<i64> {
     let id = id.to_string();
     let (owner, duration) = state
         .db
@@ -119,36 +55,8 @@ async fn own_call(state: &State, caller: &Caller, id: &str) -> ApiResult<i64> {
     Ok(duration)
 }
 
-/// A small text field, refused when longer than `FIELD_LIMIT`.
-async fn text(part: Part) -> ApiResult<String> {
-    let mut bytes = Vec::new();
-    let mut stream = Box::pin(part.stream());
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| ApiError::invalid("上传中断或表单格式错误"))?;
-        if bytes.len() + chunk.remaining() > FIELD_LIMIT {
-            return Err(ApiError::invalid("表单字段过长"));
-        }
-        bytes.extend_from_slice(chunk.chunk());
-    }
-    String::from_utf8(bytes).map_err(|_| ApiError::invalid("表单字段不是 UTF-8 文本"))
-}
-
-/// Reads and discards a part we do not use; returns its size.
-async fn drain(part: Part) -> ApiResult<u64> {
-    let mut stream = Box::pin(part.stream());
-    let mut size = 0u64;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| ApiError::invalid("上传中断或表单格式错误"))?;
-        size += chunk.remaining() as u64;
-        if size > OTHER_PARTS_LIMIT {
-            break;
-        }
-    }
-    Ok(size)
-}
-
 /// `duration` in seconds: a non-negative number (a fraction is rounded); empty means absent.
-fn parse_duration(text: &str) -> ApiResult<Option<i64>> {
+pub fn parse_duration(text: &str) -> ApiResult<Option<i64>> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);

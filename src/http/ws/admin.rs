@@ -15,9 +15,9 @@ use tokio_tungstenite::tungstenite::Message;
 use super::{Socket, authorize, close, send, send_text};
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate};
+use crate::http::reply::Body;
 use crate::hub::AdminEvent;
 use crate::phones::server_message;
-use crate::server::Body;
 use crate::state::State;
 
 /// GET /ws/admin

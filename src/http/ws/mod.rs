@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate};
 use crate::error::{ApiError, ErrorCode};
-use crate::server::{Body, from_warp};
+use crate::http::reply::{Body, raw_error};
 use crate::state::State;
 
 /// A server-side socket after the upgrade.
@@ -56,7 +56,7 @@ pub fn socket_config() -> WebSocketConfig {
 /// The contract's JSON error as a raw response. `status` overrides the code's own status (a
 /// revoked phone token is DEVICE_NOT_BOUND with 401 on the socket, contract §1).
 pub fn refuse(err: &ApiError, status: Option<StatusCode>) -> Response<Body> {
-    let mut resp = from_warp(crate::http::reply::error(err));
+    let mut resp = raw_error(err);
     if let Some(status) = status {
         *resp.status_mut() = status;
     }

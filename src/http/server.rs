@@ -7,11 +7,8 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::BodyExt;
-use http_body_util::combinators::BoxBody;
+use hyper::Request;
 use hyper::body::Incoming;
-use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -19,12 +16,9 @@ use tokio::net::TcpListener;
 use tower_service::Service;
 use tracing::Instrument;
 
-use crate::http::{self, ClientAddr};
+use super::reply::from_warp;
+use super::{ClientAddr, routes};
 use crate::state::State;
-
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-/// The body of every response the server writes.
-pub type Body = BoxBody<Bytes, BoxError>;
 
 /// How long in-flight requests get to finish after the shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -38,15 +32,10 @@ fn next_request_id() -> RequestId {
     RequestId(NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Converts a warp response into the server's body type.
-pub fn from_warp(resp: warp::reply::Response) -> Response<Body> {
-    resp.map(|b| b.map_err(|e| Box::new(e) as BoxError).boxed())
-}
-
 /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish (up to
 /// `DRAIN_TIMEOUT`) and returns.
 pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Output = ()>) {
-    let api = warp::service(http::routes(state.clone()));
+    let api = warp::service(routes::api(state.clone()));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -76,8 +65,8 @@ pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Outp
                 let started = Instant::now();
                 let method = req.method().clone();
                 let path = req.uri().path().to_string();
-                let mut resp = match crate::raw::route(&req) {
-                    Some(raw) => crate::raw::serve(raw, state, req).await,
+                let mut resp = match routes::raw(&req) {
+                    Some(raw) => routes::serve_raw(raw, state, req).await,
                     None => from_warp(api.call(req).await.unwrap_or_else(|e| match e {})),
                 };
                 if let Ok(v) = id.0.to_string().parse() {

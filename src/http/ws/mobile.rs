@@ -22,9 +22,9 @@ use crate::calls::reports;
 use crate::calls::{self, ReportSource};
 use crate::db::{self, phones::Phone};
 use crate::error::{ApiError, ErrorCode};
+use crate::http::reply::Body;
 use crate::hub::{PhoneLink, ToPhone};
 use crate::phones::{self, server_message};
-use crate::server::Body;
 use crate::state::State;
 
 /// `last_active_at` is written to the database at most this often per phone (apps heartbeat

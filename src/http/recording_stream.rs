@@ -15,17 +15,14 @@ use hyper::body::{Frame, Incoming};
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
-use super::format::Format;
-use super::range::{self, Plan};
-use super::{links, storage};
+use super::reply::{Body, BoxError, raw_error};
 use crate::auth::caller::{Accept, authenticate, bearer};
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
-use crate::server::{Body, BoxError, from_warp};
+use crate::recordings::format::Format;
+use crate::recordings::range::{self, Plan};
+use crate::recordings::{links, storage};
 use crate::state::State;
-
-/// The route's prefix; what follows is `YYYY/MM/DD/<file>`.
-pub const PREFIX: &str = "/api/v1/calls/recordings/stream/";
 
 /// Bytes read per chunk: large enough for few syscalls and thread hops, small enough to hold.
 const CHUNK: u64 = 256 * 1024;
@@ -40,9 +37,9 @@ pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
         Method::OPTIONS => preflight(),
         Method::GET | Method::HEAD => match answer(&state, &req).await {
             Ok(resp) => resp,
-            Err(err) => json_error(&err),
+            Err(err) => raw_error(&err),
         },
-        _ => json_error(&ApiError::new(ErrorCode::MethodNotAllowed)),
+        _ => raw_error(&ApiError::new(ErrorCode::MethodNotAllowed)),
     };
     let headers = resp.headers_mut();
     headers.insert(
@@ -56,10 +53,6 @@ pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
         ),
     );
     resp
-}
-
-fn json_error(err: &ApiError) -> Response<Body> {
-    from_warp(crate::http::reply::error(err))
 }
 
 fn preflight() -> Response<Body> {
@@ -96,7 +89,7 @@ fn query_param(req: &Request<Incoming>, name: &str) -> Option<String> {
 /// The `YYYY/MM/DD/<file>` part of a path under either of the route's prefixes (raw, not
 /// decoded), or `None` for any other path.
 pub fn rel_of(path: &str) -> Option<&str> {
-    path.strip_prefix(PREFIX)
+    path.strip_prefix(storage::STREAM_PREFIX)
         .or_else(|| path.strip_prefix(storage::PUBLIC_PREFIX))
 }
 
@@ -162,7 +155,7 @@ async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Bo
         Plan::Full => (StatusCode::OK, 0, len),
         Plan::Partial { start, end } => (StatusCode::PARTIAL_CONTENT, start, end + 1),
         Plan::Unsatisfiable => {
-            let mut resp = json_error(&ApiError::new(ErrorCode::RangeNotSatisfiable));
+            let mut resp = raw_error(&ApiError::new(ErrorCode::RangeNotSatisfiable));
             resp.headers_mut()
                 .insert(header::CONTENT_RANGE, value(&format!("bytes */{len}"))?);
             return Ok(resp);
