@@ -28,11 +28,13 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod limits;
 pub mod netaddr;
 pub mod phones;
 pub mod recordings;
 pub mod state;
 pub mod times;
+pub mod users;
 
 use std::future::Future;
 

@@ -170,7 +170,69 @@ async fn user_add_then_login_works_and_data_dir_goes_before_or_after() {
         .unwrap();
     assert!(ok.success());
     assert_eq!(login(&base, "zhangsan", "other-pw").await, 401);
+    let ok = dialbox()
+        .env("DIALBOX_DATA_DIR", data.path())
+        .args(["user", "enable", "--username", "zhangsan"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert_eq!(login(&base, "zhangsan", "other-pw").await, 200);
     stop(child);
+}
+
+/// The command line obeys the page's rule: the last active admin cannot be disabled (one
+/// command would lock the office out), and the refusal says why.
+#[test]
+fn user_disable_keeps_the_last_admin() {
+    let data = tempfile::tempdir().unwrap();
+    let user = |args: &[&str]| {
+        dialbox()
+            .env("DIALBOX_DATA_DIR", data.path())
+            .arg("user")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let added = user(&[
+        "add",
+        "--username",
+        "admin",
+        "--password",
+        "admin-pw",
+        "--role",
+        "admin",
+    ]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let out = user(&["disable", "--username", "admin"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("至少需要保留一个可用的管理员"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(String::from_utf8_lossy(&user(&["list"]).stdout).contains("active"));
+    // with a second admin, the first one can go
+    let added = user(&[
+        "add",
+        "--username",
+        "second",
+        "--password",
+        "second-pw",
+        "--role",
+        "admin",
+    ]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(user(&["disable", "--username", "admin"]).status.success());
+    let out = user(&["disable", "--username", "second"]);
+    assert!(!out.status.success(), "the other admin is now the last");
+    let out = user(&["enable", "--username", "nobody"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("用户不存在"));
 }
 
 #[tokio::test]

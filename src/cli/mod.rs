@@ -1,5 +1,7 @@
-//! The command line (contract §12): `serve` (the default), `user add|list|passwd|disable`,
+//! The command line (contract §12): `serve` (the default), `user add|list|passwd|disable|enable`,
 //! `backup`. Every serve flag also reads a `DIALBOX_*` variable.
+
+mod user;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,9 +11,8 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use clap::{Args, Parser, Subcommand};
 
-use crate::auth::{Role, password};
+use crate::auth::Role;
 use crate::config::{self, Config};
-use crate::db;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -119,8 +120,13 @@ pub enum UserCommand {
         #[arg(long)]
         password: String,
     },
-    /// Disable a user (their tokens stop working).
+    /// Disable a user (their tokens stop working); the last active admin cannot be disabled.
     Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
         #[arg(long)]
         username: String,
     },
@@ -184,7 +190,7 @@ fn execute(cli: Cli) -> Result<(), String> {
     };
     match command {
         Command::Serve(args) => serve(args.into_config(data_dir)),
-        Command::User(user) => user_command(&Config::new(data_dir), user),
+        Command::User(user) => user::run(&Config::new(data_dir), user),
         Command::Backup { out } => {
             let config = Config::new(data_dir);
             // migrate first: a copy is only worth having from a database this binary understands
@@ -277,81 +283,4 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
             _ = int.recv() => tracing::info!("SIGINT received"),
         }
     })
-}
-
-fn user_command(config: &Config, command: UserCommand) -> Result<(), String> {
-    let pool = crate::app::open_database(config).map_err(|e| e.to_string())?;
-    let conn = pool.get().map_err(|e| e.to_string())?;
-    let find = |username: &str| -> Result<db::users::User, String> {
-        db::users::by_username(&conn, username)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no user named '{username}'"))
-    };
-    match command {
-        UserCommand::Add {
-            username,
-            password: plain,
-            real_name,
-            department,
-            role,
-        } => {
-            crate::http::users::check_username(&username).map_err(|e| e.message.to_string())?;
-            crate::http::users::check_password(&plain).map_err(|e| e.message.to_string())?;
-            if db::users::username_taken(&conn, &username).map_err(|e| e.to_string())? {
-                return Err(format!("a user named '{username}' already exists"));
-            }
-            let hash = password::hash(&plain)?;
-            let user = db::users::insert(
-                &conn,
-                &db::users::NewUser {
-                    id: &crate::ids::user_id(),
-                    username: &username,
-                    password_hash: &hash,
-                    real_name: &real_name,
-                    department: &department,
-                    role,
-                },
-            )
-            .map_err(|e| e.to_string())?;
-            println!(
-                "created {} ({}, {})",
-                user.username,
-                user.id,
-                user.role.as_str()
-            );
-        }
-        UserCommand::List => {
-            println!(
-                "{:<20} {:<24} {:<12} {:<12} {:<12} status",
-                "id", "username", "real name", "department", "role"
-            );
-            for u in db::users::list(&conn).map_err(|e| e.to_string())? {
-                let status = if u.disabled { "disabled" } else { "active" };
-                println!(
-                    "{:<20} {:<24} {:<12} {:<12} {:<12} {status}",
-                    u.id,
-                    u.username,
-                    u.real_name,
-                    u.department,
-                    u.role.as_str()
-                );
-            }
-        }
-        UserCommand::Passwd {
-            username,
-            password: plain,
-        } => {
-            crate::http::users::check_password(&plain).map_err(|e| e.message.to_string())?;
-            let user = find(&username)?;
-            let hash = password::hash(&plain)?;
-            db::users::set_password(&conn, &user.id, &hash).map_err(|e| e.to_string())?;
-            println!("password changed for {username}; their old tokens no longer work");
-        }
-        UserCommand::Disable { username } => {
-            let user = find(&username)?;
-            db::users::set_disabled(&conn, &user.id, true).map_err(|e| e.to_string())?;
-            println!("disabled {username}; their tokens no longer work");
-        }
-    }
-    Ok(())
 }

@@ -1,0 +1,149 @@
+//! Users (contract §11): the rules for names and passwords, creating, changing, disabling and
+//! re-enabling users, and the last-admin rule — the same operations for the HTTP routes and the
+//! `dialbox user` commands, each one write transaction.
+
+use tokio::sync::Semaphore;
+
+use crate::auth::{Role, password};
+use crate::db::{self, Db, users::User};
+use crate::error::{ApiError, ApiResult};
+use crate::limits;
+
+/// A user to create, as typed by an admin.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub real_name: String,
+    pub department: String,
+    pub role: Role,
+}
+
+/// The fields an admin may change; `None` keeps the value.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub real_name: Option<String>,
+    pub department: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Usernames: 2–32 of letters, digits and `_ . - @`, so they are easy to type on a phone.
+pub fn check_username(username: &str) -> ApiResult<()> {
+    let ok_len = (2..=32).contains(&username.chars().count());
+    let ok_chars = username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.-@".contains(c));
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("用户名须为2到32位字母、数字或 _ . - @"))
+    }
+}
+
+pub fn check_password(password: &str) -> ApiResult<()> {
+    let len = password.chars().count();
+    if !(password::MIN_LENGTH..=128).contains(&len) {
+        return Err(ApiError::invalid("密码长度须为6到128位"));
+    }
+    Ok(())
+}
+
+/// Hashes on a blocking thread, at most `hashing`'s permits at a time (argon2id holds 19 MiB
+/// per hash).
+pub async fn hash_password(hashing: &Semaphore, plain: String) -> ApiResult<String> {
+    let _permit = hashing.acquire().await.map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(move || password::hash(&plain))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
+pub async fn list(db: &Db) -> ApiResult<Vec<User>> {
+    Ok(db.run(|c| db::users::list(c)).await?)
+}
+
+/// The user called `username`, or NOT_FOUND.
+pub async fn by_username(db: &Db, username: &str) -> ApiResult<User> {
+    let username = username.to_string();
+    let found = db
+        .run(move |c| db::users::by_username(c, &username))
+        .await?;
+    found.ok_or_else(|| ApiError::with_message(crate::error::ErrorCode::NotFound, "用户不存在"))
+}
+
+/// Creates a user after checking every field; a taken username is refused.
+pub async fn create(db: &Db, hashing: &Semaphore, new: NewUser) -> ApiResult<User> {
+    let username = new.username.trim().to_string();
+    check_username(&username)?;
+    check_password(&new.password)?;
+    limits::name("姓名", &new.real_name)?;
+    limits::name("部门", &new.department)?;
+    let hash = hash_password(hashing, new.password).await?;
+    db.write(move |tx| {
+        if db::users::username_taken(tx, &username)? {
+            return Err(ApiError::invalid("用户名已存在"));
+        }
+        Ok(db::users::insert(
+            tx,
+            &db::users::NewUser {
+                id: &crate::ids::user_id(),
+                username: &username,
+                password_hash: &hash,
+                real_name: new.real_name.trim(),
+                department: new.department.trim(),
+                role: new.role,
+            },
+        )?)
+    })
+    .await
+}
+
+/// Changes a user. `acting` is who asks (an admin on the page), `None` for the command line.
+/// The last active admin can neither be disabled nor lose the role, and nobody disables
+/// themselves: either would lock the office out.
+pub async fn update(db: &Db, acting: Option<&str>, id: &str, change: Change) -> ApiResult<User> {
+    for (field, value) in [("姓名", &change.real_name), ("部门", &change.department)] {
+        if let Some(v) = value {
+            limits::name(field, v)?;
+        }
+    }
+    let acting = acting.map(str::to_string);
+    let id = id.to_string();
+    db.write(move |tx| {
+        let current = db::users::by_id(tx, &id)?;
+        let loses_admin = current.role == Role::Admin
+            && (change.role.is_some_and(|r| r != Role::Admin) || change.disabled == Some(true));
+        if loses_admin && db::users::other_active_admins(tx, &id)? == 0 {
+            return Err(ApiError::invalid("至少需要保留一个可用的管理员"));
+        }
+        if change.disabled == Some(true) && acting.as_deref() == Some(id.as_str()) {
+            return Err(ApiError::invalid("不能停用自己的账号"));
+        }
+        let mut user = db::users::update_profile(
+            tx,
+            &id,
+            change.real_name.as_deref().map(str::trim),
+            change.department.as_deref().map(str::trim),
+            change.role,
+        )?;
+        if let Some(disabled) = change.disabled {
+            user = db::users::set_disabled(tx, &id, disabled)?;
+        }
+        Ok(user)
+    })
+    .await
+}
+
+/// Sets a new password; every token of the user (their phones' too) stops working. An unknown
+/// user is NOT_FOUND before any hash is spent.
+pub async fn set_password(db: &Db, hashing: &Semaphore, id: &str, plain: String) -> ApiResult<()> {
+    check_password(&plain)?;
+    let lookup = id.to_string();
+    db.run(move |c| db::users::by_id(c, &lookup)).await?;
+    let hash = hash_password(hashing, plain).await?;
+    let id = id.to_string();
+    Ok(db
+        .write(move |tx| db::users::set_password(tx, &id, &hash))
+        .await?)
+}
