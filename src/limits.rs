@@ -46,6 +46,27 @@ pub fn duration_secs(field: &str, secs: i64) -> ApiResult<i64> {
     }
 }
 
+/// At most this many tags on a call, a customer or a follow-up.
+pub const MAX_TAGS: usize = 20;
+
+/// Tags as given: trimmed, non-empty, no duplicates, each at most `TAG_CHARS`, at most
+/// `MAX_TAGS`. The count is checked before any other work, so a body of thousands of tags costs
+/// nothing.
+pub fn tags(field: &str, tags: Vec<String>) -> ApiResult<Vec<String>> {
+    if tags.len() > MAX_TAGS {
+        return Err(ApiError::invalid(format!("{field} 最多{MAX_TAGS}个")));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        let t = t.trim().to_string();
+        at_most(&format!("{field} 中的标签"), &t, TAG_CHARS)?;
+        if !t.is_empty() && !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +83,9 @@ mod tests {
         );
         assert!(duration_secs("duration", -1).is_err());
         assert!(duration_secs("duration", MAX_DURATION_SECS + 1).is_err());
+        let many: Vec<String> = (0..25_000).map(|i| i.to_string()).collect();
+        assert!(tags("tags", many).is_err());
+        let given = vec![" a ".to_string(), "a".into(), "".into(), "b".into()];
+        assert_eq!(tags("tags", given).unwrap(), vec!["a", "b"]);
     }
 }

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::{notify, store};
+use crate::db::call_events::Source;
 use crate::auth::Caller;
 use crate::customers::phone;
 use crate::db;
@@ -11,6 +12,7 @@ use crate::db::calls::Call;
 use crate::db::phones::Phone;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::hub::{Delivery, Hub};
+use crate::limits;
 use crate::state::State;
 
 #[derive(Debug, Clone, Default)]
@@ -89,9 +91,7 @@ pub fn link_customer(
         (None, Some(c)) => c.phone.clone(),
         (None, None) => return Err(ApiError::invalid("缺少 customerPhone 或 customerId")),
     };
-    if name.is_some_and(|n| n.chars().count() > 64) {
-        return Err(ApiError::invalid("customerName 过长（最多64字）"));
-    }
+    limits::name("customerName", name.unwrap_or_default())?;
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
@@ -157,7 +157,7 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
             call.customer_name = name;
             call.customer_phone = number;
             store::insert(tx, tz, &call)?;
-            db::call_events::insert(tx, &call.id, "pc", "dial", &json!({ "phoneId": phone_id }))?;
+            db::call_events::insert(tx, &call.id, Source::Pc, "dial", &json!({ "phoneId": phone_id }))?;
             Ok::<_, ApiError>(call)
         })
         .await?;

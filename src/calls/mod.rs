@@ -17,25 +17,9 @@ use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::db;
+pub use crate::db::call_events::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
-
-/// Where a report came from (kept in `call_events.source`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportSource {
-    Http,
-    Socket,
-}
-
-impl ReportSource {
-    /// The `call_events.source` value (the dial timeout waits for one of these).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportSource::Http => "http",
-            ReportSource::Socket => "ws",
-        }
-    }
-}
 
 /// A phone's report about one of its calls, in either dialect (contract §6, §13), already
 /// parsed: times as epoch ms.
@@ -105,7 +89,7 @@ impl PhoneReport {
 pub async fn apply_report(
     state: &State,
     caller: &Caller,
-    source: ReportSource,
+    source: Source,
     report: PhoneReport,
 ) -> ApiResult<()> {
     machine::validate(&report)?;
@@ -119,7 +103,7 @@ pub async fn apply_report(
                 return Err(ApiError::not_found());
             }
             let (kind, payload) = report.payload();
-            db::call_events::insert(tx, &call.id, source.as_str(), kind, &payload)?;
+            db::call_events::insert(tx, &call.id, source, kind, &payload)?;
             match machine::apply(&call, &report, db::now_ms())? {
                 Some(next) => {
                     store::update(tx, tz, &call, &next)?;

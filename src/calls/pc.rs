@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::{notify, store};
+use crate::db::call_events::Source;
 use crate::auth::Caller;
 use crate::db::calls::Call;
 use crate::db::{self, DbError};
@@ -42,7 +43,7 @@ pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Cal
             next.end_reason = Some("pc_cancel".into());
             next.updated_at = now;
             store::update(tx, tz, &call, &next)?;
-            db::call_events::insert(tx, &call.id, "pc", "cancel", &json!({ "by": who.user_id }))?;
+            db::call_events::insert(tx, &call.id, Source::Pc, "cancel", &json!({ "by": who.user_id }))?;
             Ok(next)
         })
         .await?;
@@ -101,7 +102,7 @@ pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) ->
             db::call_events::insert(
                 tx,
                 &call.id,
-                "pc",
+                Source::Pc,
                 "end",
                 &json!({ "endTime": req.end_ms, "duration": req.duration }),
             )?;

@@ -87,7 +87,7 @@ fn optional_duration(data: &Fields) -> Result<Option<i64>, String> {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_i64().or_else(|| n.as_f64().map(|f| f.round() as i64))
         {
-            Some(secs) if (0..=86_400 * 7).contains(&secs) => Ok(Some(secs)),
+            Some(secs) if (0..=crate::limits::MAX_DURATION_SECS).contains(&secs) => Ok(Some(secs)),
             _ => Err("duration 须为非负的秒数".into()),
         },
         Some(_) => Err("duration 须为数字".into()),

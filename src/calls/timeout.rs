@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{machine, notify, store};
+use crate::db::call_events::Source;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
@@ -58,7 +59,7 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
                 next.end_time = Some(now);
                 next.updated_at = now;
                 store::update(tx, tz, &call, &next)?;
-                db::call_events::insert(tx, &id, "timeout", "timeout", &json!({}))?;
+                db::call_events::insert(tx, &id, Source::Timeout, "timeout", &json!({}))?;
                 failed.push(next);
             }
             Ok::<_, ApiError>(failed)

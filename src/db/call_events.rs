@@ -4,10 +4,38 @@ use rusqlite::{Connection, params};
 
 use super::{DbResult, now_ms};
 
+/// Who an event on a call came from: the `call_events.source` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The phone, over HTTP (§4.1, §4.2).
+    PhoneHttp,
+    /// The phone, over its socket (§6, §13).
+    PhoneSocket,
+    /// The PC page (a dial, a cancel, an end, a record made by hand).
+    Pc,
+    /// A follow-up synced onto the call (§5.1): not a word about the call's state, so it does
+    /// not count as "the phone spoke" for the dial timeout.
+    FollowUp,
+    /// The server's own dial timeout.
+    Timeout,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::PhoneHttp => "http",
+            Source::PhoneSocket => "ws",
+            Source::Pc => "pc",
+            Source::FollowUp => "followup",
+            Source::Timeout => "timeout",
+        }
+    }
+}
+
 pub fn insert(
     conn: &Connection,
     call_id: &str,
-    source: &str,
+    source: Source,
     kind: &str,
     payload: &serde_json::Value,
 ) -> DbResult<()> {
@@ -17,7 +45,7 @@ pub fn insert(
     )?
     .execute(params![
         call_id,
-        source,
+        source.as_str(),
         kind,
         payload.to_string(),
         now_ms()
@@ -25,7 +53,8 @@ pub fn insert(
     Ok(())
 }
 
-/// Whether the phone said anything about this call yet (the dial timeout waits for that).
+/// Whether the phone said anything about this call yet (the dial timeout waits for that):
+/// an event from `Source::PhoneHttp` or `Source::PhoneSocket`.
 pub fn phone_reported(conn: &Connection, call_id: &str) -> DbResult<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM call_events

@@ -145,24 +145,6 @@ pub fn time_field(
     }
 }
 
-/// Tags as given: trimmed, non-empty, no duplicates, each at most 32 characters, at most 20.
-pub fn tag_list(name: &str, tags: Vec<String>) -> Result<Vec<String>, ApiError> {
-    let mut out: Vec<String> = Vec::new();
-    for t in tags {
-        let t = t.trim().to_string();
-        if t.chars().count() > 32 {
-            return Err(ApiError::invalid(format!("{name} 中的标签过长")));
-        }
-        if !t.is_empty() && !out.contains(&t) {
-            out.push(t);
-        }
-    }
-    if out.len() > 20 {
-        return Err(ApiError::invalid(format!("{name} 最多20个")));
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,12 +8,14 @@ use warp::reply::Response;
 use super::call_views::{call_detail, call_view};
 use super::query::{Query, paged};
 use super::{body, reply};
+use crate::db::call_events::Source;
 use crate::auth::{Caller, Scope};
 use crate::calls::{dial, machine, notify, pc, store};
 use crate::customers::phone;
 use crate::db::call_lists::CallFilter;
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult};
+use crate::limits;
 use crate::state::State;
 
 /// GET /api/v1/mobile/call/{callId}
@@ -124,10 +126,7 @@ fn check_duration(d: Option<i64>) -> ApiResult<()> {
 }
 
 fn check_notes(notes: &Option<String>) -> ApiResult<()> {
-    match notes {
-        Some(n) if n.chars().count() > 2000 => Err(ApiError::invalid("备注过长（最多2000字）")),
-        _ => Ok(()),
-    }
+    limits::text("备注", notes.as_deref().unwrap_or_default())
 }
 
 /// POST /api/v1/calls/records
@@ -155,7 +154,7 @@ pub async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Re
     call.call_type = call_type;
     call.start_time = start;
     call.notes = b.notes.clone().unwrap_or_default();
-    call.call_tags = body::tag_list("callTags", b.call_tags.clone().unwrap_or_default())?;
+    call.call_tags = limits::tags("callTags", b.call_tags.clone().unwrap_or_default())?;
     call.follow_up_required = b.follow_up_required.unwrap_or(false);
     if status == "connected" && end.is_none() {
         call.state = "connected".into();
@@ -190,7 +189,7 @@ pub async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Re
             call.customer_name = name;
             call.customer_phone = number;
             store::insert(tx, tz, &call)?;
-            db::call_events::insert(tx, &call.id, "pc", "create", &serde_json::json!({}))?;
+            db::call_events::insert(tx, &call.id, Source::Pc, "create", &serde_json::json!({}))?;
             Ok::<_, ApiError>(db::calls::by_id(tx, &call.id)?)
         })
         .await?;
@@ -216,7 +215,7 @@ pub async fn update(
     check_notes(&b.notes)?;
     let tags = b
         .call_tags
-        .map(|t| body::tag_list("callTags", t))
+        .map(|t| limits::tags("callTags", t))
         .transpose()?;
     let tz = state.config.timezone;
     let who = caller.clone();

@@ -8,7 +8,7 @@ use warp::reply::Response;
 
 use super::reply;
 use crate::auth::Caller;
-use crate::calls::{self, ReportSource, reports};
+use crate::calls::{self, Source, reports};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
@@ -20,7 +20,7 @@ type Fields = serde_json::Map<String, Value>;
 pub async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
     let report = reports::parse(reports::HTTP_STATUS, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
-    calls::apply_report(&state, &caller, ReportSource::Http, report).await?;
+    calls::apply_report(&state, &caller, Source::PhoneHttp, report).await?;
     Ok(reply::ok_message(reply::DEFAULT_MESSAGE))
 }
 
@@ -29,7 +29,7 @@ pub async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Resp
     let report = reports::parse(reports::HTTP_END, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
     let call_id = report.call_id().to_string();
-    calls::apply_report(&state, &caller, ReportSource::Http, report).await?;
+    calls::apply_report(&state, &caller, Source::PhoneHttp, report).await?;
     Ok(reply::ok(json!({
         "callId": call_id,
         "recordingUploadUrl": format!("{}/api/v1/mobile/recording/upload", state.public.http),

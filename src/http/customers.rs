@@ -13,6 +13,7 @@ use crate::customers::{import, phone};
 use crate::db::customers::{Customer, CustomerFields, CustomerFilter};
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult};
+use crate::limits;
 use crate::state::State;
 use crate::times::{iso_ms, iso_opt, parse_time};
 
@@ -98,13 +99,6 @@ pub struct CustomerBody {
     notes: Option<String>,
 }
 
-fn short(field: &str, value: &str, max: usize) -> ApiResult<()> {
-    if value.chars().count() > max {
-        return Err(ApiError::invalid(format!("{field}过长（最多{max}字）")));
-    }
-    Ok(())
-}
-
 /// Merges a body into `f`, checking each given field.
 fn merge(f: &mut CustomerFields, b: CustomerBody, tz: chrono_tz::Tz) -> ApiResult<()> {
     if let Some(name) = b.name {
@@ -112,20 +106,20 @@ fn merge(f: &mut CustomerFields, b: CustomerBody, tz: chrono_tz::Tz) -> ApiResul
         if name.is_empty() {
             return Err(ApiError::invalid("客户姓名不能为空"));
         }
-        short("客户姓名", name, 64)?;
+        limits::name("客户姓名", name)?;
         f.name = name.to_string();
     }
     if let Some(raw) = b.phone {
         f.phone = phone::normalize(&raw).ok_or_else(|| ApiError::invalid("电话号码无效"))?;
     }
     if let Some(level) = b.level {
-        short("客户等级", level.trim(), 32)?;
+        limits::at_most("客户等级", level.trim(), limits::TAG_CHARS)?;
         f.level = level.trim().to_string();
     }
     if let Some(tags) = b.tags {
         let joined = tags.join("、");
         f.tags = import::split_tags(&joined);
-        short("标签", &joined, 500)?;
+        limits::at_most("标签", &joined, 500)?;
     }
     if let Some(s) = b.follow_status {
         if !FOLLOW_STATUSES.contains(&s.as_str()) {
@@ -147,7 +141,7 @@ fn merge(f: &mut CustomerFields, b: CustomerBody, tz: chrono_tz::Tz) -> ApiResul
         f.owner_id = Some(owner).filter(|o| !o.trim().is_empty());
     }
     if let Some(notes) = b.notes {
-        short("备注", &notes, 2000)?;
+        limits::text("备注", &notes)?;
         f.notes = notes;
     }
     Ok(())

@@ -10,6 +10,7 @@ use super::reply;
 use crate::auth::Caller;
 use crate::calls::{dial, pc};
 use crate::error::{ApiError, ApiResult};
+use crate::limits;
 use crate::state::State;
 
 #[derive(Debug, Deserialize)]
@@ -28,12 +29,8 @@ pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Re
     if b.customer_id.is_none() && b.customer_phone.is_none() {
         return Err(ApiError::invalid("缺少 customerPhone 或 customerId"));
     }
-    if b.notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-        return Err(ApiError::invalid("备注过长（最多2000字）"));
-    }
-    if b.order_id.as_ref().is_some_and(|o| o.chars().count() > 64) {
-        return Err(ApiError::invalid("orderId 过长"));
-    }
+    limits::text("备注", b.notes.as_deref().unwrap_or_default())?;
+    limits::name("orderId", b.order_id.as_deref().unwrap_or_default())?;
     let req = dial::DialRequest {
         customer_id: b.customer_id,
         customer_phone: b.customer_phone,

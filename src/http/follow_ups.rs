@@ -8,11 +8,13 @@ use warp::reply::Response;
 use super::call_views::follow_up_view;
 use super::query::{Query, paged};
 use super::{body, reply};
+use crate::db::call_events::Source;
 use crate::auth::Caller;
 use crate::calls::pc::visible_call;
 use crate::db::follow_ups::{FollowUp, FollowUpFilter};
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::limits;
 use crate::state::State;
 
 const INTENTIONS: [&str; 4] = ["high", "medium", "low", "none"];
@@ -30,10 +32,7 @@ fn one_of(name: &str, value: &Option<String>, allowed: &[&str]) -> ApiResult<()>
 }
 
 fn check_text(name: &str, value: &Option<String>) -> ApiResult<()> {
-    match value {
-        Some(v) if v.chars().count() > 2000 => Err(ApiError::invalid(format!("{name} 过长"))),
-        _ => Ok(()),
-    }
+    limits::text(name, value.as_deref().unwrap_or_default())
 }
 
 /// Contract §7: the customer's follow status for an intention.
@@ -80,7 +79,7 @@ fn existing_customer(conn: &rusqlite::Connection, id: &str) -> ApiResult<db::cus
 pub async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> ApiResult<Response> {
     one_of("intention", &b.intention, &INTENTIONS)?;
     check_text("notes", &b.notes)?;
-    let tags = body::tag_list("tags", b.tags.clone().unwrap_or_default())?;
+    let tags = limits::tags("tags", b.tags.clone().unwrap_or_default())?;
     let tz = state.config.timezone;
     let next = body::time_field("nextFollowUpDate", &b.next_follow_up_date, tz)?;
     let who = caller.clone();
@@ -142,7 +141,7 @@ pub async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> Ap
                     created_at: now,
                 },
             )?;
-            db::call_events::insert(tx, &call.id, "http", "followup", &json!({}))?;
+            db::call_events::insert(tx, &call.id, Source::FollowUp, "followup", &json!({}))?;
             // 3. the customer: tags (union), follow status, last contact, next follow time
             if let Some(c) = &customer {
                 let mut all = c.tags.clone();
@@ -219,7 +218,7 @@ pub async fn create(state: State, caller: Caller, b: NewFollowUp) -> ApiResult<R
     if b.content.trim().is_empty() {
         return Err(ApiError::invalid("content 不能为空"));
     }
-    let tags = body::tag_list("callTags", b.call_tags.clone().unwrap_or_default())?;
+    let tags = limits::tags("callTags", b.call_tags.clone().unwrap_or_default())?;
     let next = body::time_field(
         "nextFollowUpDate",
         &b.next_follow_up_date,

@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::auth::token::{Claims, DEVICE_TTL_SECS, TokenKind};
 use crate::db::{self, DbError, phones::DeviceInfo, phones::Phone};
 use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::limits;
 use crate::state::State;
 
 /// The two kinds of QR request: §3.1 (made on the PC) and §3.1.1 (made on a phone).
@@ -80,30 +81,22 @@ pub struct Bound {
 const MISSING: &str = "缺少必要参数";
 const NO_REQUEST: &str = "绑定请求不存在或已过期";
 
-/// A work phone's number: spaces and dashes dropped, an optional leading `+`, 3–20 digits.
-/// Empty means "no number" (the shipped app binds without one).
+/// A work phone's number, normalised as every number is (`customers::phone::normalize`, so the
+/// phone of a call and the customer's number compare equal). Empty means "no number" (the
+/// shipped app binds without one).
 fn normalise_number(raw: Option<String>) -> ApiResult<Option<String>> {
-    let Some(raw) = raw else { return Ok(None) };
-    let cleaned: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
-    if cleaned.is_empty() {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
         return Ok(None);
-    }
-    let digits = cleaned.strip_prefix('+').unwrap_or(&cleaned);
-    if (3..=20).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) {
-        Ok(Some(cleaned))
-    } else {
-        Err(ApiError::invalid("手机号格式不正确"))
+    };
+    match crate::customers::phone::normalize(&raw) {
+        Some(number) => Ok(Some(number)),
+        None => Err(ApiError::invalid("手机号格式不正确")),
     }
 }
 
 fn text(field: &str, value: Option<String>) -> ApiResult<String> {
     let value = value.unwrap_or_default().trim().to_string();
-    if value.chars().count() > 128 {
-        return Err(ApiError::invalid(format!("{field}过长（最多128字）")));
-    }
+    limits::id(field, &value)?;
     Ok(value)
 }
 
@@ -122,9 +115,7 @@ pub async fn bind(
     if request_id.is_empty() || device_id.is_empty() {
         return Err(ApiError::invalid(MISSING));
     }
-    if device_id.chars().count() > 128 {
-        return Err(ApiError::invalid("deviceId过长（最多128字）"));
-    }
+    limits::id("deviceId", &device_id)?;
     let number = normalise_number(input.phone_number)?;
     let fields = [
         text("deviceName", input.device_name)?,

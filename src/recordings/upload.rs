@@ -62,7 +62,9 @@ pub fn parse_duration(text: &str) -> ApiResult<Option<i64>> {
         return Ok(None);
     }
     match text.parse::<f64>() {
-        Ok(d) if d.is_finite() && (0.0..=86_400.0 * 7.0).contains(&d) => Ok(Some(d.round() as i64)),
+        Ok(d) if d.is_finite() && (0.0..=crate::limits::MAX_DURATION_SECS as f64).contains(&d) => {
+            Ok(Some(d.round() as i64))
+        }
         _ => Err(ApiError::invalid("duration 必须是不小于0的秒数")),
     }
 }

@@ -19,7 +19,7 @@ use super::{Socket, authorize, close, refuse, send_text};
 use crate::auth::Caller;
 use crate::auth::caller::Accept;
 use crate::calls::reports;
-use crate::calls::{self, ReportSource};
+use crate::calls::{self, Source};
 use crate::db::{self, phones::Phone};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::reply::Body;
@@ -324,7 +324,7 @@ impl Session {
                 self.state.config.timezone,
             )
             .map_err(ApiError::invalid)?;
-            calls::apply_report(&self.state, &self.caller, ReportSource::Socket, report).await?;
+            calls::apply_report(&self.state, &self.caller, Source::PhoneSocket, report).await?;
         }
         if let Some(key) = key {
             let prune = prune_due();
