@@ -182,3 +182,23 @@ async fn a_dial_the_phone_never_reports_on_times_out_to_failed() {
     );
     assert_rollup_consistent(&server);
 }
+
+#[tokio::test]
+async fn a_follow_up_alone_does_not_keep_a_silent_dial_alive() {
+    // §5.1 says nothing about the call's state: the phone that only saved notes never dialed
+    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_secs(1)).await;
+    let user = server.create_user("sales_a", "sales_staff", "一部").await;
+    let mut phone = online_phone(&server, &user, Dialect::Document).await;
+    let call = dialed_call(&server, &user, &mut phone).await;
+    let (s, b) = server
+        .post(
+            "/api/v1/mobile/call/followup",
+            &user.token,
+            json!({"callId": call, "notes": "客户说稍后再打", "customerIntent": "medium"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    wait_status(&server, &user.token, &call, "failed").await;
+    assert_eq!(end_reason(&server, &call).as_deref(), Some("dial_timeout"));
+    assert_rollup_consistent(&server);
+}
