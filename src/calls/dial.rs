@@ -4,10 +4,10 @@
 use serde_json::json;
 
 use super::{notify, store};
-use crate::db::call_events::Source;
 use crate::auth::Caller;
 use crate::customers::phone;
 use crate::db;
+use crate::db::call_events::Source;
 use crate::db::calls::Call;
 use crate::db::phones::Phone;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -157,7 +157,13 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
             call.customer_name = name;
             call.customer_phone = number;
             store::insert(tx, tz, &call)?;
-            db::call_events::insert(tx, &call.id, Source::Pc, "dial", &json!({ "phoneId": phone_id }))?;
+            db::call_events::insert(
+                tx,
+                &call.id,
+                Source::Pc,
+                "dial",
+                &json!({ "phoneId": phone_id }),
+            )?;
             Ok::<_, ApiError>(call)
         })
         .await?;

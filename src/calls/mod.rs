@@ -83,14 +83,41 @@ impl PhoneReport {
     }
 }
 
+/// A socket message's identity, for applying it at most once: the phone and its `messageId`.
+#[derive(Debug, Clone)]
+pub struct Once {
+    pub phone_id: i64,
+    pub message_id: String,
+    /// Also drop the ids old enough to be forgotten (done now and then, not on every report).
+    pub prune: bool,
+}
+
+impl Once {
+    /// In the report's transaction: true when this message was applied before. Otherwise it is
+    /// recorded as applied, and commits (or rolls back) with the report itself, so a crash
+    /// can neither apply a resend twice nor forget a report it acknowledged.
+    pub fn seen_before(&self, tx: &rusqlite::Transaction<'_>) -> Result<bool, db::DbError> {
+        if db::device_messages::seen(tx, self.phone_id, &self.message_id)? {
+            return Ok(true);
+        }
+        db::device_messages::record(tx, self.phone_id, &self.message_id)?;
+        if self.prune {
+            db::device_messages::prune(tx)?;
+        }
+        Ok(false)
+    }
+}
+
 /// Applies a phone's report to its call: a state change, an end, a correction of an earlier end,
 /// or an acknowledged no-op. Every report is kept in `call_events`. Another user's call is
-/// `NOT_FOUND`. Safe to call concurrently: each report is one write transaction.
+/// `NOT_FOUND`. Safe to call concurrently: each report is one write transaction, which also
+/// holds the socket message's once-only check (`once`).
 pub async fn apply_report(
     state: &State,
     caller: &Caller,
     source: Source,
     report: PhoneReport,
+    once: Option<Once>,
 ) -> ApiResult<()> {
     machine::validate(&report)?;
     let tz = state.config.timezone;
@@ -98,6 +125,11 @@ pub async fn apply_report(
     let changed = state
         .db
         .write(move |tx| {
+            if let Some(once) = &once
+                && once.seen_before(tx)?
+            {
+                return Ok(None);
+            }
             let call = db::calls::by_id(tx, report.call_id().trim())?;
             if call.user_id != owner {
                 return Err(ApiError::not_found());

@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::{notify, store};
-use crate::db::call_events::Source;
 use crate::auth::Caller;
+use crate::db::call_events::Source;
 use crate::db::calls::Call;
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -43,7 +43,13 @@ pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Cal
             next.end_reason = Some("pc_cancel".into());
             next.updated_at = now;
             store::update(tx, tz, &call, &next)?;
-            db::call_events::insert(tx, &call.id, Source::Pc, "cancel", &json!({ "by": who.user_id }))?;
+            db::call_events::insert(
+                tx,
+                &call.id,
+                Source::Pc,
+                "cancel",
+                &json!({ "by": who.user_id }),
+            )?;
             Ok(next)
         })
         .await?;

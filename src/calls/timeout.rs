@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::{machine, notify, store};
-use crate::db::call_events::Source;
 use crate::db;
+use crate::db::call_events::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 

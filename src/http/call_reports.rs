@@ -20,7 +20,7 @@ type Fields = serde_json::Map<String, Value>;
 pub async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
     let report = reports::parse(reports::HTTP_STATUS, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
-    calls::apply_report(&state, &caller, Source::PhoneHttp, report).await?;
+    calls::apply_report(&state, &caller, Source::PhoneHttp, report, None).await?;
     Ok(reply::ok_message(reply::DEFAULT_MESSAGE))
 }
 
@@ -29,7 +29,7 @@ pub async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Resp
     let report = reports::parse(reports::HTTP_END, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
     let call_id = report.call_id().to_string();
-    calls::apply_report(&state, &caller, Source::PhoneHttp, report).await?;
+    calls::apply_report(&state, &caller, Source::PhoneHttp, report, None).await?;
     Ok(reply::ok(json!({
         "callId": call_id,
         "recordingUploadUrl": format!("{}/api/v1/mobile/recording/upload", state.public.http),

@@ -301,63 +301,60 @@ impl Session {
     }
 
     /// Applies a message with effects once per messageId: a resent one is only acked again.
+    /// The check, the effect and the record of the id are one transaction.
     async fn apply_once(&mut self, msg: &Envelope) -> Result<(), ApiError> {
-        let phone_id = self.phone.id;
-        let key = msg.id_key();
-        if let Some(key) = key.clone() {
-            let seen = self
-                .state
-                .db
-                .run(move |c| db::device_messages::seen(c, phone_id, &key))
-                .await?;
-            if seen {
-                return Ok(());
-            }
-        }
+        let once = msg.id_key().map(|message_id| calls::Once {
+            phone_id: self.phone.id,
+            message_id,
+            prune: prune_due(),
+        });
         if msg.kind == "DEVICE_ONLINE" {
-            self.device_online(&msg.data).await?;
-        } else {
-            let report = reports::parse(
-                &msg.kind,
-                &msg.data,
-                msg.sent_at,
-                self.state.config.timezone,
-            )
-            .map_err(ApiError::invalid)?;
-            calls::apply_report(&self.state, &self.caller, Source::PhoneSocket, report).await?;
+            return self.device_online(&msg.data, once).await;
         }
-        if let Some(key) = key {
-            let prune = prune_due();
-            self.state
-                .db
-                .write(move |tx| {
-                    db::device_messages::record(tx, phone_id, &key)?;
-                    if prune {
-                        db::device_messages::prune(tx)?;
-                    }
-                    Ok::<_, ApiError>(())
-                })
-                .await?;
-        }
-        Ok(())
+        let report = reports::parse(
+            &msg.kind,
+            &msg.data,
+            msg.sent_at,
+            self.state.config.timezone,
+        )
+        .map_err(ApiError::invalid)?;
+        calls::apply_report(&self.state, &self.caller, Source::PhoneSocket, report, once).await
     }
 
     /// DEVICE_ONLINE: the app's version is kept when it reports one.
-    async fn device_online(&mut self, data: &Map<String, Value>) -> Result<(), ApiError> {
+    async fn device_online(
+        &mut self,
+        data: &Map<String, Value>,
+        once: Option<calls::Once>,
+    ) -> Result<(), ApiError> {
         let version = match data.get("appVersion") {
-            None | Some(Value::Null) => return Ok(()),
-            Some(Value::String(v)) => v.trim().chars().take(64).collect::<String>(),
+            None | Some(Value::Null) => None,
+            Some(Value::String(v)) => Some(v.trim().chars().take(64).collect::<String>()),
             Some(_) => return Err(ApiError::invalid("appVersion 须为字符串")),
         };
-        if version.is_empty() || version == self.phone.app_version {
+        let version = version.filter(|v| !v.is_empty() && *v != self.phone.app_version);
+        if version.is_none() && once.is_none() {
             return Ok(());
         }
-        self.phone.app_version = version.clone();
         let id = self.phone.id;
+        let new_version = version.clone();
         self.state
             .db
-            .write(move |tx| db::phones::set_app_version(tx, id, &version))
+            .write(move |tx| {
+                if let Some(once) = &once
+                    && once.seen_before(tx)?
+                {
+                    return Ok(());
+                }
+                if let Some(version) = &new_version {
+                    db::phones::set_app_version(tx, id, version)?;
+                }
+                Ok::<_, ApiError>(())
+            })
             .await?;
+        if let Some(version) = version {
+            self.phone.app_version = version;
+        }
         Ok(())
     }
 
