@@ -77,7 +77,7 @@ pub fn generate(config: &Config, args: &GenArgs) -> Result<GenReport, String> {
     };
     let users = ensure_users(&conn, args.users)?;
     let customers = ensure_customers(&conn, &mut rng)?;
-    let today = crate::times::local_day(db::now_ms(), tz);
+    let today = crate::times::local_day(crate::times::now_ms(), tz);
     let mut left = args.count;
     while left > 0 {
         let n = left.min(BATCH);

@@ -89,7 +89,7 @@ impl Hub {
             user_id: user_id.to_string(),
             link_id,
             tx,
-            last_active_ms: crate::db::now_ms(),
+            last_active_ms: crate::times::now_ms(),
         };
         let previous = self.lock().insert(phone_id, entry);
         if let Some(old) = previous {

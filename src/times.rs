@@ -4,6 +4,12 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 
+/// Milliseconds since the Unix epoch, the unit every time column holds: the one clock the server
+/// reads.
+pub fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
 /// `2025-12-26T10:30:00.000Z`
 pub fn iso_ms(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)

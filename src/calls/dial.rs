@@ -136,7 +136,7 @@ pub fn new_call(caller: &Caller, now: i64, tz: chrono_tz::Tz) -> Call {
 pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult<Call> {
     let tz = state.config.timezone;
     let hub = state.hub.clone();
-    let mut call = new_call(caller, db::now_ms(), tz);
+    let mut call = new_call(caller, crate::times::now_ms(), tz);
     call.notes = req.notes.clone().unwrap_or_default();
     call.order_id = req.order_id.clone();
     // one blocking hop: choose the phone, link the customer and store the call together

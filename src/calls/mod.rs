@@ -136,7 +136,7 @@ pub async fn apply_report(
             }
             let (kind, payload) = report.payload();
             db::call_events::insert(tx, &call.id, source, kind, &payload)?;
-            match machine::apply(&call, &report, db::now_ms())? {
+            match machine::apply(&call, &report, crate::times::now_ms())? {
                 Some(next) => {
                     store::update(tx, tz, &call, &next)?;
                     Ok(Some(next))

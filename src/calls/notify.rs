@@ -37,7 +37,7 @@ pub fn phone_message(kind: &str, data: Value) -> Value {
     json!({
         "type": kind,
         "messageId": crate::ids::message_id(),
-        "timestamp": crate::db::now_ms(),
+        "timestamp": crate::times::now_ms(),
         "data": data,
     })
 }

@@ -36,7 +36,7 @@ pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Cal
             if !matches!(call.state.as_str(), "calling" | "ringing") {
                 return Err(conflict("通话已接通或已结束，无法取消"));
             }
-            let now = db::now_ms();
+            let now = crate::times::now_ms();
             let mut next = call.clone();
             next.state = "canceled".into();
             next.end_time = Some(now);
@@ -79,7 +79,7 @@ pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) ->
         .db
         .write(move |tx| {
             let call = visible_call(tx, &who, &id)?;
-            let now = db::now_ms();
+            let now = crate::times::now_ms();
             let mut next = call.clone();
             match call.state.as_str() {
                 "connected" => {

@@ -33,7 +33,7 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
     let tz = state.config.timezone;
     let timeout = state.config.dial_timeout.as_millis() as i64;
     // a read first: most sweeps find nothing and should not take the write lock
-    let cutoff = db::now_ms() - timeout;
+    let cutoff = crate::times::now_ms() - timeout;
     let due = state
         .db
         .run(move |c| db::calls::unanswered_dials(c, cutoff))
@@ -44,7 +44,7 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
     let failed = state
         .db
         .write(move |tx| {
-            let now = db::now_ms();
+            let now = crate::times::now_ms();
             let mut failed = Vec::new();
             for id in due {
                 let call = db::calls::by_id(tx, &id)?;

@@ -2,7 +2,8 @@
 
 use rusqlite::{Connection, Row, params};
 
-use super::{DbResult, now_ms};
+use super::DbResult;
+use crate::times::now_ms;
 
 /// Expired requests are kept this long (so bind-status can still say `expired`), then pruned.
 const KEEP_EXPIRED_MS: i64 = 24 * 3600 * 1000;

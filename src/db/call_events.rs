@@ -2,7 +2,8 @@
 
 use rusqlite::{Connection, params};
 
-use super::{DbResult, now_ms};
+use super::DbResult;
+use crate::times::now_ms;
 
 /// Who an event on a call came from: the `call_events.source` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,8 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{DbError, DbResult, now_ms};
+use super::{DbError, DbResult};
+use crate::times::now_ms;
 
 #[derive(Debug, Clone)]
 pub struct Customer {

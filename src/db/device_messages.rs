@@ -3,7 +3,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{DbResult, now_ms};
+use super::DbResult;
+use crate::times::now_ms;
 
 /// A phone resends an unacked message within minutes; a day is far more than enough.
 pub const KEEP_MS: i64 = 24 * 3600 * 1000;

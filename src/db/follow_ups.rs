@@ -3,9 +3,10 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params};
 
+use super::DbResult;
 use super::customers::{tags_from_json, tags_to_json};
-use super::{DbResult, now_ms};
 use crate::auth::Scope;
+use crate::times::now_ms;
 
 #[derive(Debug, Clone)]
 pub struct FollowUp {

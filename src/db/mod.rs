@@ -171,11 +171,6 @@ pub fn page<T>(
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
 }
 
-/// Milliseconds since the Unix epoch, the unit every time column holds.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 /// `%text%` for `LIKE … ESCAPE '\\'`, with the wildcards in `text` taken literally.
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

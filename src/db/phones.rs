@@ -3,7 +3,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{DbResult, now_ms};
+use super::DbResult;
+use crate::times::now_ms;
 
 /// What a device token is checked against: the phone's owner and its current token id, for a
 /// phone that is still bound. `NotFound` once the phone is unbound.

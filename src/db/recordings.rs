@@ -131,7 +131,7 @@ pub fn delete(conn: &Connection, id: &str) -> DbResult<String> {
             SET has_recording = EXISTS (SELECT 1 FROM recordings WHERE call_id = ?1),
                 updated_at = ?2
           WHERE id = ?1",
-        params![call_id, super::now_ms()],
+        params![call_id, crate::times::now_ms()],
     )?;
     Ok(rel)
 }

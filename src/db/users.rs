@@ -2,8 +2,9 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{DbResult, now_ms};
+use super::DbResult;
 use crate::auth::role::Role;
+use crate::times::now_ms;
 
 #[derive(Debug, Clone)]
 pub struct User {

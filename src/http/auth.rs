@@ -16,7 +16,7 @@ pub async fn ping() -> ApiResult<Response> {
     Ok(reply::ok_with(
         "pong",
         json!({
-            "serverTime": crate::times::iso_ms(crate::db::now_ms()),
+            "serverTime": crate::times::iso_ms(crate::times::now_ms()),
             "version": env!("CARGO_PKG_VERSION"),
             "serverName": "CRM外呼系统",
         }),

@@ -144,7 +144,7 @@ pub async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Re
     }
     check_duration(b.duration)?;
     check_notes(&b.notes)?;
-    let now = db::now_ms();
+    let now = crate::times::now_ms();
     let start = body::time_field("startTime", &b.start_time, state.config.timezone)?.unwrap_or(now);
     let end = body::time_field("endTime", &b.end_time, state.config.timezone)?;
     if end.is_some_and(|e| e < start) {
@@ -233,7 +233,7 @@ pub async fn update(
             if let Some(f) = b.follow_up_required {
                 next.follow_up_required = f;
             }
-            next.updated_at = db::now_ms();
+            next.updated_at = crate::times::now_ms();
             store::update(tx, tz, &call, &next)?;
             Ok::<_, ApiError>(next)
         })

@@ -30,7 +30,7 @@ fn day_text(d: NaiveDate) -> String {
 }
 
 fn today_in(state: &State) -> NaiveDate {
-    crate::times::local_day(db::now_ms(), state.config.timezone)
+    crate::times::local_day(crate::times::now_ms(), state.config.timezone)
 }
 
 /// The §5.4 fields.

@@ -91,7 +91,7 @@ pub async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> Ap
                 Some(id) => Some(existing_customer(tx, id)?),
                 None => None,
             };
-            let now = db::now_ms();
+            let now = crate::times::now_ms();
             // 1. the call: notes and tags (and the customer, when it had none)
             let mut next_call = call.clone();
             if let Some(notes) = &b.notes {
@@ -260,7 +260,7 @@ pub async fn create(state: State, caller: Caller, b: NewFollowUp) -> ApiResult<R
                 next_follow_up: next,
                 priority: b.priority.unwrap_or_else(|| "medium".into()),
                 status: b.status.unwrap_or_else(|| "pending".into()),
-                created_at: db::now_ms(),
+                created_at: crate::times::now_ms(),
             };
             db::follow_ups::insert(tx, &f)?;
             Ok::<_, ApiError>(db::follow_ups::by_id(tx, &f.id)?)

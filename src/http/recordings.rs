@@ -148,7 +148,7 @@ pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Respo
 /// GET /api/v1/calls/recordings/stats
 pub async fn stats(state: State, caller: Caller) -> ApiResult<Response> {
     let tz = state.config.timezone;
-    let today = times::local_day(db::now_ms(), tz);
+    let today = times::local_day(crate::times::now_ms(), tz);
     let start = times::day_start_ms(today, tz);
     let end = times::day_start_ms(today.succ_opt().unwrap_or(today), tz);
     let scope = caller.scope();

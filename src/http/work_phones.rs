@@ -73,7 +73,7 @@ pub async fn bind_status(id: String, state: State, caller: Caller) -> ApiResult<
         Some(phone) if request.bound_at.is_some() => {
             json!({ "status": "connected", "phone": phones::summary(&phone) })
         }
-        _ if db::now_ms() >= request.expires_at => json!({ "status": "expired" }),
+        _ if crate::times::now_ms() >= request.expires_at => json!({ "status": "expired" }),
         _ => json!({ "status": "pending" }),
     };
     Ok(reply::ok(data))

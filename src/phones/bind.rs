@@ -41,7 +41,7 @@ pub async fn create_request(
     user_id: &str,
     created_by: &str,
 ) -> ApiResult<NewRequest> {
-    let now = db::now_ms();
+    let now = crate::times::now_ms();
     let id = match kind {
         RequestKind::Pc => crate::ids::connection_id(user_id, now),
         RequestKind::Mobile => crate::ids::bind_token(),
@@ -145,7 +145,7 @@ pub async fn bind(
                 }
                 Err(e) => return Err(e.into()),
             };
-            if db::now_ms() >= request.expires_at {
+            if crate::times::now_ms() >= request.expires_at {
                 return Err(ApiError::new(ErrorCode::BindExpired));
             }
             let user = db::users::by_id(tx, &request.user_id)?;

@@ -119,7 +119,7 @@ pub fn server_message(kind: &str, data: Option<Value>) -> Value {
     let mut msg = json!({
         "type": kind,
         "messageId": crate::ids::message_id(),
-        "timestamp": db::now_ms(),
+        "timestamp": crate::times::now_ms(),
     });
     if let Some(data) = data {
         msg["data"] = data;

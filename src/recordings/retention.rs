@@ -84,7 +84,7 @@ pub fn sweep(state: &State) -> DbResult<SweepReport> {
     let config = &state.config;
     let cutoff = config
         .recording_max_age_days
-        .map(|days| db::now_ms() - i64::from(days) * 86_400_000);
+        .map(|days| crate::times::now_ms() - i64::from(days) * 86_400_000);
     let (mut count, mut bytes) = state.db.run_blocking(|c| db::recordings::totals(c))?;
     let mut report = SweepReport::default();
     loop {

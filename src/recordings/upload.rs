@@ -74,7 +74,7 @@ pub fn parse_duration(text: &str) -> ApiResult<Option<i64>> {
 /// stop it half way. A failed transaction removes the file again.
 async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> {
     let id = crate::ids::recording_id();
-    let now = db::now_ms();
+    let now = crate::times::now_ms();
     let file_name = storage::file_name(&id, form.file.format.as_str());
     let rel_path = storage::rel_path(now, state.config.timezone, &file_name);
     let stored = Stored {

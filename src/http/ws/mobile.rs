@@ -243,7 +243,7 @@ fn error(theirs: Option<&Value>, code: ErrorCode, message: &str) -> Value {
 impl Session {
     /// Notes activity: in the hub at once, in the database at most every `TOUCH_EVERY_MS`.
     async fn touch(&mut self) {
-        let now = db::now_ms();
+        let now = crate::times::now_ms();
         self.link.touch(now);
         if now - self.stored_at >= TOUCH_EVERY_MS {
             self.store_activity(now).await;
@@ -384,7 +384,7 @@ impl Session {
 fn prune_due() -> bool {
     use std::sync::atomic::{AtomicI64, Ordering};
     static LAST: AtomicI64 = AtomicI64::new(0);
-    let now = db::now_ms();
+    let now = crate::times::now_ms();
     let last = LAST.load(Ordering::Relaxed);
     now - last >= PRUNE_EVERY_MS
         && LAST
