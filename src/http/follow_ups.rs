@@ -55,6 +55,24 @@ pub fn follow_up_content(notes: &str, tags: &[String]) -> String {
     }
 }
 
+/// A follow-up always says something: with neither notes nor tags, the call's result.
+fn content_or_result(content: String, call: &crate::db::calls::Call) -> String {
+    if !content.is_empty() {
+        return content;
+    }
+    let word = match call.call_status() {
+        "calling" => "呼叫中",
+        "ringing" => "振铃",
+        "connected" => "已接通",
+        "missed" => "未接听",
+        "busy" => "对方忙线",
+        "rejected" => "对方拒接",
+        "canceled" => "已取消",
+        _ => "呼叫失败",
+    };
+    format!("通话结果：{word}")
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallFollowUp {
@@ -124,7 +142,10 @@ pub async fn call_follow_up(state: State, caller: Caller, b: CallFollowUp) -> Ap
                     user_id: who.user_id.clone(),
                     user_name: who.real_name.clone(),
                     kind: "call".into(),
-                    content: follow_up_content(b.notes.as_deref().unwrap_or(""), &tags),
+                    content: content_or_result(
+                        follow_up_content(b.notes.as_deref().unwrap_or(""), &tags),
+                        &call,
+                    ),
                     priority: match intention.as_deref() {
                         Some("none") => "low".into(),
                         Some(i) => i.into(),

@@ -136,7 +136,6 @@ class CallPanel {
     clear(this.after, followUpForm({
       callId: this.callId,
       customer: this.customer,
-      result: status,
       onSaved: () => { this.finished = true; this.close(); },
     }));
   }

@@ -1,13 +1,11 @@
 // The follow-up form after a call (§5.1's fields, quick tags 意向/无意向/再联系/成交).
-// The PC does not use the phone's §5.1 route: it saves the call's notes and tags with §5.8,
-// creates the follow-up with §5.12 (content written like §5.1's: notes, then "标签: a, b"), then
-// brings the customer's tags, follow status and next follow time up to date (contract §7).
+// It saves with one §5.1 request, the phone's own: the server writes the call's notes and tags,
+// the follow-up and the customer's tags, follow status and next follow time in one transaction
+// (contract §7). The page keeps no copy of those rules.
 
 import { api } from '../api.js';
 import { h, showError, toast } from '../ui.js';
-import { CALL_STATUS, fromLocalInput, INTENTION, QUICK_TAGS } from '../format.js';
-
-const FOLLOW_STATUS_BY_INTENTION = { high: 'interested', medium: 'considering', low: 'hesitant', none: 'not_interested' };
+import { fromLocalInput, INTENTION, QUICK_TAGS } from '../format.js';
 
 /** Toggle buttons for the quick tags plus a free-text field; `.value()` gives the tag list. */
 export function tagPicker(initial = []) {
@@ -35,7 +33,7 @@ export function followUpContent(notes, tags) {
   return [notes, tags.length ? `标签: ${tags.join(', ')}` : ''].filter(Boolean).join('\n');
 }
 
-export function followUpForm({ callId, customer, result, onSaved }) {
+export function followUpForm({ callId, customer, onSaved }) {
   const notes = h('textarea', { name: 'notes', placeholder: '通话备注' });
   const picker = tagPicker();
   const intention = h('select', { name: 'intention' }, h('option', { value: '' }, '未选择'),
@@ -56,26 +54,16 @@ export function followUpForm({ callId, customer, result, onSaved }) {
   });
 
   async function save() {
-    const tags = picker.value();
-    const intent = intention.value || undefined;
     const nextDate = fromLocalInput(next.value);
-    const followUpRequired = required.checked || Boolean(nextDate);
-    await api.put(`/api/v1/calls/records/${encodeURIComponent(callId)}`,
-      { notes: notes.value.trim(), callTags: tags, followUpRequired });
-    await api.post('/api/v1/calls/followups', {
+    await api.post('/api/v1/mobile/call/followup', {
       callId,
-      customerId: customer.id,
-      customerName: customer.name,
-      type: 'call',
-      // a follow-up needs content: with neither notes nor tags, the call's result says what happened
-      content: followUpContent(notes.value.trim(), tags) || `通话结果：${CALL_STATUS[result] || '已结束'}`,
-      customerIntent: intent,
-      callTags: tags,
+      customerId: customer.id || undefined,
+      notes: notes.value.trim(),
+      tags: picker.value(),
+      intention: intention.value || undefined,
+      followUpRequired: required.checked || Boolean(nextDate),
       nextFollowUpDate: nextDate,
-      priority: intent === 'none' ? 'low' : intent || 'medium',
-      status: followUpRequired ? 'pending' : 'completed',
     });
-    if (customer.id) await syncCustomer(customer, tags, intent, nextDate);
   }
 
   return h('div', { class: 'card', style: 'margin:10px 0 0;padding:12px' },
@@ -87,16 +75,4 @@ export function followUpForm({ callId, customer, result, onSaved }) {
       h('label', {}, '需要跟进'), h('div', {}, required),
       h('label', {}, '下次跟进'), next),
     h('div', { class: 'toolbar', style: 'margin:12px 0 0;justify-content:flex-end' }, submit));
-}
-
-/** The customer's side of §5.1's sync; the call and follow-up are already saved, so only warn. */
-async function syncCustomer(customer, tags, intent, nextDate) {
-  const body = { tags: [...new Set([...(customer.tags || []), ...tags])] };
-  if (intent) body.followStatus = FOLLOW_STATUS_BY_INTENTION[intent];
-  if (nextDate) body.nextFollowTime = nextDate;
-  try {
-    await api.put(`/api/v1/customers/${encodeURIComponent(customer.id)}`, body);
-  } catch (err) {
-    toast(`跟进已保存，但客户资料未更新：${err.message}`, 'error');
-  }
 }
