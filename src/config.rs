@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+/// The database file inside the data folder.
+pub const DB_FILE: &str = "dialbox.db";
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Holds the database, the JWT secret and `recordings/`.
@@ -70,7 +73,7 @@ impl Config {
     }
 
     pub fn db_path(&self) -> PathBuf {
-        self.data_dir.join(crate::db::DB_FILE)
+        self.data_dir.join(DB_FILE)
     }
 
     pub fn recordings_dir(&self) -> PathBuf {

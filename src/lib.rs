@@ -15,6 +15,7 @@
 //!   phones and the PC page's live events), `error` (the one catalogue of error codes),
 //!   `config`, `app` (opening a data folder), `times`, `ids`, `netaddr`, `backup`, `cli`.
 
+pub mod access;
 pub mod app;
 pub mod auth;
 pub mod backup;

@@ -1,6 +1,7 @@
 //! The authenticated caller of a request and what they may see (contract §2).
 
-use crate::auth::role::Role;
+use crate::access::Role;
+pub use crate::access::Scope;
 use crate::auth::token::TokenKind;
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ErrorCode};
@@ -17,14 +18,6 @@ pub struct Caller {
     pub role: Role,
     /// Set when the request came with a bound phone's wsToken.
     pub phone_id: Option<i64>,
-}
-
-/// The records a caller may see, as a condition on the owning user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    All,
-    Department(String),
-    Own(String),
 }
 
 impl Caller {

@@ -3,8 +3,7 @@
 pub mod caller;
 pub mod limiter;
 pub mod password;
-pub mod role;
 pub mod token;
 
+pub use crate::access::Role;
 pub use caller::{Caller, Scope};
-pub use role::Role;

@@ -8,7 +8,7 @@ use rusqlite::{Connection, params_from_iter};
 use super::DbResult;
 use super::calls::{Call, SELECT, STATUS_SQL, from_row};
 use super::stats::StatsFilter;
-use crate::auth::Scope;
+use crate::access::Scope;
 
 /// Filters of §5.3 and §5.6 (contract §10); times are `[from, to)` epoch ms.
 #[derive(Debug, Default, Clone)]

@@ -5,7 +5,7 @@ use rusqlite::{Connection, Row, params};
 
 use super::DbResult;
 use super::customers::{tags_from_json, tags_to_json};
-use crate::auth::Scope;
+use crate::access::Scope;
 use crate::times::now_ms;
 
 #[derive(Debug, Clone)]

@@ -25,7 +25,7 @@ use rusqlite::{Connection, Row, params_from_iter};
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
 /// The database file inside the data folder.
-pub const DB_FILE: &str = "dialbox.db";
+pub use crate::config::DB_FILE;
 
 /// What storage code can fail with. `NotFound` is rusqlite's "no rows" (the API answers 404).
 /// A business rule refused inside a transaction is the caller's own error type: `run` and

@@ -5,7 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params, params_from_iter};
 
 use super::{DbError, DbResult};
-use crate::auth::Scope;
+use crate::access::Scope;
 
 /// A recording with what the list shows of its call and its owner.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
 
 use super::DbResult;
-use crate::auth::Scope;
+use crate::access::Scope;
 
 /// Sums over some calls (contract §9 derives the rest from these).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::DbResult;
-use crate::auth::role::Role;
+use crate::access::Role;
 use crate::times::now_ms;
 
 #[derive(Debug, Clone)]

@@ -1,9 +1,17 @@
 //! Roles and visibility (contract §2): sales_staff see their own, managers their department,
-//! admins everything.
+//! admins everything. Below `db` and `auth` (both use these), importing nothing of ours.
 
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+/// The records a caller may see, as a condition on the owning user (`db` turns it into SQL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Department(String),
+    Own(String),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
