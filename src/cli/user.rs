@@ -1,8 +1,6 @@
 //! `dialbox user …`: the same user operations as the admin page (`crate::users`), so the command
 //! line obeys the page's rules (the last active admin stays).
 
-use std::sync::Arc;
-
 use tokio::sync::Semaphore;
 
 use super::UserCommand;
@@ -25,7 +23,7 @@ pub fn run(config: &Config, command: UserCommand) -> Result<(), String> {
 }
 
 async fn execute(db: &Db, command: UserCommand) -> Result<(), ApiError> {
-    let hashing = Arc::new(Semaphore::new(1));
+    let hashing = Semaphore::new(1);
     match command {
         UserCommand::Add {
             username,
