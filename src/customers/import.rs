@@ -6,7 +6,80 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use super::phone;
+use super::{FOLLOW_STATUSES, phone};
+use crate::auth::Caller;
+use crate::db::{self, customers::CustomerFields};
+use crate::error::{ApiError, ApiResult};
+use crate::state::State;
+
+/// Largest file accepted by the import.
+pub const IMPORT_LIMIT: u64 = 8 * 1024 * 1024;
+
+/// What an import did: every row is imported or listed in `skipped` with its reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub total: usize,
+    pub imported: usize,
+    pub skipped: Vec<Skipped>,
+    pub encoding: &'static str,
+}
+
+/// Imports a CSV file (admins and managers only) in one transaction: a number that is already
+/// a customer's, or a follow status that is not one of ours, is skipped with its row.
+pub async fn import(state: &State, caller: &Caller, bytes: &[u8]) -> ApiResult<Summary> {
+    caller.require_manager()?;
+    let (text, encoding) =
+        decode(bytes).ok_or_else(|| ApiError::invalid("文件编码无法识别（支持UTF-8或GBK）"))?;
+    let records = parse(&text).map_err(|e| ApiError::invalid(format!("CSV格式错误: {e}")))?;
+    let (rows, mut skipped) = rows(&records);
+    let total = rows.len() + skipped.len();
+    let (imported, in_db) = state
+        .db
+        .write(move |tx| {
+            let mut imported = 0usize;
+            let mut in_db = Vec::new();
+            for row in rows {
+                if let Some(c) = db::customers::by_phone(tx, &row.phone)? {
+                    in_db.push(Skipped {
+                        row: row.line,
+                        reason: format!("号码已存在（客户：{}）", c.name),
+                    });
+                    continue;
+                }
+                let status = row.follow_status.unwrap_or_else(|| "new".into());
+                if !FOLLOW_STATUSES.contains(&status.as_str()) {
+                    in_db.push(Skipped {
+                        row: row.line,
+                        reason: format!("跟进状态无效: {status}"),
+                    });
+                    continue;
+                }
+                let fields = CustomerFields {
+                    name: row.name,
+                    phone: row.phone,
+                    level: row.level.unwrap_or_else(|| "normal".into()),
+                    tags: row.tags,
+                    follow_status: status,
+                    next_follow_time: None,
+                    owner_id: None,
+                    notes: row.notes,
+                };
+                db::customers::insert(tx, &crate::ids::customer_id(), &fields)?;
+                imported += 1;
+            }
+            Ok::<_, ApiError>((imported, in_db))
+        })
+        .await?;
+    skipped.extend(in_db);
+    skipped.sort_by_key(|s| s.row);
+    tracing::info!(by = %caller.username, imported, skipped = skipped.len(), "customers imported");
+    Ok(Summary {
+        total,
+        imported,
+        skipped,
+        encoding,
+    })
+}
 
 /// One usable row.
 #[derive(Debug, Clone, PartialEq, Eq)]

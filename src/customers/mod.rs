@@ -1,5 +1,169 @@
 //! Customers belong to the office (contract §2, §11): phone numbers are kept normalised so a
 //! dial, a report and an import all find the same customer, and shown masked to sales staff.
+//! Creating, changing, deleting and importing customers happen here, each one transaction.
 
 pub mod import;
 pub mod phone;
+
+use crate::auth::Caller;
+use crate::db::customers::{Customer, CustomerFields, CustomerFilter};
+use crate::db::{self, DbError};
+use crate::error::{ApiError, ApiResult};
+use crate::limits;
+use crate::state::State;
+
+pub const FOLLOW_STATUSES: [&str; 7] = [
+    "new",
+    "contacted",
+    "interested",
+    "considering",
+    "hesitant",
+    "not_interested",
+    "deal",
+];
+
+/// The fields a create or update gives, already parsed; `None` keeps the value.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub level: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub follow_status: Option<String>,
+    /// `Some(None)` clears the time.
+    pub next_follow_time: Option<Option<i64>>,
+    /// An empty id clears the owner.
+    pub owner_id: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Merges a change into `f`, checking each given field.
+fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
+    if let Some(name) = c.name {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(ApiError::invalid("客户姓名不能为空"));
+        }
+        limits::name("客户姓名", name)?;
+        f.name = name.to_string();
+    }
+    if let Some(raw) = c.phone {
+        f.phone = phone::normalize(&raw).ok_or_else(|| ApiError::invalid("电话号码无效"))?;
+    }
+    if let Some(level) = c.level {
+        limits::at_most("客户等级", level.trim(), limits::TAG_CHARS)?;
+        f.level = level.trim().to_string();
+    }
+    if let Some(tags) = c.tags {
+        let joined = tags.join("、");
+        f.tags = import::split_tags(&joined);
+        limits::at_most("标签", &joined, 500)?;
+    }
+    if let Some(s) = c.follow_status {
+        if !FOLLOW_STATUSES.contains(&s.as_str()) {
+            return Err(ApiError::invalid(format!("followStatus 无效: {s}")));
+        }
+        f.follow_status = s;
+    }
+    if let Some(t) = c.next_follow_time {
+        f.next_follow_time = t;
+    }
+    if let Some(owner) = c.owner_id {
+        f.owner_id = Some(owner).filter(|o| !o.trim().is_empty());
+    }
+    if let Some(notes) = c.notes {
+        limits::text("备注", &notes)?;
+        f.notes = notes;
+    }
+    Ok(())
+}
+
+/// Checks, inside the write, that the number is free and the owner exists.
+fn check_refs(tx: &rusqlite::Transaction<'_>, id: &str, f: &CustomerFields) -> ApiResult<()> {
+    if let Some(other) = db::customers::by_phone(tx, &f.phone)?
+        && other.id != id
+    {
+        return Err(ApiError::invalid(format!(
+            "该号码已属于客户 {}",
+            other.name
+        )));
+    }
+    if let Some(owner) = &f.owner_id {
+        match db::users::by_id(tx, owner) {
+            Err(DbError::NotFound) => return Err(ApiError::invalid("ownerId 用户不存在")),
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One page of customers and the number of all matches.
+pub async fn list(
+    state: &State,
+    filter: CustomerFilter,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<(Vec<Customer>, i64)> {
+    Ok(state
+        .db
+        .run(move |c| db::customers::list(c, &filter, limit, offset))
+        .await?)
+}
+
+/// A new customer: name and phone are required; the creator owns it unless told otherwise.
+pub async fn create(state: &State, caller: &Caller, change: Change) -> ApiResult<Customer> {
+    if change.name.is_none() || change.phone.is_none() {
+        return Err(ApiError::invalid("缺少客户姓名或电话"));
+    }
+    let mut fields = CustomerFields {
+        level: "normal".into(),
+        follow_status: "new".into(),
+        owner_id: Some(caller.user_id.clone()),
+        ..Default::default()
+    };
+    merge(&mut fields, change)?;
+    state
+        .db
+        .write(move |tx| {
+            let id = crate::ids::customer_id();
+            check_refs(tx, &id, &fields)?;
+            db::customers::insert(tx, &id, &fields)?;
+            Ok::<_, ApiError>(db::customers::by_id(tx, &id)?)
+        })
+        .await
+}
+
+/// Changes the given fields of customer `id` (NOT_FOUND when there is none).
+pub async fn update(state: &State, id: String, change: Change) -> ApiResult<Customer> {
+    state
+        .db
+        .write(move |tx| {
+            let c = db::customers::by_id(tx, &id)?;
+            let mut fields = CustomerFields {
+                name: c.name,
+                phone: c.phone,
+                level: c.level,
+                tags: c.tags,
+                follow_status: c.follow_status,
+                next_follow_time: c.next_follow_time,
+                owner_id: c.owner_id,
+                notes: c.notes,
+            };
+            merge(&mut fields, change)?;
+            check_refs(tx, &id, &fields)?;
+            db::customers::update(tx, &id, &fields)?;
+            Ok::<_, ApiError>(db::customers::by_id(tx, &id)?)
+        })
+        .await
+}
+
+/// Deletes a customer; admins and managers only. Its calls keep the name they were made with.
+pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()> {
+    caller.require_manager()?;
+    Ok(state
+        .db
+        .write(move |tx| db::customers::delete(tx, &id))
+        .await?)
+}

@@ -123,7 +123,7 @@ route_table! { n;
     // ---- customers --------------------------------------------------------------------------
     get    ["api" / "v1" / "customers"] => customers::list, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "customers"] => customers::create, n.state(), n.login(), n.json();
-    post   ["api" / "v1" / "customers" / "import"] => customers::import_csv, n.state(), n.login(), body::bytes(customers::IMPORT_LIMIT);
+    post   ["api" / "v1" / "customers" / "import"] => customers::import_csv, n.state(), n.login(), body::bytes(crate::customers::import::IMPORT_LIMIT);
     put    ["api" / "v1" / "customers" / String] => customers::update, n.state(), n.login(), n.json();
     delete ["api" / "v1" / "customers" / String] => customers::delete, n.state(), n.login();
     // ---- calls: the phone's view and reports (§4.1, §4.2, §5.2, §5.3) ------------------------
