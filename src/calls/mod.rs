@@ -5,11 +5,14 @@
 //! rollup in the same transaction.
 
 pub mod dial;
+pub mod follow_ups;
 pub mod machine;
 pub mod notify;
 pub mod pc;
+pub mod records;
 pub mod reports;
 pub mod rollup;
+pub mod stats;
 pub mod store;
 pub mod timeout;
 

@@ -1,5 +1,6 @@
 //! Call records: §5.2 detail, §5.3 mobile list, §5.6 PC list, §5.7 create (inbound calls and
-//! calls made by hand), §5.8 update, §5.9 end, §5.10 delete. Visibility per contract §2.
+//! calls made by hand), §5.8 update, §5.9 end, §5.10 delete, over HTTP; the rules are in
+//! `calls::records` and `calls::pc`.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -9,44 +10,18 @@ use super::call_views::{call_detail, call_view};
 use super::query::{Query, paged};
 use super::{body, reply};
 use crate::auth::{Caller, Scope};
-use crate::calls::{dial, machine, notify, pc, store};
+use crate::calls::pc;
+use crate::calls::records::{self, CALL_STATUSES, CALL_TYPES, Edit, NewRecord};
 use crate::customers::phone;
-use crate::db::call_events::Source;
 use crate::db::call_lists::CallFilter;
-use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult};
-use crate::limits;
 use crate::state::State;
 
 /// GET /api/v1/mobile/call/{callId}
 pub async fn detail(id: String, state: State, caller: Caller) -> ApiResult<Response> {
-    let who = caller.clone();
-    let (call, customer, follow_ups) = state
-        .db
-        .run(move |c| {
-            let call = pc::visible_call(c, &who, &id)?;
-            let customer = match &call.customer_id {
-                Some(cid) => Some(db::customers::by_id(c, cid)?),
-                None => None,
-            };
-            let follow_ups = db::follow_ups::by_call(c, &call.id)?;
-            Ok::<_, ApiError>((call, customer, follow_ups))
-        })
-        .await?;
+    let (call, customer, follow_ups) = records::detail(&state, &caller, id).await?;
     Ok(reply::ok(call_detail(&caller, call, customer, follow_ups)))
 }
-
-const CALL_TYPES: [&str; 2] = ["outbound", "inbound"];
-const CALL_STATUSES: [&str; 8] = [
-    "connected",
-    "missed",
-    "busy",
-    "rejected",
-    "failed",
-    "calling",
-    "ringing",
-    "canceled",
-];
 
 async fn list_calls(
     state: &State,
@@ -56,10 +31,7 @@ async fn list_calls(
     q: &Query,
 ) -> ApiResult<Response> {
     let page = q.page()?;
-    let (rows, total) = state
-        .db
-        .run(move |c| db::call_lists::list(c, &scope, &filter, page.page_size, page.offset()))
-        .await?;
+    let (rows, total) = records::list(state, scope, filter, page.page_size, page.offset()).await?;
     let rows: Vec<_> = rows.into_iter().map(|c| call_view(caller, c)).collect();
     Ok(reply::ok(paged(rows, total, page)))
 }
@@ -118,82 +90,23 @@ pub struct CreateCall {
     follow_up_required: Option<bool>,
 }
 
-fn check_duration(d: Option<i64>) -> ApiResult<()> {
-    match d {
-        Some(d) if !(0..=7 * 24 * 3600).contains(&d) => Err(ApiError::invalid("duration 超出范围")),
-        _ => Ok(()),
-    }
-}
-
-fn check_notes(notes: &Option<String>) -> ApiResult<()> {
-    limits::text("备注", notes.as_deref().unwrap_or_default())
-}
-
 /// POST /api/v1/calls/records
-///
-/// With `endTime`, or a result other than `connected`, the call is recorded ended; a
-/// connected call without `endTime` stays open until §5.9 ends it (contract §6).
 pub async fn create(state: State, caller: Caller, b: CreateCall) -> ApiResult<Response> {
-    let call_type = b.call_type.clone().unwrap_or_else(|| "outbound".into());
-    if !CALL_TYPES.contains(&call_type.as_str()) {
-        return Err(ApiError::invalid("callType 须为 outbound 或 inbound"));
-    }
-    let status = b.call_status.clone().unwrap_or_else(|| "connected".into());
-    if !machine::END_STATUSES.contains(&status.as_str()) {
-        return Err(ApiError::invalid(format!("callStatus 无效: {status}")));
-    }
-    check_duration(b.duration)?;
-    check_notes(&b.notes)?;
-    let now = crate::times::now_ms();
-    let start = body::time_field("startTime", &b.start_time, state.config.timezone)?.unwrap_or(now);
-    let end = body::time_field("endTime", &b.end_time, state.config.timezone)?;
-    if end.is_some_and(|e| e < start) {
-        return Err(ApiError::invalid("endTime 不能早于 startTime"));
-    }
-    let mut call = dial::new_call(&caller, now, state.config.timezone);
-    call.call_type = call_type;
-    call.start_time = start;
-    call.notes = b.notes.clone().unwrap_or_default();
-    call.call_tags = limits::tags("callTags", b.call_tags.clone().unwrap_or_default())?;
-    call.follow_up_required = b.follow_up_required.unwrap_or(false);
-    if status == "connected" && end.is_none() {
-        call.state = "connected".into();
-        call.connected_at = Some(start);
-        call.duration = b.duration.unwrap_or(0);
-    } else {
-        let duration = b
-            .duration
-            .or(end
-                .map(|e| (e - start) / 1000)
-                .filter(|_| status == "connected"))
-            .unwrap_or(0);
-        call.state = "ended".into();
-        call.end_time = Some(end.unwrap_or(start + duration * 1000));
-        call.duration = duration;
-        if status == "connected" {
-            call.connected_at = Some(call.end_time.unwrap_or(start) - duration * 1000);
-        }
-        call.end_status = Some(status);
-    }
     let tz = state.config.timezone;
-    let call = state
-        .db
-        .write(move |tx| {
-            let (customer_id, name, number) = dial::link_customer(
-                tx,
-                b.customer_id.as_deref(),
-                b.customer_phone.as_deref(),
-                b.customer_name.as_deref(),
-            )?;
-            call.customer_id = customer_id;
-            call.customer_name = name;
-            call.customer_phone = number;
-            store::insert(tx, tz, &call)?;
-            db::call_events::insert(tx, &call.id, Source::Pc, "create", &serde_json::json!({}))?;
-            Ok::<_, ApiError>(db::calls::by_id(tx, &call.id)?)
-        })
-        .await?;
-    notify::call_state(&state, &call);
+    let record = NewRecord {
+        start_time: body::time_field("startTime", &b.start_time, tz)?,
+        end_time: body::time_field("endTime", &b.end_time, tz)?,
+        customer_id: b.customer_id,
+        customer_name: b.customer_name,
+        customer_phone: b.customer_phone,
+        call_type: b.call_type,
+        call_status: b.call_status,
+        duration: b.duration,
+        notes: b.notes,
+        call_tags: b.call_tags.unwrap_or_default(),
+        follow_up_required: b.follow_up_required,
+    };
+    let call = records::create(&state, &caller, record).await?;
     Ok(reply::ok_with("通话记录创建成功", call_view(&caller, call)))
 }
 
@@ -212,32 +125,12 @@ pub async fn update(
     caller: Caller,
     b: UpdateCall,
 ) -> ApiResult<Response> {
-    check_notes(&b.notes)?;
-    let tags = b
-        .call_tags
-        .map(|t| limits::tags("callTags", t))
-        .transpose()?;
-    let tz = state.config.timezone;
-    let who = caller.clone();
-    let call = state
-        .db
-        .write(move |tx| {
-            let call = pc::visible_call(tx, &who, &id)?;
-            let mut next = call.clone();
-            if let Some(n) = b.notes {
-                next.notes = n;
-            }
-            if let Some(t) = tags {
-                next.call_tags = t;
-            }
-            if let Some(f) = b.follow_up_required {
-                next.follow_up_required = f;
-            }
-            next.updated_at = crate::times::now_ms();
-            store::update(tx, tz, &call, &next)?;
-            Ok::<_, ApiError>(next)
-        })
-        .await?;
+    let edit = Edit {
+        notes: b.notes,
+        call_tags: b.call_tags,
+        follow_up_required: b.follow_up_required,
+    };
+    let call = records::edit(&state, &caller, id, edit).await?;
     Ok(reply::ok(call_view(&caller, call)))
 }
 
@@ -252,8 +145,8 @@ pub struct EndCall {
 
 /// PUT /api/v1/calls/records/{id}/end
 pub async fn end(id: String, state: State, caller: Caller, b: EndCall) -> ApiResult<Response> {
-    check_duration(b.duration)?;
-    check_notes(&b.notes)?;
+    records::check_duration(b.duration)?;
+    records::check_notes(&b.notes)?;
     let req = pc::EndRequest {
         end_ms: body::time_field("endTime", &b.end_time, state.config.timezone)?,
         duration: b.duration,
@@ -265,21 +158,7 @@ pub async fn end(id: String, state: State, caller: Caller, b: EndCall) -> ApiRes
 }
 
 /// DELETE /api/v1/calls/records/{id}
-///
-/// The call's recordings go with it: rows by the foreign key's cascade, files after commit.
 pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
-    let tz = state.config.timezone;
-    let who = caller.clone();
-    let (call, files) = state
-        .db
-        .write(move |tx| {
-            let call = pc::visible_call(tx, &who, &id)?;
-            let files = db::calls::recording_paths(tx, &call.id)?;
-            store::delete(tx, tz, &call)?;
-            Ok::<_, DbError>((call, files))
-        })
-        .await?;
-    crate::recordings::storage::remove_deleted(&state.config, files).await;
-    tracing::info!(by = %caller.username, call = %call.id, "call deleted");
+    records::delete(&state, &caller, id).await?;
     Ok(reply::ok_message(reply::DEFAULT_MESSAGE))
 }
