@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::DbResult;
+use crate::access::Scope;
 use crate::times::now_ms;
 
 /// What a device token is checked against: the phone's owner and its current token id, for a
@@ -98,13 +99,14 @@ pub fn active_of_user(conn: &Connection, user_id: &str) -> DbResult<Vec<Phone>> 
 }
 
 /// Bound phones whose owner matches the SQL condition `cond` on `p.user_id` (a `Scope::sql`).
-pub fn active_in_scope(conn: &Connection, cond: &str, param: Option<&str>) -> DbResult<Vec<Phone>> {
+pub fn active_in_scope(conn: &Connection, scope: &Scope) -> DbResult<Vec<Phone>> {
+    let (cond, param) = scope.sql("p.user_id");
     let sql = format!(
         "{SELECT} WHERE p.unbound_at IS NULL AND {cond}
          ORDER BY p.user_id, p.is_primary DESC, p.created_at, p.id"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = match param {
+    let rows = match param.as_deref() {
         Some(p) => stmt.query_map([p], from_row)?,
         None => stmt.query_map([], from_row)?,
     };

@@ -11,9 +11,9 @@ use crate::auth::Caller;
 use crate::db::{self, recordings::Recording};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::reply;
-use crate::recordings::{links, storage, upload};
+use crate::recordings::{links, manage, upload};
 use crate::state::State;
-use crate::times::{self, iso_ms};
+use crate::times::iso_ms;
 
 /// POST /api/v1/mobile/recording/upload
 pub async fn upload_recording(
@@ -94,11 +94,7 @@ pub async fn list(state: State, caller: Caller, query: Query) -> ApiResult<Respo
     let page = query.page()?;
     let (number, size) = (page.page as u32, page.page_size as u32);
     let filter = filter(&state, &query)?;
-    let scope = caller.scope();
-    let (rows, total) = state
-        .db
-        .run(move |c| db::recordings::list(c, &scope, &filter, number, size))
-        .await?;
+    let (rows, total) = manage::list(&state, &caller, filter, number, size).await?;
     let recordings: Vec<RecordingView> = rows
         .into_iter()
         .map(|rec| view(&state, &caller, rec))
@@ -111,18 +107,9 @@ pub async fn list(state: State, caller: Caller, query: Query) -> ApiResult<Respo
     })))
 }
 
-/// A recording the caller may see; anyone else's is 404 (contract §2).
-async fn visible(state: &State, caller: &Caller, id: String) -> ApiResult<Recording> {
-    let rec = state.db.run(move |c| db::recordings::by_id(c, &id)).await?;
-    if !caller.can_see(&rec.user_id, &rec.user_department) {
-        return Err(ApiError::not_found());
-    }
-    Ok(rec)
-}
-
 /// GET /api/v1/calls/recordings/{id}/download
 pub async fn download(id: String, state: State, caller: Caller) -> ApiResult<Response> {
-    let rec = visible(&state, &caller, id).await?;
+    let rec = manage::visible(&state, &caller, id).await?;
     let names = links::download_names(&rec, state.config.timezone);
     Ok(reply::ok(json!({
         "url": links::signed_url(&state, &rec.id, &rec.rel_path, true),
@@ -132,52 +119,29 @@ pub async fn download(id: String, state: State, caller: Caller) -> ApiResult<Res
 
 /// DELETE /api/v1/calls/recordings/{id}
 pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
-    let rec = visible(&state, &caller, id).await?;
-    // the row first: once it is gone nothing lists or serves the file; a file that cannot be
-    // removed (or is already gone) then costs only space and never blocks the delete
-    let rec_id = rec.id.clone();
-    let rel = state
-        .db
-        .write(move |tx| db::recordings::delete(tx, &rec_id))
-        .await?;
-    storage::remove_deleted(&state.config, vec![rel]).await;
-    tracing::info!(by = %caller.username, recording = %rec.id, "recording deleted");
+    manage::delete(&state, &caller, id).await?;
     Ok(reply::ok_message("录音删除成功"))
 }
 
 /// GET /api/v1/calls/recordings/stats
 pub async fn stats(state: State, caller: Caller) -> ApiResult<Response> {
-    let tz = state.config.timezone;
-    let today = times::local_day(crate::times::now_ms(), tz);
-    let start = times::day_start_ms(today, tz);
-    let end = times::day_start_ms(today.succ_opt().unwrap_or(today), tz);
-    let scope = caller.scope();
-    let (count, size, today_count, today_size) = state
-        .db
-        .run(move |c| db::recordings::stats(c, &scope, start, end))
-        .await?;
+    let counts = manage::counts(&state, &caller).await?;
     Ok(reply::ok(json!({
-        "totalCount": count,
-        "totalSize": size,
-        "todayCount": today_count,
-        "todaySize": today_size,
+        "totalCount": counts.count,
+        "totalSize": counts.bytes,
+        "todayCount": counts.today_count,
+        "todaySize": counts.today_bytes,
     })))
 }
 
 /// GET /api/v1/system/storage
 pub async fn storage_view(state: State, caller: Caller) -> ApiResult<Response> {
-    caller.require_admin()?;
-    let (count, bytes) = state.db.run(|c| db::recordings::totals(c)).await?;
-    let dir = state.config.data_dir.clone();
-    let (free, total) = tokio::task::spawn_blocking(move || storage::disk_space(&dir))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+    let s = manage::storage(&state, &caller).await?;
     Ok(reply::ok(json!({
-        "diskFree": free,
-        "diskTotal": total,
-        "recordingCount": count,
-        "recordingBytes": bytes,
+        "diskFree": s.disk_free,
+        "diskTotal": s.disk_total,
+        "recordingCount": s.count,
+        "recordingBytes": s.bytes,
         "maxAgeDays": state.config.recording_max_age_days,
         "maxBytes": state.config.recording_max_bytes,
     })))

@@ -3,6 +3,8 @@
 //! `http::mobile_device`) and the phone socket (`ws::mobile`) share this code.
 
 pub mod bind;
+pub mod manage;
+pub mod presence;
 pub mod qr;
 
 use serde::Serialize;

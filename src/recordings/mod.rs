@@ -6,10 +6,12 @@
 //! - `receive`, `upload`: the streamed multipart upload and storing it
 //! - `range`, `stream`: the raw streaming route
 //! - `sign`, `links`: signed link tokens, URLs and download names
+//! - `manage`: list, find, delete and count what a caller may see
 //! - `retention`: the age and disk budget sweep
 
 pub mod format;
 pub mod links;
+pub mod manage;
 pub mod range;
 pub mod receive;
 pub mod retention;

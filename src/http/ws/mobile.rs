@@ -24,13 +24,9 @@ use crate::db::{self, phones::Phone};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::reply::Body;
 use crate::hub::{PhoneLink, ToPhone};
-use crate::phones::{self, server_message};
+use crate::phones::{self, presence, server_message};
 use crate::state::State;
 
-/// `last_active_at` is written to the database at most this often per phone (apps heartbeat
-/// every 30 s: this halves those writes); the hub holds the live value in between and the
-/// socket stores it when it closes, so the API is never stale.
-const TOUCH_EVERY_MS: i64 = 60_000;
 /// How often `device_messages` is pruned (by the socket that happens to write after this long).
 const PRUNE_EVERY_MS: i64 = 3_600_000;
 
@@ -245,7 +241,7 @@ impl Session {
     async fn touch(&mut self) {
         let now = crate::times::now_ms();
         self.link.touch(now);
-        if now - self.stored_at >= TOUCH_EVERY_MS {
+        if now - self.stored_at >= presence::TOUCH_EVERY_MS {
             self.store_activity(now).await;
         }
     }
@@ -253,12 +249,7 @@ impl Session {
     async fn store_activity(&mut self, at: i64) {
         self.stored_at = at;
         let id = self.phone.id;
-        if let Err(err) = self
-            .state
-            .db
-            .write(move |tx| db::phones::touch(tx, id, at))
-            .await
-        {
+        if let Err(err) = presence::store_activity(&self.state.db, id, at).await {
             tracing::warn!(phone = id, error = %err, "could not store last activity");
         }
     }
@@ -333,25 +324,7 @@ impl Session {
             Some(_) => return Err(ApiError::invalid("appVersion 须为字符串")),
         };
         let version = version.filter(|v| !v.is_empty() && *v != self.phone.app_version);
-        if version.is_none() && once.is_none() {
-            return Ok(());
-        }
-        let id = self.phone.id;
-        let new_version = version.clone();
-        self.state
-            .db
-            .write(move |tx| {
-                if let Some(once) = &once
-                    && once.seen_before(tx)?
-                {
-                    return Ok(());
-                }
-                if let Some(version) = &new_version {
-                    db::phones::set_app_version(tx, id, version)?;
-                }
-                Ok::<_, ApiError>(())
-            })
-            .await?;
+        presence::device_online(&self.state.db, self.phone.id, version.clone(), once).await?;
         if let Some(version) = version {
             self.phone.app_version = version;
         }
