@@ -229,5 +229,6 @@ fn random_call(
         user_name: user_name.clone(),
         department: department.clone(),
         recording_path: None,
+        recording_id: None,
     }
 }

@@ -128,6 +128,7 @@ pub fn new_call(caller: &Caller, now: i64, tz: chrono_tz::Tz) -> Call {
         user_name: caller.real_name.clone(),
         department: caller.department.clone(),
         recording_path: None,
+        recording_id: None,
     }
 }
 

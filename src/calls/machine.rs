@@ -18,6 +18,8 @@ pub const STATUS_VALUES: [&str; 6] = [
 ];
 /// `end_reason` of a call the dial timeout failed.
 pub const TIMEOUT_REASON: &str = "dial_timeout";
+/// The end reason of a call the PC canceled.
+pub const CANCEL_REASON: &str = "pc_cancel";
 /// How far a phone's clock may be off ours before its times are not believed at all.
 const PHONE_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
 
@@ -171,7 +173,12 @@ fn end_report(call: &Call, f: EndFacts<'_>, now: i64) -> Call {
     let mut next = call.clone();
     next.state = "ended".into();
     next.end_status = Some(f.status.to_string());
-    next.end_reason = f.reason;
+    // a PC cancel the phone ignored stays a fact of the call (contract §13.1: 已取消 → the
+    // phone's outcome); the phone's own reason is in the report history
+    next.end_reason = match call.end_reason.as_deref() {
+        Some(CANCEL_REASON) if call.state == "canceled" => call.end_reason.clone(),
+        _ => f.reason,
+    };
     next.end_time = Some(end_time);
     next.duration = duration;
     next.has_recording = call.has_recording || f.has_recording.unwrap_or(false);
@@ -214,6 +221,7 @@ mod tests {
             user_name: String::new(),
             department: String::new(),
             recording_path: None,
+            recording_id: None,
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod dial;
 pub mod follow_ups;
 pub mod machine;
+pub mod manual;
 pub mod notify;
 pub mod pc;
 pub mod records;
@@ -52,6 +53,14 @@ impl PhoneReport {
     pub fn call_id(&self) -> &str {
         match self {
             PhoneReport::Status { call_id, .. } | PhoneReport::End { call_id, .. } => call_id,
+        }
+    }
+
+    /// When the report says the call started (a manual call begins there).
+    fn started_at(&self) -> Option<i64> {
+        match self {
+            PhoneReport::Status { at_ms, .. } => *at_ms,
+            PhoneReport::End { start_ms, .. } => *start_ms,
         }
     }
 
@@ -124,7 +133,7 @@ pub async fn apply_report(
 ) -> ApiResult<()> {
     machine::validate(&report)?;
     let tz = state.config.timezone;
-    let owner = caller.user_id.clone();
+    let who = caller.clone();
     let changed = state
         .db
         .write(move |tx| {
@@ -133,8 +142,15 @@ pub async fn apply_report(
             {
                 return Ok(None);
             }
-            let call = db::calls::by_id(tx, report.call_id().trim())?;
-            if call.user_id != owner {
+            let id = report.call_id().trim();
+            let (call, created) = match db::calls::by_id(tx, id) {
+                Err(db::DbError::NotFound) if manual::is_manual_id(id) => (
+                    manual::create(tx, tz, &who, source, id, report.started_at())?,
+                    true,
+                ),
+                other => (other?, false),
+            };
+            if call.user_id != who.user_id {
                 return Err(ApiError::not_found());
             }
             let (kind, payload) = report.payload();
@@ -144,7 +160,7 @@ pub async fn apply_report(
                     store::update(tx, tz, &call, &next)?;
                     Ok(Some(next))
                 }
-                None => Ok(None),
+                None => Ok(created.then_some(call)),
             }
         })
         .await?;

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{notify, store};
+use super::{machine, notify, store};
 use crate::auth::Caller;
 use crate::db::call_events::Source;
 use crate::db::calls::Call;
@@ -40,7 +40,7 @@ pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Cal
             let mut next = call.clone();
             next.state = "canceled".into();
             next.end_time = Some(now);
-            next.end_reason = Some("pc_cancel".into());
+            next.end_reason = Some(machine::CANCEL_REASON.into());
             next.updated_at = now;
             store::update(tx, tz, &call, &next)?;
             db::call_events::insert(
@@ -70,8 +70,10 @@ pub struct EndRequest {
     pub follow_up_required: Option<bool>,
 }
 
-/// Ends a connected call (and tells its phone), or corrects an ended one's end time, duration
-/// and notes. A call that never connected, or was canceled, is CALL_STATE_CONFLICT.
+/// Hangs up a live call: a connected one ends now (`pc_end`); one still `calling` or `ringing`
+/// stays as it is until the phone's end report, which decides the outcome. Either way the phone
+/// gets CALL_END. An ended call gets its end time, duration and notes corrected. A canceled
+/// call is CALL_STATE_CONFLICT.
 pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) -> ApiResult<Call> {
     let tz = state.config.timezone;
     let who = caller.clone();
@@ -95,7 +97,10 @@ pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) ->
                     next.end_time = req.end_ms.or(call.end_time);
                     next.duration = req.duration.unwrap_or(call.duration);
                 }
-                _ => return Err(conflict("通话尚未接通或已取消，无法结束")),
+                // never reported connected (some phones do not, contract §13.1): the phone
+                // is told to hang up, and its end report decides the outcome
+                "calling" | "ringing" => {}
+                _ => return Err(conflict("通话已取消，无法结束")),
             }
             if let Some(notes) = &req.notes {
                 next.notes = notes.clone();
@@ -115,7 +120,7 @@ pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) ->
             Ok((call, next))
         })
         .await?;
-    if before.state == "connected" {
+    if before.is_live() {
         notify::to_call_phone(
             state,
             &call,

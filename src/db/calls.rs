@@ -32,7 +32,9 @@ pub struct Call {
     pub updated_at: i64,
     pub user_name: String,
     pub department: String,
+    /// The newest recording's path and id (a signed link needs both).
     pub recording_path: Option<String>,
+    pub recording_id: Option<String>,
 }
 
 impl Call {
@@ -57,7 +59,8 @@ pub(super) const SELECT: &str = "SELECT c.id, c.user_id, c.phone_id, c.customer_
     c.connected_at, c.end_time, c.duration, c.has_recording, c.notes, c.call_tags, \
     c.follow_up_required, c.order_id, c.created_at, c.updated_at, \
     COALESCE(NULLIF(u.real_name, ''), u.username), u.department, \
-    (SELECT r.rel_path FROM recordings r WHERE r.call_id = c.id ORDER BY r.created_at DESC LIMIT 1) \
+    (SELECT r.rel_path FROM recordings r WHERE r.call_id = c.id ORDER BY r.created_at DESC LIMIT 1), \
+    (SELECT r.id FROM recordings r WHERE r.call_id = c.id ORDER BY r.created_at DESC LIMIT 1) \
     FROM call_records c JOIN users u ON u.id = c.user_id";
 
 pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Call> {
@@ -87,6 +90,7 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Call> {
         user_name: row.get(21)?,
         department: row.get(22)?,
         recording_path: row.get(23)?,
+        recording_id: row.get(24)?,
     })
 }
 

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use warp::reply::Response;
 
-use super::call_views::{call_detail, call_view};
+use super::call_views::{call_detail, call_view, phone_call_view};
 use super::query::{Query, paged};
 use super::{body, reply};
 use crate::auth::{Caller, Scope};
@@ -20,36 +20,32 @@ use crate::state::State;
 /// GET /api/v1/mobile/call/{callId}
 pub async fn detail(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let (call, customer, follow_ups) = records::detail(&state, &caller, id).await?;
-    Ok(reply::ok(call_detail(&caller, call, customer, follow_ups)))
-}
-
-async fn list_calls(
-    state: &State,
-    caller: &Caller,
-    scope: Scope,
-    filter: CallFilter,
-    q: &Query,
-) -> ApiResult<Response> {
-    let page = q.page()?;
-    let (rows, total) = records::list(state, scope, filter, page.page_size, page.offset()).await?;
-    let rows: Vec<_> = rows.into_iter().map(|c| call_view(caller, c)).collect();
-    Ok(reply::ok(paged(rows, total, page)))
+    Ok(reply::ok(call_detail(&state, call, customer, follow_ups)))
 }
 
 /// GET /api/v1/mobile/calls
 ///
-/// The phone app lists its own user's calls (whatever the role): it is that person's phone.
+/// The phone app lists its own user's calls (whatever the role): it is that person's phone,
+/// so the numbers are whole and the recording URLs signed (contract §13.1). Its 未接 tab is
+/// `callStatus=missed`.
 pub async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+    let page = q.page()?;
     let (from, to) = q.time_range(state.config.timezone)?;
     let filter = CallFilter {
         call_type: q.one_of("callType", &CALL_TYPES)?,
+        call_status: q.one_of("callStatus", &CALL_STATUSES)?,
         from,
         to,
         whole_days: q.whole_days(),
         ..Default::default()
     };
     let scope = Scope::Own(caller.user_id.clone());
-    list_calls(&state, &caller, scope, filter, &q).await
+    let (rows, total) = records::list(&state, scope, filter, page.page_size, page.offset()).await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|c| phone_call_view(&state, c))
+        .collect();
+    Ok(reply::ok(paged(rows, total, page)))
 }
 
 /// GET /api/v1/calls/records
@@ -71,7 +67,17 @@ pub async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Respon
         keyword,
         whole_days: q.whole_days(),
     };
-    list_calls(&state, &caller, caller.scope(), filter, &q).await
+    let page = q.page()?;
+    let (rows, total) = records::list(
+        &state,
+        caller.scope(),
+        filter,
+        page.page_size,
+        page.offset(),
+    )
+    .await?;
+    let rows: Vec<_> = rows.into_iter().map(|c| call_view(&caller, c)).collect();
+    Ok(reply::ok(paged(rows, total, page)))
 }
 
 #[derive(Debug, Deserialize)]

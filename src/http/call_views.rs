@@ -1,5 +1,7 @@
-//! Calls and follow-ups as the API shows them (§5.2, §5.3, §5.6, §5.11), numbers masked for
-//! sales staff (contract §3).
+//! Calls and follow-ups as the API shows them (§5.2, §5.3, §5.6, §5.11). The PC page gets
+//! numbers masked for sales staff (contract §3) and the document's `/recordings/…` path; the
+//! phone gets its calls' whole numbers and a signed absolute recording URL that plays without
+//! a header (contract §13.1: the shipped app dials and plays what it is given, as is).
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -9,6 +11,8 @@ use crate::customers::phone;
 use crate::db::calls::Call;
 use crate::db::customers::Customer;
 use crate::db::follow_ups::FollowUp;
+use crate::recordings::links;
+use crate::state::State;
 use crate::times::{iso_ms, iso_opt};
 
 /// A call record, §5.6's shape (§5.3's is a subset of it).
@@ -21,6 +25,11 @@ pub struct CallView {
     customer_phone: String,
     call_type: String,
     call_status: String,
+    /// Not in the document: why the call ended (`pc_cancel`, `pc_end`, `dial_timeout`, the
+    /// phone's word), so the page can show 已取消 → the phone's outcome.
+    end_reason: Option<String>,
+    /// Not in the document: dialed on the phone's own dialpad (a `manual_…` call).
+    manual_dial: bool,
     start_time: String,
     end_time: Option<String>,
     duration: i64,
@@ -35,10 +44,43 @@ pub struct CallView {
     created_at: String,
 }
 
+/// Who looks at a call: the PC page (as `caller`), or the phone that placed it.
+#[derive(Clone, Copy)]
+pub enum Viewer<'a> {
+    Pc(&'a Caller),
+    Phone(&'a State),
+}
+
+/// A call for the PC page.
 pub fn call_view(caller: &Caller, c: Call) -> CallView {
+    view_for(Viewer::Pc(caller), c)
+}
+
+/// A call for the phone (§5.2, §5.3).
+pub fn phone_call_view(state: &State, c: Call) -> CallView {
+    view_for(Viewer::Phone(state), c)
+}
+
+fn view_for(viewer: Viewer<'_>, c: Call) -> CallView {
+    let (customer_phone, recording_url) = match viewer {
+        Viewer::Pc(caller) => (
+            phone::shown_to(caller, &c.customer_phone),
+            c.recording_path.as_ref().map(|p| links::file_path(p)),
+        ),
+        Viewer::Phone(state) => (
+            c.customer_phone.clone(),
+            c.recording_path
+                .as_ref()
+                .zip(c.recording_id.as_ref())
+                .map(|(path, id)| links::signed_url(state, id, path, false)),
+        ),
+    };
     CallView {
-        customer_phone: phone::shown_to(caller, &c.customer_phone),
+        customer_phone,
+        recording_url,
         call_status: c.call_status().to_string(),
+        manual_dial: crate::calls::manual::is_manual_id(&c.id),
+        end_reason: c.end_reason,
         id: c.id,
         customer_id: c.customer_id,
         customer_name: c.customer_name,
@@ -47,7 +89,6 @@ pub fn call_view(caller: &Caller, c: Call) -> CallView {
         end_time: iso_opt(c.end_time),
         duration: c.duration,
         has_recording: c.has_recording,
-        recording_url: c.recording_path.map(|p| format!("/recordings/{p}")),
         notes: c.notes,
         call_tags: c.call_tags,
         follow_up_required: c.follow_up_required,
@@ -60,12 +101,12 @@ pub fn call_view(caller: &Caller, c: Call) -> CallView {
 
 /// §5.2: the call, its customer's level, tags and status, and its follow-ups.
 pub fn call_detail(
-    caller: &Caller,
+    state: &State,
     call: Call,
     customer: Option<Customer>,
     follow_ups: Vec<FollowUp>,
 ) -> Value {
-    let mut v = serde_json::to_value(call_view(caller, call)).unwrap_or_default();
+    let mut v = serde_json::to_value(phone_call_view(state, call)).unwrap_or_default();
     v["customerLevel"] = json!(customer.as_ref().map(|c| &c.level));
     v["customerTags"] = json!(
         customer

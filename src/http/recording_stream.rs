@@ -110,15 +110,26 @@ async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Bo
         (None, None) => return Err(ApiError::auth_failed()),
     };
     let rel_owned = rel.to_string();
-    let rec = match state
+    let (rec, owner_disabled) = match state
         .db
-        .run(move |c| db::recordings::by_rel_path(c, &rel_owned))
+        .run(move |c| {
+            let rec = db::recordings::by_rel_path(c, &rel_owned)?;
+            let disabled = db::users::by_id(c, &rec.user_id)?.disabled;
+            Ok((rec, disabled))
+        })
         .await
     {
-        Ok(rec) => rec,
+        Ok(found) => found,
         Err(DbError::NotFound) => return Err(ApiError::not_found()),
         Err(e) => return Err(e.into()),
     };
+    // a signed link is the owner's: it stops working when the owner is disabled
+    if caller.is_none() && owner_disabled {
+        return Err(ApiError::with_message(
+            ErrorCode::AuthFailed,
+            "链接无效或已过期",
+        ));
+    }
     match (&caller, link) {
         (Some(caller), _) if !caller.can_see(&rec.user_id, &rec.user_department) => {
             return Err(ApiError::not_found());

@@ -29,9 +29,10 @@ pub fn ok_with<T: Serialize>(message: &str, data: T) -> Response {
     .into_response()
 }
 
-/// Success that carries only a message (§3.4, §3.6, §4.7 show no `data`).
+/// Success that carries only a message. §3.4, §3.6 and §4.7 show no `data`, but the shipped
+/// app throws on a success without it (contract §13.1), so it is `null`.
 pub fn ok_message(message: &str) -> Response {
-    warp::reply::json(&json!({ "code": 200, "success": true, "message": message })).into_response()
+    ok_with(message, serde_json::Value::Null)
 }
 
 /// `{"success":false,"message":"…","code":"ERROR_CODE"}` with the code's status.

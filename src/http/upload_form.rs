@@ -26,6 +26,7 @@ pub async fn read(state: &State, caller: &Caller, mut form: FormData) -> ApiResu
     let mut call: Option<(String, i64)> = None;
     let mut duration = None;
     let mut file = None;
+    let mut client_name = None;
     let mut other_bytes = 0u64;
     let mut parts = 0;
     while let Some(part) = form.next().await {
@@ -50,6 +51,7 @@ pub async fn read(state: &State, caller: &Caller, mut form: FormData) -> ApiResu
                 if file.is_some() {
                     return Err(ApiError::invalid("一次只能上传一个录音文件"));
                 }
+                client_name = part.filename().map(|n| n.chars().take(255).collect());
                 let tmp = storage::tmp_dir(&state.config);
                 let limit = state.config.max_upload_bytes;
                 file = Some(receive::receive(&tmp, Box::pin(part.stream()), limit).await?);
@@ -69,6 +71,7 @@ pub async fn read(state: &State, caller: &Caller, mut form: FormData) -> ApiResu
         call_duration,
         duration,
         file,
+        client_name,
     })
 }
 

@@ -8,6 +8,7 @@ use super::format::Format;
 use super::receive::Received;
 use super::storage;
 use crate::auth::Caller;
+use crate::calls;
 use crate::db::{self, Db, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
@@ -19,6 +20,8 @@ pub struct Form {
     pub call_duration: i64,
     pub duration: Option<i64>,
     pub file: Received,
+    /// The file name the phone gave the part (the shipped app's says the number).
+    pub client_name: Option<String>,
 }
 
 /// A stored recording, as the upload answers it.
@@ -90,16 +93,18 @@ async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> 
     let db = state.db.clone();
     let user_id = caller.user_id.clone();
     let record = stored.clone();
+    let number = form
+        .client_name
+        .as_deref()
+        .and_then(calls::manual::number_in_file_name);
+    let tz = state.config.timezone;
     tokio::task::spawn_blocking(move || {
-        place_and_record(
-            &db,
-            &temp,
-            &final_path,
-            &record,
-            &form.call_id,
-            &user_id,
-            now,
-        )
+        let call = Owned {
+            id: &form.call_id,
+            user_id: &user_id,
+            number: number.as_deref(),
+        };
+        place_and_record(&db, tz, &temp, &final_path, &record, call, now)
     })
     .await
     .map_err(ApiError::internal)??;
@@ -107,16 +112,24 @@ async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> 
     Ok(stored)
 }
 
+/// The call a recording is for, its owner and the number its file name carries.
+struct Owned<'a> {
+    id: &'a str,
+    user_id: &'a str,
+    number: Option<&'a str>,
+}
+
 /// The blocking half of `store`: rename, sync, then the transaction; undoes the file on failure.
 fn place_and_record(
     db: &Db,
+    tz: chrono_tz::Tz,
     temp: &Path,
     final_path: &Path,
     rec: &Stored,
-    call_id: &str,
-    user_id: &str,
+    call: Owned<'_>,
     now: i64,
 ) -> ApiResult<()> {
+    let (call_id, user_id) = (call.id, call.user_id);
     if let Err(e) = place(temp, final_path) {
         let _ = std::fs::remove_file(temp);
         return Err(ApiError::internal(format!("storing the upload: {e}")));
@@ -126,6 +139,9 @@ fn place_and_record(
         let (owner, _) = db::recordings::call_owner(tx, call_id)?;
         if owner != user_id {
             return Err(DbError::NotFound);
+        }
+        if let Some(number) = call.number {
+            calls::manual::learn_number(tx, tz, call_id, number)?;
         }
         db::recordings::insert(
             tx,

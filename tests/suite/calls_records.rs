@@ -169,7 +169,19 @@ async fn mobile_list_and_detail_visibility_and_masking() {
 
     let a1 = &o.calls[0];
     let d = detail(s, &o.a.token, a1).await;
-    assert_eq!(d["customerPhone"], "138****5678");
+    // the mobile routes show the phone's own calls whole (contract §13.1: the app dials them);
+    // the PC list masks them for sales staff
+    assert_eq!(d["customerPhone"], "13812345678");
+    let (_, pc) = s
+        .get(
+            &format!("/api/v1/calls/records?customerId={}", o.zhang),
+            &o.a.token,
+        )
+        .await;
+    assert_eq!(
+        pc["data"]["records"][0]["customerPhone"], "138****5678",
+        "{pc}"
+    );
     assert_eq!(
         (
             d["customerLevel"].clone(),

@@ -32,6 +32,7 @@ mod recordings_links;
 mod recordings_manage;
 mod recordings_stream;
 mod recordings_upload;
+mod shipped_app;
 mod stats_api;
 mod users_api;
 mod ws_admin;

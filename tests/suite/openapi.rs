@@ -85,8 +85,19 @@ async fn every_documented_operation_reaches_a_handler() {
                 .await
                 .unwrap();
             let status = resp.status().as_u16();
+            let is_json = resp
+                .headers()
+                .get("content-type")
+                .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
             let body: serde_json::Value = resp.json().await.unwrap_or_default();
             assert_ne!(status, 405, "{method} {concrete}: {body}");
+            if (200..300).contains(&status) && is_json && path.starts_with("/api/v1/") {
+                // contract §13.1: the shipped app throws on a success without `data`
+                assert!(
+                    body.as_object().is_some_and(|o| o.contains_key("data")),
+                    "{method} {concrete} succeeded without data: {body}"
+                );
+            }
             assert!(
                 !(status == 404 && body["message"] == "接口不存在"),
                 "{method} {concrete} reached no route: {body}"

@@ -104,7 +104,7 @@ async fn primary_rules() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({ "code": 200, "success": true, "message": "已设为主要手机" })
+        json!({ "code": 200, "success": true, "message": "已设为主要手机", "data": null })
     );
     assert_eq!(
         primary_ids(&list(&server, &user.token).await),
@@ -118,7 +118,7 @@ async fn primary_rules() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({ "code": 200, "success": true, "message": "解绑成功" })
+        json!({ "code": 200, "success": true, "message": "解绑成功", "data": null })
     );
     let phones = list(&server, &user.token).await;
     assert_eq!(phones.len(), 2);

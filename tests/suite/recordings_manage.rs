@@ -227,7 +227,7 @@ async fn delete_removes_row_and_file_and_only_for_who_may_see_it() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({"code": 200, "success": true, "message": "录音删除成功"})
+        json!({"code": 200, "success": true, "message": "录音删除成功", "data": null})
     );
     assert_eq!(rows(), 1);
     assert!(!file_of(&r1).exists());

@@ -108,7 +108,8 @@ class CallPanel {
     if (this.callId && (this.state === 'calling' || this.state === 'ringing')) {
       buttons.push(this.button('取消呼叫', 'danger', () => request('POST', `/api/v1/calls/${encodeURIComponent(this.callId)}/cancel`)));
     }
-    if (this.callId && this.state === 'connected') {
+    // some phones never report connected (contract §13.1): hanging up works in every live state
+    if (this.callId && ['calling', 'ringing', 'connected'].includes(this.state)) {
       buttons.push(this.button('结束通话', 'danger', () => api.put(`/api/v1/calls/records/${encodeURIComponent(this.callId)}/end`,
         { endTime: new Date().toISOString() })));
     }

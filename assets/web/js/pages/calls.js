@@ -11,6 +11,11 @@ import { tagPicker } from './followupform.js';
 const PAGE_SIZE = 20;
 const STATUS_COLOR = { connected: 'green', missed: 'orange', busy: 'orange', rejected: 'red', failed: 'red', canceled: '' };
 
+// a PC cancel the phone ignored keeps both facts: 已取消 → what the phone then reported
+const statusText = (c) => (c.endReason === 'pc_cancel' && c.callStatus !== 'canceled'
+  ? `已取消 → ${word(CALL_STATUS, c.callStatus)}` : word(CALL_STATUS, c.callStatus));
+const typeText = (c) => (c.manualDial ? '手机手动拨号' : word(CALL_TYPE, c.callType));
+
 export function mount(container, { user, live }) {
   let page = 1;
   const list = h('div', { id: 'call-list' });
@@ -31,8 +36,8 @@ export function mount(container, { user, live }) {
     clear(list, table([
       { title: '时间', render: (c) => fmtTime(c.startTime) },
       { title: '客户', render: (c) => [c.customerName || '—', h('div', { class: 'muted' }, c.customerPhone)] },
-      { title: '类型', render: (c) => word(CALL_TYPE, c.callType) },
-      { title: '状态', render: (c) => badge(word(CALL_STATUS, c.callStatus), STATUS_COLOR[c.callStatus] || 'blue') },
+      { title: '类型', render: typeText },
+      { title: '状态', render: (c) => badge(statusText(c), STATUS_COLOR[c.callStatus] || 'blue') },
       { title: '时长', render: (c) => fmtDuration(c.duration) },
       { title: '人员', render: (c) => c.userName || '—' },
       { title: '录音', render: (c) => (c.hasRecording ? '有' : '—') },
@@ -56,7 +61,7 @@ async function detail(call, done) {
   const player = h('div', { id: 'call-recordings' });
   const info = [
     ['客户', `${call.customerName || '—'} ${call.customerPhone || ''}`],
-    ['类型 / 状态', `${word(CALL_TYPE, call.callType)} · ${word(CALL_STATUS, call.callStatus)}`],
+    ['类型 / 状态', `${typeText(call)} · ${statusText(call)}`],
     ['开始', fmtTime(call.startTime)], ['结束', fmtTime(call.endTime)],
     ['时长', fmtDuration(call.duration)], ['人员', `${call.userName || '—'} ${call.department || ''}`],
   ];
