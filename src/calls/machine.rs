@@ -176,7 +176,7 @@ fn end_report(call: &Call, f: EndFacts<'_>, now: i64) -> Call {
     // a PC cancel the phone ignored stays a fact of the call (contract §13.1: 已取消 → the
     // phone's outcome); the phone's own reason is in the report history
     next.end_reason = match call.end_reason.as_deref() {
-        Some(CANCEL_REASON) if call.state == "canceled" => call.end_reason.clone(),
+        Some(CANCEL_REASON) => call.end_reason.clone(),
         _ => f.reason,
     };
     next.end_time = Some(end_time);

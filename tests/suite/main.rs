@@ -26,6 +26,7 @@ mod customers_api;
 mod http_frame;
 mod openapi;
 mod phone_sim;
+mod phone_sim_shipped;
 mod phones_bind;
 mod phones_manage;
 mod recordings_links;

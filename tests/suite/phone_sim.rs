@@ -12,7 +12,7 @@ use common::{TestServer, TestUser, USER_PASSWORD};
 use serde_json::{Value, json};
 
 /// Writes the PNG of a `data:image/png;base64,` URL to `path`.
-fn save_png(data_url: &str, path: &Path) {
+pub(crate) fn save_png(data_url: &str, path: &Path) {
     let b64 = data_url
         .strip_prefix("data:image/png;base64,")
         .expect("PNG data URL");
@@ -27,7 +27,7 @@ fn read_state(path: &Path) -> Value {
 }
 
 /// §3.1 for `user`, asked by the user: (PNG data URL, connectionId).
-async fn pc_qr(server: &TestServer, user: &TestUser) -> (String, String) {
+pub(crate) async fn pc_qr(server: &TestServer, user: &TestUser) -> (String, String) {
     let (status, body) = server
         .post(
             "/api/v1/call-config/work-phones/qrcode",
@@ -57,7 +57,7 @@ async fn mobile_qr(server: &TestServer, user: &TestUser) -> (String, String) {
 }
 
 /// `dialbox-phone bind` for `user` with the QR given by `qr_args`; returns the saved state.
-async fn bind(
+pub(crate) async fn bind(
     server: &TestServer,
     user: &TestUser,
     state: &Path,
@@ -223,7 +223,7 @@ async fn binds_from_each_kind_of_qr_in_each_dialect() {
 }
 
 /// Binds a fresh user's phone from the PC QR image and starts `run` with `extra` flags.
-async fn running_phone(
+pub(crate) async fn running_phone(
     server: &TestServer,
     name: &str,
     dialect: &str,
@@ -250,7 +250,7 @@ async fn running_phone(
     (user, state, phone)
 }
 
-async fn dial(server: &TestServer, user: &TestUser) -> String {
+pub(crate) async fn dial(server: &TestServer, user: &TestUser) -> String {
     let (status, body) = server
         .post(
             "/api/v1/calls/outbound",
@@ -337,9 +337,12 @@ async fn runs_a_whole_call_as_the_shipped_app() {
         "(system_hangup)",
         "CALL_ENDED connected",
         "(user_submit)",
+        // its call-detail page plays §5.2 recordingUrl as is (contract §13.1)
+        "played the recording with no header",
     ] {
         assert!(out.contains(step), "missing {step:?} in:\n{out}");
     }
+    assert!(!out.contains("BROKEN"), "{out}");
 }
 
 #[tokio::test]

@@ -219,7 +219,11 @@ pub async fn envelope(what: &str, resp: reqwest::Response) -> Result<Value, Stri
         .map_err(|_| format!("{what}: HTTP {status}, not JSON: {}", clip(&body)))?;
     let ok = value["success"] == json!(true) || value["code"] == json!(200);
     if status == 200 && ok {
-        return Ok(value.get("data").cloned().unwrap_or(Value::Null));
+        // the shipped app throws on a success without `data` and never finishes what it was
+        // doing (contract §13.1): fail as loudly
+        return value.get("data").cloned().ok_or_else(|| {
+            format!("{what}: a success without `data` (the shipped app hangs on it)")
+        });
     }
     Err(format!(
         "{what}: HTTP {status} {} {}",

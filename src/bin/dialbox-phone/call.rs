@@ -73,6 +73,14 @@ pub async fn play(ctx: Arc<Ctx>, call_id: String, mut signals: mpsc::UnboundedRe
     }
     ctx.status(&call_id, "ringing");
     match wait(b.ring_secs, &mut signals).await {
+        Waited::Signal(Signal::Cancel) if ctx.device.dialect == Dialect::ShippedApp => {
+            // no page of the app listens for a cancel: the dial goes on unanswered and the
+            // app reports what happened (contract §13.1)
+            ctx.log.say(format!(
+                "{call_id}: cancel ignored (as the shipped app), not answered"
+            ));
+            outcome = Outcome::Missed;
+        }
         Waited::Signal(Signal::Cancel) => {
             ctx.log
                 .say(format!("{call_id}: canceled by the PC, hanging up"));
@@ -87,7 +95,12 @@ pub async fn play(ctx: Arc<Ctx>, call_id: String, mut signals: mpsc::UnboundedRe
     }
     let mut talked = Duration::ZERO;
     if outcome == Outcome::Connected {
-        ctx.status(&call_id, "connected");
+        if b.never_connected {
+            ctx.log
+                .say(format!("{call_id}: talking, but never reports connected"));
+        } else {
+            ctx.status(&call_id, "connected");
+        }
         let talk_start = Instant::now();
         if let Waited::Signal(signal) = wait(b.talk_secs, &mut signals).await {
             ctx.log
@@ -124,7 +137,10 @@ pub async fn play(ctx: Arc<Ctx>, call_id: String, mut signals: mpsc::UnboundedRe
         }
     };
     if recording {
-        upload(&ctx, &call_id, duration).await;
+        upload(&ctx, &call_id, duration, None).await;
+    }
+    if ctx.device.dialect == Dialect::ShippedApp && reported {
+        crate::screens::look_back(&ctx, &call_id, outcome, recording).await;
     }
     if reported && !b.no_followup {
         followup(&ctx, &call_id, outcome).await;
@@ -196,12 +212,13 @@ impl EndReport<'_> {
     }
 }
 
-/// §4.3: a generated recording. The shipped app sends only `callId` and the file.
-async fn upload(ctx: &Ctx, call_id: &str, duration: u64) {
+/// §4.3: a generated recording. The shipped app sends only `callId` and the file; `name` is
+/// the file's name (the call id when `None`).
+pub async fn upload(ctx: &Ctx, call_id: &str, duration: u64, name: Option<String>) {
     let format = ctx.behaviour.format;
     let bytes = audio::generate(format);
     let size = bytes.len();
-    let name = format!("{call_id}.{}", format.as_str());
+    let name = name.unwrap_or_else(|| format!("{call_id}.{}", format.as_str()));
     let part = reqwest::multipart::Part::bytes(bytes)
         .file_name(name)
         .mime_str(format.mime())
@@ -236,7 +253,7 @@ async fn upload(ctx: &Ctx, call_id: &str, duration: u64) {
 }
 
 /// §5.1: the salesperson's notes, tags and intention for the call.
-async fn followup(ctx: &Ctx, call_id: &str, outcome: Outcome) {
+pub async fn followup(ctx: &Ctx, call_id: &str, outcome: Outcome) {
     let (notes, tags, intention) = match outcome {
         Outcome::Connected => (
             "客户对产品感兴趣，需要发送报价单",

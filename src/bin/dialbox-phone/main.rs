@@ -4,7 +4,8 @@
 //! and the benches get their load from real phones.
 //!
 //! Modules: `api` (HTTP), `qr` (QR images and contents), `device` (the state file), `bind`,
-//! `socket` (the phone socket), `phone` (the run loop), `call` (one call), `scenario`, `audio`
+//! `socket` (the phone socket), `phone` (the run loop), `call` (one call), `manual` (a call
+//! from the dialpad), `screens` (what the shipped app's screens check), `scenario`, `audio`
 //! (tiny recordings), `fleet`, `bench/` (the measurements).
 
 mod api;
@@ -14,9 +15,11 @@ mod bind;
 mod call;
 mod device;
 mod fleet;
+mod manual;
 mod phone;
 mod qr;
 mod scenario;
+mod screens;
 mod socket;
 
 use std::path::PathBuf;
@@ -43,6 +46,9 @@ enum Command {
     Run(RunArgs),
     /// Create N users through the users API, bind one phone each and run them all.
     Fleet(fleet::FleetArgs),
+    /// Dial a number on the phone's own dialpad (the shipped app's `manual_…` call): report it,
+    /// upload its recording named `Call_<number>_…` and submit a follow-up.
+    Dial(manual::DialArgs),
     /// Measure a DialBox (its own, on loopback, unless --server is given).
     Bench(bench::BenchArgs),
 }
@@ -53,7 +59,8 @@ enum Command {
 pub enum Dialect {
     /// The API document to the letter.
     Document,
-    /// The shipped CRM外呼助手 app: /mobile/bind for every QR, ISO timestamps, CALL_ENDED, two end reports.
+    /// The shipped CRM外呼助手 app: /mobile/bind for every QR, ISO timestamps, CALL_ENDED, two end
+    /// reports; it ignores cancels, plays §5.2's recordingUrl with no header and checks its 未接 tab.
     ShippedApp,
 }
 
@@ -93,6 +100,10 @@ pub struct Behaviour {
     /// Seconds to wait for an ACK before sending a message again (same messageId).
     #[arg(long, default_value_t = 5.0)]
     pub ack_timeout_secs: f64,
+    /// Never report `connected` (as the shipped app on phones where its call-state polling
+    /// does not run): the call stays `calling` until the end report.
+    #[arg(long)]
+    pub never_connected: bool,
     /// Connect the socket to --server's host and port instead of the wsUrl the server gave
     /// (for a server whose public URL is not reachable from here, e.g. one on loopback).
     #[arg(long)]
@@ -131,6 +142,7 @@ fn main() -> ExitCode {
             Command::Bind(args) => bind::run(args).await,
             Command::Run(args) => run(args).await,
             Command::Fleet(args) => fleet::run(args).await,
+            Command::Dial(args) => manual::dial_by_hand(args).await,
             Command::Bench(args) => bench::run(args).await,
         }
     });

@@ -192,17 +192,25 @@ impl Browser {
     }
 
     /// Waits until the text of the element at `css` contains `needle`; returns the whole text.
+    /// The text is read by the same script that matched it: the page re-renders lists on live
+    /// events, so an element found again afterwards may already be a stale one.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
         let script = r#"
             const el = document.querySelector(arguments[0]);
-            return !!el && el.offsetParent !== null && el.textContent.includes(arguments[1]);"#;
-        self.wait_true(
-            script,
-            vec![json!(css), json!(needle)],
-            &format!("{css} to show {needle:?}"),
-        )
-        .await;
-        self.find(css).await.text().await.expect("element text")
+            const ok = !!el && el.offsetParent !== null && el.textContent.includes(arguments[1]);
+            return ok ? el.innerText : null;"#;
+        let args = vec![json!(css), json!(needle)];
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(Value::String(text)) = self.client.execute(script, args.clone()).await {
+                return text;
+            }
+            if tokio::time::Instant::now() > deadline {
+                self.shot("timeout").await;
+                panic!("waited {WAIT:?} for {css} to show {needle:?}");
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// Runs a script and returns its value.

@@ -144,6 +144,7 @@ pub fn behaviour(outcome: Outcome) -> Behaviour {
         no_followup: true,
         heartbeat_secs: 30.0,
         ack_timeout_secs: 5.0,
+        never_connected: false,
         socket_on_server: true,
     }
 }
