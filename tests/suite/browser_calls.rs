@@ -288,3 +288,53 @@ async fn sales_staff_see_only_their_own_calls() {
     assert!(!list.contains("13811112222"), "{list}");
     b.shot("1-own-calls").await;
 }
+
+/// Issue 12 on the page: a call from the phone's dialpad shows as 手机手动拨号, and a cancel the
+/// phone ignored shows 已取消 → what the phone then reported.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn the_calls_page_names_manual_dials_and_ignored_cancels() {
+    let server = TestServer::start().await;
+    let user = server
+        .create_user("xiaowang", "sales_staff", "销售一部")
+        .await;
+    let mut phone = TestPhone::bind_pc(&server, &user).await;
+    phone.connect_online().await;
+    phone
+        .report(
+            "CALL_END",
+            json!({"callId": "manual_1767323700000_ab12", "status": "connected", "duration": 20}),
+        )
+        .await;
+    let (status, body) = server
+        .post(
+            "/api/v1/calls/outbound",
+            &user.token,
+            json!({"customerPhone": "13800138000", "customerName": "取消的客户"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["data"]["callId"].as_str().unwrap().to_string();
+    phone.recv_type("DIAL_COMMAND").await;
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/calls/{id}/cancel"),
+            &user.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    phone
+        .report(
+            "CALL_END",
+            json!({"callId": id, "status": "missed", "duration": 0}),
+        )
+        .await;
+
+    let b = Browser::open(&server.base, "s12-calls").await;
+    b.login("xiaowang", USER_PASSWORD).await;
+    b.click("#nav a[data-page=calls]").await;
+    b.wait_text("#call-list", "手机手动拨号").await;
+    b.wait_text("#call-list", "已取消 → 未接").await;
+    b.shot("1-manual-and-canceled").await;
+}
