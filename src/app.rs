@@ -60,9 +60,42 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
     Ok(())
 }
 
+/// Whether the database file holds anything (a missing or 0-byte file does not).
+pub fn database_exists(config: &Config) -> bool {
+    fs::metadata(config.db_path()).is_ok_and(|m| m.len() > 0)
+}
+
+/// A folder that was used (it has a secret or recordings) but lost its database must not
+/// silently become a fresh install beside the old files: the office would lose its data
+/// without a word, and a new admin password would appear.
+fn refuse_lost_database(config: &Config) -> Result<(), StartError> {
+    if database_exists(config) {
+        return Ok(());
+    }
+    let dir = &config.data_dir;
+    let has_secret = dir.join(SECRET_FILE).exists();
+    let has_recordings = fs::read_dir(dir.join("recordings")).is_ok_and(|mut entries| {
+        entries.any(|e| e.is_ok_and(|e| e.file_name() != crate::recordings::storage::TMP_DIR))
+    });
+    if has_secret || has_recordings {
+        return Err(StartError::Other(format!(
+            "the data folder {} was used before (it has {}) but its database {} is missing or empty: restore it from a backup, or move the folder away to start afresh",
+            dir.display(),
+            if has_secret {
+                SECRET_FILE
+            } else {
+                "recordings"
+            },
+            config.db_path().display()
+        )));
+    }
+    Ok(())
+}
+
 /// Opens and migrates the database, for the server and for the CLI commands.
 pub fn open_database(config: &Config) -> Result<db::Pool, StartError> {
     prepare_data_dir(&config.data_dir)?;
+    refuse_lost_database(config)?;
     let path = config.db_path();
     let db_err = |detail: String| StartError::Database {
         path: path.clone(),

@@ -1,28 +1,61 @@
-//! `dialbox backup --out FILE`: a consistent copy of the live database through SQLite's online
-//! backup API (safe while the server writes), written under a temporary name, checked, renamed.
+//! `dialbox backup --out FILE`: a consistent copy of the live database, safe while the server
+//! writes. `VACUUM INTO` copies one read snapshot: in WAL mode the server's writers go on
+//! beside it, and unlike the online backup API it never restarts when they commit, so its time
+//! depends on the database's size, not on how busy the office is. The copy is written under a
+//! temporary name, checked, synced and renamed; leftovers of a killed run are removed first.
 
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
-use rusqlite::backup::Backup;
 
-/// Copies the database at `source` to `out`; returns the number of pages copied.
-pub fn run(source: &Path, out: &Path) -> Result<i32, String> {
+/// What a backup wrote.
+pub struct Copied {
+    pub bytes: u64,
+}
+
+/// The temporary name of a copy in progress, and the files SQLite may put beside it.
+fn leftovers(tmp: &Path) -> Vec<PathBuf> {
+    let mut files = vec![tmp.to_path_buf()];
+    for suffix in ["-journal", "-wal", "-shm"] {
+        let mut name = tmp.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(PathBuf::from(name));
+    }
+    files
+}
+
+fn remove_all(files: &[PathBuf]) {
+    for f in files {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+/// Copies the database at `source` to `out`. An existing `out` is replaced only with `force`.
+pub fn run(source: &Path, out: &Path, force: bool) -> Result<Copied, String> {
+    if out.exists() && !force {
+        return Err(format!(
+            "{} exists: choose another --out, or add --force to replace it",
+            out.display()
+        ));
+    }
+    let tmp = out.with_extension("partial");
+    let leftover = leftovers(&tmp);
+    remove_all(&leftover);
+    let result = copy(source, &tmp, out);
+    remove_all(&leftover);
+    result
+}
+
+fn copy(source: &Path, tmp: &Path, out: &Path) -> Result<Copied, String> {
     let src = crate::db::open_connection(source)
         .map_err(|e| format!("cannot open {}: {e}", source.display()))?;
-    let tmp = out.with_extension("partial");
-    let _ = std::fs::remove_file(&tmp);
-    let mut dst =
-        Connection::open(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
-    let pages = {
-        let backup = Backup::new(&src, &mut dst).map_err(|e| e.to_string())?;
-        // small steps with pauses, so a busy server keeps getting its turn at the database
-        backup
-            .run_to_completion(256, Duration::from_millis(5), None)
-            .map_err(|e| format!("backup failed: {e}"))?;
-        backup.progress().pagecount
-    };
+    let target = tmp
+        .to_str()
+        .ok_or_else(|| format!("{} is not a valid path", tmp.display()))?;
+    src.execute("VACUUM INTO ?1", [target])
+        .map_err(|e| format!("backup failed: {e}"))?;
+    drop(src);
+    let dst = Connection::open(tmp).map_err(|e| format!("cannot open the copy: {e}"))?;
     let check: String = dst
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .map_err(|e| e.to_string())?;
@@ -30,12 +63,22 @@ pub fn run(source: &Path, out: &Path) -> Result<i32, String> {
         return Err(format!("the copy failed its integrity check: {check}"));
     }
     // the copy is a plain rollback-journal file: easy to move and open anywhere
-    dst.execute_batch("PRAGMA journal_mode = DELETE;")
+    dst.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
         .map_err(|e| e.to_string())?;
     drop(dst);
-    std::fs::File::open(&tmp)
-        .and_then(|f| f.sync_all())
-        .map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    Ok(pages)
+    let bytes = std::fs::File::open(tmp)
+        .and_then(|f| {
+            f.sync_all()?;
+            f.metadata()
+        })
+        .map_err(|e| e.to_string())?
+        .len();
+    std::fs::rename(tmp, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // the new name must survive a crash too
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(Copied { bytes })
 }

@@ -40,6 +40,9 @@ pub enum Command {
         /// Where to write the copy.
         #[arg(long)]
         out: PathBuf,
+        /// Replace `--out` if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Fill the data folder with generated calls for benchmarks (maintenance; hidden).
     #[command(hide = true)]
@@ -191,12 +194,20 @@ fn execute(cli: Cli) -> Result<(), String> {
     match command {
         Command::Serve(args) => serve(args.into_config(data_dir)),
         Command::User(user) => user::run(&Config::new(data_dir), user),
-        Command::Backup { out } => {
+        Command::Backup { out, force } => {
             let config = Config::new(data_dir);
+            // a mistyped --data-dir must not back up a database made up on the spot
+            if !crate::app::database_exists(&config) {
+                return Err(format!(
+                    "no database at {}: is --data-dir right?",
+                    config.db_path().display()
+                ));
+            }
             // migrate first: a copy is only worth having from a database this binary understands
             crate::app::open_database(&config).map_err(|e| e.to_string())?;
-            let pages = crate::backup::run(&config.db_path(), &out)?;
-            println!("backed up {} pages to {}", pages, out.display());
+            let copied = crate::backup::run(&config.db_path(), &out, force)?;
+            let mb = copied.bytes as f64 / 1_048_576.0;
+            println!("backed up {mb:.1} MB to {}", out.display());
             Ok(())
         }
         Command::GenCalls {

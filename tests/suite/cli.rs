@@ -402,3 +402,140 @@ async fn backup_while_serving_gives_a_file_that_passes_integrity_check() {
     assert_eq!(login(&base, "u3", "123456").await, 200, "server unaffected");
     stop(child);
 }
+
+/// Issue 13 (1): a backup completes while writes keep coming (the online backup API restarted
+/// after every commit), says its size, never overwrites without `--force`, and refuses a data
+/// folder with no database instead of making one up.
+#[tokio::test]
+async fn backup_finishes_under_writes_and_refuses_what_it_should() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, base, lines) = start_serve(data.path());
+    let password = lines
+        .iter()
+        .find(|l| l.contains("password:"))
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap()
+        .to_string();
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["data"]["token"].as_str().unwrap().to_string();
+    // a writer that never pauses, for as long as the backup runs
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let writer = tokio::spawn({
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        async move {
+            let mut written = 0u64;
+            loop {
+                if stop_rx.try_recv().is_ok() {
+                    return written;
+                }
+                let body = serde_json::json!({"name": format!("客户{written}"), "phone": format!("139{:08}", written)});
+                let resp = client
+                    .post(format!("{base}/api/v1/customers"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status().as_u16(), 200);
+                written += 1;
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let out_dir = tempfile::tempdir().unwrap();
+    let out_file = out_dir.path().join("copy.db");
+    let backup = |force: bool| {
+        let mut cmd = dialbox();
+        cmd.arg("--data-dir")
+            .arg(data.path())
+            .args(["backup", "--out"])
+            .arg(&out_file);
+        if force {
+            cmd.arg("--force");
+        }
+        let out_file = out_file.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = &out_file;
+            cmd.output().unwrap()
+        })
+    };
+    let out = backup(false).await.unwrap();
+    let _ = stop_tx.send(());
+    let written = writer.await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(" MB to "), "{stdout}");
+    assert!(written > 0, "the writer wrote during the backup");
+    let copy = rusqlite::Connection::open(&out_file).unwrap();
+    let check: String = copy
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(copy);
+    let leftovers: Vec<_> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(leftovers, ["copy.db"], "nothing but the copy");
+
+    let again = backup(false).await.unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert!(backup(true).await.unwrap().status.success());
+    stop(child);
+
+    let typo = data.path().join("not-the-folder");
+    let out = dialbox()
+        .arg("--data-dir")
+        .arg(&typo)
+        .args(["backup", "--out"])
+        .arg(out_dir.path().join("other.db"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database"));
+    assert!(!typo.join("dialbox.db").exists(), "no database made up");
+}
+
+/// Issue 13 (2): a used data folder whose database is empty or gone is refused, not restarted
+/// as a fresh install with a new admin beside the old secret and recordings.
+#[test]
+fn a_used_folder_without_its_database_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let (child, _, _) = start_serve(data.path());
+    stop(child);
+    let db = data.path().join("dialbox.db");
+    for f in ["dialbox.db-wal", "dialbox.db-shm"] {
+        let _ = std::fs::remove_file(data.path().join(f));
+    }
+    std::fs::write(&db, b"").unwrap();
+    for args in [
+        &["serve", "--listen", "127.0.0.1:0"][..],
+        &["user", "list"][..],
+    ] {
+        let out = dialbox()
+            .args(args)
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("missing or empty"), "{stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("password:"));
+    }
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "nothing created");
+}
