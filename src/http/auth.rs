@@ -72,9 +72,10 @@ pub async fn login(
     if let Some(ClientAddr(addr)) = addr {
         keys.push(format!("ip:{}", addr.ip()));
     }
-    if state.limiter.is_blocked(&keys) {
+    // counted before the password work: parallel guesses cannot all pass this check
+    let Some(attempt) = state.limiter.reserve(&keys) else {
         return Err(ApiError::new(ErrorCode::RateLimited));
-    }
+    };
 
     let lookup = username.clone();
     let user = state
@@ -96,12 +97,10 @@ pub async fn login(
         Some(user) if matches && !user.disabled => user,
         Some(user) if matches => {
             // right password, disabled account: say so (no guessing involved), count it anyway
-            state.limiter.record_failure(&keys);
             tracing::info!(user = %user.username, "login refused: account disabled");
             return Err(ApiError::with_message(ErrorCode::AuthFailed, "账号已停用"));
         }
         _ => {
-            state.limiter.record_failure(&keys);
             tracing::info!(user = %username, "login failed");
             return Err(ApiError::with_message(
                 ErrorCode::AuthFailed,
@@ -109,6 +108,7 @@ pub async fn login(
             ));
         }
     };
+    attempt.succeeded();
     state.limiter.clear(&keys[0]);
 
     let now = chrono::Utc::now().timestamp();

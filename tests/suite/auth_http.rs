@@ -190,3 +190,31 @@ async fn repeated_failures_are_rate_limited_per_username_and_address() {
     let (status, body) = attempt("someone-else", "wrong").await;
     assert_error(status, &body, 429, "RATE_LIMITED");
 }
+
+/// Issue 13 (6): a burst of parallel guesses gets at most the limit through to the password
+/// check — each attempt is counted before the hash, not after it failed.
+#[tokio::test]
+async fn a_parallel_burst_of_guesses_gets_at_most_the_limit_through() {
+    let server = TestServer::start_with(|c| c.login_max_failures = 10).await;
+    let guesses = (0..60).map(|i| {
+        let password = if i == 30 {
+            ADMIN_PASSWORD
+        } else {
+            "wrong-guess"
+        };
+        server.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "admin", "password": password})),
+        )
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|(s, _)| *s != 429).count();
+    let limited = answers.iter().filter(|(s, _)| *s == 429).count();
+    assert!(
+        checked <= 10,
+        "{checked} attempts reached the password check"
+    );
+    assert_eq!(checked + limited, 60, "only 401, 200 or 429: {answers:?}");
+}
