@@ -37,6 +37,20 @@ pub fn id(field: &str, value: &str) -> ApiResult<()> {
     at_most(field, value, ID_CHARS)
 }
 
+/// The longest search keyword: a name, a number or a few words (SQLite refuses LIKE patterns
+/// past 50,000 bytes; nobody types a tenth of this).
+pub const KEYWORD_CHARS: usize = 64;
+
+/// A search keyword: at most `KEYWORD_CHARS`.
+pub fn keyword(value: Option<&str>) -> ApiResult<()> {
+    match value {
+        Some(k) if k.chars().count() > KEYWORD_CHARS => Err(ApiError::invalid(format!(
+            "keyword 过长（最多{KEYWORD_CHARS}个字）"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A duration in whole seconds, from 0 to `MAX_DURATION_SECS`.
 pub fn duration_secs(field: &str, secs: i64) -> ApiResult<i64> {
     if (0..=MAX_DURATION_SECS).contains(&secs) {

@@ -24,8 +24,16 @@ pub fn iso_opt(ms: Option<i64>) -> Option<String> {
 /// An incoming time → epoch ms. ISO 8601 with an offset (`Z`, `+08:00`, `+0800`, a space for
 /// the `T`); without one (`2025-12-28T09:00:00`, as Java's LocalDateTime writes it) or a bare
 /// `YYYY-MM-DD` it is office time — what a salesperson typing it means; a string of 12–16
-/// digits is epoch ms.
+/// digits is epoch ms. A time outside `SANE_MS` (2000 to 2100) is refused: nobody in the
+/// office means it, and the database would show it as 1970 or overflow.
 pub fn parse_time(text: &str, tz: Tz) -> Option<i64> {
+    parse_any_time(text, tz).filter(|ms| SANE_MS.contains(ms))
+}
+
+/// The times DialBox takes: from 2000-01-01 to 2100-01-01 (UTC), in epoch ms.
+pub const SANE_MS: std::ops::Range<i64> = 946_684_800_000..4_102_444_800_000;
+
+fn parse_any_time(text: &str, tz: Tz) -> Option<i64> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.timestamp_millis());
@@ -78,7 +86,7 @@ pub fn parse_json_time(value: &serde_json::Value, tz: Tz) -> Option<i64> {
                     .filter(|f| f.abs() < 1e15)
                     .map(|f| f.round() as i64)
             })
-            .filter(|ms| *ms >= 0),
+            .filter(|ms| SANE_MS.contains(ms)),
         _ => None,
     }
 }

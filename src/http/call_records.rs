@@ -14,7 +14,7 @@ use crate::calls::pc;
 use crate::calls::records::{self, CALL_STATUSES, CALL_TYPES, Edit, NewRecord};
 use crate::customers::phone;
 use crate::db::call_lists::CallFilter;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::State;
 
 /// GET /api/v1/mobile/call/{callId}
@@ -52,9 +52,7 @@ pub async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Re
 pub async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let (from, to) = q.time_range(state.config.timezone)?;
     let keyword = q.text("keyword");
-    if keyword.as_ref().is_some_and(|k| k.chars().count() > 64) {
-        return Err(ApiError::invalid("keyword 过长"));
-    }
+    crate::limits::keyword(keyword.as_deref())?;
     let filter = CallFilter {
         customer_id: q.text("customerId"),
         call_type: q.one_of("callType", &CALL_TYPES)?,

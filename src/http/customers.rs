@@ -56,6 +56,7 @@ fn view(caller: &Caller, c: Customer) -> CustomerView {
 pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
     let keyword = q.text("keyword");
+    crate::limits::keyword(keyword.as_deref())?;
     let filter = CustomerFilter {
         keyword_digits: keyword.as_deref().and_then(phone::keyword_digits),
         keyword,

@@ -9,6 +9,7 @@
 mod common;
 
 mod auth_http;
+mod bad_input;
 mod bench_data;
 mod browser_calls;
 mod browser_pages;
