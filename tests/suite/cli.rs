@@ -417,16 +417,7 @@ async fn backup_finishes_under_writes_and_refuses_what_it_should() {
         .unwrap()
         .to_string();
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"username": "admin", "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["data"]["token"].as_str().unwrap().to_string();
+    let token = crate::common::login_token(&base, "admin", &password).await;
     // a writer that never pauses, for as long as the backup runs
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
     let writer = tokio::spawn({

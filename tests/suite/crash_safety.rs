@@ -24,16 +24,7 @@ async fn kill_9_during_writes_keeps_every_confirmed_write() {
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let base = format!("http://{addr}");
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": "crash-test-pw"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["data"]["token"].as_str().unwrap().to_string();
+    let token = crate::common::login_token(&base, "admin", "crash-test-pw").await;
 
     // four writers create users as fast as they can; the server is killed while they run
     let mut writers = Vec::new();

@@ -17,7 +17,8 @@ fn shape(path: &str) -> String {
         .join("/")
 }
 
-async fn document(server: &common::TestServer) -> serde_json::Value {
+/// The server's `/api/openapi.json`.
+pub(crate) async fn document(server: &common::TestServer) -> serde_json::Value {
     server
         .client
         .get(server.url("/api/openapi.json"))

@@ -345,15 +345,7 @@ async fn every_route_succeeds_with_data() {
         .to_string();
     let device = |n: u32| json!({"deviceId": format!("walk-device-{n}"), "phoneNumber": format!("1390000000{n}"), "deviceName": "走查手机"});
 
-    let doc: Value = server
-        .client
-        .get(server.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = crate::openapi::document(&server).await;
     let mut ops: Vec<(String, String)> = Vec::new();
     for (path, methods) in doc["paths"].as_object().unwrap() {
         if path.starts_with("/api/v1/") {

@@ -249,3 +249,20 @@ pub async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
     }
     cond()
 }
+
+/// A login token from the server at `base` (a spawned binary, not a `TestServer`).
+pub async fn login_token(base: &str, username: &str, password: &str) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("login sent")
+        .json()
+        .await
+        .expect("login answered JSON");
+    answer["data"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {answer}"))
+        .to_string()
+}
