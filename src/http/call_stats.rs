@@ -39,7 +39,7 @@ pub async fn today(state: State, caller: Caller) -> ApiResult<Response> {
 /// `period`: `today` (default), `week` (Monday to today), `month` (the 1st to today).
 pub async fn period(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let period = q
-        .one_of("period", &Period::NAMES)?
+        .chosen_one_of("period", &Period::NAMES)?
         .as_deref()
         .and_then(Period::parse)
         .unwrap_or(Period::Today);

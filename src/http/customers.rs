@@ -148,6 +148,7 @@ pub async fn import_csv(
             "skipped": s.skipped.len(),
             "errors": s.skipped,
             "encoding": s.encoding,
+            "batches": s.batches,
         }),
     ))
 }

@@ -53,6 +53,18 @@ impl Query {
         }
     }
 
+    /// `one_of` for a parameter whose empty value is a mistake rather than "not given"
+    /// (`period=`): absent is `None`, present must be one of `allowed`.
+    pub fn chosen_one_of(&self, name: &str, allowed: &[&str]) -> ApiResult<Option<String>> {
+        match self.0.get(name) {
+            Some(v) if v.trim().is_empty() => Err(ApiError::invalid(format!(
+                "{name} 为空（可选 {}）",
+                allowed.join("/")
+            ))),
+            _ => self.one_of(name, allowed),
+        }
+    }
+
     fn int(
         &self,
         name: &str,

@@ -278,6 +278,22 @@ pub fn api_routes() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The methods the API answers on `path` (upper case, in table order): a 405's `Allow` header.
+pub fn allowed_methods(path: &str) -> Vec<String> {
+    let asked: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let mut methods: Vec<String> = Vec::new();
+    for (method, pattern) in api_routes() {
+        let pattern: Vec<&str> = pattern.split('/').collect();
+        let same = pattern.len() == asked.len()
+            && pattern.iter().zip(&asked).all(|(p, a)| *p == "{}" || p == a);
+        let method = method.to_ascii_uppercase();
+        if same && !methods.contains(&method) {
+            methods.push(method);
+        }
+    }
+    methods
+}
+
 /// The API behind one `recover` and CORS (contract §1): each route matches its path first and
 /// its method second, so an unknown path is 404 and a known path with another method is 405.
 pub fn api(state: State) -> BoxedFilter<(warp::reply::Response,)> {

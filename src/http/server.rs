@@ -69,8 +69,20 @@ pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Outp
                     Some(raw) => routes::serve_raw(raw, state, req).await,
                     None => from_warp(api.call(req).await.unwrap_or_else(|e| match e {})),
                 };
+                let headers = resp.headers_mut();
                 if let Ok(v) = id.0.to_string().parse() {
-                    resp.headers_mut().insert("x-request-id", v);
+                    headers.insert("x-request-id", v);
+                }
+                // a recording or an upload is never run as a page because of what it contains
+                headers.insert(
+                    hyper::header::X_CONTENT_TYPE_OPTIONS,
+                    hyper::header::HeaderValue::from_static("nosniff"),
+                );
+                if resp.status() == hyper::StatusCode::METHOD_NOT_ALLOWED {
+                    let allow = routes::allowed_methods(&path).join(", ");
+                    if let Ok(v) = allow.parse() {
+                        resp.headers_mut().insert(hyper::header::ALLOW, v);
+                    }
                 }
                 tracing::info!(
                     %method,
