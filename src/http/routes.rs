@@ -285,7 +285,10 @@ pub fn allowed_methods(path: &str) -> Vec<String> {
     for (method, pattern) in api_routes() {
         let pattern: Vec<&str> = pattern.split('/').collect();
         let same = pattern.len() == asked.len()
-            && pattern.iter().zip(&asked).all(|(p, a)| *p == "{}" || p == a);
+            && pattern
+                .iter()
+                .zip(&asked)
+                .all(|(p, a)| *p == "{}" || p == a);
         let method = method.to_ascii_uppercase();
         if same && !methods.contains(&method) {
             methods.push(method);

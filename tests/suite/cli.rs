@@ -87,7 +87,12 @@ async fn login(base: &str, username: &str, password: &str) -> u16 {
 #[tokio::test]
 async fn first_serve_prints_an_admin_password_that_logs_in_once() {
     let data = tempfile::tempdir().unwrap();
-    let (child, base, lines) = start_serve(data.path());
+    let mut cmd = dialbox();
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .env("DIALBOX_LOG", "info");
+    let (mut child, base, lines) = start(cmd);
+    let mut log = child.stderr.take().unwrap();
     let line = lines
         .iter()
         .find(|l| l.contains("password:"))
@@ -102,6 +107,14 @@ async fn first_serve_prints_an_admin_password_that_logs_in_once() {
         "{lines:?}"
     );
     stop(child);
+    // issue 13 (14): stderr is a pipe here, so the log lines carry no colour codes
+    let mut log_text = String::new();
+    std::io::Read::read_to_string(&mut log, &mut log_text).unwrap();
+    assert!(log_text.contains(" INFO "), "{log_text}");
+    assert!(
+        !log_text.contains('\u{1b}'),
+        "colour codes in a pipe: {log_text:?}"
+    );
 
     // the second start prints no password: it was shown once
     let (child, _, lines) = start_serve(data.path());

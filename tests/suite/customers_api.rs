@@ -291,7 +291,40 @@ async fn import_gbk_and_utf8_reports_every_skipped_row() {
     assert_error(s, &b, 400, "INVALID_PARAMS");
     let (s, b) = import(&server, &server.admin_token, vec![b'a'; 9 * 1024 * 1024]).await;
     assert_error(s, &b, 413, "PAYLOAD_TOO_LARGE");
-    let (_, b) = import(&server, &boss.token, Vec::new()).await;
-    assert_eq!(b["data"]["total"], 0);
+    let (s, b) = import(&server, &boss.token, Vec::new()).await;
+    assert_error(s, &b, 400, "INVALID_PARAMS");
     assert_eq!(count(&server), 6);
+}
+
+/// Issue 13 (4, 14): an empty file is refused; a big one commits in batches (named in the
+/// answer) and every row arrives once, with the rows already there skipped on a second run.
+#[tokio::test]
+async fn import_refuses_an_empty_file_and_writes_a_big_one_in_batches() {
+    let server = TestServer::start().await;
+    let t = &server.admin_token;
+    for empty in [&b""[..], b"\r\n  \n", "姓名,电话\n".as_bytes()] {
+        let (s, b) = import(&server, t, empty.to_vec()).await;
+        assert_error(s, &b, 400, "INVALID_PARAMS");
+    }
+    assert_eq!(count(&server), 0);
+    let mut csv = String::from("姓名,电话\n");
+    for i in 0..2_500 {
+        csv.push_str(&format!("客户{i},139{i:08}\n"));
+    }
+    let (s, b) = import(&server, t, csv.clone().into_bytes()).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (b["data"]["imported"].clone(), b["data"]["batches"].clone()),
+        (json!(2500), json!(3))
+    );
+    assert_eq!(count(&server), 2500);
+    let (_, again) = import(&server, t, csv.into_bytes()).await;
+    assert_eq!(
+        (
+            again["data"]["imported"].clone(),
+            again["data"]["skipped"].clone()
+        ),
+        (json!(0), json!(2500))
+    );
+    assert_eq!(count(&server), 2500);
 }

@@ -31,6 +31,36 @@ async fn wrong_method_is_json_405() {
         let (status, body) = server.call(method, path, None, None).await;
         assert_error(status, &body, 405, "METHOD_NOT_ALLOWED");
     }
+    // issue 13 (14): a 405 says which methods the path takes
+    for (method, path, allow) in [
+        (Method::POST, "/api/v1/mobile/ping", "GET"),
+        (Method::DELETE, "/api/v1/users", "GET, POST"),
+        (Method::POST, "/api/v1/users/user_x/password", "PUT"),
+        (Method::PATCH, "/api/v1/customers/c1", "PUT, DELETE"),
+    ] {
+        let resp = server
+            .client
+            .request(method, server.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 405, "{path}");
+        assert_eq!(resp.headers()["allow"], allow, "{path}");
+    }
+}
+
+/// Issue 13 (14): no answer is sniffed into something else by a browser.
+#[tokio::test]
+async fn every_answer_says_nosniff() {
+    let server = TestServer::start().await;
+    for path in ["/api/v1/mobile/ping", "/nope", "/", "/api/openapi.json"] {
+        let resp = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(
+            resp.headers()["x-content-type-options"],
+            "nosniff",
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]

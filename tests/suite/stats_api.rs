@@ -377,8 +377,13 @@ async fn today_follows_every_call_write() {
         );
     }
     assert_eq!(mobile(s, t, "/api/v1/mobile/stats").await, want);
-    let (st, b) = s.get("/api/v1/mobile/stats?period=year", t).await;
-    assert_error(st, &b, 400, "INVALID_PARAMS");
+    // issue 13 (14): an empty period is a mistake, not "today"
+    for bad in ["year", "", "%20"] {
+        let (st, b) = s
+            .get(&format!("/api/v1/mobile/stats?period={bad}"), t)
+            .await;
+        assert_error(st, &b, 400, "INVALID_PARAMS");
+    }
     assert_eq!(
         mobile(s, &o.boss1.token, "/api/v1/mobile/stats/today").await,
         [0; 8],
