@@ -57,6 +57,9 @@ pub struct Hub {
     phones: Mutex<HashMap<i64, Entry>>,
     next_link: AtomicU64,
     admin: broadcast::Sender<AdminEvent>,
+    /// Users whose sessions just ended (disabled, password changed): their `/ws/admin` feeds
+    /// close at once instead of at the next token re-check.
+    ended: broadcast::Sender<String>,
 }
 
 impl Default for Hub {
@@ -69,10 +72,12 @@ impl Hub {
     pub fn new() -> Self {
         // a slow PC page that falls this far behind skips events rather than holding memory
         let (admin, _) = broadcast::channel(1024);
+        let (ended, _) = broadcast::channel(64);
         Self {
             phones: Mutex::new(HashMap::new()),
             next_link: AtomicU64::new(1),
             admin,
+            ended,
         }
     }
 
@@ -152,6 +157,21 @@ impl Hub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<AdminEvent> {
         self.admin.subscribe()
+    }
+
+    /// Ends every live session of `user_id` now: their phones' sockets close and their
+    /// `/ws/admin` feeds are told to close. Their tokens were already revoked in the database,
+    /// so nothing reconnects.
+    pub fn end_sessions(&self, user_id: &str) {
+        for phone_id in self.online_phones(user_id) {
+            self.close(phone_id);
+        }
+        let _ = self.ended.send(user_id.to_string());
+    }
+
+    /// The users whose sessions end from now on (`end_sessions`).
+    pub fn ended_sessions(&self) -> broadcast::Receiver<String> {
+        self.ended.subscribe()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Entry>> {

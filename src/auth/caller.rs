@@ -18,6 +18,8 @@ pub struct Caller {
     pub role: Role,
     /// Set when the request came with a bound phone's wsToken.
     pub phone_id: Option<i64>,
+    /// The user's token version (signed into the recording links handed to them).
+    pub token_version: i64,
 }
 
 impl Caller {
@@ -117,16 +119,38 @@ pub async fn authenticate(state: &State, token: &str, accept: Accept) -> Result<
                 }
                 (TokenKind::Device, None) => return Err(ApiError::auth_failed()),
             };
-            Ok(Caller {
-                user_id: user.id,
-                username: user.username,
-                real_name: user.real_name,
-                department: user.department,
-                role: user.role,
-                phone_id,
-            })
+            Ok(Caller::of(user, phone_id))
         })
         .await
+}
+
+/// The viewer a recording link was handed to, if they are still who they were: not disabled,
+/// and no password change since (the same token version). Otherwise the link is dead.
+pub async fn link_viewer(state: &State, user_id: String, version: i64) -> Result<Caller, ApiError> {
+    let dead = || ApiError::with_message(ErrorCode::AuthFailed, "链接无效或已过期");
+    let user = match state.db.run(move |c| db::users::by_id(c, &user_id)).await {
+        Ok(user) => user,
+        Err(DbError::NotFound) => return Err(dead()),
+        Err(other) => return Err(other.into()),
+    };
+    if user.disabled || user.token_version != version {
+        return Err(dead());
+    }
+    Ok(Caller::of(user, None))
+}
+
+impl Caller {
+    fn of(user: db::users::User, phone_id: Option<i64>) -> Self {
+        Caller {
+            user_id: user.id,
+            username: user.username,
+            real_name: user.real_name,
+            department: user.department,
+            role: user.role,
+            phone_id,
+            token_version: user.token_version,
+        }
+    }
 }
 
 /// The token of an `Authorization: Bearer <token>` header value.

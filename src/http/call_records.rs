@@ -20,7 +20,9 @@ use crate::state::State;
 /// GET /api/v1/mobile/call/{callId}
 pub async fn detail(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     let (call, customer, follow_ups) = records::detail(&state, &caller, id).await?;
-    Ok(reply::ok(call_detail(&state, call, customer, follow_ups)))
+    Ok(reply::ok(call_detail(
+        &state, &caller, call, customer, follow_ups,
+    )))
 }
 
 /// GET /api/v1/mobile/calls
@@ -43,7 +45,7 @@ pub async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Re
     let (rows, total) = records::list(&state, scope, filter, page.page_size, page.offset()).await?;
     let rows: Vec<_> = rows
         .into_iter()
-        .map(|c| phone_call_view(&state, c))
+        .map(|c| phone_call_view(&state, &caller, c))
         .collect();
     Ok(reply::ok(paged(rows, total, page)))
 }

@@ -48,7 +48,7 @@ pub struct CallView {
 #[derive(Clone, Copy)]
 pub enum Viewer<'a> {
     Pc(&'a Caller),
-    Phone(&'a State),
+    Phone(&'a State, &'a Caller),
 }
 
 /// A call for the PC page.
@@ -57,8 +57,8 @@ pub fn call_view(caller: &Caller, c: Call) -> CallView {
 }
 
 /// A call for the phone (§5.2, §5.3).
-pub fn phone_call_view(state: &State, c: Call) -> CallView {
-    view_for(Viewer::Phone(state), c)
+pub fn phone_call_view(state: &State, caller: &Caller, c: Call) -> CallView {
+    view_for(Viewer::Phone(state, caller), c)
 }
 
 fn view_for(viewer: Viewer<'_>, c: Call) -> CallView {
@@ -67,12 +67,12 @@ fn view_for(viewer: Viewer<'_>, c: Call) -> CallView {
             phone::shown_to(caller, &c.customer_phone),
             c.recording_path.as_ref().map(|p| links::file_path(p)),
         ),
-        Viewer::Phone(state) => (
+        Viewer::Phone(state, caller) => (
             c.customer_phone.clone(),
             c.recording_path
                 .as_ref()
                 .zip(c.recording_id.as_ref())
-                .map(|(path, id)| links::signed_url(state, id, path, false)),
+                .map(|(path, id)| links::signed_url(state, caller, id, path, false)),
         ),
     };
     CallView {
@@ -102,11 +102,12 @@ fn view_for(viewer: Viewer<'_>, c: Call) -> CallView {
 /// §5.2: the call, its customer's level, tags and status, and its follow-ups.
 pub fn call_detail(
     state: &State,
+    caller: &Caller,
     call: Call,
     customer: Option<Customer>,
     follow_ups: Vec<FollowUp>,
 ) -> Value {
-    let mut v = serde_json::to_value(phone_call_view(state, call)).unwrap_or_default();
+    let mut v = serde_json::to_value(phone_call_view(state, caller, call)).unwrap_or_default();
     v["customerLevel"] = json!(customer.as_ref().map(|c| &c.level));
     v["customerTags"] = json!(
         customer

@@ -16,7 +16,7 @@ use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
 use super::reply::{Body, BoxError, raw_error};
-use crate::auth::caller::{Accept, authenticate, bearer};
+use crate::auth::caller::{Accept, authenticate, bearer, link_viewer};
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::recordings::format::Format;
@@ -103,44 +103,36 @@ async fn answer(state: &State, req: &Request<Incoming>) -> ApiResult<Response<Bo
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let link = query_param(req, "token").or_else(|| query_param(req, "sig"));
-    // who is asking: a token in the header, else a signed link for this one recording
-    let caller = match (bearer(header_token), &link) {
-        (Some(token), _) => Some(authenticate(state, token, Accept::LoginOrDevice).await?),
-        (None, Some(_)) => None,
+    let dead_link = || ApiError::with_message(ErrorCode::AuthFailed, "链接无效或已过期");
+    // who is asking: a token in the header, else the viewer a signed link was handed to (still
+    // active, no password change since); a link opens only its own recording
+    let (caller, link_for) = match (bearer(header_token), link) {
+        (Some(token), _) => (
+            authenticate(state, token, Accept::LoginOrDevice).await?,
+            None,
+        ),
+        (None, Some(link)) => {
+            let claims = state.recordings.links.verify(&link).ok_or_else(dead_link)?;
+            let viewer = link_viewer(state, claims.sub, claims.ver).await?;
+            (viewer, Some(claims.rid))
+        }
         (None, None) => return Err(ApiError::auth_failed()),
     };
     let rel_owned = rel.to_string();
-    let (rec, owner_disabled) = match state
+    let rec = match state
         .db
-        .run(move |c| {
-            let rec = db::recordings::by_rel_path(c, &rel_owned)?;
-            let disabled = db::users::by_id(c, &rec.user_id)?.disabled;
-            Ok((rec, disabled))
-        })
+        .run(move |c| db::recordings::by_rel_path(c, &rel_owned))
         .await
     {
         Ok(found) => found,
         Err(DbError::NotFound) => return Err(ApiError::not_found()),
         Err(e) => return Err(e.into()),
     };
-    // a signed link is the owner's: it stops working when the owner is disabled
-    if caller.is_none() && owner_disabled {
-        return Err(ApiError::with_message(
-            ErrorCode::AuthFailed,
-            "链接无效或已过期",
-        ));
+    if link_for.is_some_and(|id| id != rec.id) {
+        return Err(dead_link());
     }
-    match (&caller, link) {
-        (Some(caller), _) if !caller.can_see(&rec.user_id, &rec.user_department) => {
-            return Err(ApiError::not_found());
-        }
-        (None, Some(link)) if state.recordings.links.verify(&link).as_deref() != Some(&rec.id) => {
-            return Err(ApiError::with_message(
-                ErrorCode::AuthFailed,
-                "链接无效或已过期",
-            ));
-        }
-        _ => {}
+    if !caller.can_see(&rec.user_id, &rec.user_department) {
+        return Err(ApiError::not_found());
     }
     let path = storage::resolve(&state.config, rel).ok_or_else(ApiError::not_found)?;
     let file = tokio::task::spawn_blocking(move || std::fs::File::open(path))

@@ -30,7 +30,7 @@ pub async fn upload_recording(
     let stored = upload::upload(&state, &caller, form).await?;
     // the document shows no message for §4.3: the contract's default
     Ok(reply::ok(json!({
-        "recordingUrl": links::signed_url(&state, &stored.id, &stored.rel_path, false),
+        "recordingUrl": links::signed_url(&state, &caller, &stored.id, &stored.rel_path, false),
         "fileSize": stored.size,
         "id": stored.id,
         "fileName": stored.file_name,
@@ -62,7 +62,7 @@ struct RecordingView {
 fn view(state: &State, caller: &Caller, rec: Recording) -> RecordingView {
     let customer_phone = crate::customers::phone::shown_to(caller, &rec.customer_phone);
     RecordingView {
-        file_url: links::signed_url(state, &rec.id, &rec.rel_path, false),
+        file_url: links::signed_url(state, caller, &rec.id, &rec.rel_path, false),
         file_path: links::file_path(&rec.rel_path),
         id: rec.id,
         call_id: rec.call_id,
@@ -112,7 +112,7 @@ pub async fn download(id: String, state: State, caller: Caller) -> ApiResult<Res
     let rec = manage::visible(&state, &caller, id).await?;
     let names = links::download_names(&rec, state.config.timezone);
     Ok(reply::ok(json!({
-        "url": links::signed_url(&state, &rec.id, &rec.rel_path, true),
+        "url": links::signed_url(&state, &caller, &rec.id, &rec.rel_path, true),
         "filename": names.utf8,
     })))
 }

@@ -114,7 +114,8 @@ pub async fn update(
     };
     let user = users::update(&state.db, Some(&caller.user_id), &id, change).await?;
     if user.disabled {
-        close_phone_sockets(&state, &user.id);
+        // the phones' sockets and the page's live feed close now, not at the next re-check
+        state.hub.end_sessions(&user.id);
     }
     tracing::info!(by = %caller.username, user = %user.username, "user updated");
     Ok(reply::ok_with("用户已更新", UserView::from(user)))
@@ -136,14 +137,6 @@ pub async fn reset_password(
     caller.require_admin()?;
     users::set_password(&state.db, &state.hashing, &id, req.password).await?;
     // the reset revoked every token of the user, the phones' device tokens too
-    close_phone_sockets(&state, &id);
+    state.hub.end_sessions(&id);
     Ok(reply::ok_message("密码已重置"))
-}
-
-/// Closes the sockets of a user's phones whose tokens were just revoked: a socket checked its
-/// token only when it connected, and would otherwise go on reporting calls for a disabled user.
-fn close_phone_sockets(state: &State, user_id: &str) {
-    for phone_id in state.hub.online_phones(user_id) {
-        state.hub.close(phone_id);
-    }
 }

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::storage::{PUBLIC_PREFIX, STREAM_PREFIX};
+use crate::auth::Caller;
 use crate::db::recordings::Recording;
 use crate::state::State;
 
@@ -28,11 +29,19 @@ pub fn file_path(rel: &str) -> String {
     format!("{PUBLIC_PREFIX}{rel}")
 }
 
-/// An absolute stream URL carrying a signed link token that expires after the configured time.
-pub fn signed_url(state: &State, recording_id: &str, rel: &str, download: bool) -> String {
+/// An absolute stream URL carrying a signed link token for `viewer` that expires after the
+/// configured time.
+pub fn signed_url(
+    state: &State,
+    viewer: &Caller,
+    recording_id: &str,
+    rel: &str,
+    download: bool,
+) -> String {
     let ttl = state.config.recording_link_ttl.as_secs() as i64;
     let exp = chrono::Utc::now().timestamp() + ttl;
-    let token = state.recordings.links.sign(recording_id, exp);
+    let who = (viewer.user_id.as_str(), viewer.token_version);
+    let token = state.recordings.links.sign(recording_id, who, exp);
     let extra = if download { "&download=1" } else { "" };
     format!(
         "{}{STREAM_PREFIX}{rel}?token={token}{extra}",

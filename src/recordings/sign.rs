@@ -1,7 +1,9 @@
 //! Short-lived signed links to one recording, so a browser `<audio>` (which cannot send a header)
-//! can play and download it (contract §8). A link is `?token=<JWT>`: HS256 over the recording id
-//! and an expiry, with a key of its own derived from the server's JWT secret — a login token is
-//! never a link and a link is never a login token.
+//! can play and download it (contract §8). A link is `?token=<JWT>`: HS256 over the recording id,
+//! the user it was handed to (and their token version) and an expiry, with a key of its own
+//! derived from the server's JWT secret — a login token is never a link and a link is never a
+//! login token. Because the link names its viewer, disabling the viewer or changing their
+//! password ends every link they hold, as it ends their tokens (issue 13, 8).
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -15,6 +17,10 @@ const AUDIENCE: &str = "recording";
 pub struct LinkClaims {
     /// The recording id the link opens.
     pub rid: String,
+    /// The user the link was handed to.
+    pub sub: String,
+    /// That user's token version when it was signed: a password change or a disable moves it.
+    pub ver: i64,
     pub aud: String,
     /// Expiry, seconds since the epoch.
     pub exp: i64,
@@ -47,10 +53,13 @@ impl LinkSigner {
         }
     }
 
-    /// A link token for `recording_id` that expires at `exp_secs`.
-    pub fn sign(&self, recording_id: &str, exp_secs: i64) -> String {
+    /// A link token for `recording_id`, handed to `viewer` (id, token version), that expires
+    /// at `exp_secs`.
+    pub fn sign(&self, recording_id: &str, viewer: (&str, i64), exp_secs: i64) -> String {
         let claims = LinkClaims {
             rid: recording_id.to_string(),
+            sub: viewer.0.to_string(),
+            ver: viewer.1,
             aud: AUDIENCE.to_string(),
             exp: exp_secs,
         };
@@ -58,17 +67,20 @@ impl LinkSigner {
             .expect("HS256 signing with an in-memory key cannot fail")
     }
 
-    /// The recording id of a valid, unexpired link token; `None` for anything else.
-    pub fn verify(&self, token: &str) -> Option<String> {
+    /// The claims of a valid, unexpired link token; `None` for anything else. The caller
+    /// still checks the viewer (active, same token version, allowed to see the recording).
+    pub fn verify(&self, token: &str) -> Option<LinkClaims> {
         jsonwebtoken::decode::<LinkClaims>(token, &self.decoding, &self.validation)
             .ok()
-            .map(|data| data.claims.rid)
+            .map(|data| data.claims)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const VIEWER: (&str, i64) = ("user_1", 0);
 
     fn now() -> i64 {
         chrono::Utc::now().timestamp()
@@ -77,33 +89,47 @@ mod tests {
     #[test]
     fn signs_and_verifies() {
         let signer = LinkSigner::new(&[7u8; 32]);
-        let token = signer.sign("rec_1", now() + 60);
-        assert_eq!(signer.verify(&token).as_deref(), Some("rec_1"));
+        let token = signer.sign("rec_1", ("user_1", 3), now() + 60);
+        let claims = signer.verify(&token).unwrap();
+        assert_eq!(
+            (claims.rid.as_str(), claims.sub.as_str(), claims.ver),
+            ("rec_1", "user_1", 3)
+        );
     }
 
     #[test]
     fn refuses_expired_altered_and_foreign() {
         let signer = LinkSigner::new(&[7u8; 32]);
-        assert_eq!(signer.verify(&signer.sign("rec_1", now() - 1)), None);
-        let token = signer.sign("rec_1", now() + 60);
+        assert!(
+            signer
+                .verify(&signer.sign("rec_1", VIEWER, now() - 1))
+                .is_none()
+        );
+        let token = signer.sign("rec_1", VIEWER, now() + 60);
         let mut altered = token.clone().into_bytes();
         let last = altered.len() - 2;
         altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
-        assert_eq!(signer.verify(&String::from_utf8(altered).unwrap()), None);
+        assert!(
+            signer
+                .verify(&String::from_utf8(altered).unwrap())
+                .is_none()
+        );
         let other = LinkSigner::new(&[8u8; 32]);
-        assert_eq!(other.verify(&token), None);
+        assert!(other.verify(&token).is_none());
         // a login token signed with the raw secret is not a link
         let raw = EncodingKey::from_secret(&[7u8; 32]);
         let login = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &LinkClaims {
                 rid: "rec_1".into(),
+                sub: VIEWER.0.into(),
+                ver: VIEWER.1,
                 aud: AUDIENCE.into(),
                 exp: now() + 60,
             },
             &raw,
         )
         .unwrap();
-        assert_eq!(signer.verify(&login), None);
+        assert!(signer.verify(&login).is_none());
     }
 }

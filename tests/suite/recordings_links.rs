@@ -109,7 +109,7 @@ async fn signed_links_work_without_a_header_and_only_as_issued() {
     let past = chrono::Utc::now().timestamp() - 3600;
     refuse(format!(
         "token={}",
-        signer.sign(rec["id"].as_str().unwrap(), past)
+        signer.sign(rec["id"].as_str().unwrap(), (&user.id, 0), past)
     ))
     .await;
     // the same signer with a future expiry is accepted: the expiry alone made the difference
@@ -117,7 +117,7 @@ async fn signed_links_work_without_a_header_and_only_as_issued() {
     let fresh = format!(
         "{}{path}?token={}",
         server.base,
-        signer.sign(rec["id"].as_str().unwrap(), future)
+        signer.sign(rec["id"].as_str().unwrap(), (&user.id, 0), future)
     );
     assert_eq!(
         server

@@ -26,8 +26,8 @@ async fn unbind_answers_with_data() {
     server.stop().await;
 }
 
-/// §5.2 `recordingUrl` on the phone is absolute and plays with no header; it stops working when
-/// the owner is disabled or the recording deleted. The PC list keeps the document's path.
+/// §5.2 `recordingUrl` on the phone is absolute and plays with no header; it stops working for
+/// good when the user it was handed to is disabled, and when the recording is deleted. The PC list keeps the document's path.
 #[tokio::test]
 async fn the_call_detail_recording_plays_without_a_header() {
     let server = TestServer::start().await;
@@ -79,8 +79,15 @@ async fn the_call_detail_recording_plays_without_a_header() {
     let disable = |on: bool| server.put(&user_path, &server.admin_token, json!({ "disabled": on }));
     assert_eq!(disable(true).await.0, 200);
     let status = plain.get(&url).send().await.unwrap().status().as_u16();
-    assert_eq!(status, 401, "a disabled owner's link stops working");
+    assert_eq!(status, 401, "a disabled user's link stops working");
     assert_eq!(disable(false).await.0, 200);
+    let status = plain.get(&url).send().await.unwrap().status().as_u16();
+    assert_eq!(status, 401, "and stays dead when they are enabled again");
+    let token = common::login_token(&server.base, &user.username, common::USER_PASSWORD).await;
+    let url = detail(&server, &token, &call).await["recordingUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(plain.get(&url).send().await.unwrap().status().as_u16(), 200);
     let id = up["data"]["id"].as_str().unwrap();
     let (s, b) = server

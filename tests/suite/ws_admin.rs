@@ -5,6 +5,7 @@ use crate::common;
 
 use common::phone::{AdminFeed, TestPhone, ws_connect};
 use common::{TestServer, assert_error};
+use serde_json::json;
 
 #[tokio::test]
 async fn the_feed_shows_phone_events_of_visible_users_only() {
@@ -82,4 +83,62 @@ async fn the_feed_takes_login_tokens_only() {
         let (status, body) = ws_connect(&url).await.expect_err("refused");
         assert_error(status, &body, 401, "AUTH_FAILED");
     }
+}
+
+/// Issue 13 (8): disabling a user, or giving them a new password, ends their sessions at once:
+/// their page's live feed and their phone's socket close now (the feed's own token re-check is
+/// set 200 s away here, so only the immediate close can pass), and their recording links die.
+#[tokio::test]
+async fn disable_and_password_change_end_sessions_at_once() {
+    let server =
+        TestServer::start_with(|c| c.ws_idle_timeout = std::time::Duration::from_secs(600)).await;
+    let a = server.create_user("gone_a", "sales_staff", "一部").await;
+    let b = server.create_user("gone_b", "sales_staff", "一部").await;
+    let mut a_feed = AdminFeed::connect(&server, &a.token).await;
+    let mut b_feed = AdminFeed::connect(&server, &b.token).await;
+    let mut a_phone = TestPhone::bind_pc(&server, &a).await;
+    a_phone.connect_online().await;
+    let mut b_phone = TestPhone::bind_pc(&server, &b).await;
+    b_phone.connect_online().await;
+    let rec = common::audio::recording(&server, &b, common::audio::mp3(3)).await;
+    let (_, list) = server.get("/api/v1/calls/recordings", &b.token).await;
+    let link = list["data"]["recordings"][0]["fileUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(list["data"]["recordings"][0]["id"], rec["id"]);
+    let plain = reqwest::Client::new();
+    assert_eq!(plain.get(&link).send().await.unwrap().status(), 200);
+
+    let (s, body) = server
+        .put(
+            &format!("/api/v1/users/{}", a.id),
+            &server.admin_token,
+            json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    a_feed.expect_closed().await;
+    a_phone.expect_closed().await;
+
+    let (s, body) = server
+        .put(
+            &format!("/api/v1/users/{}/password", b.id),
+            &server.admin_token,
+            json!({"password": "a-new-password"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    b_feed.expect_closed().await;
+    b_phone.expect_closed().await;
+    assert_eq!(
+        plain.get(&link).send().await.unwrap().status(),
+        401,
+        "the old link died"
+    );
+    // the admin's own feed is untouched
+    let mut admins = AdminFeed::connect(&server, &server.admin_token).await;
+    let c = server.create_user("gone_c", "sales_staff", "一部").await;
+    let phone = TestPhone::bind_pc(&server, &c).await;
+    admins.recv_phone_event("PHONE_BOUND", phone.phone_id).await;
 }

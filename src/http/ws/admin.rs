@@ -1,7 +1,8 @@
 //! The PC page's live feed (contract §11): hub events — phone online/offline, bound, unbound,
 //! call state — as `{type, messageId, timestamp, data}`, only those about users the watcher may
 //! see. Login tokens only. The server pings every third of the idle timeout (browsers answer
-//! pings by themselves) and re-checks the token then, so a disabled user's feed stops.
+//! pings by themselves) and re-checks the token then; a user disabled or given a new password on
+//! the page has their feed closed at once (`Hub::end_sessions`).
 
 use std::time::Duration;
 
@@ -31,8 +32,9 @@ pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
             // subscribed before the 101 goes out: nothing published after the client sees the
             // upgrade is missed
             let events = state.hub.subscribe();
+            let ended = state.hub.ended_sessions();
             super::upgrade(req, accept, move |socket| {
-                run(state, caller, token, events, socket)
+                run(state, caller, token, (events, ended), socket)
             })
         }
         Err(refusal) => refusal.into_response(),
@@ -43,7 +45,7 @@ async fn run(
     state: State,
     mut caller: Caller,
     token: String,
-    mut events: broadcast::Receiver<AdminEvent>,
+    (mut events, mut ended): (broadcast::Receiver<AdminEvent>, broadcast::Receiver<String>),
     mut socket: Socket,
 ) {
     let idle: Duration = state.config.ws_idle_timeout;
@@ -62,6 +64,21 @@ async fn run(
                 Ok(_) => {}
                 Err(RecvError::Lagged(skipped)) => {
                     tracing::warn!(skipped, user = %caller.user_id, "admin feed fell behind");
+                }
+                Err(RecvError::Closed) => break,
+            },
+            who = ended.recv() => match who {
+                Ok(user_id) if user_id == caller.user_id => {
+                    close(&mut socket, "session ended").await;
+                    break;
+                }
+                Ok(_) => {}
+                // missed some: re-check this feed's own token at once
+                Err(RecvError::Lagged(_)) => {
+                    if authenticate(&state, &token, Accept::Login).await.is_err() {
+                        close(&mut socket, "token no longer valid").await;
+                        break;
+                    }
                 }
                 Err(RecvError::Closed) => break,
             },

@@ -362,6 +362,11 @@ impl AdminFeed {
         }
     }
 
+    /// Waits until the server closes the feed (panics after the usual wait).
+    pub async fn expect_closed(&mut self) {
+        while next_json(&mut self.socket).await.is_some() {}
+    }
+
     /// Events received within `wait` (for "this feed saw nothing about X": used after an event
     /// that the same feed must see, so the wait is bounded by something observable).
     pub async fn drain_until(&mut self, kind: &str, phone_id: i64) -> Vec<Value> {
