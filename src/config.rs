@@ -33,9 +33,8 @@ pub struct Config {
     pub json_body_limit: u64,
     /// The largest recording upload (contract §8: 200 MB).
     pub max_upload_bytes: u64,
-    /// Failed logins allowed per address and per username inside `login_window`.
-    pub login_max_failures: usize,
-    pub login_window: Duration,
+    /// How failed logins slow down further attempts (`auth::limiter`).
+    pub login: crate::auth::limiter::LoginPolicy,
     /// Recordings older than this many days are deleted by the retention sweep (`None`: kept).
     pub recording_max_age_days: Option<u32>,
     /// The recordings folder is kept under this many bytes, oldest first (`None`: no budget).
@@ -62,8 +61,7 @@ impl Config {
             ws_idle_timeout: Duration::from_secs(90),
             json_body_limit: 256 * 1024,
             max_upload_bytes: 200 * 1024 * 1024,
-            login_max_failures: 10,
-            login_window: Duration::from_secs(300),
+            login: Default::default(),
             recording_max_age_days: None,
             recording_max_bytes: None,
             recording_link_ttl: Duration::from_secs(2 * 3600),

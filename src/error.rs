@@ -95,6 +95,8 @@ impl ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: Cow<'static, str>,
+    /// Seconds to wait before trying again (`Retry-After`, on RATE_LIMITED).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -102,6 +104,7 @@ impl ApiError {
         Self {
             code,
             message: Cow::Borrowed(code.default_message()),
+            retry_after_secs: None,
         }
     }
 
@@ -109,12 +112,25 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after_secs: None,
         }
     }
 
     /// 400 INVALID_PARAMS with a message that names what is wrong.
     pub fn invalid(message: impl Into<Cow<'static, str>>) -> Self {
         Self::with_message(ErrorCode::InvalidParams, message)
+    }
+
+    /// 429: too many failed logins; try again after `wait` (rounded up to whole seconds).
+    pub fn rate_limited(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Self {
+            retry_after_secs: Some(secs.max(1)),
+            ..Self::with_message(
+                ErrorCode::RateLimited,
+                format!("登录失败次数过多，请{}秒后再试", secs.max(1)),
+            )
+        }
     }
 
     pub fn not_found() -> Self {

@@ -1,117 +1,167 @@
-//! Failed-login limiting (contract §2): at most N failures per address and per username within
-//! a sliding window, then 429 until the window moves on. An attempt is counted when it starts
-//! (`reserve`), before the password work, and given back only when it succeeds: parallel
-//! guesses cannot all pass the check before any of them has failed.
+//! Failed-login limiting (contract §2, issue 13 items 6 and 7): a growing delay, never a lock.
+//!
+//! Failures are counted under three keys: the account from this address, the account from
+//! anywhere, and the address for any account. Each key allows some failures freely; after that
+//! every further attempt waits a delay that doubles (1 s, 2 s, 4 s …) up to the key's cap, and
+//! the answer says how long (`Retry-After`). So an attacker can slow an account down but never
+//! hold it shut: from another address its owner waits at most the account cap (a minute by
+//! default), and an office behind one NAT address shares a much higher address allowance.
+//!
+//! An attempt is counted when it starts (`reserve`), before the password work, and given back
+//! when it succeeds: parallel guesses cannot all pass the check before any has failed. A success
+//! also forgets the account's failures; a key with no failure for `FORGET_AFTER` is dropped.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub struct LoginLimiter {
-    max_failures: usize,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+/// How one key's delay grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    /// Failures allowed without any delay.
+    pub free: u32,
+    /// The delay after the first failure beyond `free`; it doubles with each further one.
+    pub first_delay: Duration,
+    /// The longest delay.
+    pub max_delay: Duration,
 }
 
-/// Above this many tracked keys, stale ones are dropped before a new one is added, so a flood of
-/// made-up usernames cannot grow the map without bound.
+impl Backoff {
+    /// The wait after the last failure when `failures` have been counted.
+    fn delay(&self, failures: u32) -> Duration {
+        if failures < self.free {
+            return Duration::ZERO;
+        }
+        let doublings = (failures - self.free).min(30);
+        self.first_delay
+            .saturating_mul(1u32 << doublings)
+            .min(self.max_delay)
+    }
+}
+
+/// The three keys' rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginPolicy {
+    /// One account from one address: the usual attacker.
+    pub account_from_address: Backoff,
+    /// One account from every address together: a spread-out attack on one account. Its cap is
+    /// what the real owner waits at worst.
+    pub account: Backoff,
+    /// One address for every account: many accounts tried from one place; high, because an
+    /// office's people share one address.
+    pub address: Backoff,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        let second = Duration::from_secs(1);
+        Self {
+            account_from_address: Backoff {
+                free: 5,
+                first_delay: second,
+                max_delay: Duration::from_secs(15 * 60),
+            },
+            account: Backoff {
+                free: 20,
+                first_delay: second,
+                max_delay: Duration::from_secs(60),
+            },
+            address: Backoff {
+                free: 100,
+                first_delay: second,
+                max_delay: Duration::from_secs(5 * 60),
+            },
+        }
+    }
+}
+
+/// A key's failures are forgotten after this long without a new one.
+pub const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// Above this many tracked keys, forgotten ones are dropped before a new one is added, so a flood
+/// of made-up usernames cannot grow the map without bound.
 const PRUNE_AT: usize = 10_000;
 
+#[derive(Debug)]
+struct Failures {
+    count: u32,
+    last: Instant,
+}
+
+pub struct LoginLimiter {
+    policy: LoginPolicy,
+    keys: Mutex<HashMap<String, Failures>>,
+}
+
+/// The keys one attempt is counted under, with their rules.
+fn keys_of(policy: &LoginPolicy, username: &str, addr: Option<IpAddr>) -> Vec<(String, Backoff)> {
+    let account = username.to_lowercase();
+    let mut keys = vec![(format!("user:{account}"), policy.account)];
+    if let Some(ip) = addr {
+        keys.push((format!("user:{account}@{ip}"), policy.account_from_address));
+        keys.push((format!("ip:{ip}"), policy.address));
+    }
+    keys
+}
+
 impl LoginLimiter {
-    pub fn new(max_failures: usize, window: Duration) -> Self {
+    pub fn new(policy: LoginPolicy) -> Self {
         Self {
-            max_failures,
-            window,
-            failures: Mutex::new(HashMap::new()),
+            policy,
+            keys: Mutex::new(HashMap::new()),
         }
     }
 
-    /// True when any of `keys` already has the maximum failures inside the window.
-    #[cfg(test)]
-    pub fn is_blocked(&self, keys: &[String]) -> bool {
-        let now = Instant::now();
-        let mut map = self.failures.lock().expect("limiter lock");
-        keys.iter().any(|key| match map.get_mut(key) {
-            Some(times) => {
-                Self::expire(times, now, self.window);
-                times.len() >= self.max_failures
-            }
-            None => false,
-        })
+    /// Counts an attempt by `username` from `addr`, or says how long to wait first.
+    pub fn reserve(&self, username: &str, addr: Option<IpAddr>) -> Result<Attempt<'_>, Duration> {
+        self.reserve_at(Instant::now(), username, addr)
     }
 
-    /// Counts an attempt for every key, unless one of them is already at the limit (`None`).
-    /// The attempt stays counted (a failure) unless `Attempt::succeeded` gives it back.
-    pub fn reserve<'a>(&'a self, keys: &[String]) -> Option<Attempt<'a>> {
-        let now = Instant::now();
-        let mut map = self.failures.lock().expect("limiter lock");
-        let blocked = keys.iter().any(|key| {
-            map.get_mut(key).is_some_and(|times| {
-                Self::expire(times, now, self.window);
-                times.len() >= self.max_failures
-            })
-        });
-        if blocked {
-            return None;
-        }
-        // counted under the same lock as the check, so two attempts cannot both take the last slot
-        Self::record(&mut map, keys, now, self.window);
-        Some(Attempt {
-            limiter: self,
-            keys: keys.to_vec(),
-            at: now,
-        })
-    }
-
-    #[cfg(test)]
-    pub fn record_failure(&self, keys: &[String]) {
-        let mut map = self.failures.lock().expect("limiter lock");
-        Self::record(&mut map, keys, Instant::now(), self.window);
-    }
-
-    fn record(
-        map: &mut HashMap<String, VecDeque<Instant>>,
-        keys: &[String],
+    fn reserve_at(
+        &self,
         now: Instant,
-        window: Duration,
-    ) {
+        username: &str,
+        addr: Option<IpAddr>,
+    ) -> Result<Attempt<'_>, Duration> {
+        let keys = keys_of(&self.policy, username, addr);
+        let mut map = self.lock();
+        let wait = keys
+            .iter()
+            .filter_map(|(key, rule)| {
+                let f = map.get(key).filter(|f| now - f.last < FORGET_AFTER)?;
+                let ready = f.last + rule.delay(f.count);
+                (ready > now).then(|| ready - now)
+            })
+            .max();
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        // counted under the same lock as the check, so two attempts cannot both take the last
+        // free slot
         if map.len() >= PRUNE_AT {
-            map.retain(|_, times| {
-                Self::expire(times, now, window);
-                !times.is_empty()
+            map.retain(|_, f| now - f.last < FORGET_AFTER);
+        }
+        for (key, _) in &keys {
+            let entry = map.entry(key.clone()).or_insert(Failures {
+                count: 0,
+                last: now,
             });
-        }
-        for key in keys {
-            let times = map.entry(key.clone()).or_default();
-            Self::expire(times, now, window);
-            times.push_back(now);
-        }
-    }
-
-    /// Takes back one attempt counted at `at` for each key.
-    fn give_back(&self, keys: &[String], at: Instant) {
-        let mut map = self.failures.lock().expect("limiter lock");
-        for key in keys {
-            if let Some(times) = map.get_mut(key)
-                && let Some(i) = times.iter().position(|t| *t == at)
-            {
-                times.remove(i);
+            if now - entry.last >= FORGET_AFTER {
+                entry.count = 0;
             }
+            entry.count += 1;
+            entry.last = now;
         }
+        Ok(Attempt {
+            limiter: self,
+            keys: keys.into_iter().map(|(k, _)| k).collect(),
+        })
     }
 
-    /// A successful login forgets the username's failures (not the address's).
-    pub fn clear(&self, key: &str) {
-        self.failures.lock().expect("limiter lock").remove(key);
-    }
-
-    fn expire(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= window)
-        {
-            times.pop_front();
-        }
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Failures>> {
+        // every critical section leaves the map consistent, even if a holder panicked
+        self.keys.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -119,13 +169,20 @@ impl LoginLimiter {
 pub struct Attempt<'a> {
     limiter: &'a LoginLimiter,
     keys: Vec<String>,
-    at: Instant,
 }
 
 impl Attempt<'_> {
-    /// The password was right: the attempt is not a failure.
+    /// The password was right: the attempt is not a failure, and the account's failures are
+    /// forgotten (the address's stay: it may be guessing other accounts too).
     pub fn succeeded(self) {
-        self.limiter.give_back(&self.keys, self.at);
+        let mut map = self.limiter.lock();
+        for key in &self.keys {
+            if key.starts_with("user:") {
+                map.remove(key);
+            } else if let Some(f) = map.get_mut(key) {
+                f.count = f.count.saturating_sub(1);
+            }
+        }
     }
 }
 
@@ -133,34 +190,87 @@ impl Attempt<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn blocks_after_max_and_forgets_after_window() {
-        let limiter = LoginLimiter::new(2, Duration::from_millis(50));
-        let keys = vec!["user:a".to_string()];
-        assert!(!limiter.is_blocked(&keys));
-        limiter.record_failure(&keys);
-        limiter.record_failure(&keys);
-        assert!(limiter.is_blocked(&keys));
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(!limiter.is_blocked(&keys));
+    const SEC: Duration = Duration::from_secs(1);
+
+    fn policy(free: u32) -> LoginPolicy {
+        let rule = Backoff {
+            free,
+            first_delay: SEC,
+            max_delay: 8 * SEC,
+        };
+        LoginPolicy {
+            account_from_address: rule,
+            account: Backoff {
+                free: free * 4,
+                ..rule
+            },
+            address: Backoff {
+                free: free * 10,
+                ..rule
+            },
+        }
+    }
+
+    fn ip(last: u8) -> Option<IpAddr> {
+        Some(IpAddr::from([10, 0, 0, last]))
     }
 
     #[test]
-    fn attempts_count_before_they_finish() {
-        let limiter = LoginLimiter::new(3, Duration::from_secs(60));
-        let keys = vec!["user:a".to_string(), "ip:1".to_string()];
-        let first = limiter.reserve(&keys).expect("room for the first");
-        let held: Vec<_> = (0..2).map(|_| limiter.reserve(&keys).unwrap()).collect();
+    fn the_delay_doubles_after_the_free_failures_up_to_the_cap() {
+        let limiter = LoginLimiter::new(policy(3));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            drop(limiter.reserve_at(t0, "a", ip(1)).expect("free"));
+        }
+        assert_eq!(limiter.reserve_at(t0, "a", ip(1)).err(), Some(SEC));
+        let mut at = t0;
+        for want in [2, 4, 8, 8, 8] {
+            at += limiter.reserve_at(at, "a", ip(1)).err().unwrap_or_default();
+            drop(limiter.reserve_at(at, "a", ip(1)).expect("after the wait"));
+            assert_eq!(limiter.reserve_at(at, "a", ip(1)).err(), Some(want * SEC));
+        }
+        // forgotten after a quiet spell
+        let later = at + FORGET_AFTER;
+        drop(limiter.reserve_at(later, "a", ip(1)).expect("forgotten"));
+    }
+
+    #[test]
+    fn another_address_is_slowed_only_by_the_account_cap() {
+        let limiter = LoginLimiter::new(policy(2));
+        let t0 = Instant::now();
+        for _ in 0..2 {
+            drop(limiter.reserve_at(t0, "a", ip(1)).unwrap());
+        }
+        assert!(limiter.reserve_at(t0, "a", ip(1)).is_err());
+        // the owner elsewhere, and other accounts from the attacker's address, go on
+        drop(limiter.reserve_at(t0, "a", ip(2)).expect("the owner"));
+        drop(limiter.reserve_at(t0, "b", ip(1)).expect("another account"));
+    }
+
+    #[test]
+    fn attempts_count_before_they_finish_and_a_success_gives_back() {
+        let limiter = LoginLimiter::new(policy(3));
+        let t0 = Instant::now();
+        let first = limiter.reserve_at(t0, "a", ip(1)).expect("room");
+        let held: Vec<_> = (0..2)
+            .map(|_| limiter.reserve_at(t0, "a", ip(1)).unwrap())
+            .collect();
         assert!(
-            limiter.reserve(&keys).is_none(),
-            "three in flight fill the limit"
+            limiter.reserve_at(t0, "a", ip(1)).is_err(),
+            "three in flight use the free attempts"
         );
         first.succeeded();
-        assert!(
-            limiter.reserve(&keys).is_some(),
-            "a success gives its attempt back"
-        );
+        let again = limiter.reserve_at(t0, "a", ip(1));
+        assert!(again.is_ok(), "a success forgets the account's failures");
+        drop(again);
         drop(held);
-        assert!(limiter.is_blocked(&keys), "failures stay counted");
+    }
+
+    #[test]
+    fn usernames_are_one_account_whatever_their_case() {
+        let limiter = LoginLimiter::new(policy(1));
+        let t0 = Instant::now();
+        drop(limiter.reserve_at(t0, "Admin", ip(1)).unwrap());
+        assert!(limiter.reserve_at(t0, "admin", ip(1)).is_err());
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod caller;
 pub mod limiter;
+pub mod login;
 pub mod password;
 pub mod token;
 

@@ -5,9 +5,9 @@ use serde_json::json;
 use warp::reply::Response;
 
 use super::ClientAddr;
-use crate::auth::{Caller, password, token};
-use crate::db::{self, users::User};
-use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::auth::{Caller, token};
+use crate::db::users::User;
+use crate::error::ApiResult;
 use crate::http::reply;
 use crate::state::State;
 
@@ -64,63 +64,13 @@ pub async fn login(
     addr: Option<ClientAddr>,
     req: LoginRequest,
 ) -> ApiResult<Response> {
-    let username = req.username.trim().to_string();
-    if username.is_empty() || req.password.is_empty() {
-        return Err(ApiError::invalid("缺少用户名或密码"));
-    }
-    let mut keys = vec![format!("user:{username}")];
-    if let Some(ClientAddr(addr)) = addr {
-        keys.push(format!("ip:{}", addr.ip()));
-    }
-    // counted before the password work: parallel guesses cannot all pass this check
-    let Some(attempt) = state.limiter.reserve(&keys) else {
-        return Err(ApiError::new(ErrorCode::RateLimited));
-    };
-
-    let lookup = username.clone();
-    let user = state
-        .db
-        .run(move |conn| db::users::by_username(conn, &lookup))
-        .await?;
-    let stored = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| password::decoy_hash().to_string());
-    let matches = {
-        let _permit = state.hashing.acquire().await.map_err(ApiError::internal)?;
-        let given = req.password;
-        tokio::task::spawn_blocking(move || password::verify(&stored, &given))
-            .await
-            .map_err(ApiError::internal)?
-    };
-    let user = match user {
-        Some(user) if matches && !user.disabled => user,
-        Some(user) if matches => {
-            // right password, disabled account: say so (no guessing involved), count it anyway
-            tracing::info!(user = %user.username, "login refused: account disabled");
-            return Err(ApiError::with_message(ErrorCode::AuthFailed, "账号已停用"));
-        }
-        _ => {
-            tracing::info!(user = %username, "login failed");
-            return Err(ApiError::with_message(
-                ErrorCode::AuthFailed,
-                "用户名或密码错误",
-            ));
-        }
-    };
-    attempt.succeeded();
-    state.limiter.clear(&keys[0]);
-
-    let now = chrono::Utc::now().timestamp();
-    let jwt = state
-        .keys
-        .issue(&token::login_claims(&user.id, user.token_version, now));
-    tracing::info!(user = %user.username, "login");
+    let addr = addr.map(|ClientAddr(a)| a.ip());
+    let done = crate::auth::login::login(&state, &req.username, req.password, addr).await?;
     // §2.1 shows no message: the contract's default (§1)
     Ok(reply::ok(json!({
-        "token": jwt,
+        "token": done.token,
         "expiresIn": token::LOGIN_TTL_SECS,
-        "user": UserSummary::from(&user),
+        "user": UserSummary::from(&done.user),
     })))
 }
 

@@ -43,7 +43,12 @@ pub fn error(err: &ApiError) -> Response {
         "code": err.code.as_str(),
     });
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    warp::reply::with_status(warp::reply::json(&body), status).into_response()
+    let mut resp = warp::reply::with_status(warp::reply::json(&body), status).into_response();
+    if let Some(secs) = err.retry_after_secs {
+        resp.headers_mut()
+            .insert(warp::http::header::RETRY_AFTER, secs.into());
+    }
+    resp
 }
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

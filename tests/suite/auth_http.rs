@@ -4,8 +4,10 @@ use crate::common;
 
 use base64::Engine;
 use common::{ADMIN_PASSWORD, TestServer, assert_error};
+use dialbox::auth::limiter::{Backoff, LoginPolicy};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
+use std::time::Duration;
 
 #[tokio::test]
 async fn ping_has_the_documented_shape() {
@@ -168,34 +170,116 @@ async fn tampered_expired_unsigned_and_foreign_tokens_are_401() {
     assert_error(status, &body, 401, "AUTH_FAILED");
 }
 
-#[tokio::test]
-async fn repeated_failures_are_rate_limited_per_username_and_address() {
-    let server = TestServer::start_with(|c| c.login_max_failures = 3).await;
-    let attempt = |u: &'static str, p: &'static str| {
-        server.call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": u, "password": p})),
-        )
-    };
-    for _ in 0..3 {
-        let (status, body) = attempt("admin", "wrong").await;
-        assert_error(status, &body, 401, "AUTH_FAILED");
+/// A login from a chosen loopback address (127.0.0.x all reach the server on 127.0.0.1).
+async fn login_from(
+    server: &TestServer,
+    from: u8,
+    user: &str,
+    password: &str,
+) -> reqwest::Response {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, from]))
+        .build()
+        .unwrap()
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn policy(tune: impl FnOnce(&mut LoginPolicy)) -> impl FnOnce(&mut dialbox::config::Config) {
+    move |c| {
+        let second = Duration::from_secs(1);
+        let rule = |free| Backoff {
+            free,
+            first_delay: second,
+            max_delay: second,
+        };
+        c.login = LoginPolicy {
+            account_from_address: Backoff {
+                max_delay: Duration::from_secs(900),
+                ..rule(3)
+            },
+            account: rule(6),
+            address: rule(100),
+        };
+        tune(&mut c.login);
     }
-    // now even the right password is refused for a while: the limit is checked first
-    let (status, body) = attempt("admin", ADMIN_PASSWORD).await;
-    assert_error(status, &body, 429, "RATE_LIMITED");
-    // the address is limited too: another username from the same address is refused
-    let (status, body) = attempt("someone-else", "wrong").await;
-    assert_error(status, &body, 429, "RATE_LIMITED");
+}
+
+/// Issue 13 (7): failures slow the account down from that address (429 with `Retry-After`, even
+/// for the right password), other accounts from the address go on, and the owner from elsewhere
+/// waits at most the account's cap — never a lock an attacker can hold.
+#[tokio::test]
+async fn failed_logins_slow_down_and_never_lock_the_owner_out() {
+    let server = TestServer::start_with(policy(|_| {})).await;
+    for _ in 0..3 {
+        let resp = login_from(&server, 1, "admin", "wrong").await;
+        assert_eq!(resp.status(), 401);
+    }
+    let resp = login_from(&server, 1, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        resp.status(),
+        429,
+        "the limit is checked before the password"
+    );
+    assert_eq!(resp.headers()["retry-after"], "1");
+    let body: Value = resp.json().await.unwrap();
+    assert_error(429, &body, 429, "RATE_LIMITED");
+    // the address's allowance is much higher: another account from it is only told "wrong"
+    assert_eq!(
+        login_from(&server, 1, "someone-else", "wrong")
+            .await
+            .status(),
+        401
+    );
+    // the owner from another address is not slowed by the attacker's address
+    assert_eq!(
+        login_from(&server, 2, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+
+    // a spread-out attack on the account: the owner waits the account's cap (1 s here), no more
+    for from in 3..10 {
+        login_from(&server, from, "admin", "wrong").await;
+    }
+    let resp = login_from(&server, 2, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(resp.status(), 429);
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(wait, 1, "capped at the account's longest delay");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        login_from(&server, 2, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    // the owner's success forgets the account's failures, not the attacker's address's: its
+    // next guess (its 1 s wait is over) fails and doubles the wait
+    assert_eq!(login_from(&server, 1, "admin", "wrong").await.status(), 401);
+    let resp = login_from(&server, 1, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        (resp.status().as_u16(), &resp.headers()["retry-after"]),
+        (429, &"2".parse().unwrap())
+    );
 }
 
 /// Issue 13 (6): a burst of parallel guesses gets at most the limit through to the password
 /// check — each attempt is counted before the hash, not after it failed.
 #[tokio::test]
 async fn a_parallel_burst_of_guesses_gets_at_most_the_limit_through() {
-    let server = TestServer::start_with(|c| c.login_max_failures = 10).await;
+    let server = TestServer::start_with(policy(|p| {
+        p.account_from_address.free = 10;
+        p.account.free = 10;
+    }))
+    .await;
     let guesses = (0..60).map(|i| {
         let password = if i == 30 {
             ADMIN_PASSWORD
