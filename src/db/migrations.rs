@@ -10,6 +10,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_call_search",
         include_str!("../../sql/0002_call_search.sql"),
     ),
+    (
+        "0003_recording_files",
+        include_str!("../../sql/0003_recording_files.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

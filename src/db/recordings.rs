@@ -26,12 +26,14 @@ pub struct Recording {
     pub format: String,
     pub storage_type: String,
     pub created_at: i64,
+    /// The reconcile found no file for this row.
+    pub file_missing: bool,
 }
 
 const SELECT: &str = "SELECT r.id, r.call_id, r.user_id, u.department,
         COALESCE(NULLIF(u.real_name, ''), u.username), c.customer_name, c.customer_phone,
         c.start_time, r.file_name, r.rel_path, r.file_size, r.duration, r.format,
-        r.storage_type, r.created_at
+        r.storage_type, r.created_at, r.file_missing
    FROM recordings r
    JOIN call_records c ON c.id = r.call_id
    JOIN users u ON u.id = r.user_id";
@@ -53,6 +55,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Recording> {
         format: row.get(12)?,
         storage_type: row.get(13)?,
         created_at: row.get(14)?,
+        file_missing: row.get(15)?,
     })
 }
 
@@ -225,6 +228,31 @@ pub fn totals(conn: &Connection) -> DbResult<(i64, i64)> {
         "SELECT COUNT(*), COALESCE(SUM(file_size), 0) FROM recordings",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// Every recording's path and whether it is marked missing (the reconcile's snapshot).
+pub fn paths(conn: &Connection) -> DbResult<Vec<(String, bool)>> {
+    let mut stmt = conn.prepare("SELECT rel_path, file_missing FROM recordings")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks (or clears) the row of `rel` as having no file; true when a row changed.
+pub fn set_file_missing(conn: &Connection, rel: &str, missing: bool) -> DbResult<bool> {
+    let changed = conn.execute(
+        "UPDATE recordings SET file_missing = ?2 WHERE rel_path = ?1 AND file_missing != ?2",
+        params![rel, missing],
+    )?;
+    Ok(changed > 0)
+}
+
+/// How many rows are marked as having no file.
+pub fn missing_count(conn: &Connection) -> DbResult<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM recordings WHERE file_missing = 1",
+        [],
+        |r| r.get(0),
     )?)
 }
 

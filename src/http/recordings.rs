@@ -57,6 +57,8 @@ struct RecordingView {
     format: String,
     storage_type: String,
     created_at: String,
+    /// No file was found for this row (the reconcile marked it).
+    file_missing: bool,
 }
 
 fn view(state: &State, caller: &Caller, rec: Recording) -> RecordingView {
@@ -74,6 +76,7 @@ fn view(state: &State, caller: &Caller, rec: Recording) -> RecordingView {
         duration: rec.duration,
         format: rec.format,
         storage_type: rec.storage_type,
+        file_missing: rec.file_missing,
         created_at: iso_ms(rec.created_at),
     }
 }
@@ -142,6 +145,9 @@ pub async fn storage_view(state: State, caller: Caller) -> ApiResult<Response> {
         "diskTotal": s.disk_total,
         "recordingCount": s.count,
         "recordingBytes": s.bytes,
+        "missingFiles": s.missing,
+        "orphanedFiles": s.orphaned.0,
+        "orphanedBytes": s.orphaned.1,
         "maxAgeDays": state.config.recording_max_age_days,
         "maxBytes": state.config.recording_max_bytes,
     })))

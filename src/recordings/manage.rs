@@ -80,22 +80,36 @@ pub struct Storage {
     pub disk_total: u64,
     pub count: i64,
     pub bytes: i64,
+    /// Rows whose file the reconcile did not find.
+    pub missing: i64,
+    /// Files with no row, moved to `recordings/orphaned/`: count and bytes.
+    pub orphaned: (u64, u64),
 }
 
 /// The disk under the data folder and the recordings' share of it; admins only.
 pub async fn storage(state: &State, caller: &Caller) -> ApiResult<Storage> {
     caller.require_admin()?;
-    let (count, bytes) = state.db.run(|c| db::recordings::totals(c)).await?;
-    let dir = state.config.data_dir.clone();
-    let (disk_free, disk_total) =
-        tokio::task::spawn_blocking(move || super::storage::disk_space(&dir))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+    let (count, bytes, missing) = state
+        .db
+        .run(|c| {
+            let (count, bytes) = db::recordings::totals(c)?;
+            Ok::<_, db::DbError>((count, bytes, db::recordings::missing_count(c)?))
+        })
+        .await?;
+    let config = state.config.clone();
+    let ((disk_free, disk_total), orphaned) = tokio::task::spawn_blocking(move || {
+        let disk = super::storage::disk_space(&config.data_dir)?;
+        Ok::<_, std::io::Error>((disk, super::reconcile::orphaned(&config)?))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)?;
     Ok(Storage {
         disk_free,
         disk_total,
         count,
         bytes,
+        missing,
+        orphaned,
     })
 }

@@ -8,12 +8,14 @@
 //! - `sign`, `links`: signed link tokens, URLs and download names
 //! - `manage`: list, find, delete and count what a caller may see
 //! - `retention`: the age and disk budget sweep
+//! - `reconcile`: files without rows and rows without files, after a crash
 
 pub mod format;
 pub mod links;
 pub mod manage;
 pub mod range;
 pub mod receive;
+pub mod reconcile;
 pub mod retention;
 pub mod sign;
 pub mod storage;

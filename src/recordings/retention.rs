@@ -41,6 +41,7 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
+            reconcile_logged(&state).await;
             sweep_logged(&state, "scheduled").await;
         }
     })
@@ -59,6 +60,28 @@ pub fn after_upload(state: &State) {
             Err(e) => tracing::warn!(error = %e, "retention check failed"),
         }
     });
+}
+
+/// The files-and-rows reconcile, logged when it changed something.
+async fn reconcile_logged(state: &State) {
+    let _one_at_a_time = state.recordings.sweeps.0.lock().await;
+    let config = state.config.clone();
+    let db = state.db.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        super::reconcile::reconcile(&config, &db, std::time::SystemTime::now())
+    })
+    .await;
+    match result {
+        Ok(Ok(r)) if r == Default::default() => {}
+        Ok(Ok(r)) => tracing::warn!(
+            orphans_moved = r.orphans_moved,
+            marked_missing = r.marked_missing,
+            found_again = r.found_again,
+            "recordings reconciled with their rows"
+        ),
+        Ok(Err(e)) => tracing::warn!(error = %e, "recordings reconcile failed"),
+        Err(e) => tracing::warn!(error = %e, "recordings reconcile panicked"),
+    }
 }
 
 async fn sweep_logged(state: &State, why: &'static str) {

@@ -32,6 +32,7 @@ mod phones_bind;
 mod phones_manage;
 mod recordings_links;
 mod recordings_manage;
+mod recordings_reconcile;
 mod recordings_stream;
 mod recordings_upload;
 mod shipped_app;

@@ -28,6 +28,10 @@ async function storageCards() {
   return [
     statCard('diskFree', `磁盘剩余空间（共 ${fmtBytes(s.diskTotal)}）`, fmtBytes(s.diskFree)),
     statCard('retention', '录音保留', keep),
+    // what the reconcile found after a crash or a restore: shown only when there is something
+    ...(s.missingFiles ? [statCard('missingFiles', '文件丢失的录音', s.missingFiles)] : []),
+    ...(s.orphanedFiles ? [statCard('orphanedFiles', '无记录的录音文件（recordings/orphaned）',
+      `${s.orphanedFiles} 个，${fmtBytes(s.orphanedBytes)}`)] : []),
   ];
 }
 
@@ -60,7 +64,11 @@ export function mount(container, ctx) {
       { title: '人员', render: (r) => r.userName || '—' },
       { title: '时长', render: (r) => fmtDuration(r.duration) },
       { title: '大小', render: (r) => fmtBytes(r.fileSize) },
-      { title: '播放', render: (r) => h('audio', { controls: true, preload: 'metadata', src: r.fileUrl, dataset: { id: r.id } }) },
+      {
+        title: '播放', render: (r) => r.fileMissing
+          ? h('span', { class: 'muted file-missing' }, '文件丢失')
+          : h('audio', { controls: true, preload: 'metadata', src: r.fileUrl, dataset: { id: r.id } }),
+      },
       {
         title: '操作', class: 'actions', render: (r) => [
           actionButton('下载', () => download(r)),
