@@ -102,6 +102,17 @@ pub fn open_database(config: &Config) -> Result<db::Pool, StartError> {
         detail,
     };
     let mut conn = db::open_connection(&path).map_err(|e| db_err(e.to_string()))?;
+    // a damaged page is one clear line now, not 500s on the pages that touch it later
+    let check: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |r| r.get(0))
+        .map_err(|e| db_err(format!("it is damaged ({e}): restore it from a backup")))?;
+    if check != "ok" {
+        let check = check.replace("*** in database main ***", "");
+        let check = check.split_whitespace().collect::<Vec<_>>().join(" ");
+        return Err(db_err(format!(
+            "it is damaged (quick_check: {check}): restore it from a backup"
+        )));
+    }
     db::migrations::migrate(&mut conn)?;
     drop(conn);
     db::open_pool(&path, 8).map_err(|e| db_err(e.to_string()))

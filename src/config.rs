@@ -39,6 +39,9 @@ pub struct Config {
     pub recording_max_age_days: Option<u32>,
     /// The recordings folder is kept under this many bytes, oldest first (`None`: no budget).
     pub recording_max_bytes: Option<u64>,
+    /// Free bytes an upload must leave on the disk: the database keeps room to write (a delete
+    /// that frees space must itself be writable), so uploads stop first.
+    pub storage_reserve_bytes: u64,
     /// How long a signed recording link (`fileUrl`, §4.6 `url`) works.
     pub recording_link_ttl: Duration,
     /// How often the retention sweep runs (it also runs at start).
@@ -64,6 +67,7 @@ impl Config {
             login: Default::default(),
             recording_max_age_days: None,
             recording_max_bytes: None,
+            storage_reserve_bytes: 256 * 1024 * 1024,
             recording_link_ttl: Duration::from_secs(2 * 3600),
             retention_interval: Duration::from_secs(3600),
             initial_admin_password: None,

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     RangeNotSatisfiable,
     RateLimited,
     MethodNotAllowed,
+    StorageFull,
+    StorageReadOnly,
     InternalError,
 }
 
@@ -42,6 +44,8 @@ impl ErrorCode {
             Self::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             Self::RateLimited => "RATE_LIMITED",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::StorageFull => "STORAGE_FULL",
+            Self::StorageReadOnly => "STORAGE_READ_ONLY",
             Self::InternalError => "INTERNAL_ERROR",
         }
     }
@@ -63,6 +67,8 @@ impl ErrorCode {
             Self::RangeNotSatisfiable => 416,
             Self::RateLimited => 429,
             Self::MethodNotAllowed => 405,
+            Self::StorageFull => 507,
+            Self::StorageReadOnly => 503,
             Self::InternalError => 500,
         }
     }
@@ -85,8 +91,16 @@ impl ErrorCode {
             Self::RangeNotSatisfiable => "请求的范围无效",
             Self::RateLimited => "登录失败次数过多，请稍后再试",
             Self::MethodNotAllowed => "不支持的请求方法",
+            Self::StorageFull => "存储空间不足，请清理磁盘后重试",
+            Self::StorageReadOnly => "数据目录只读，无法保存",
             Self::InternalError => "服务器内部错误",
         }
+    }
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> Self {
+        Self::new(code)
     }
 }
 
@@ -145,6 +159,22 @@ impl ApiError {
         Self::new(ErrorCode::Forbidden)
     }
 
+    /// A failed write of the data folder: a full disk is STORAGE_FULL and a read-only folder
+    /// STORAGE_READ_ONLY (each logged saying so, once per failure), anything else internal.
+    pub fn from_io(err: &std::io::Error) -> Self {
+        match err.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                tracing::error!(error = %err, "the disk of the data folder is full");
+                Self::new(ErrorCode::StorageFull)
+            }
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                tracing::error!(error = %err, "the data folder cannot be written");
+                Self::new(ErrorCode::StorageReadOnly)
+            }
+            _ => Self::internal(err),
+        }
+    }
+
     /// An unexpected failure: logged in full here (inside the request's span, so with its
     /// request id), answered with the generic message so nothing internal leaks.
     pub fn internal(detail: impl fmt::Display) -> Self {
@@ -167,8 +197,21 @@ impl std::error::Error for ApiError {}
 
 impl From<crate::db::DbError> for ApiError {
     fn from(err: crate::db::DbError) -> Self {
+        use rusqlite::ErrorCode as Sqlite;
         match err {
             crate::db::DbError::NotFound => Self::not_found(),
+            crate::db::DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == Sqlite::DiskFull =>
+            {
+                tracing::error!(error = %e, "the database's disk is full");
+                Self::new(ErrorCode::StorageFull)
+            }
+            crate::db::DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == Sqlite::ReadOnly =>
+            {
+                tracing::error!(error = %e, "the database cannot be written");
+                Self::new(ErrorCode::StorageReadOnly)
+            }
             other => Self::internal(other),
         }
     }

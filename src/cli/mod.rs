@@ -94,6 +94,10 @@ pub struct ServeArgs {
     /// Keep the recordings under this many GB, deleting the oldest first (default: no budget).
     #[arg(long, env = "DIALBOX_RECORDING_MAX_GB")]
     pub recording_max_gb: Option<u64>,
+    /// Free space (MB) an upload must leave on the data folder's disk, so the database always
+    /// has room to write (deletes included).
+    #[arg(long, env = "DIALBOX_STORAGE_RESERVE_MB", default_value_t = 256)]
+    pub storage_reserve_mb: u64,
     /// Password for the first admin on an empty data folder (default: random, printed once).
     #[arg(long, env = "DIALBOX_INITIAL_ADMIN_PASSWORD", hide = true)]
     pub initial_admin_password: Option<String>,
@@ -153,6 +157,7 @@ impl ServeArgs {
         c.max_upload_bytes = self.max_upload_mb * 1024 * 1024;
         c.recording_max_age_days = self.recording_max_age_days;
         c.recording_max_bytes = self.recording_max_gb.map(|gb| gb * 1024 * 1024 * 1024);
+        c.storage_reserve_bytes = self.storage_reserve_mb * 1024 * 1024;
         c.initial_admin_password = self.initial_admin_password;
         c
     }

@@ -31,6 +31,8 @@ pub enum MigrateError {
         name: &'static str,
         source: rusqlite::Error,
     },
+    #[error("the database's schema version is {0}: it is not a DialBox database")]
+    NotOurs(i64),
     #[error("cannot read the schema version: {0}")]
     Version(rusqlite::Error),
 }
@@ -41,6 +43,9 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     let found: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(MigrateError::Version)?;
+    if found < 0 {
+        return Err(MigrateError::NotOurs(found));
+    }
     if found > SCHEMA_VERSION {
         return Err(MigrateError::TooNew {
             found,

@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::db::{self, recordings::Recording};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::http::reply;
-use crate::recordings::{links, manage, upload};
+use crate::recordings::{links, manage, storage, upload};
 use crate::state::State;
 use crate::times::iso_ms;
 
@@ -26,6 +26,8 @@ pub async fn upload_recording(
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::new(ErrorCode::PayloadTooLarge));
     }
+    // refused before a byte is written when the disk cannot take it and keep its reserve
+    storage::check_room(&state.config, declared.unwrap_or(0))?;
     let form = upload_form::read(&state, &caller, form).await?;
     let stored = upload::upload(&state, &caller, form).await?;
     // the document shows no message for §4.3: the contract's default

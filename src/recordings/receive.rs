@@ -152,7 +152,7 @@ where
         })
         .await
         .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::from_io(&e))?
     };
     let temp = TempFile { path: Some(path) };
     let mut writer = PipelinedWriter::new(file);
@@ -180,7 +180,7 @@ where
             format = Some(sniff(&head)?);
         }
         if buf.len() >= WRITE_BUF {
-            buf = writer.write(buf).await.map_err(ApiError::internal)?;
+            buf = writer.write(buf).await.map_err(|e| ApiError::from_io(&e))?;
         }
     }
     if size == 0 {
@@ -190,7 +190,10 @@ where
         Some(f) => f,
         None => sniff(&head)?,
     };
-    writer.finish(buf).await.map_err(ApiError::internal)?;
+    writer
+        .finish(buf)
+        .await
+        .map_err(|e| ApiError::from_io(&e))?;
     Ok(Received { temp, size, format })
 }
 

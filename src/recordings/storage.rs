@@ -68,6 +68,10 @@ pub fn tmp_dir(config: &Config) -> PathBuf {
 pub fn prepare(config: &Config) -> io::Result<usize> {
     let tmp = tmp_dir(config);
     std::fs::create_dir_all(&tmp)?;
+    // proves the folder takes new files now, not at the first upload
+    let probe = tmp.join(".write-test");
+    std::fs::write(&probe, b"ok")?;
+    std::fs::remove_file(&probe)?;
     let mut removed = 0;
     for entry in std::fs::read_dir(&tmp)? {
         let entry = entry?;
@@ -120,6 +124,22 @@ pub async fn remove_deleted(config: &Config, rels: Vec<String>) {
     if let Err(e) = removed {
         tracing::warn!(error = %e, "removing deleted recording files failed");
     }
+}
+
+/// STORAGE_FULL unless the recordings' disk keeps `config.storage_reserve_bytes` free after
+/// `incoming` more bytes: uploads stop before the database runs out of room.
+pub fn check_room(config: &Config, incoming: u64) -> Result<(), crate::error::ApiError> {
+    let (free, _) = disk_space(&root(config)).map_err(|e| crate::error::ApiError::from_io(&e))?;
+    if free < incoming.saturating_add(config.storage_reserve_bytes) {
+        tracing::error!(
+            free_bytes = free,
+            incoming,
+            reserve = config.storage_reserve_bytes,
+            "the recordings' disk is too full for an upload"
+        );
+        return Err(crate::error::ErrorCode::StorageFull.into());
+    }
+    Ok(())
 }
 
 /// Free and total bytes of the file system that holds `dir`.

@@ -76,6 +76,9 @@ pub fn parse_duration(text: &str) -> ApiResult<Option<i64>> {
 /// and `has_recording` in one transaction — all in one blocking job, so a dropped request cannot
 /// stop it half way. A failed transaction removes the file again.
 async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> {
+    // the file is on the disk already (in .tmp): what is free now must still be the reserve
+    // (a chunked upload declared no length up front); the temporary file goes on refusal
+    storage::check_room(&state.config, 0)?;
     let id = crate::ids::recording_id();
     let now = crate::times::now_ms();
     let file_name = storage::file_name(&id, form.file.format.as_str());
@@ -132,7 +135,7 @@ fn place_and_record(
     let (call_id, user_id) = (call.id, call.user_id);
     if let Err(e) = place(temp, final_path) {
         let _ = std::fs::remove_file(temp);
-        return Err(ApiError::internal(format!("storing the upload: {e}")));
+        return Err(ApiError::from_io(&e));
     }
     let written = db.write_blocking(|tx| {
         // the call may have been deleted or changed hands while the file streamed

@@ -1,77 +1,8 @@
 //! Issue 2: the `dialbox` binary itself, spawned as a process.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn dialbox() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dialbox"));
-    // nothing from the developer's environment leaks into the test
-    for (key, _) in std::env::vars() {
-        if key.starts_with("DIALBOX_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("DIALBOX_LOG", "warn");
-    cmd
-}
-
-/// Starts `dialbox serve` on a free port; returns the child, its base URL and stdout lines read
-/// up to the "listening" line plus the first-start block.
-fn start_serve(data: &std::path::Path) -> (Child, String, Vec<String>) {
-    let mut cmd = dialbox();
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data);
-    start(cmd)
-}
-
-/// Spawns a serving `dialbox` command and reads its banner.
-fn start(mut cmd: Command) -> (Child, String, Vec<String>) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = Vec::new();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut addr = None;
-    let prefix = format!("DialBox {} listening on ", env!("CARGO_PKG_VERSION"));
-    // the banner ends with the admin page line
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        let line = line.trim_end().to_string();
-        if let Some(rest) = line.strip_prefix(&prefix) {
-            addr = Some(rest.to_string());
-        }
-        let last = line.contains("open the admin page at:");
-        lines.push(line);
-        if last {
-            break;
-        }
-    }
-    // keep draining stdout so the server never writes into a closed pipe
-    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let addr = addr.unwrap_or_else(|| panic!("no listening line in {lines:?}"));
-    (child, format!("http://{addr}"), lines)
-}
-
-fn stop(mut child: Child) {
-    // SIGTERM: the server drains and exits 0
-    let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("a child's pid");
-    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
-    for _ in 0..100 {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "exit after SIGTERM: {status}");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    panic!("server did not stop on SIGTERM");
-}
+use crate::common::spawned::{dialbox, start, start_serve, stop};
 
 async fn login(base: &str, username: &str, password: &str) -> u16 {
     reqwest::Client::new()
@@ -542,4 +473,57 @@ fn a_used_folder_without_its_database_is_refused() {
         assert!(!String::from_utf8_lossy(&out.stdout).contains("password:"));
     }
     assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "nothing created");
+}
+
+/// Issue 13 (5): a damaged database and a schema version that is not ours are one line at
+/// start (exit 1), not 500s later.
+#[test]
+fn a_damaged_or_foreign_database_is_refused_at_start() {
+    let data = tempfile::tempdir().unwrap();
+    let made = dialbox()
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["user", "add", "--username", "u1", "--password", "123456"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let db = data.path().join("dialbox.db");
+    let refused = |want: &str| {
+        let out = dialbox()
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr.trim().lines().last().unwrap_or_default().to_string();
+        assert!(
+            last.contains(want) && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    };
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", -3).unwrap();
+    drop(conn);
+    refused("not a DialBox database");
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 3).unwrap();
+    // the users table's root page, overwritten with garbage (the file was closed cleanly, so
+    // no write-ahead log holds a good copy of it)
+    let (root, page_size): (i64, i64) = conn
+        .query_row(
+            "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_master WHERE name = 'users'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    conn.pragma_update(None, "journal_mode", "DELETE").unwrap();
+    drop(conn);
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = ((root - 1) * page_size) as usize;
+    bytes[at..at + page_size as usize].fill(0xA5);
+    std::fs::write(&db, bytes).unwrap();
+    refused("damaged");
 }

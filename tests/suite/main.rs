@@ -24,6 +24,7 @@ mod calls_reports;
 mod cli;
 mod crash_safety;
 mod customers_api;
+mod disk;
 mod http_frame;
 mod openapi;
 mod phone_sim;

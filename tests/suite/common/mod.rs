@@ -10,6 +10,7 @@ pub mod office;
 pub mod phone;
 pub mod raw_http;
 pub mod sim;
+pub mod spawned;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -69,6 +70,9 @@ impl TestServer {
         config.initial_admin_password = Some(ADMIN_PASSWORD.into());
         config.public_url = Some(format!("http://{addr}"));
         config.timezone = "Asia/Shanghai".parse().unwrap();
+        // the default 256 MB reserve would fail every upload on a nearly full CI disk; the disk
+        // tests (tests/disk.rs) run the real reserve on a real full disk
+        config.storage_reserve_bytes = 16 * 1024 * 1024;
         tune(&mut config);
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
