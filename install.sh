@@ -90,6 +90,9 @@ ExecStart=$BIN_DIR/dialbox serve
 Restart=on-failure
 RestartSec=2
 TimeoutStopSec=30
+# each phone holds a socket; 10,000 phones plus the page and the database need more than the
+# default 1,024 open files
+LimitNOFILE=65536
 NoNewPrivileges=yes
 ProtectSystem=strict
 ProtectHome=yes

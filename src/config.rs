@@ -42,6 +42,11 @@ pub struct Config {
     /// Free bytes an upload must leave on the disk: the database keeps room to write (a delete
     /// that frees space must itself be writable), so uploads stop first.
     pub storage_reserve_bytes: u64,
+    /// Open connections allowed from one address; more are closed at once (a flood of idle
+    /// connections from one machine cannot take every file descriptor).
+    pub max_connections_per_address: usize,
+    /// A connection that sends no complete request head for this long is closed.
+    pub header_read_timeout: Duration,
     /// How long a signed recording link (`fileUrl`, §4.6 `url`) works.
     pub recording_link_ttl: Duration,
     /// How often the retention sweep runs (it also runs at start).
@@ -68,6 +73,8 @@ impl Config {
             recording_max_age_days: None,
             recording_max_bytes: None,
             storage_reserve_bytes: 256 * 1024 * 1024,
+            max_connections_per_address: 256,
+            header_read_timeout: Duration::from_secs(10),
             recording_link_ttl: Duration::from_secs(2 * 3600),
             retention_interval: Duration::from_secs(3600),
             initial_admin_password: None,

@@ -98,6 +98,13 @@ pub struct ServeArgs {
     /// has room to write (deletes included).
     #[arg(long, env = "DIALBOX_STORAGE_RESERVE_MB", default_value_t = 256)]
     pub storage_reserve_mb: u64,
+    /// Open connections allowed from one address (a reverse proxy on this box needs more).
+    #[arg(
+        long,
+        env = "DIALBOX_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256
+    )]
+    pub max_connections_per_address: usize,
     /// Password for the first admin on an empty data folder (default: random, printed once).
     #[arg(long, env = "DIALBOX_INITIAL_ADMIN_PASSWORD", hide = true)]
     pub initial_admin_password: Option<String>,
@@ -158,6 +165,7 @@ impl ServeArgs {
         c.recording_max_age_days = self.recording_max_age_days;
         c.recording_max_bytes = self.recording_max_gb.map(|gb| gb * 1024 * 1024 * 1024);
         c.storage_reserve_bytes = self.storage_reserve_mb * 1024 * 1024;
+        c.max_connections_per_address = self.max_connections_per_address;
         c.initial_admin_password = self.initial_admin_password;
         c
     }
@@ -248,6 +256,12 @@ const BLOCKING_THREADS: usize = 16;
 
 fn serve(config: Config) -> Result<(), String> {
     return_big_blocks_to_the_system();
+    // every phone holds a socket: take all the open files the system allows this process (the
+    // soft limit is often 1,024 while the hard one is far higher)
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => tracing::debug!(open_files = n, "open file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open file limit"),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(BLOCKING_THREADS)

@@ -9,6 +9,7 @@ pub mod call_records;
 pub mod call_reports;
 pub mod call_stats;
 pub mod call_views;
+pub mod connections;
 pub mod customers;
 pub mod dial;
 pub mod follow_ups;

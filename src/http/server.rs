@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 
 use hyper::Request;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tower_service::Service;
 use tracing::Instrument;
 
+use super::connections::Connections;
 use super::reply::from_warp;
 use super::{ClientAddr, routes};
 use crate::state::State;
@@ -37,6 +38,16 @@ fn next_request_id() -> RequestId {
 pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Output = ()>) {
     let api = warp::service(routes::api(state.clone()));
     let graceful = GracefulShutdown::new();
+    let connections = Connections::new(state.config.max_connections_per_address);
+    let header_timeout = state.config.header_read_timeout;
+    let mut builder = Builder::new(TokioExecutor::new());
+    // a connection that sends no request head in time is closed (idle keep-alive included):
+    // idle connections must not pile up until no file descriptor is left
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    builder.http2().timer(TokioTimer::new());
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -50,6 +61,10 @@ pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Outp
                 }
             },
             () = &mut shutdown => break,
+        };
+        let Some(slot) = connections.admit(peer.ip()) else {
+            tracing::debug!(peer = %peer, "too many connections from one address: closed");
+            continue;
         };
         let _ = stream.set_nodelay(true);
         let api = api.clone();
@@ -95,12 +110,22 @@ pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Outp
             }
             .instrument(span)
         });
-        let conn = Builder::new(TokioExecutor::new())
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(err) = conn.await {
+            // held for as long as the connection lives: its address's count
+            let _slot = slot;
+            // hyper's header timeout starts once it knows the protocol, which it learns from the
+            // first bytes: a connection that sends none is closed here
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(header_timeout, stream.peek(&mut first)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => return,
+            }
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            if let Err(err) = watcher.watch(conn).await {
                 tracing::debug!(error = %err, "connection ended with an error");
             }
         });

@@ -22,6 +22,7 @@ mod calls_records;
 mod calls_records_edit;
 mod calls_reports;
 mod cli;
+mod connections;
 mod crash_safety;
 mod customers_api;
 mod disk;

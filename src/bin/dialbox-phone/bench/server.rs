@@ -82,6 +82,8 @@ impl Target {
             .arg("--data-dir")
             .arg(&data)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            // every simulated phone comes from 127.0.0.1
+            .args(["--max-connections-per-address", "1000000"])
             .args(extra)
             .env("DIALBOX_LOG", "warn")
             .env("DIALBOX_INITIAL_ADMIN_PASSWORD", &password)
