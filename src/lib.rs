@@ -17,6 +17,7 @@
 
 pub mod access;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod bench_data;

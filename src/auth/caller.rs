@@ -20,6 +20,8 @@ pub struct Caller {
     pub phone_id: Option<i64>,
     /// The user's token version (signed into the recording links handed to them).
     pub token_version: i64,
+    /// The client's address, when the request came over the network (the audit log).
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl Caller {
@@ -149,6 +151,7 @@ impl Caller {
             role: user.role,
             phone_id,
             token_version: user.token_version,
+            address: None,
         }
     }
 }

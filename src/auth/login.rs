@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use crate::audit::{self, Action, Actor};
 use crate::auth::{password, token};
 use crate::db::{self, users::User};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -48,22 +49,22 @@ pub async fn login(
             .await
             .map_err(ApiError::internal)?
     };
-    let user = match user {
-        Some(user) if matches && !user.disabled => user,
-        Some(user) if matches => {
-            // right password, disabled account: say so (no guessing involved), count it anyway
-            tracing::info!(user = %user.username, "login refused: account disabled");
-            return Err(ApiError::with_message(ErrorCode::AuthFailed, "账号已停用"));
-        }
-        _ => {
-            tracing::info!(user = %username, "login failed");
-            return Err(ApiError::with_message(
-                ErrorCode::AuthFailed,
-                "用户名或密码错误",
-            ));
-        }
+    let who = Actor::login(user.as_ref().map(|u| u.id.clone()), &username, addr);
+    let refused = match &user {
+        Some(user) if matches && !user.disabled => None,
+        // right password, disabled account: say so (no guessing involved), count it anyway
+        Some(_) if matches => Some(("账号已停用", "account disabled")),
+        _ => Some(("用户名或密码错误", "wrong password or unknown user")),
     };
+    if let Some((message, why)) = refused {
+        tracing::info!(user = %username, why, "login failed");
+        let detail = why.to_string();
+        audit::record_alone(state, who, Action::LoginFailed, String::new(), detail).await?;
+        return Err(ApiError::with_message(ErrorCode::AuthFailed, message));
+    }
+    let user = user.ok_or_else(ApiError::auth_failed)?;
     attempt.succeeded();
+    audit::record_alone(state, who, Action::Login, String::new(), String::new()).await?;
     let now = chrono::Utc::now().timestamp();
     let token = state
         .keys

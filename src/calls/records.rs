@@ -202,12 +202,16 @@ pub async fn edit(state: &State, caller: &Caller, id: String, e: Edit) -> ApiRes
 pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()> {
     let tz = state.config.timezone;
     let who = caller.clone();
+    let actor = crate::audit::Actor::of(caller);
     let (call, files) = state
         .db
         .write(move |tx| {
             let call = pc::visible_call(tx, &who, &id)?;
             let files = db::calls::recording_paths(tx, &call.id)?;
             store::delete(tx, tz, &call)?;
+            let detail = format!("{} {}", call.customer_name, call.customer_phone);
+            let action = crate::audit::Action::CallDelete;
+            crate::audit::record(tx, &actor, action, &call.id, &detail)?;
             Ok::<_, DbError>((call, files))
         })
         .await?;

@@ -4,6 +4,7 @@
 use tokio::sync::Semaphore;
 
 use super::UserCommand;
+use crate::audit::Actor;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -39,7 +40,7 @@ async fn execute(db: &Db, command: UserCommand) -> Result<(), ApiError> {
                 department,
                 role,
             };
-            let user = users::create(db, &hashing, new).await?;
+            let user = users::create(db, &hashing, &Actor::command_line(), new).await?;
             println!(
                 "created {} ({}, {})",
                 user.username,
@@ -66,7 +67,7 @@ async fn execute(db: &Db, command: UserCommand) -> Result<(), ApiError> {
         }
         UserCommand::Passwd { username, password } => {
             let user = users::by_username(db, &username).await?;
-            users::set_password(db, &hashing, &user.id, password).await?;
+            users::set_password(db, &hashing, &Actor::command_line(), &user.id, password).await?;
             println!("password changed for {username}; their old tokens no longer work");
         }
         UserCommand::Disable { username } => {
@@ -87,6 +88,6 @@ async fn set_disabled(db: &Db, username: &str, disabled: bool) -> Result<(), Api
         disabled: Some(disabled),
         ..Change::default()
     };
-    users::update(db, None, &user.id, change).await?;
+    users::update(db, &Actor::command_line(), &user.id, change).await?;
     Ok(())
 }

@@ -99,6 +99,10 @@ pub async fn import(state: &State, caller: &Caller, bytes: &[u8]) -> ApiResult<S
         skipped.extend(in_db);
     }
     skipped.sort_by_key(|s| s.row);
+    let detail = format!("导入 {imported}，跳过 {}，共 {total} 行", skipped.len());
+    let who = crate::audit::Actor::of(caller);
+    let action = crate::audit::Action::CustomerImport;
+    crate::audit::record_alone(state, who, action, String::new(), detail).await?;
     tracing::info!(by = %caller.username, imported, batches, skipped = skipped.len(), "customers imported");
     Ok(Summary {
         total,

@@ -162,8 +162,13 @@ pub async fn update(state: &State, id: String, change: Change) -> ApiResult<Cust
 /// Deletes a customer; admins and managers only. Its calls keep the name they were made with.
 pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()> {
     caller.require_manager()?;
+    let who = crate::audit::Actor::of(caller);
     Ok(state
         .db
-        .write(move |tx| db::customers::delete(tx, &id))
+        .write(move |tx| {
+            db::customers::delete(tx, &id)?;
+            let action = crate::audit::Action::CustomerDelete;
+            crate::audit::record(tx, &who, action, &id, "")
+        })
         .await?)
 }

@@ -14,6 +14,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_recording_files",
         include_str!("../../sql/0003_recording_files.sql"),
     ),
+    (
+        "0004_audit_log",
+        include_str!("../../sql/0004_audit_log.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

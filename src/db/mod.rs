@@ -1,6 +1,7 @@
 //! SQLite storage: the pool, per-connection PRAGMAs, and running blocking work off the async
 //! threads. Queries live in one module per table, one function per query.
 
+pub mod audit;
 pub mod bind_requests;
 pub mod call_events;
 pub mod call_lists;

@@ -3,6 +3,7 @@
 //! build the view, the sockets (`ws`), the recording stream, and one `recover` that turns every
 //! rejection into the contract's JSON error (§1).
 
+pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod call_records;

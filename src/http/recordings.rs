@@ -114,7 +114,7 @@ pub async fn list(state: State, caller: Caller, query: Query) -> ApiResult<Respo
 
 /// GET /api/v1/calls/recordings/{id}/download
 pub async fn download(id: String, state: State, caller: Caller) -> ApiResult<Response> {
-    let rec = manage::visible(&state, &caller, id).await?;
+    let rec = manage::download(&state, &caller, id).await?;
     let names = links::download_names(&rec, state.config.timezone);
     Ok(reply::ok(json!({
         "url": links::signed_url(&state, &caller, &rec.id, &rec.rel_path, true),

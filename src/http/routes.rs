@@ -15,7 +15,7 @@ use warp::{Filter, Rejection};
 
 use super::reply::Body;
 use super::{
-    auth, body, call_records, call_reports, call_stats, customers, dial, finish, follow_ups,
+    audit, auth, body, call_records, call_reports, call_stats, customers, dial, finish, follow_ups,
     mobile_device, openapi, query, recording_stream, recordings, rejection, users, web,
     work_phones, ws,
 };
@@ -154,6 +154,8 @@ route_table! { n;
     get    ["api" / "v1" / "calls" / "recordings" / String / "download"] => recordings::download, n.state(), n.login();
     delete ["api" / "v1" / "calls" / "recordings" / String] => recordings::delete, n.state(), n.login();
     get    ["api" / "v1" / "system" / "storage"] => recordings::storage_view, n.state(), n.login();
+    // ---- the audit log (issue 13): admins read it, nothing writes it from outside -----------
+    get    ["api" / "v1" / "audit"] => audit::list, n.state(), n.login(), n.query();
     // ---- this API's own description ------------------------------------------------------------
     get    ["api" / "openapi.json"] => openapi::document;
 }
@@ -247,15 +249,21 @@ fn caller(
     state: State,
     accept: Accept,
 ) -> impl Filter<Extract = (Caller,), Error = Rejection> + Clone {
-    warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
-        let state = state.clone();
-        async move {
-            let token = bearer(header.as_deref()).ok_or_else(ApiError::auth_failed)?;
-            authenticate(&state, token, accept)
-                .await
-                .map_err(warp::reject::custom)
-        }
-    })
+    warp::header::optional::<String>("authorization")
+        .and(warp::ext::optional::<super::ClientAddr>())
+        .and_then(
+            move |header: Option<String>, addr: Option<super::ClientAddr>| {
+                let state = state.clone();
+                async move {
+                    let token = bearer(header.as_deref()).ok_or_else(ApiError::auth_failed)?;
+                    let mut caller = authenticate(&state, token, accept)
+                        .await
+                        .map_err(warp::reject::custom)?;
+                    caller.address = addr.map(|super::ClientAddr(a)| a.ip());
+                    Ok::<_, Rejection>(caller)
+                }
+            },
+        )
 }
 
 /// Every `(method, path)` the server answers, raw routes included, with path parameters as

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use warp::reply::Response;
 
+use crate::audit::Actor;
 use crate::auth::{Caller, Role, Scope};
 use crate::db::users::User;
 use crate::error::ApiResult;
@@ -84,7 +85,7 @@ pub async fn create(state: State, caller: Caller, req: CreateUser) -> ApiResult<
         department: req.department,
         role: req.role,
     };
-    let user = users::create(&state.db, &state.hashing, new).await?;
+    let user = users::create(&state.db, &state.hashing, &Actor::of(&caller), new).await?;
     tracing::info!(by = %caller.username, user = %user.username, "user created");
     Ok(reply::ok_with("用户创建成功", UserView::from(user)))
 }
@@ -112,7 +113,7 @@ pub async fn update(
         role: req.role,
         disabled: req.disabled,
     };
-    let user = users::update(&state.db, Some(&caller.user_id), &id, change).await?;
+    let user = users::update(&state.db, &Actor::of(&caller), &id, change).await?;
     if user.disabled {
         // the phones' sockets and the page's live feed close now, not at the next re-check
         state.hub.end_sessions(&user.id);
@@ -135,7 +136,14 @@ pub async fn reset_password(
     req: ResetPassword,
 ) -> ApiResult<Response> {
     caller.require_admin()?;
-    users::set_password(&state.db, &state.hashing, &id, req.password).await?;
+    users::set_password(
+        &state.db,
+        &state.hashing,
+        &Actor::of(&caller),
+        &id,
+        req.password,
+    )
+    .await?;
     // the reset revoked every token of the user, the phones' device tokens too
     state.hub.end_sessions(&id);
     Ok(reply::ok_message("密码已重置"))

@@ -39,15 +39,31 @@ pub async fn visible(state: &State, caller: &Caller, id: String) -> ApiResult<Re
     Ok(rec)
 }
 
+/// §4.6: a recording the caller may download, with the download written to the audit log.
+pub async fn download(state: &State, caller: &Caller, id: String) -> ApiResult<Recording> {
+    let rec = visible(state, caller, id).await?;
+    let who = crate::audit::Actor::of(caller);
+    let action = crate::audit::Action::RecordingDownload;
+    crate::audit::record_alone(state, who, action, rec.id.clone(), rec.file_name.clone()).await?;
+    Ok(rec)
+}
+
 /// §4.7: deletes a recording the caller may see. The row goes first: once it is gone nothing
 /// lists or serves the file; a file that cannot be removed (or is already gone) then costs
 /// only space and never blocks the delete.
 pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()> {
     let rec = visible(state, caller, id).await?;
     let rec_id = rec.id.clone();
+    let who = crate::audit::Actor::of(caller);
+    let detail = format!("{} {}", rec.customer_name, rec.file_name);
     let rel = state
         .db
-        .write(move |tx| db::recordings::delete(tx, &rec_id))
+        .write(move |tx| {
+            let rel = db::recordings::delete(tx, &rec_id)?;
+            let action = crate::audit::Action::RecordingDelete;
+            crate::audit::record(tx, &who, action, &rec_id, &detail)?;
+            Ok::<_, db::DbError>(rel)
+        })
         .await?;
     super::storage::remove_deleted(&state.config, vec![rel]).await;
     tracing::info!(by = %caller.username, recording = %rec.id, "recording deleted");

@@ -4,6 +4,7 @@
 
 use tokio::sync::Semaphore;
 
+use crate::audit::{self, Action, Actor};
 use crate::auth::{Role, password};
 use crate::db::{self, Db, users::User};
 use crate::error::{ApiError, ApiResult};
@@ -73,7 +74,8 @@ pub async fn by_username(db: &Db, username: &str) -> ApiResult<User> {
 }
 
 /// Creates a user after checking every field; a taken username is refused.
-pub async fn create(db: &Db, hashing: &Semaphore, new: NewUser) -> ApiResult<User> {
+pub async fn create(db: &Db, hashing: &Semaphore, who: &Actor, new: NewUser) -> ApiResult<User> {
+    let who = who.clone();
     let username = new.username.trim().to_string();
     check_username(&username)?;
     check_password(&new.password)?;
@@ -84,7 +86,7 @@ pub async fn create(db: &Db, hashing: &Semaphore, new: NewUser) -> ApiResult<Use
         if db::users::username_taken(tx, &username)? {
             return Err(ApiError::invalid("用户名已存在"));
         }
-        Ok(db::users::insert(
+        let user = db::users::insert(
             tx,
             &db::users::NewUser {
                 id: &crate::ids::user_id(),
@@ -94,21 +96,24 @@ pub async fn create(db: &Db, hashing: &Semaphore, new: NewUser) -> ApiResult<Use
                 department: new.department.trim(),
                 role: new.role,
             },
-        )?)
+        )?;
+        let detail = format!("{} ({})", user.username, user.role.as_str());
+        audit::record(tx, &who, Action::UserCreate, &user.id, &detail)?;
+        Ok(user)
     })
     .await
 }
 
-/// Changes a user. `acting` is who asks (an admin on the page), `None` for the command line.
+/// Changes a user. `who` is who asks (an admin on the page, or the command line).
 /// The last active admin can neither be disabled nor lose the role, and nobody disables
 /// themselves: either would lock the office out.
-pub async fn update(db: &Db, acting: Option<&str>, id: &str, change: Change) -> ApiResult<User> {
+pub async fn update(db: &Db, who: &Actor, id: &str, change: Change) -> ApiResult<User> {
     for (field, value) in [("姓名", &change.real_name), ("部门", &change.department)] {
         if let Some(v) = value {
             limits::name(field, v)?;
         }
     }
-    let acting = acting.map(str::to_string);
+    let who = who.clone();
     let id = id.to_string();
     db.write(move |tx| {
         let current = db::users::by_id(tx, &id)?;
@@ -117,7 +122,7 @@ pub async fn update(db: &Db, acting: Option<&str>, id: &str, change: Change) -> 
         if loses_admin && db::users::other_active_admins(tx, &id)? == 0 {
             return Err(ApiError::invalid("至少需要保留一个可用的管理员"));
         }
-        if change.disabled == Some(true) && acting.as_deref() == Some(id.as_str()) {
+        if change.disabled == Some(true) && who.user_id.as_deref() == Some(id.as_str()) {
             return Err(ApiError::invalid("不能停用自己的账号"));
         }
         let mut user = db::users::update_profile(
@@ -130,6 +135,13 @@ pub async fn update(db: &Db, acting: Option<&str>, id: &str, change: Change) -> 
         if let Some(disabled) = change.disabled {
             user = db::users::set_disabled(tx, &id, disabled)?;
         }
+        let action = match change.disabled {
+            Some(true) if !current.disabled => Action::UserDisable,
+            Some(false) if current.disabled => Action::UserEnable,
+            _ => Action::UserUpdate,
+        };
+        let detail = format!("{} ({})", user.username, user.role.as_str());
+        audit::record(tx, &who, action, &user.id, &detail)?;
         Ok(user)
     })
     .await
@@ -137,13 +149,22 @@ pub async fn update(db: &Db, acting: Option<&str>, id: &str, change: Change) -> 
 
 /// Sets a new password; every token of the user (their phones' too) stops working. An unknown
 /// user is NOT_FOUND before any hash is spent.
-pub async fn set_password(db: &Db, hashing: &Semaphore, id: &str, plain: String) -> ApiResult<()> {
+pub async fn set_password(
+    db: &Db,
+    hashing: &Semaphore,
+    who: &Actor,
+    id: &str,
+    plain: String,
+) -> ApiResult<()> {
+    let who = who.clone();
     check_password(&plain)?;
     let lookup = id.to_string();
     db.run(move |c| db::users::by_id(c, &lookup)).await?;
     let hash = hash_password(hashing, plain).await?;
     let id = id.to_string();
-    Ok(db
-        .write(move |tx| db::users::set_password(tx, &id, &hash))
-        .await?)
+    db.write(move |tx| {
+        db::users::set_password(tx, &id, &hash)?;
+        Ok::<_, ApiError>(audit::record(tx, &who, Action::UserPassword, &id, "")?)
+    })
+    .await
 }

@@ -208,6 +208,21 @@ async fn admin_manages_users_through_the_page() {
     assert_eq!(status, 401);
     assert_eq!(body["message"], "账号已停用");
     b.shot("5-disabled").await;
+
+    // issue 13 (9): the audit log page shows what was just done, by whom
+    b.click("#nav a[data-page=audit]").await;
+    let text = b.wait_text("#audit-list", "停用用户").await;
+    for want in [
+        "重置密码",
+        "修改用户",
+        "新增用户",
+        "登录失败",
+        "admin",
+        "wangwu (sales_staff)",
+    ] {
+        assert!(text.contains(want), "{want} missing from {text}");
+    }
+    b.shot("6-audit-log").await;
 }
 
 async fn find_user(server: &TestServer, username: &str) -> Value {

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod audit_log;
 mod auth_http;
 mod bad_input;
 mod bench_data;

@@ -14,6 +14,7 @@ const PAGES = [
   { id: 'followups', title: '跟进记录', load: () => import('./pages/followups.js') },
   { id: 'recordings', title: '录音', load: () => import('./pages/recordings.js') },
   { id: 'users', title: '用户', load: () => import('./pages/users.js'), admin: true },
+  { id: 'audit', title: '审计日志', load: () => import('./pages/audit.js'), admin: true },
 ];
 
 const $ = (id) => document.getElementById(id);

@@ -1,0 +1,47 @@
+// 审计日志 (admin only, GET /api/v1/audit): who logged in, deleted, downloaded, changed a user —
+// newest first, filtered by action and date. Read-only: the log cannot be edited from here or
+// anywhere else.
+
+import { api } from '../api.js';
+import { clear, h, pager, showError, table } from '../ui.js';
+import { fmtTime } from '../format.js';
+import { filterBar } from './filters.js';
+
+const PAGE_SIZE = 50;
+const ACTIONS = [
+  ['login', '登录'], ['login_failed', '登录失败'],
+  ['user_create', '新增用户'], ['user_update', '修改用户'], ['user_disable', '停用用户'],
+  ['user_enable', '启用用户'], ['user_password', '重置密码'],
+  ['recording_delete', '删除录音'], ['recording_download', '下载录音'],
+  ['call_delete', '删除通话记录'], ['customer_delete', '删除客户'], ['customer_import', '导入客户'],
+];
+const ACTION_WORD = Object.fromEntries(ACTIONS);
+
+export function mount(container) {
+  let page = 1;
+  const list = h('div', { id: 'audit-list' });
+  const filters = filterBar([
+    { name: 'action', type: 'select', options: [['', '全部操作'], ...ACTIONS] },
+    { name: 'startDate', label: '从', type: 'date' },
+    { name: 'endDate', label: '到', type: 'date' },
+  ], () => { page = 1; reload(); });
+  container.append(
+    h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, '审计日志只能查看，不能修改或删除。')),
+    filters.el, list);
+  const reload = () => load().catch(showError);
+
+  async function load() {
+    const d = await api.get('/api/v1/audit', { page, pageSize: PAGE_SIZE, ...filters.values() });
+    clear(list, table([
+      { title: '时间', render: (e) => fmtTime(e.time) },
+      { title: '操作人', render: (e) => e.username },
+      { title: '操作', render: (e) => ACTION_WORD[e.action] || e.action },
+      { title: '对象', render: (e) => e.target || '—' },
+      { title: '说明', render: (e) => e.detail || '—' },
+      { title: '来源地址', render: (e) => e.address || '本机命令行' },
+    ], d.records || [], { rowClass: () => 'audit-row', empty: '暂无记录' }),
+    pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
+  }
+
+  reload();
+}
