@@ -5,6 +5,7 @@
 
 mod dial;
 mod files;
+mod hardening;
 mod nginx;
 mod report;
 mod server;
@@ -33,6 +34,12 @@ pub enum Which {
     Upload,
     Range,
     Churn,
+    /// Issue 13: a big import while writers write.
+    ImportBesideWrites,
+    /// Issue 13: many logins at once from one address.
+    LoginBurst,
+    /// Issue 13: idle connections that send nothing, and a ping beside them.
+    IdleFlood,
     All,
 }
 
@@ -117,6 +124,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             Which::Upload => files::upload(&args).await?,
             Which::Range => files::range(&args).await?,
             Which::Stats => stats::run(&args).await?,
+            Which::ImportBesideWrites => hardening::import_beside_writes(&args).await?,
+            Which::LoginBurst => hardening::login_burst(&args).await?,
+            Which::IdleFlood => hardening::idle_flood(&args).await?,
             Which::All => unreachable!("expanded above"),
         };
         if scenarios.len() == 1 {
