@@ -55,6 +55,10 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
         f.level = level.trim().to_string();
     }
     if let Some(tags) = c.tags {
+        // counted before any work on them (issue 13, item 11)
+        if tags.len() > limits::MAX_TAGS {
+            return Err(ApiError::invalid(format!("标签最多{}个", limits::MAX_TAGS)));
+        }
         let joined = tags.join("、");
         f.tags = import::split_tags(&joined);
         limits::at_most("标签", &joined, 500)?;

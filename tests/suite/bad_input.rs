@@ -75,3 +75,67 @@ async fn impossible_times_are_refused_on_every_time_field() {
     assert_eq!(records["data"]["total"], 1, "nothing written: {records}");
     server.stop().await;
 }
+
+/// Issue 13 (11): a list that comes in is counted before any work on it: 25,000 distinct tags
+/// are refused on every route that takes tags, and nothing changes.
+#[tokio::test]
+async fn a_huge_tag_list_is_refused_before_any_work() {
+    let server = TestServer::start().await;
+    let t = &server.admin_token;
+    let call = create_call(&server, t, json!({"customerPhone": "13800138000"})).await;
+    let cus = common::calls::customer(&server, "标签客户", "13800138001").await;
+    let tags: Vec<String> = (0..25_000).map(|i| format!("t{i}")).collect();
+    let before: i64 = server
+        .db()
+        .query_row("SELECT COUNT(*) FROM follow_ups", [], |r| r.get(0))
+        .unwrap();
+    for (method, path, body) in [
+        (
+            "post",
+            "/api/v1/customers".to_string(),
+            json!({"name": "x", "phone": "13800138002", "tags": tags}),
+        ),
+        (
+            "put",
+            format!("/api/v1/customers/{cus}"),
+            json!({"tags": tags}),
+        ),
+        (
+            "post",
+            "/api/v1/calls/followups".to_string(),
+            json!({"callId": call, "content": "x", "callTags": tags}),
+        ),
+        (
+            "post",
+            "/api/v1/mobile/call/followup".to_string(),
+            json!({"callId": call, "tags": tags}),
+        ),
+        (
+            "put",
+            format!("/api/v1/calls/records/{call}"),
+            json!({"callTags": tags}),
+        ),
+    ] {
+        let (status, answer) = match method {
+            "post" => server.post(&path, t, body).await,
+            _ => server.put(&path, t, body).await,
+        };
+        assert_error(status, &answer, 400, "INVALID_PARAMS");
+        assert!(
+            answer["message"].as_str().unwrap().contains("20"),
+            "{path}: {answer}"
+        );
+    }
+    let after: i64 = server
+        .db()
+        .query_row("SELECT COUNT(*) FROM follow_ups", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(before, after);
+    let tags: String = server
+        .db()
+        .query_row("SELECT tags FROM customers WHERE id = ?1", [&cus], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(tags, "[]");
+}
