@@ -19,7 +19,13 @@ use tracing::Instrument;
 use super::connections::Connections;
 use super::reply::from_warp;
 use super::{ClientAddr, routes};
+use crate::error::ErrorCode;
 use crate::state::State;
+
+/// The longest request target answered: a longer one is 414 URI_TOO_LONG in the contract's JSON.
+/// hyper itself refuses targets over 64 KiB with a bare 414 before any service sees them (and a
+/// request line it cannot parse with a bare 400); below that, every refusal is ours.
+const MAX_URI_BYTES: usize = 60 * 1024;
 
 /// How long in-flight requests get to finish after the shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -80,7 +86,10 @@ pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Outp
                 let started = Instant::now();
                 let method = req.method().clone();
                 let path = req.uri().path().to_string();
+                let too_long =
+                    req.uri().path_and_query().map_or(0, |p| p.as_str().len()) > MAX_URI_BYTES;
                 let mut resp = match routes::raw(&req) {
+                    _ if too_long => super::reply::raw_error(&ErrorCode::UriTooLong.into()),
                     Some(raw) => routes::serve_raw(raw, state, req).await,
                     None => from_warp(api.call(req).await.unwrap_or_else(|e| match e {})),
                 };

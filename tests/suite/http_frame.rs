@@ -49,6 +49,15 @@ async fn wrong_method_is_json_405() {
     }
 }
 
+/// Issue 13 (14): a request target too long for us is the contract's JSON 414, not an empty body.
+#[tokio::test]
+async fn an_overlong_address_is_json_414() {
+    let server = TestServer::start().await;
+    let path = format!("/api/v1/customers?keyword={}", "a".repeat(62_000));
+    let (status, body) = server.get(&path, &server.admin_token).await;
+    assert_error(status, &body, 414, "URI_TOO_LONG");
+}
+
 /// Issue 13 (14): no answer is sniffed into something else by a browser.
 #[tokio::test]
 async fn every_answer_says_nosniff() {
