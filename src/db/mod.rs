@@ -83,11 +83,19 @@ pub fn open_pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// Writers queue here, first come first served, before they ask SQLite for its write lock.
+    /// Without it they meet inside SQLite's busy handler, which sleeps and retries: a writer
+    /// that keeps committing (an import's batches) then starves the others for seconds. With
+    /// it, a phone's end report waits at most for the one transaction ahead of it.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
     pub fn new(pool: Pool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            writer: Default::default(),
+        }
     }
 
     /// Runs `f` with a pooled connection on a blocking thread.
@@ -123,6 +131,7 @@ impl Db {
         E: From<DbError>,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E>,
     {
+        let _turn = self.writer.blocking_lock();
         self.run_blocking(|conn| in_transaction(conn, f))
     }
 
@@ -135,7 +144,12 @@ impl Db {
         E: From<DbError> + Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
-        self.run(move |conn| in_transaction(conn, f)).await
+        let turn = std::sync::Arc::clone(&self.writer).lock_owned().await;
+        self.run(move |conn| {
+            let _turn = turn;
+            in_transaction(conn, f)
+        })
+        .await
     }
 }
 
