@@ -86,6 +86,15 @@ pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Outp
                 let started = Instant::now();
                 let method = req.method().clone();
                 let path = req.uri().path().to_string();
+                // a refusal may leave a large body unread (413, a full disk): the connection then
+                // cannot carry another request, so the client is told to open a new one rather
+                // than finding out with a broken pipe on its next request
+                let big_body = req
+                    .headers()
+                    .get(hyper::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                    .is_some_and(|n| n > 64 * 1024)
+                    || req.headers().contains_key(hyper::header::TRANSFER_ENCODING);
                 let too_long =
                     req.uri().path_and_query().map_or(0, |p| p.as_str().len()) > MAX_URI_BYTES;
                 let mut resp = match routes::raw(&req) {
@@ -102,6 +111,13 @@ pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Outp
                     hyper::header::X_CONTENT_TYPE_OPTIONS,
                     hyper::header::HeaderValue::from_static("nosniff"),
                 );
+                let refused = resp.status().is_client_error() || resp.status().is_server_error();
+                if big_body && refused {
+                    resp.headers_mut().insert(
+                        hyper::header::CONNECTION,
+                        hyper::header::HeaderValue::from_static("close"),
+                    );
+                }
                 if resp.status() == hyper::StatusCode::METHOD_NOT_ALLOWED {
                     let allow = routes::allowed_methods(&path).join(", ");
                     if let Ok(v) = allow.parse() {

@@ -137,9 +137,22 @@ async fn oversized_body_is_413_with_or_without_content_length() {
         .send()
         .await
         .unwrap();
+    // the unread rest of the body spoils the connection: the client is told to drop it
+    assert_eq!(resp.headers()["connection"], "close");
     let status = resp.status().as_u16();
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_error(status, &body, 413, "PAYLOAD_TOO_LARGE");
+    // and a large refused upload says the same
+    let resp = server
+        .client
+        .post(server.url("/api/v1/customers/import"))
+        .bearer_auth(&server.admin_token)
+        .body(vec![b'a'; 9 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(resp.headers()["connection"], "close");
 }
 
 #[tokio::test]
