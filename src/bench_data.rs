@@ -3,6 +3,7 @@
 //! departments, a thousand customers, calls over the last `days` office days in working hours.
 //! One transaction per 50,000 calls, prepared statements throughout.
 
+use crate::calls::state::{CallState, EndStatus};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -212,8 +213,8 @@ fn random_call(
             "inbound"
         }
         .into(),
-        state: "ended".into(),
-        end_status: Some(status.into()),
+        state: CallState::Ended,
+        end_status: EndStatus::parse(status),
         end_reason: None,
         start_time: start,
         connected_at: (status == "connected").then_some(start + 5_000),

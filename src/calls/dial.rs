@@ -1,6 +1,7 @@
 //! Click-to-dial (§5.0, contract §6): choose the phone, store the call `calling`, push
 //! DIAL_COMMAND, answer at once.
 
+use super::state::CallState;
 use serde_json::json;
 
 use super::{notify, store};
@@ -111,7 +112,7 @@ pub fn new_call(caller: &Caller, now: i64, tz: chrono_tz::Tz) -> Call {
         customer_name: String::new(),
         customer_phone: String::new(),
         call_type: "outbound".into(),
-        state: "calling".into(),
+        state: CallState::Calling,
         end_status: None,
         end_reason: None,
         start_time: now,

@@ -2,11 +2,10 @@
 //! call as it should be out (or nothing to change). No I/O, so every rule is unit-tested here.
 
 use super::PhoneReport;
+use super::state::{CallState, EndStatus};
 use crate::db::calls::Call;
 use crate::error::{ApiError, ApiResult};
 
-/// The §4.2 results a call can end with.
-pub const END_STATUSES: [&str; 5] = ["connected", "missed", "busy", "rejected", "failed"];
 /// What §4.1 / CALL_STATUS may say, in both dialects (§13).
 pub const STATUS_VALUES: [&str; 6] = [
     "dialing",
@@ -48,10 +47,11 @@ pub fn validate(report: &PhoneReport) -> ApiResult<()> {
                 STATUS_VALUES.join("/")
             )))
         }
-        PhoneReport::End { status, .. } if !END_STATUSES.contains(&status.as_str()) => {
+        PhoneReport::End { status, .. } if EndStatus::parse(status).is_none() => {
+            let names: Vec<&str> = EndStatus::ALL.iter().map(|s| s.as_str()).collect();
             Err(ApiError::invalid(format!(
                 "status 无效: {status}（可选 {}）",
-                END_STATUSES.join("/")
+                names.join("/")
             )))
         }
         PhoneReport::End {
@@ -88,7 +88,9 @@ pub fn apply(call: &Call, report: &PhoneReport, now: i64) -> ApiResult<Option<Ca
         } => Some(end_report(
             call,
             EndFacts {
-                status,
+                // checked by `validate` above
+                status: EndStatus::parse(status)
+                    .ok_or_else(|| ApiError::invalid(format!("status 无效: {status}")))?,
                 start_ms: plausible(*start_ms, call, now),
                 end_ms: plausible(*end_ms, call, now),
                 duration: *duration,
@@ -112,10 +114,10 @@ fn same_call(a: &Call, b: &Call) -> bool {
 
 fn status_report(call: &Call, status: &str, reason: Option<&str>, at: i64) -> Option<Call> {
     let mut next = call.clone();
-    match (status, call.state.as_str()) {
-        ("ringing", "calling") => next.state = "ringing".into(),
-        ("connected", "calling" | "ringing") => {
-            next.state = "connected".into();
+    match (status, call.state) {
+        ("ringing", CallState::Calling) => next.state = CallState::Ringing,
+        ("connected", CallState::Calling | CallState::Ringing) => {
+            next.state = CallState::Connected;
             next.connected_at = Some(at);
         }
         // the shipped app ends a call with these; after a real end they are only history
@@ -123,7 +125,7 @@ fn status_report(call: &Call, status: &str, reason: Option<&str>, at: i64) -> Op
             return Some(end_report(
                 call,
                 EndFacts {
-                    status,
+                    status: EndStatus::parse(status)?,
                     start_ms: None,
                     end_ms: Some(at),
                     duration: Some(0),
@@ -140,12 +142,12 @@ fn status_report(call: &Call, status: &str, reason: Option<&str>, at: i64) -> Op
 
 /// A canceled or timed-out call still takes the phone's end: the phone may have dialed anyway.
 fn ends_again(call: &Call) -> bool {
-    call.state == "canceled"
-        || (call.state == "ended" && call.end_reason.as_deref() == Some(TIMEOUT_REASON))
+    call.state == CallState::Canceled
+        || (call.state == CallState::Ended && call.end_reason.as_deref() == Some(TIMEOUT_REASON))
 }
 
-struct EndFacts<'a> {
-    status: &'a str,
+struct EndFacts {
+    status: EndStatus,
     start_ms: Option<i64>,
     end_ms: Option<i64>,
     duration: Option<i64>,
@@ -154,8 +156,8 @@ struct EndFacts<'a> {
 }
 
 /// An end report: the phone's word on what happened, correcting any earlier end.
-fn end_report(call: &Call, f: EndFacts<'_>, now: i64) -> Call {
-    let was_ended = call.state == "ended";
+fn end_report(call: &Call, f: EndFacts, now: i64) -> Call {
+    let was_ended = call.state == CallState::Ended;
     let end_time = f
         .end_ms
         .or_else(|| Some(f.start_ms? + f.duration? * 1000))
@@ -166,13 +168,13 @@ fn end_report(call: &Call, f: EndFacts<'_>, now: i64) -> Call {
     let duration = f
         .duration
         .or_else(|| Some(((end_time - f.start_ms?) / 1000).max(0)))
-        .or((f.status != "connected").then_some(0))
+        .or((f.status != EndStatus::Connected).then_some(0))
         .or(if was_ended { Some(call.duration) } else { None })
         .or_else(|| call.connected_at.map(|at| ((end_time - at) / 1000).max(0)))
         .unwrap_or(0);
     let mut next = call.clone();
-    next.state = "ended".into();
-    next.end_status = Some(f.status.to_string());
+    next.state = CallState::Ended;
+    next.end_status = Some(f.status);
     // a PC cancel the phone ignored stays a fact of the call (contract §13.1: 已取消 → the
     // phone's outcome); the phone's own reason is in the report history
     next.end_reason = match call.end_reason.as_deref() {
@@ -182,7 +184,7 @@ fn end_report(call: &Call, f: EndFacts<'_>, now: i64) -> Call {
     next.end_time = Some(end_time);
     next.duration = duration;
     next.has_recording = call.has_recording || f.has_recording.unwrap_or(false);
-    if f.status == "connected" && next.connected_at.is_none() {
+    if f.status == EndStatus::Connected && next.connected_at.is_none() {
         next.connected_at = Some(end_time - duration * 1000);
     }
     next
@@ -204,7 +206,7 @@ mod tests {
             customer_name: String::new(),
             customer_phone: "13800138000".into(),
             call_type: "outbound".into(),
-            state: state.into(),
+            state: CallState::parse(state).expect("a call state"),
             end_status: None,
             end_reason: None,
             start_time: 1_000_000,
@@ -251,7 +253,7 @@ mod tests {
         let c = call("calling");
         assert!(apply(&c, &status("dialing"), NOW).unwrap().is_none());
         let r = apply(&c, &status("ringing"), NOW).unwrap().unwrap();
-        assert_eq!(r.state, "ringing");
+        assert_eq!(r.state, CallState::Ringing);
         let k = apply(&r, &status("connected"), NOW).unwrap().unwrap();
         assert_eq!(
             (k.state.as_str(), k.connected_at),

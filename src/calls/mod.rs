@@ -13,6 +13,7 @@ pub mod pc;
 pub mod records;
 pub mod reports;
 pub mod rollup;
+pub mod state;
 pub mod stats;
 pub mod store;
 pub mod timeout;

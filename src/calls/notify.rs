@@ -16,7 +16,7 @@ pub fn call_state(state: &State, call: &Call) {
         data: json!({
             "callId": call.id,
             "status": call.call_status(),
-            "state": call.state,
+            "state": call.state.as_str(),
             "callType": call.call_type,
             "userId": call.user_id,
             "userName": call.user_name,

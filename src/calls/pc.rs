@@ -1,6 +1,7 @@
 //! What the PC page does to a call: cancel a dial (contract §6, pushes CANCEL_DIAL and the
 //! shipped app's DIAL_CANCEL) and end or correct a call (§5.9, pushes CALL_END on a live one).
 
+use super::state::{CallState, EndStatus};
 use serde_json::json;
 
 use super::{machine, notify, store};
@@ -33,12 +34,12 @@ pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Cal
         .db
         .write(move |tx| {
             let call = visible_call(tx, &who, &id)?;
-            if !matches!(call.state.as_str(), "calling" | "ringing") {
+            if !matches!(call.state, CallState::Calling | CallState::Ringing) {
                 return Err(conflict("通话已接通或已结束，无法取消"));
             }
             let now = crate::times::now_ms();
             let mut next = call.clone();
-            next.state = "canceled".into();
+            next.state = CallState::Canceled;
             next.end_time = Some(now);
             next.end_reason = Some(machine::CANCEL_REASON.into());
             next.updated_at = now;
@@ -83,24 +84,24 @@ pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) ->
             let call = visible_call(tx, &who, &id)?;
             let now = crate::times::now_ms();
             let mut next = call.clone();
-            match call.state.as_str() {
-                "connected" => {
+            match call.state {
+                CallState::Connected => {
                     let end = req.end_ms.unwrap_or(now);
                     let from = call.connected_at.unwrap_or(call.start_time);
-                    next.state = "ended".into();
-                    next.end_status = Some("connected".into());
+                    next.state = CallState::Ended;
+                    next.end_status = Some(EndStatus::Connected);
                     next.end_reason = Some("pc_end".into());
                     next.end_time = Some(end);
                     next.duration = req.duration.unwrap_or(((end - from) / 1000).max(0));
                 }
-                "ended" => {
+                CallState::Ended => {
                     next.end_time = req.end_ms.or(call.end_time);
                     next.duration = req.duration.unwrap_or(call.duration);
                 }
                 // never reported connected (some phones do not, contract §13.1): the phone
                 // is told to hang up, and its end report decides the outcome
-                "calling" | "ringing" => {}
-                _ => return Err(conflict("通话已取消，无法结束")),
+                CallState::Calling | CallState::Ringing => {}
+                CallState::Canceled => return Err(conflict("通话已取消，无法结束")),
             }
             if let Some(notes) = &req.notes {
                 next.notes = notes.clone();

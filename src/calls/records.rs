@@ -2,9 +2,10 @@
 //! inbound call or one made off DialBox, its notes and tags, its deletion with its recordings.
 //! Visibility per contract §2 (another person's call is NOT_FOUND).
 
+use super::state::{CallState, EndStatus};
 use serde_json::json;
 
-use super::{dial, machine, notify, pc, store};
+use super::{dial, notify, pc, store};
 use crate::auth::{Caller, Scope};
 use crate::db::call_events::Source;
 use crate::db::call_lists::CallFilter;
@@ -17,16 +18,7 @@ use crate::limits;
 use crate::state::State;
 
 pub const CALL_TYPES: [&str; 2] = ["outbound", "inbound"];
-pub const CALL_STATUSES: [&str; 8] = [
-    "connected",
-    "missed",
-    "busy",
-    "rejected",
-    "failed",
-    "calling",
-    "ringing",
-    "canceled",
-];
+pub use super::state::CALL_STATUSES;
 
 /// §5.7's body, already parsed (times as epoch ms).
 #[derive(Debug, Clone, Default)]
@@ -108,10 +100,9 @@ pub async fn create(state: &State, caller: &Caller, r: NewRecord) -> ApiResult<C
     if !CALL_TYPES.contains(&call_type.as_str()) {
         return Err(ApiError::invalid("callType 须为 outbound 或 inbound"));
     }
-    let status = r.call_status.clone().unwrap_or_else(|| "connected".into());
-    if !machine::END_STATUSES.contains(&status.as_str()) {
-        return Err(ApiError::invalid(format!("callStatus 无效: {status}")));
-    }
+    let given = r.call_status.clone().unwrap_or_else(|| "connected".into());
+    let status = EndStatus::parse(&given)
+        .ok_or_else(|| ApiError::invalid(format!("callStatus 无效: {given}")))?;
     check_duration(r.duration)?;
     check_notes(&r.notes)?;
     let now = crate::times::now_ms();
@@ -126,8 +117,8 @@ pub async fn create(state: &State, caller: &Caller, r: NewRecord) -> ApiResult<C
     call.notes = r.notes.clone().unwrap_or_default();
     call.call_tags = limits::tags("callTags", r.call_tags.clone())?;
     call.follow_up_required = r.follow_up_required.unwrap_or(false);
-    if status == "connected" && r.end_time.is_none() {
-        call.state = "connected".into();
+    if status == EndStatus::Connected && r.end_time.is_none() {
+        call.state = CallState::Connected;
         call.connected_at = Some(start);
         call.duration = r.duration.unwrap_or(0);
     } else {
@@ -136,12 +127,12 @@ pub async fn create(state: &State, caller: &Caller, r: NewRecord) -> ApiResult<C
             .or(r
                 .end_time
                 .map(|e| (e - start) / 1000)
-                .filter(|_| status == "connected"))
+                .filter(|_| status == EndStatus::Connected))
             .unwrap_or(0);
-        call.state = "ended".into();
+        call.state = CallState::Ended;
         call.end_time = Some(r.end_time.unwrap_or(start + duration * 1000));
         call.duration = duration;
-        if status == "connected" {
+        if status == EndStatus::Connected {
             call.connected_at = Some(call.end_time.unwrap_or(start) - duration * 1000);
         }
         call.end_status = Some(status);

@@ -2,6 +2,7 @@
 //! `config.dial_timeout` ends `failed`. A background task started with the server sweeps the
 //! few live calls (a partial index holds only those).
 
+use super::state::{CallState, EndStatus};
 use std::time::Duration;
 
 use serde_json::json;
@@ -49,12 +50,12 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
             for id in due {
                 let call = db::calls::by_id(tx, &id)?;
                 // a report may have arrived since the read
-                if call.state != "calling" || db::call_events::phone_reported(tx, &id)? {
+                if call.state != CallState::Calling || db::call_events::phone_reported(tx, &id)? {
                     continue;
                 }
                 let mut next = call.clone();
-                next.state = "ended".into();
-                next.end_status = Some("failed".into());
+                next.state = CallState::Ended;
+                next.end_status = Some(EndStatus::Failed);
                 next.end_reason = Some(machine::TIMEOUT_REASON.into());
                 next.end_time = Some(now);
                 next.updated_at = now;

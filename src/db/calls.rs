@@ -2,6 +2,7 @@
 //! goes through `calls::store`, which keeps `call_daily_stats` in the same transaction; this
 //! module only reads and writes rows.
 
+use crate::calls::state::{CallState, EndStatus};
 use rusqlite::{Connection, Row, params};
 
 use super::{DbError, DbResult};
@@ -16,8 +17,8 @@ pub struct Call {
     pub customer_name: String,
     pub customer_phone: String,
     pub call_type: String,
-    pub state: String,
-    pub end_status: Option<String>,
+    pub state: CallState,
+    pub end_status: Option<EndStatus>,
     pub end_reason: Option<String>,
     pub start_time: i64,
     pub connected_at: Option<i64>,
@@ -39,15 +40,15 @@ pub struct Call {
 
 impl Call {
     /// The API's `callStatus`: the §4.2 result once ended, else the live state (contract §6).
-    pub fn call_status(&self) -> &str {
-        match (&*self.state, &self.end_status) {
-            ("ended", Some(status)) => status,
-            (state, _) => state,
+    pub fn call_status(&self) -> &'static str {
+        match (self.state, self.end_status) {
+            (CallState::Ended, Some(status)) => status.as_str(),
+            (state, _) => state.as_str(),
         }
     }
 
     pub fn is_live(&self) -> bool {
-        matches!(&*self.state, "calling" | "ringing" | "connected")
+        self.state.is_live()
     }
 }
 

@@ -42,7 +42,7 @@ pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Re
     let call = dial::dial(&state, &caller, req).await?;
     Ok(reply::ok(json!({
         "callId": call.id,
-        "status": "calling",
+        "status": call.state.as_str(),
         "message": "正在呼叫...",
     })))
 }
