@@ -205,7 +205,7 @@ pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdm
     let secret = load_or_create_secret(&config.data_dir)?;
     let first = ensure_first_admin(&pool, config.initial_admin_password.as_deref())?;
     let public = PublicBase::choose(config.public_url.as_deref(), local);
-    let limiter = LoginLimiter::new(config.login);
+    let limiter = LoginLimiter::new(config.login, config.clock.clone());
     let state = Arc::new(AppState {
         db: Db::new(pool),
         keys: Keys::new(&secret),

@@ -51,6 +51,8 @@ pub struct Config {
     pub recording_link_ttl: Duration,
     /// How often the retention sweep runs (it also runs at start).
     pub retention_interval: Duration,
+    /// The clock of the time-limited rules (a test moves it forward instead of sleeping).
+    pub clock: std::sync::Arc<crate::times::Clock>,
     /// The password of the first `admin` created on an empty data folder; `None`: random.
     pub initial_admin_password: Option<String>,
 }
@@ -78,6 +80,7 @@ impl Config {
             recording_link_ttl: Duration::from_secs(2 * 3600),
             retention_interval: Duration::from_secs(3600),
             initial_admin_password: None,
+            clock: Default::default(),
         }
     }
 

@@ -10,6 +10,37 @@ pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
+/// The clock the time-limited rules read — bind codes expiring, login delays running out — so
+/// a test can move it forward instead of sleeping. It runs with the system clock, plus however
+/// far `advance` has pushed it (only tests do).
+#[derive(Debug, Default)]
+pub struct Clock {
+    ahead_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Clock {
+    fn ahead(&self) -> u64 {
+        self.ahead_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Epoch milliseconds now.
+    pub fn now_ms(&self) -> i64 {
+        now_ms() + self.ahead() as i64
+    }
+
+    /// A monotonic instant now.
+    pub fn instant(&self) -> std::time::Instant {
+        std::time::Instant::now() + std::time::Duration::from_millis(self.ahead())
+    }
+
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: std::time::Duration) {
+        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.ahead_ms
+            .fetch_add(by, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// `2025-12-26T10:30:00.000Z`
 pub fn iso_ms(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)

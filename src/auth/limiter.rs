@@ -92,6 +92,7 @@ struct Failures {
 pub struct LoginLimiter {
     policy: LoginPolicy,
     keys: Mutex<HashMap<String, Failures>>,
+    clock: std::sync::Arc<crate::times::Clock>,
 }
 
 /// The keys one attempt is counted under, with their rules.
@@ -106,16 +107,17 @@ fn keys_of(policy: &LoginPolicy, username: &str, addr: Option<IpAddr>) -> Vec<(S
 }
 
 impl LoginLimiter {
-    pub fn new(policy: LoginPolicy) -> Self {
+    pub fn new(policy: LoginPolicy, clock: std::sync::Arc<crate::times::Clock>) -> Self {
         Self {
             policy,
             keys: Mutex::new(HashMap::new()),
+            clock,
         }
     }
 
     /// Counts an attempt by `username` from `addr`, or says how long to wait first.
     pub fn reserve(&self, username: &str, addr: Option<IpAddr>) -> Result<Attempt<'_>, Duration> {
-        self.reserve_at(Instant::now(), username, addr)
+        self.reserve_at(self.clock.instant(), username, addr)
     }
 
     fn reserve_at(
@@ -217,7 +219,7 @@ mod tests {
 
     #[test]
     fn the_delay_doubles_after_the_free_failures_up_to_the_cap() {
-        let limiter = LoginLimiter::new(policy(3));
+        let limiter = LoginLimiter::new(policy(3), Default::default());
         let t0 = Instant::now();
         for _ in 0..3 {
             drop(limiter.reserve_at(t0, "a", ip(1)).expect("free"));
@@ -236,7 +238,7 @@ mod tests {
 
     #[test]
     fn another_address_is_slowed_only_by_the_account_cap() {
-        let limiter = LoginLimiter::new(policy(2));
+        let limiter = LoginLimiter::new(policy(2), Default::default());
         let t0 = Instant::now();
         for _ in 0..2 {
             drop(limiter.reserve_at(t0, "a", ip(1)).unwrap());
@@ -249,7 +251,7 @@ mod tests {
 
     #[test]
     fn attempts_count_before_they_finish_and_a_success_gives_back() {
-        let limiter = LoginLimiter::new(policy(3));
+        let limiter = LoginLimiter::new(policy(3), Default::default());
         let t0 = Instant::now();
         let first = limiter.reserve_at(t0, "a", ip(1)).expect("room");
         let held: Vec<_> = (0..2)
@@ -268,7 +270,7 @@ mod tests {
 
     #[test]
     fn usernames_are_one_account_whatever_their_case() {
-        let limiter = LoginLimiter::new(policy(1));
+        let limiter = LoginLimiter::new(policy(1), Default::default());
         let t0 = Instant::now();
         drop(limiter.reserve_at(t0, "Admin", ip(1)).unwrap());
         assert!(limiter.reserve_at(t0, "admin", ip(1)).is_err());

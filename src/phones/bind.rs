@@ -41,7 +41,7 @@ pub async fn create_request(
     user_id: &str,
     created_by: &str,
 ) -> ApiResult<NewRequest> {
-    let now = crate::times::now_ms();
+    let now = state.config.clock.now_ms();
     let id = match kind {
         RequestKind::Pc => crate::ids::connection_id(user_id, now),
         RequestKind::Mobile => crate::ids::bind_token(),
@@ -125,6 +125,7 @@ pub async fn bind(
         text("appVersion", input.app_version)?,
     ];
     let max = i64::from(state.config.max_phones_per_user);
+    let clock = state.config.clock.clone();
     let used = request_id.clone();
     let (phone, token_id, version, replaced) = state
         .db
@@ -145,7 +146,7 @@ pub async fn bind(
                 }
                 Err(e) => return Err(e.into()),
             };
-            if crate::times::now_ms() >= request.expires_at {
+            if clock.now_ms() >= request.expires_at {
                 return Err(ApiError::new(ErrorCode::BindExpired));
             }
             let user = db::users::by_id(tx, &request.user_id)?;

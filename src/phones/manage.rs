@@ -58,7 +58,7 @@ pub async fn bind_status(state: &State, caller: &Caller, id: String) -> ApiResul
     }
     Ok(match phone {
         Some(phone) if request.bound_at.is_some() => BindStatus::Connected(Box::new(phone)),
-        _ if crate::times::now_ms() >= request.expires_at => BindStatus::Expired,
+        _ if state.config.clock.now_ms() >= request.expires_at => BindStatus::Expired,
         _ => BindStatus::Pending,
     })
 }

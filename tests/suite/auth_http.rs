@@ -5,8 +5,10 @@ use crate::common;
 use base64::Engine;
 use common::{ADMIN_PASSWORD, TestServer, assert_error};
 use dialbox::auth::limiter::{Backoff, LoginPolicy};
+use dialbox::times::Clock;
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[tokio::test]
@@ -188,8 +190,13 @@ async fn login_from(
         .unwrap()
 }
 
-fn policy(tune: impl FnOnce(&mut LoginPolicy)) -> impl FnOnce(&mut dialbox::config::Config) {
+fn policy(
+    clock: &Arc<Clock>,
+    tune: impl FnOnce(&mut LoginPolicy),
+) -> impl FnOnce(&mut dialbox::config::Config) {
+    let clock = clock.clone();
     move |c| {
+        c.clock = clock;
         let second = Duration::from_secs(1);
         let rule = |free| Backoff {
             free,
@@ -213,7 +220,8 @@ fn policy(tune: impl FnOnce(&mut LoginPolicy)) -> impl FnOnce(&mut dialbox::conf
 /// waits at most the account's cap — never a lock an attacker can hold.
 #[tokio::test]
 async fn failed_logins_slow_down_and_never_lock_the_owner_out() {
-    let server = TestServer::start_with(policy(|_| {})).await;
+    let clock = Arc::new(Clock::default());
+    let server = TestServer::start_with(policy(&clock, |_| {})).await;
     for _ in 0..3 {
         let resp = login_from(&server, 1, "admin", "wrong").await;
         assert_eq!(resp.status(), 401);
@@ -254,7 +262,7 @@ async fn failed_logins_slow_down_and_never_lock_the_owner_out() {
         .parse()
         .unwrap();
     assert_eq!(wait, 1, "capped at the account's longest delay");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_secs(1));
     assert_eq!(
         login_from(&server, 2, "admin", ADMIN_PASSWORD)
             .await
@@ -275,7 +283,7 @@ async fn failed_logins_slow_down_and_never_lock_the_owner_out() {
 /// check — each attempt is counted before the hash, not after it failed.
 #[tokio::test]
 async fn a_parallel_burst_of_guesses_gets_at_most_the_limit_through() {
-    let server = TestServer::start_with(policy(|p| {
+    let server = TestServer::start_with(policy(&Default::default(), |p| {
         p.account_from_address.free = 10;
         p.account.free = 10;
     }))

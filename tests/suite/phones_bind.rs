@@ -182,13 +182,19 @@ async fn shipped_app_binds_a_pc_qr_through_mobile_bind_without_a_number() {
 
 #[tokio::test]
 async fn bind_status_goes_pending_connected_and_expired() {
-    let server = TestServer::start_with(|c| c.bind_ttl = Duration::from_millis(1500)).await;
+    let clock = std::sync::Arc::new(dialbox::times::Clock::default());
+    let server = TestServer::start_with(|c| {
+        c.bind_ttl = Duration::from_secs(300);
+        c.clock = clock.clone();
+    })
+    .await;
     let user = server.create_user("sun", "sales_staff", "销售一部").await;
     let qr = TestPhone::pc_qr(&server, &user.token).await;
     let id = qr["connectionId"].as_str().unwrap();
     let (_, st) = server.get(&status_path(id), &user.token).await;
     assert_eq!(st["data"]["status"], "pending");
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    // five minutes later, on the server's clock
+    clock.advance(Duration::from_secs(300));
     let (_, st) = server.get(&status_path(id), &user.token).await;
     assert_eq!(st["data"], json!({ "status": "expired" }));
     let (status, body) = server
