@@ -256,3 +256,108 @@ pub(crate) mod plan_tests {
         );
     }
 }
+
+/// The keyword search at the query, with more matches than `MANY_MATCHES` (where the plan
+/// switches from fetching matches by rowid to walking calls newest first): totals per scope,
+/// newest first, and the last page, without 2,200 HTTP requests to set it up.
+#[cfg(test)]
+mod keyword_tests {
+    use super::*;
+    use crate::calls::state::{CallState, EndStatus};
+    use crate::db::users::{NewUser, insert as insert_user};
+
+    const NEWEST: i64 = 1_790_000_000_000;
+
+    fn call(id: usize, user: &str, start: i64, notes: &str) -> Call {
+        Call {
+            id: format!("call_{id:05}"),
+            user_id: user.into(),
+            phone_id: None,
+            customer_id: None,
+            customer_name: format!("客户{id}"),
+            customer_phone: format!("1370{id:07}"),
+            call_type: "outbound".into(),
+            state: CallState::Ended,
+            end_status: Some(EndStatus::Connected),
+            end_reason: None,
+            start_time: start,
+            connected_at: Some(start),
+            end_time: Some(start + 10_000),
+            duration: 10,
+            has_recording: false,
+            notes: notes.into(),
+            call_tags: vec![],
+            follow_up_required: false,
+            order_id: None,
+            created_at: start,
+            updated_at: start,
+            user_name: String::new(),
+            department: String::new(),
+            recording_path: None,
+            recording_id: None,
+        }
+    }
+
+    #[test]
+    fn many_keyword_matches_page_newest_first_in_every_scope() {
+        let conn = plan_tests::schema();
+        for (id, department) in [("ua", "一部"), ("ub", "一部"), ("ux", "二部")] {
+            let user = NewUser {
+                id,
+                username: id,
+                password_hash: "x",
+                real_name: "",
+                department,
+                role: crate::auth::Role::SalesStaff,
+            };
+            insert_user(&conn, &user).unwrap();
+        }
+        // ua: 1,500 matches a minute apart; ub: 700, each a second after its ua twin; ux: others
+        for i in 0..1500 {
+            let start = NEWEST - i as i64 * 60_000;
+            crate::db::calls::insert(&conn, &call(i, "ua", start, "批量回访记录")).unwrap();
+            if i < 700 {
+                let twin = call(10_000 + i, "ub", start + 1_000, "批量回访记录");
+                crate::db::calls::insert(&conn, &twin).unwrap();
+            }
+            if i < 50 {
+                let other = call(20_000 + i, "ux", start, "别的内容");
+                crate::db::calls::insert(&conn, &other).unwrap();
+            }
+        }
+        let keyword = CallFilter {
+            keyword: Some("批量回访".into()),
+            ..Default::default()
+        };
+        for (scope, total, first) in [
+            (Scope::All, 2200, "call_10000"),
+            (Scope::Department("一部".into()), 2200, "call_10000"),
+            (Scope::Own("ua".into()), 1500, "call_00000"),
+            (Scope::Own("ux".into()), 0, ""),
+        ] {
+            let (page, n) = list(&conn, &scope, &keyword, 100, 100).unwrap();
+            assert_eq!(n, total, "{scope:?}");
+            if total == 0 {
+                assert!(page.is_empty());
+                continue;
+            }
+            assert_eq!(page.len(), 100);
+            assert!(
+                page.windows(2).all(|w| w[0].start_time >= w[1].start_time),
+                "newest first"
+            );
+            let (one, _) = list(&conn, &scope, &keyword, 1, 0).unwrap();
+            assert_eq!(one[0].id, first, "{scope:?}");
+        }
+        // past the end: empty; with another filter (counted, not from the index): the last page
+        let (page, n) = list(&conn, &Scope::All, &keyword, 100, 2200).unwrap();
+        assert!(page.is_empty() && n == 2200);
+        let outbound = CallFilter {
+            call_type: Some("outbound".into()),
+            ..keyword
+        };
+        let (page, n) = list(&conn, &Scope::All, &outbound, 100, 2100).unwrap();
+        assert_eq!((n, page.len()), (2200, 100));
+        assert_eq!(page[99].id, "call_01499", "the oldest match ends the list");
+    }
+}
