@@ -214,10 +214,12 @@ pub async fn create(state: &State, caller: &Caller, n: NewFollowUp) -> ApiResult
     if kind.trim().is_empty() || kind.chars().count() > 32 {
         return Err(ApiError::invalid("type 无效"));
     }
-    if n.content.trim().is_empty() {
+    let tags = limits::tags("callTags", n.tags.clone())?;
+    // the content a follow-up shows is contract §7's, whoever writes it: the text, then the tags
+    let content = follow_up_content(&n.content, &tags);
+    if content.trim().is_empty() {
         return Err(ApiError::invalid("content 不能为空"));
     }
-    let tags = limits::tags("callTags", n.tags.clone())?;
     let who = caller.clone();
     state
         .db
@@ -248,7 +250,7 @@ pub async fn create(state: &State, caller: &Caller, n: NewFollowUp) -> ApiResult
                 user_id: who.user_id.clone(),
                 user_name: who.real_name.clone(),
                 kind,
-                content: n.content,
+                content,
                 intention: n.intention,
                 call_tags: tags,
                 next_follow_up: n.next_follow_up,

@@ -439,3 +439,46 @@ async fn follow_up_list_filters_and_create() {
     assert_error(s, &r, 404, "NOT_FOUND");
     assert_eq!(follow_ups(&server, &admin.token, "").await["total"], 4);
 }
+
+/// Issue 11: a §5.12 follow-up's content is contract §7's, written by the server (the page no
+/// longer composes it): the text, then a line of its tags; tags alone are content enough.
+#[tokio::test]
+async fn a_hand_written_follow_up_carries_its_tags_in_its_content() {
+    let server = TestServer::start().await;
+    let a = server.create_user("sales_t", "sales_staff", "一部").await;
+    let call = create_call(&server, &a.token, json!({"customerPhone": "13800138000"})).await;
+    let with_text = create_follow_up(
+        &server,
+        &a,
+        json!({"callId": call, "content": "发报价 ", "callTags": ["意向", "需报价"]}),
+    )
+    .await;
+    let tags_only = create_follow_up(
+        &server,
+        &a,
+        json!({"callId": call, "content": "", "callTags": ["回访"]}),
+    )
+    .await;
+    let (s, body) = server
+        .post(
+            "/api/v1/calls/followups",
+            &a.token,
+            json!({"callId": call, "content": "  ", "callTags": []}),
+        )
+        .await;
+    assert_error(s, &body, 400, "INVALID_PARAMS");
+    let (_, list) = server.get("/api/v1/calls/followups", &a.token).await;
+    let content_of = |id: &str| {
+        list["data"]["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .map(|f| f["content"].clone())
+    };
+    assert_eq!(
+        content_of(&with_text),
+        Some(json!("发报价\n标签: 意向, 需报价"))
+    );
+    assert_eq!(content_of(&tags_only), Some(json!("标签: 回访")));
+}

@@ -28,11 +28,6 @@ export function tagPicker(initial = []) {
   return { el, value };
 }
 
-/** The §5.1 / §5.2 follow-up content: the notes, then a line of tags when there are any. */
-export function followUpContent(notes, tags) {
-  return [notes, tags.length ? `标签: ${tags.join(', ')}` : ''].filter(Boolean).join('\n');
-}
-
 export function followUpForm({ callId, customer, onSaved }) {
   const notes = h('textarea', { name: 'notes', placeholder: '通话备注' });
   const picker = tagPicker();

@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { badge, clear, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { dateStr, fmtTime, fromLocalInput, INTENTION, options, PRIORITY, word } from '../format.js';
 import { filterBar, personSelect } from './filters.js';
-import { followUpContent, tagPicker } from './followupform.js';
+import { tagPicker } from './followupform.js';
 
 const PAGE_SIZE = 20;
 const STATUS = { pending: '待跟进', completed: '已完成' };
@@ -102,12 +102,12 @@ function create(done) {
         label: '保存', kind: 'primary', onClick: async () => {
           const chosen = found.find((c) => c.id === customer.value);
           const tagList = picker.value();
-          if (!content.value.trim() && !tagList.length) throw new Error('请填写跟进内容');
           await api.post('/api/v1/calls/followups', {
             customerId: chosen ? chosen.id : undefined,
             customerName: chosen ? chosen.name : undefined,
             type: type.value,
-            content: followUpContent(content.value.trim(), tagList),
+            // the server writes the tags into the content (contract §7), as for every follow-up
+            content: content.value.trim(),
             customerIntent: intent.value || undefined,
             callTags: tagList,
             nextFollowUpDate: fromLocalInput(next.value),
