@@ -39,6 +39,7 @@ mod recordings_reconcile;
 mod recordings_stream;
 mod recordings_upload;
 mod shipped_app;
+mod socketless;
 mod stats_api;
 mod users_api;
 mod ws_admin;
