@@ -23,6 +23,8 @@ pub struct Phone {
     pub id: i64,
     pub user_id: String,
     pub owner_department: String,
+    /// The owner's real name, or the username when it has none.
+    pub owner_name: String,
     pub device_id: String,
     pub phone_number: Option<String>,
     pub device_name: String,
@@ -37,7 +39,7 @@ pub struct Phone {
 
 const SELECT: &str = "SELECT p.id, p.user_id, u.department, p.device_id, p.phone_number,
         p.device_name, p.device_model, p.os_type, p.os_version, p.app_version, p.is_primary,
-        p.last_active_at, p.created_at
+        p.last_active_at, p.created_at, COALESCE(NULLIF(u.real_name, ''), u.username)
      FROM work_phones p JOIN users u ON u.id = p.user_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Phone> {
@@ -55,6 +57,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Phone> {
         is_primary: r.get(10)?,
         last_active_at: r.get(11)?,
         created_at: r.get(12)?,
+        owner_name: r.get(13)?,
     })
 }
 

@@ -52,6 +52,8 @@ pub struct PhoneView {
     last_active_at: Option<String>,
     created_at: String,
     user_id: String,
+    /// The owner's name, so the page never shows a raw id (issue 14).
+    user_name: String,
     device_id: String,
 }
 
@@ -67,6 +69,7 @@ impl PhoneView {
             device_model: phone.device_model,
             is_primary: phone.is_primary,
             user_id: phone.user_id,
+            user_name: phone.owner_name,
             device_id: phone.device_id,
         }
     }
@@ -104,6 +107,7 @@ pub fn publish(hub: &Hub, kind: &str, phone: &Phone, mut data: Value) {
     if let Value::Object(map) = &mut data {
         map.insert("phoneId".into(), json!(phone.id));
         map.insert("userId".into(), json!(phone.user_id));
+        map.insert("userName".into(), json!(phone.owner_name));
         map.insert("deviceName".into(), json!(phone.device_name));
         map.insert("phoneNumber".into(), json!(phone.phone_number));
     }

@@ -406,3 +406,23 @@ async fn disabling_the_user_or_resetting_the_password_closes_the_phones_socket()
             .all(|p| p["onlineStatus"] != "online")
     );
 }
+
+/// Issue 14 (3): a phone is shown with its owner's name, never a raw id: in §3.5's list and in
+/// the live feed's events.
+#[tokio::test]
+async fn phones_carry_their_owners_name() {
+    let server = TestServer::start().await;
+    let user = server.create_user("name_a", "sales_staff", "一部").await;
+    let mut feed = common::phone::AdminFeed::connect(&server, &server.admin_token).await;
+    let phone = TestPhone::bind_pc(&server, &user).await;
+    let bound = feed.recv_phone_event("PHONE_BOUND", phone.phone_id).await;
+    let listed = list(&server, &server.admin_token).await;
+    let mine = listed
+        .iter()
+        .find(|p| p["id"] == phone.phone_id)
+        .expect("the phone is listed");
+    // the harness gives every user the real name "<username>的名字"
+    let want = json!("name_a的名字");
+    assert_eq!(mine["userName"], want, "{mine}");
+    assert_eq!(bound["data"]["userName"], want, "{bound}");
+}

@@ -45,7 +45,7 @@ export function mount(container, { live }) {
     const s = await api.get('/api/v1/calls/statistics', { startDate: daysAgo(days - 1), endDate: dateStr() });
     clear(chart, trendChart(s.dailyStats || []));
     clear(people, table([
-      { title: '姓名', render: (u) => u.userName || u.userId },
+      { title: '姓名', render: (u) => u.userName },
       { title: '通话数', render: (u) => u.calls },
       { title: '通话时长', render: (u) => fmtDuration(u.duration) },
       { title: '接通率', render: (u) => `${u.connectionRate ?? 0}%` },
@@ -61,7 +61,7 @@ export function mount(container, { live }) {
       online.length
         ? h('ul', { style: 'margin:0;padding-left:0;list-style:none' }, online.map((p) => h('li', { style: 'padding:4px 0' },
           h('span', { class: 'dot online' }), p.deviceName || p.deviceModel || `手机 ${p.id}`,
-          ' ', h('span', { class: 'muted' }, [p.userName || p.realName, p.phoneNumber].filter(Boolean).join(' · ')))))
+          ' ', h('span', { class: 'muted' }, [p.userName, p.phoneNumber].filter(Boolean).join(' · ')))))
         : h('p', { class: 'muted' }, '暂无在线手机'));
   }
 

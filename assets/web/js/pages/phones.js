@@ -27,7 +27,7 @@ export function mount(container, { user, live }) {
       },
       { title: '设备', render: (p) => [p.deviceName || '未命名设备', h('div', { class: 'muted' }, p.deviceModel || '')] },
       { title: '手机号', render: (p) => p.phoneNumber || '—' },
-      ...(user.role === 'sales_staff' ? [] : [{ title: '使用人', render: (p) => p.userName || p.realName || p.userId || '—' }]),
+      ...(user.role === 'sales_staff' ? [] : [{ title: '使用人', render: (p) => p.userName || '—' }]),
       { title: '主要手机', render: (p) => (p.isPrimary ? badge('主要', 'blue') : '') },
       { title: '最后活跃', render: (p) => fmtTime(p.lastActiveAt) },
       { title: '绑定时间', render: (p) => fmtTime(p.createdAt) },
