@@ -24,6 +24,8 @@ pub struct Summary {
     pub encoding: &'static str,
     /// How many transactions the rows were written in (`IMPORT_BATCH` rows each).
     pub batches: usize,
+    /// Rows imported with a level no word matched (set to `normal`), and why.
+    pub unmapped: Vec<Skipped>,
 }
 
 /// One batch of rows in one transaction: how many were written, and the rows skipped because
@@ -83,7 +85,8 @@ pub async fn import(state: &State, caller: &Caller, bytes: &[u8]) -> ApiResult<S
     let (text, encoding) =
         decode(bytes).ok_or_else(|| ApiError::invalid("文件编码无法识别（支持UTF-8或GBK）"))?;
     let records = parse(&text).map_err(|e| ApiError::invalid(format!("CSV格式错误: {e}")))?;
-    let (rows, mut skipped) = rows(&records);
+    let (mut rows, mut skipped) = rows(&records);
+    let unmapped = map_words(&mut rows);
     let total = rows.len() + skipped.len();
     if total == 0 {
         return Err(ApiError::invalid("文件中没有客户数据"));
@@ -110,7 +113,34 @@ pub async fn import(state: &State, caller: &Caller, bytes: &[u8]) -> ApiResult<S
         skipped,
         encoding,
         batches,
+        unmapped,
     })
+}
+
+/// Level and follow-status words as codes (`words`): 重要 → important, 已成交 → deal. A level no
+/// word matches is imported as `normal` and reported; a status no word matches is left as
+/// written, so the row is skipped with its reason.
+fn map_words(rows: &mut [ImportRow]) -> Vec<Skipped> {
+    let mut unmapped = Vec::new();
+    for row in rows {
+        if let Some(text) = row.level.take() {
+            row.level = super::words::level(&text).map(str::to_string);
+            if row.level.is_none() {
+                unmapped.push(Skipped {
+                    row: row.line,
+                    reason: format!("等级无法识别: {text}（已记为普通）"),
+                });
+            }
+        }
+        if let Some(code) = row
+            .follow_status
+            .as_deref()
+            .and_then(super::words::follow_status)
+        {
+            row.follow_status = Some(code.to_string());
+        }
+    }
+    unmapped
 }
 
 /// One usable row.

@@ -149,6 +149,7 @@ pub async fn import_csv(
             "errors": s.skipped,
             "encoding": s.encoding,
             "batches": s.batches,
+            "unmapped": s.unmapped,
         }),
     ))
 }

@@ -301,3 +301,42 @@ async fn the_page_loads_nothing_from_outside() {
         "no remote fonts or images in CSS: {report}"
     );
 }
+
+/// Issue 14 (1): editing a customer whose level the page has no word for keeps it: the select
+/// shows the stored value and saving sends it back instead of blanking it.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn editing_a_customer_never_blanks_a_level_the_page_does_not_know() {
+    let server = TestServer::start().await;
+    let (s, body) = server
+        .post(
+            "/api/v1/customers",
+            &server.admin_token,
+            serde_json::json!({"name": "老客户", "phone": "13900001111", "level": "金牌客户"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let b = Browser::open(&server.base, "s14-keep-level").await;
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.wait_text("#customer-list", "老客户").await;
+    b.click_text("tr.customer-row", "编辑").await;
+    b.wait_true(
+        "return document.querySelector('#customer-form select[name=level]').value === '金牌客户';",
+        vec![],
+        "the stored level is selected",
+    )
+    .await;
+    b.fill("#customer-form input[name=name]", "老客户甲").await;
+    b.click_text("dialog[open]", "保存").await;
+    b.wait_text("#customer-list", "老客户甲").await;
+    let level: String = server
+        .db()
+        .query_row(
+            "SELECT level FROM customers WHERE phone = '13900001111'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(level, "金牌客户");
+}

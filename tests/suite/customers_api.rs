@@ -328,3 +328,50 @@ async fn import_refuses_an_empty_file_and_writes_a_big_one_in_batches() {
     );
     assert_eq!(count(&server), 2500);
 }
+
+/// Issue 14 (1): the words a list uses for level and follow status are stored as codes, so the
+/// edit form shows them; a level no word matches is imported as normal and reported, a status
+/// no word matches skips its row with the reason.
+#[tokio::test]
+async fn import_maps_level_and_status_words_to_codes() {
+    let server = TestServer::start().await;
+    let t = &server.admin_token;
+    let csv = "姓名,电话,等级,跟进状态\n\
+               甲,13900000001,重要,已成交\n\
+               乙,13900000002,VIP,有意向\n\
+               丙,13900000003,普通,\n\
+               丁,13900000004,金牌,新客户\n\
+               戊,13900000005,,随便\n";
+    let (s, b) = import(&server, t, csv.as_bytes().to_vec()).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["data"]["imported"], 4, "{b}");
+    assert_eq!(b["data"]["unmapped"][0]["row"], 5, "{b}");
+    assert!(
+        b["data"]["unmapped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("金牌")
+    );
+    assert_eq!(b["data"]["errors"][0]["row"], 6, "{b}");
+    let stored: Vec<(String, String, String)> = {
+        let db = server.db();
+        let mut stmt = db
+            .prepare("SELECT name, level, follow_status FROM customers ORDER BY phone")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let want = [
+        ("甲", "important", "deal"),
+        ("乙", "vip", "interested"),
+        ("丙", "normal", "new"),
+        ("丁", "normal", "new"),
+    ];
+    let got: Vec<(&str, &str, &str)> = stored
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(got, want);
+}

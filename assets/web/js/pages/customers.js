@@ -68,8 +68,9 @@ function edit(c, done) {
     { name: 'name', label: '姓名', value: c ? c.name : '', required: true },
     // a masked number is not editable here: only admins and managers see whole numbers
     { name: 'phone', label: '电话', value: c ? c.phone : '', required: true },
-    { name: 'level', label: '等级', type: 'select', options: options(LEVEL), value: c ? c.level : 'normal' },
-    { name: 'followStatus', label: '跟进状态', type: 'select', options: options(FOLLOW_STATUS), value: c ? c.followStatus : 'new' },
+    // a value the page has no word for stays selectable, so saving never blanks it
+    { name: 'level', label: '等级', type: 'select', options: keeping(options(LEVEL), c && c.level), value: c ? c.level : 'normal' },
+    { name: 'followStatus', label: '跟进状态', type: 'select', options: keeping(options(FOLLOW_STATUS), c && c.followStatus), value: c ? c.followStatus : 'new' },
     { name: 'tags', label: '标签', value: c ? (c.tags || []).join(', ') : '', placeholder: '逗号分隔' },
     { name: 'notes', label: '备注', type: 'textarea', value: c ? c.notes || '' : '' },
   ]);
@@ -102,13 +103,16 @@ async function importCsv(file, done) {
   try {
     const r = await request('POST', '/api/v1/customers/import', { body: chosen, contentType: 'text/csv' });
     const d = r.data || {};
-    const problems = d.errors || d.reasons || d.skippedRows || [];
+    const problems = d.errors || [];
+    const unmapped = d.unmapped || [];
     modal({
       title: '导入结果',
       body: h('div', { id: 'import-summary' },
-        h('p', {}, `已导入 ${d.imported ?? 0} 条，跳过 ${d.skipped ?? 0} 条。`),
+        h('p', {}, `已导入 ${d.imported} 条，跳过 ${d.skipped} 条。`),
         problems.length ? h('ul', {}, problems.slice(0, 50).map((p) => h('li', {}, describe(p)))) : null,
-        problems.length > 50 ? h('p', { class: 'muted' }, `…另有 ${problems.length - 50} 条未列出`) : null),
+        problems.length > 50 ? h('p', { class: 'muted' }, `…另有 ${problems.length - 50} 条未列出`) : null,
+        unmapped.length ? h('p', {}, `${unmapped.length} 条的等级无法识别，已记为普通：`) : null,
+        unmapped.length ? h('ul', { class: 'unmapped' }, unmapped.slice(0, 20).map((p) => h('li', {}, describe(p)))) : null),
       actions: [{ label: '好的', kind: 'primary' }],
     });
     done();
@@ -117,9 +121,12 @@ async function importCsv(file, done) {
   }
 }
 
+/** One row the import left out or changed: `{row, reason}`. */
 function describe(problem) {
-  if (typeof problem === 'string') return problem;
-  const line = problem.line ?? problem.row;
-  const reason = problem.reason || problem.message || JSON.stringify(problem);
-  return line !== undefined ? `第 ${line} 行：${reason}` : reason;
+  return `第 ${problem.row} 行：${problem.reason}`;
+}
+
+/** Select options that also hold `value` when the page has no word for it. */
+function keeping(list, value) {
+  return !value || list.some(([v]) => v === value) ? list : [...list, [value, value]];
 }

@@ -1,0 +1,78 @@
+//! The words people write in a customer list for a level or a follow status, as our codes
+//! (issue 14, item 1): an Excel sheet says 重要 or VIP or 已成交, the database keeps `important`,
+//! `vip`, `deal`. The codes themselves and the page's own words are accepted too.
+
+/// Customer levels and the words that mean them.
+const LEVEL_WORDS: &[(&str, &[&str])] = &[
+    (
+        "normal",
+        &["normal", "普通", "一般", "普通客户", "c", "c类"],
+    ),
+    ("vip", &["vip", "vip客户", "贵宾", "b", "b类"]),
+    (
+        "important",
+        &[
+            "important",
+            "重要",
+            "重点",
+            "重要客户",
+            "重点客户",
+            "a",
+            "a类",
+        ],
+    ),
+];
+
+/// Follow statuses (`super::FOLLOW_STATUSES`) and the words that mean them.
+const STATUS_WORDS: &[(&str, &[&str])] = &[
+    ("new", &["new", "新客户", "新建", "新", "未联系", "待联系"]),
+    ("contacted", &["contacted", "已联系", "联系过"]),
+    ("interested", &["interested", "有意向", "感兴趣", "意向"]),
+    ("considering", &["considering", "考虑中", "考虑"]),
+    ("hesitant", &["hesitant", "犹豫", "犹豫中"]),
+    (
+        "not_interested",
+        &["not_interested", "无意向", "不感兴趣", "没兴趣", "拒绝"],
+    ),
+    ("deal", &["deal", "已成交", "成交", "签单"]),
+];
+
+fn lookup(table: &[(&'static str, &[&str])], text: &str) -> Option<&'static str> {
+    let text = text.trim().to_lowercase();
+    table
+        .iter()
+        .find(|(_, words)| words.contains(&text.as_str()))
+        .map(|(code, _)| *code)
+}
+
+/// The level code `text` means, if any.
+pub fn level(text: &str) -> Option<&'static str> {
+    lookup(LEVEL_WORDS, text)
+}
+
+/// The follow status code `text` means, if any.
+pub fn follow_status(text: &str) -> Option<&'static str> {
+    lookup(STATUS_WORDS, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_usual_words_map_to_codes() {
+        assert_eq!(level("重要"), Some("important"));
+        assert_eq!(level(" VIP "), Some("vip"));
+        assert_eq!(level("普通"), Some("normal"));
+        assert_eq!(level("normal"), Some("normal"));
+        assert_eq!(level("金牌"), None);
+        assert_eq!(follow_status("已成交"), Some("deal"));
+        assert_eq!(follow_status("有意向"), Some("interested"));
+        assert_eq!(follow_status("not_interested"), Some("not_interested"));
+        assert_eq!(follow_status("随便"), None);
+        // every status code is reachable
+        for code in super::super::FOLLOW_STATUSES {
+            assert_eq!(follow_status(code), Some(code));
+        }
+    }
+}
