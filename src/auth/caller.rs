@@ -29,6 +29,16 @@ impl Caller {
         self.role == Role::Admin
     }
 
+    /// The name the views show: the real name, or the username when there is none (as the
+    /// queries do with `COALESCE(NULLIF(real_name, ''), username)`).
+    pub fn display_name(&self) -> String {
+        if self.real_name.is_empty() {
+            self.username.clone()
+        } else {
+            self.real_name.clone()
+        }
+    }
+
     pub fn scope(&self) -> Scope {
         match self.role {
             Role::Admin => Scope::All,

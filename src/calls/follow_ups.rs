@@ -167,7 +167,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
                         .map(|c| c.name.clone())
                         .unwrap_or_else(|| call.customer_name.clone()),
                     user_id: who.user_id.clone(),
-                    user_name: who.real_name.clone(),
+                    user_name: who.display_name(),
                     kind: "call".into(),
                     content: content_or_result(content, &call),
                     priority: priority_for(f.intention.as_deref()).into(),
@@ -248,7 +248,7 @@ pub async fn create(state: &State, caller: &Caller, n: NewFollowUp) -> ApiResult
                 customer_id,
                 customer_name: name,
                 user_id: who.user_id.clone(),
-                user_name: who.real_name.clone(),
+                user_name: who.display_name(),
                 kind,
                 content,
                 intention: n.intention,

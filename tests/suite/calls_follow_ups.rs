@@ -482,3 +482,51 @@ async fn a_hand_written_follow_up_carries_its_tags_in_its_content() {
     );
     assert_eq!(content_of(&tags_only), Some(json!("标签: 回访")));
 }
+
+/// A user without a real name is named by username everywhere, at once: in the live feed's
+/// CALL_STATE of their dial (it was empty until the next read) and on their follow-ups.
+#[tokio::test]
+async fn a_user_without_a_real_name_is_named_by_username_at_once() {
+    let server = TestServer::start().await;
+    let (s, body) = server
+        .post(
+            "/api/v1/users",
+            &server.admin_token,
+            json!({"username": "noname", "password": common::USER_PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let user = TestUser {
+        id: body["data"]["id"].as_str().unwrap().to_string(),
+        username: "noname".into(),
+        token: server.login("noname", common::USER_PASSWORD).await,
+    };
+    let mut feed = common::phone::AdminFeed::connect(&server, &server.admin_token).await;
+    let mut phone = online_phone(&server, &user, Dialect::Document).await;
+    let (s, answer) = server
+        .post(
+            "/api/v1/calls/outbound",
+            &user.token,
+            json!({"customerPhone": "13800138000"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{answer}");
+    phone.recv_type("DIAL_COMMAND").await;
+    let event = loop {
+        let e = feed.recv().await;
+        if e["type"] == "CALL_STATE" {
+            break e;
+        }
+    };
+    assert_eq!(event["data"]["userName"], "noname", "{event}");
+    let call = answer["data"]["callId"].as_str().unwrap();
+    let (s, made) = server
+        .post(
+            "/api/v1/calls/followups",
+            &user.token,
+            json!({"callId": call, "content": "回访"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{made}");
+    assert_eq!(made["data"]["createdByName"], "noname", "{made}");
+}
