@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::browser::Browser;
-use common::phone::{AdminFeed, TestPhone, decode_qr_png};
+use common::phone::{AdminFeed, TestPhone, try_decode_qr_png};
 use common::{TestServer, USER_PASSWORD, audio};
 use serde_json::json;
 
@@ -33,8 +33,18 @@ async fn bind_a_phone_by_the_qr_on_the_page() {
     b.wait_text("#bind-countdown", "后过期").await;
     b.shot("1-qr-dialog").await;
 
-    // what a camera would see: the pixels of the image as the page draws it
-    let content = decode_qr_png(&image.screenshot().await.expect("QR screenshot"));
+    // what a camera would see: the pixels of the image as the page draws it (a camera also
+    // waits for the dialog to finish opening: a few frames, not a fixed sleep)
+    let mut content = None;
+    for _ in 0..50 {
+        let png = image.screenshot().await.expect("QR screenshot");
+        content = try_decode_qr_png(&png);
+        if content.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let content = content.expect("the QR on the page decodes");
     assert_eq!(content["type"], "work_phone_bind", "{content}");
     let connection_id = content["connectionId"].as_str().expect("connectionId");
     let mut phone = TestPhone::bind_connection(&server, connection_id).await;

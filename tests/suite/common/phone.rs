@@ -63,6 +63,12 @@ pub fn decode_qr(data_url: &str) -> Value {
 /// The JSON the one QR code in a PNG holds: a server image or a browser's screenshot of one
 /// (grey or RGBA; the first channel is enough for black on white).
 pub fn decode_qr_png(png_bytes: &[u8]) -> Value {
+    try_decode_qr_png(png_bytes).expect("exactly one QR code in the image")
+}
+
+/// `decode_qr_png`, or `None` when the image holds no single readable QR code (a screenshot
+/// taken while the dialog is still fading in).
+pub fn try_decode_qr_png(png_bytes: &[u8]) -> Option<Value> {
     let mut reader = png::Decoder::new(Cursor::new(png_bytes))
         .read_info()
         .expect("a PNG");
@@ -74,9 +80,11 @@ pub fn decode_qr_png(png_bytes: &[u8]) -> Value {
         buf[y * info.line_size + x * step]
     });
     let grids = image.detect_grids();
-    assert_eq!(grids.len(), 1, "exactly one QR code in the image");
-    let (_, text) = grids[0].decode().expect("QR decodes");
-    serde_json::from_str(&text).unwrap_or_else(|_| panic!("QR text is not JSON: {text}"))
+    if grids.len() != 1 {
+        return None;
+    }
+    let (_, text) = grids[0].decode().ok()?;
+    Some(serde_json::from_str(&text).unwrap_or_else(|_| panic!("QR text is not JSON: {text}")))
 }
 
 /// Opens a WebSocket; a refused upgrade gives its HTTP status and JSON body.
