@@ -148,3 +148,30 @@ pub async fn list(
         .run(move |c| db::audit::list(c, &filter, limit, offset))
         .await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Action;
+
+    /// The OpenAPI document lists the `action` filter's values by hand: it must name exactly
+    /// these (the page's words in `audit.js` follow the same list).
+    #[test]
+    fn the_documented_actions_are_these() {
+        let doc = crate::http::openapi::merged();
+        let params = doc["paths"]["/api/v1/audit"]["get"]["parameters"]
+            .as_array()
+            .expect("the audit route is documented");
+        let action = params
+            .iter()
+            .find(|p| p["name"] == "action")
+            .expect("an action parameter");
+        let documented: Vec<&str> = action["schema"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let ours: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(documented, ours);
+    }
+}
