@@ -39,9 +39,11 @@ pub fn merged() -> Value {
 
 /// The errors every operation of a kind can answer, so the fragments need not repeat them (and
 /// cannot forget one): 401 wherever a token is read (a wrong, expired or revoked one), 400 where
-/// anything comes in, 413 where a body does, 404 where the path names a record.
+/// anything comes in, 413 where a body does, 404 where the path or the body names a record
+/// (a body's `customerId` that is not there, or not the caller's, is 404 as a path's `{id}` is).
 fn add_common_errors(doc: &mut Value) {
     let error = serde_json::json!({ "$ref": "#/components/responses/Error" });
+    let schemas = doc["components"]["schemas"].clone();
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -55,7 +57,7 @@ fn add_common_errors(doc: &mut Value) {
                 .is_some_and(|s| s.iter().any(|entry| entry.get("bearer").is_some()));
             let has_body = op.get("requestBody").is_some();
             let has_input = has_body || op.get("parameters").is_some();
-            let names_record = path.contains('{');
+            let names_record = path.contains('{') || body_names_record(op, &schemas);
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
@@ -72,6 +74,41 @@ fn add_common_errors(doc: &mut Value) {
     }
 }
 
+/// Body fields that name a stored record; an unknown or foreign one is answered 404. (`ownerId`
+/// is not here: an owner who does not exist is a bad input, 400.)
+const RECORD_REFERENCES: [&str; 4] = ["customerId", "callId", "phoneId", "userId"];
+
+fn body_names_record(op: &Value, schemas: &Value) -> bool {
+    let Some(contents) = op["requestBody"]["content"].as_object() else {
+        return false;
+    };
+    contents
+        .values()
+        .any(|content| schema_has_reference(&content["schema"], schemas, 0))
+}
+
+/// Whether a schema (following `$ref` into `components.schemas`, and `allOf`/`oneOf`/`anyOf`)
+/// has one of [`RECORD_REFERENCES`] among its properties.
+fn schema_has_reference(schema: &Value, schemas: &Value, depth: u8) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    if let Some(name) = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        return schema_has_reference(&schemas[name], schemas, depth + 1);
+    }
+    let named = schema["properties"]
+        .as_object()
+        .is_some_and(|props| RECORD_REFERENCES.iter().any(|r| props.contains_key(*r)));
+    named
+        || ["allOf", "oneOf", "anyOf"].iter().any(|k| {
+            schema[*k].as_array().is_some_and(|parts| {
+                parts
+                    .iter()
+                    .any(|part| schema_has_reference(part, schemas, depth + 1))
+            })
+        })
+}
+
 fn merge(into: &mut Value, from: Value) {
     match (into, from) {
         (Value::Object(a), Value::Object(b)) => {
@@ -80,5 +117,27 @@ fn merge(into: &mut Value, from: Value) {
             }
         }
         (slot, v) => *slot = v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn documented(method: &str, path: &str) -> Vec<String> {
+        let doc = merged();
+        let responses = doc["paths"][path][method]["responses"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{method} {path} is described"));
+        responses.keys().cloned().collect()
+    }
+
+    /// The fuzzer sent a `customerId` that is no customer and got an undocumented 404.
+    #[test]
+    fn a_body_naming_a_record_documents_404() {
+        assert!(documented("post", "/api/v1/calls/records").contains(&"404".to_string()));
+        assert!(documented("post", "/api/v1/calls/followups").contains(&"404".to_string()));
+        // Creating a user names no record that could be missing.
+        assert!(!documented("post", "/api/v1/users").contains(&"404".to_string()));
     }
 }
