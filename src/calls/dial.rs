@@ -1,7 +1,7 @@
 //! Click-to-dial (§5.0, contract §6): choose the phone, store the call `calling`, push
 //! DIAL_COMMAND, answer at once.
 
-use super::state::CallState;
+use super::lifecycle::CallState;
 use serde_json::json;
 
 use super::{notify, store};

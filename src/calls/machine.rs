@@ -2,7 +2,7 @@
 //! call as it should be out (or nothing to change). No I/O, so every rule is unit-tested here.
 
 use super::PhoneReport;
-use super::state::{CallState, EndStatus};
+use super::lifecycle::{CallState, EndStatus};
 use crate::db::calls::Call;
 use crate::error::{ApiError, ApiResult};
 

@@ -6,6 +6,7 @@
 
 pub mod dial;
 pub mod follow_ups;
+pub mod lifecycle;
 pub mod machine;
 pub mod manual;
 pub mod notify;
@@ -13,7 +14,6 @@ pub mod pc;
 pub mod records;
 pub mod reports;
 pub mod rollup;
-pub mod state;
 pub mod stats;
 pub mod store;
 pub mod timeout;

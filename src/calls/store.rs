@@ -33,7 +33,7 @@ pub fn update(conn: &Connection, tz: Tz, before: &Call, after: &Call) -> DbResul
 fn touch_customer(conn: &Connection, call: &Call) -> DbResult<()> {
     match (&call.customer_id, call.end_time) {
         (Some(customer), Some(end))
-            if call.state == super::state::CallState::Ended
+            if call.state == super::lifecycle::CallState::Ended
                 && call.end_reason.as_deref() != Some(super::machine::TIMEOUT_REASON) =>
         {
             crate::db::customers::touch_last_contact(conn, customer, end)

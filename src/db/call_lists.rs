@@ -263,7 +263,7 @@ pub(crate) mod plan_tests {
 #[cfg(test)]
 mod keyword_tests {
     use super::*;
-    use crate::calls::state::{CallState, EndStatus};
+    use crate::calls::lifecycle::{CallState, EndStatus};
     use crate::db::users::{NewUser, insert as insert_user};
 
     const NEWEST: i64 = 1_790_000_000_000;

@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::time::Duration;
-
 use common::calls::customer;
 use common::dialing::{Dialect, Reporter, call_count, dial, dial_number, dial_to, online_phone};
 use common::phone::{AdminFeed, TestPhone, chrono_ms, next_id};
@@ -129,9 +127,9 @@ async fn cancel_sends_both_names_and_the_phone_choice_follows_the_rules() {
     let mut low = TestPhone::bind_pc(&server, &me).await;
     let mut high = TestPhone::bind_pc(&server, &me).await;
     // `high` (the larger id) comes online first, `low` a moment later: `low` is the most
-    // recently active (the pause only keeps their millisecond times apart)
+    // recently active (waiting for the next millisecond keeps their times apart)
     high.connect_online().await;
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    crate::common::next_millisecond().await;
     low.connect_online().await;
 
     // primary offline: the most recently active online phone

@@ -3,8 +3,6 @@
 
 use crate::common;
 
-use std::time::Duration;
-
 use common::TestServer;
 use common::assert_error;
 use common::audio::{self, upload_ok};
@@ -183,7 +181,7 @@ async fn create_update_end_and_delete() {
     let file = on_disk(&kept["filePath"]);
     assert!(file.exists());
     // stored times are in ms: a moment apart, so the second upload is strictly the newest
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    crate::common::next_millisecond().await;
     let lost = upload_ok(s, t, a1, audio::mp3(3)).await;
     std::fs::remove_file(on_disk(&lost["filePath"])).unwrap();
     // the phone's detail gives the newest recording as a signed link, the PC list its path

@@ -1,7 +1,5 @@
 //! Issue 2: the `dialbox` binary itself, spawned as a process.
 
-use std::time::Duration;
-
 use crate::common::spawned::{dialbox, start, start_serve, stop};
 
 async fn login(base: &str, username: &str, password: &str) -> u16 {
@@ -364,8 +362,10 @@ async fn backup_finishes_under_writes_and_refuses_what_it_should() {
     let token = crate::common::login_token(&base, "admin", &password).await;
     // a writer that never pauses, for as long as the backup runs
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let acknowledged = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let writer = tokio::spawn({
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        let acknowledged = acknowledged.clone();
         async move {
             let mut written = 0u64;
             loop {
@@ -382,10 +382,16 @@ async fn backup_finishes_under_writes_and_refuses_what_it_should() {
                     .unwrap();
                 assert_eq!(resp.status().as_u16(), 200);
                 written += 1;
+                acknowledged.store(written, std::sync::atomic::Ordering::Relaxed);
             }
         }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // the backup starts once writes are flowing
+    assert!(
+        crate::common::eventually(|| acknowledged.load(std::sync::atomic::Ordering::Relaxed) >= 10)
+            .await,
+        "the writer got going"
+    );
     let out_dir = tempfile::tempdir().unwrap();
     let out_file = out_dir.path().join("copy.db");
     let backup = |force: bool| {

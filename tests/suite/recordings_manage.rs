@@ -15,7 +15,7 @@ const LIST: &str = "/api/v1/calls/recordings";
 async fn upload_for(server: &TestServer, user: &TestUser, call: &str, bytes: Vec<u8>) -> Value {
     let data = audio::upload_ok(server, &user.token, call, bytes).await;
     // distinct stored times, so "newest first" has one right answer
-    tokio::time::sleep(Duration::from_millis(3)).await;
+    crate::common::next_millisecond().await;
     data
 }
 

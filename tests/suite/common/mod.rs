@@ -254,6 +254,21 @@ pub async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// Waits until the wall clock's millisecond has moved on. The server stores times in ms: what
+/// it stores after this is strictly later than anything it stored before the call.
+pub async fn next_millisecond() {
+    let ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock after 1970")
+            .as_millis()
+    };
+    let start = ms();
+    while ms() <= start {
+        tokio::task::yield_now().await;
+    }
+}
+
 /// A login token from the server at `base` (a spawned binary, not a `TestServer`).
 pub async fn login_token(base: &str, username: &str, password: &str) -> String {
     let answer: Value = reqwest::Client::new()
