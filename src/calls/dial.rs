@@ -4,7 +4,7 @@
 use super::lifecycle::CallState;
 use serde_json::json;
 
-use super::{notify, store};
+use super::{dialer, notify, store};
 use crate::auth::Caller;
 use crate::customers::phone;
 use crate::db;
@@ -23,7 +23,20 @@ pub struct DialRequest {
     pub customer_name: Option<String>,
     pub notes: Option<String>,
     pub phone_id: Option<i64>,
+    /// The salesperson whose phone should dial (admins: anyone, managers: their department).
+    pub user_id: Option<String>,
     pub order_id: Option<String>,
+}
+
+/// The customer a call is with, as `link_customer` found it.
+#[derive(Debug, Clone, Default)]
+pub struct Linked {
+    pub customer_id: Option<String>,
+    pub name: String,
+    /// Normalised.
+    pub number: String,
+    /// The customer's 负责人, if it has one.
+    pub owner_id: Option<String>,
 }
 
 /// The phone to dial on: the asked one, else the primary if online, else the most recently
@@ -59,14 +72,14 @@ pub fn choose_phone(hub: &Hub, bound: &[Phone], asked: Option<i64>) -> ApiResult
         .ok_or_else(|| ApiError::new(ErrorCode::DeviceOffline))
 }
 
-/// Who a call is with: `(customer id, name, normalised number)`. A given customer must exist;
-/// a number alone links the customer who has it.
+/// Who a call is with. A given customer must exist; a number alone links the customer who has
+/// it.
 pub fn link_customer(
     conn: &rusqlite::Connection,
     customer_id: Option<&str>,
     number: Option<&str>,
     name: Option<&str>,
-) -> ApiResult<(Option<String>, String, String)> {
+) -> ApiResult<Linked> {
     let number = match number.map(str::trim).filter(|n| !n.is_empty()) {
         Some(raw) => Some(
             phone::normalize(raw)
@@ -99,7 +112,12 @@ pub fn link_customer(
         .map(str::to_string)
         .or_else(|| customer.as_ref().map(|c| c.name.clone()))
         .unwrap_or_default();
-    Ok((customer.map(|c| c.id), name, number))
+    Ok(Linked {
+        owner_id: customer.as_ref().and_then(|c| c.owner_id.clone()),
+        customer_id: customer.map(|c| c.id),
+        name,
+        number,
+    })
 }
 
 /// A new call row owned by `caller`, before its type-specific fields are set.
@@ -141,30 +159,38 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
     let mut call = new_call(caller, crate::times::now_ms(), tz);
     call.notes = req.notes.clone().unwrap_or_default();
     call.order_id = req.order_id.clone();
+    let by = caller.clone();
     // one blocking hop: choose the phone, link the customer and store the call together
     let call = state
         .db
         .write(move |tx| {
             // bad input is INVALID_PARAMS before any phone question
-            let (customer_id, name, number) = link_customer(
+            let linked = link_customer(
                 tx,
                 req.customer_id.as_deref(),
                 req.customer_phone.as_deref(),
                 req.customer_name.as_deref(),
             )?;
-            let bound = db::phones::active_of_user(tx, &call.user_id)?;
-            let phone_id = choose_phone(&hub, &bound, req.phone_id)?;
-            call.phone_id = Some(phone_id);
-            call.customer_id = customer_id;
-            call.customer_name = name;
-            call.customer_phone = number;
+            let asked = dialer::Asked {
+                user_id: req.user_id.as_deref(),
+                phone_id: req.phone_id,
+            };
+            let dialer = dialer::choose(tx, &hub, &by, asked, linked.owner_id.as_deref())?;
+            // the call is the salesperson's whose phone dials; the event says who clicked
+            call.user_id = dialer.user_id;
+            call.user_name = dialer.user_name;
+            call.department = dialer.department;
+            call.phone_id = Some(dialer.phone_id);
+            call.customer_id = linked.customer_id;
+            call.customer_name = linked.name;
+            call.customer_phone = linked.number;
             store::insert(tx, tz, &call)?;
             db::call_events::insert(
                 tx,
                 &call.id,
                 Source::Pc,
                 "dial",
-                &json!({ "phoneId": phone_id }),
+                &json!({ "phoneId": dialer.phone_id, "by": by.user_id }),
             )?;
             Ok::<_, ApiError>(call)
         })

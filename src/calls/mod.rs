@@ -5,6 +5,7 @@
 //! rollup in the same transaction.
 
 pub mod dial;
+pub mod dialer;
 pub mod follow_ups;
 pub mod lifecycle;
 pub mod machine;

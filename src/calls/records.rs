@@ -140,15 +140,15 @@ pub async fn create(state: &State, caller: &Caller, r: NewRecord) -> ApiResult<C
     let call = state
         .db
         .write(move |tx| {
-            let (customer_id, name, number) = dial::link_customer(
+            let linked = dial::link_customer(
                 tx,
                 r.customer_id.as_deref(),
                 r.customer_phone.as_deref(),
                 r.customer_name.as_deref(),
             )?;
-            call.customer_id = customer_id;
-            call.customer_name = name;
-            call.customer_phone = number;
+            call.customer_id = linked.customer_id;
+            call.customer_name = linked.name;
+            call.customer_phone = linked.number;
             store::insert(tx, tz, &call)?;
             db::call_events::insert(tx, &call.id, Source::Pc, "create", &json!({}))?;
             Ok::<_, ApiError>(db::calls::by_id(tx, &call.id)?)

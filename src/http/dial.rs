@@ -6,11 +6,13 @@ use serde_json::json;
 use warp::reply::Response;
 
 use super::call_views::call_view;
+use super::query::Query;
 use super::reply;
 use crate::auth::Caller;
-use crate::calls::{dial, pc};
+use crate::calls::{dial, dialer, pc};
 use crate::error::{ApiError, ApiResult};
 use crate::limits;
+use crate::phones::PhoneView;
 use crate::state::State;
 
 #[derive(Debug, Deserialize)]
@@ -21,6 +23,7 @@ pub struct Outbound {
     customer_name: Option<String>,
     notes: Option<String>,
     phone_id: Option<i64>,
+    user_id: Option<String>,
     order_id: Option<String>,
 }
 
@@ -31,12 +34,14 @@ pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Re
     }
     limits::text("备注", b.notes.as_deref().unwrap_or_default())?;
     limits::name("orderId", b.order_id.as_deref().unwrap_or_default())?;
+    limits::name("userId", b.user_id.as_deref().unwrap_or_default())?;
     let req = dial::DialRequest {
         customer_id: b.customer_id,
         customer_phone: b.customer_phone,
         customer_name: b.customer_name,
         notes: b.notes,
         phone_id: b.phone_id,
+        user_id: b.user_id,
         order_id: b.order_id,
     };
     let call = dial::dial(&state, &caller, req).await?;
@@ -44,6 +49,32 @@ pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Re
         "callId": call.id,
         "status": call.state.as_str(),
         "message": "正在呼叫...",
+    })))
+}
+
+/// GET /api/v1/calls/outbound/targets
+///
+/// Whose phone would ring: the online phones the caller may dial with and the one a §5.0 dial
+/// without `userId`/`phoneId` would use (issue 14), so the page says it before anything rings.
+pub async fn targets(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+    let customer_id = q.text("customerId");
+    limits::name("customerId", customer_id.as_deref().unwrap_or_default())?;
+    let choices = dialer::choices_for(&state, &caller, customer_id).await?;
+    let phones: Vec<PhoneView> = choices
+        .online
+        .into_iter()
+        .map(|p| PhoneView::new(&state.hub, p))
+        .collect();
+    let default = choices
+        .default
+        .map(|d| json!({ "phoneId": d.phone_id, "userId": d.user_id, "userName": d.user_name }));
+    let refusal = choices
+        .default_refusal
+        .map(|e| json!({ "code": e.code.as_str(), "message": e.message }));
+    Ok(reply::ok(json!({
+        "phones": phones,
+        "default": default,
+        "defaultRefusal": refusal,
     })))
 }
 

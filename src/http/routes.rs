@@ -133,6 +133,7 @@ route_table! { n;
     post   ["api" / "v1" / "mobile" / "call" / "end"] => call_reports::end, n.state(), n.device(), n.json();
     // ---- calls from the PC page (§5.0, §5.6–§5.10) --------------------------------------------
     post   ["api" / "v1" / "calls" / "outbound"] => dial::outbound, n.state(), n.login(), n.json();
+    get    ["api" / "v1" / "calls" / "outbound" / "targets"] => dial::targets, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "calls" / String / "cancel"] => dial::cancel, n.state(), n.login();
     get    ["api" / "v1" / "calls" / "records"] => call_records::pc_list, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "calls" / "records"] => call_records::create, n.state(), n.login(), n.json();

@@ -68,17 +68,17 @@ async fn bind_a_phone_by_the_qr_on_the_page() {
     b.shot("3-phone-online").await;
 }
 
-/// Scenario 2: add a customer, click 拨打; the phone gets DIAL_COMMAND and reports ringing,
-/// connected and the end; the panel shows each state as it happens; the follow-up is submitted
-/// and the record and follow-up appear in their pages. Also: without a bound phone, and with the
-/// phone offline, the panel says so in words.
+/// Scenario 2: a salesperson adds a customer, clicks 拨打; their phone gets DIAL_COMMAND and
+/// reports ringing, connected and the end; the panel shows each state as it happens; the
+/// follow-up is submitted and the record and follow-up appear in their pages. Also: without a
+/// bound phone, and with the phone offline, the panel says so in words.
 #[tokio::test]
 #[ignore = "needs chromium"]
 async fn click_to_dial_with_live_state_and_follow_up() {
     let server = TestServer::start().await;
-    let admin = server.admin_user().await;
+    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
     let b = Browser::open(&server.base, "s2-dial").await;
-    b.login("admin", common::ADMIN_PASSWORD).await;
+    b.login("sales_a", common::USER_PASSWORD).await;
     b.click("#nav a[data-page=customers]").await;
     b.click("#customer-add").await;
     b.fill("#customer-form input[name=name]", "赵六").await;
@@ -93,7 +93,7 @@ async fn click_to_dial_with_live_state_and_follow_up() {
     b.shot("2-not-bound").await;
     b.click_text("#call-panel", "关闭").await;
 
-    let mut phone = TestPhone::bind_pc(&server, &admin).await;
+    let mut phone = TestPhone::bind_pc(&server, &sales).await;
     phone.connect_online().await;
     b.click("tr.customer-row button.dial").await;
     let dial = phone.recv_type("DIAL_COMMAND").await;
@@ -165,13 +165,70 @@ async fn click_to_dial_with_live_state_and_follow_up() {
     b.shot("8-follow-ups").await;
 
     // the phone goes away: once the server has seen it go, a dial says the phone is offline
-    let mut feed = AdminFeed::connect(&server, &server.admin_token).await;
+    let mut feed = AdminFeed::connect(&server, &sales.token).await;
     phone.disconnect().await;
     feed.recv_phone_event("PHONE_OFFLINE", phone.phone_id).await;
     b.click("#nav a[data-page=customers]").await;
     b.click("tr.customer-row button.dial").await;
     b.wait_text("#call-state", "手机不在线").await;
     b.shot("9-offline").await;
+}
+
+/// Issue 14 (2): an admin clicks 拨打 beside a salesperson's customer. Before anything rings the
+/// page says whose phone will: none while that phone is offline, then the 负责人's, proposed by
+/// the server; 拨打 makes that phone dial, and the call is the salesperson's.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn an_admin_dials_from_a_salespersons_phone() {
+    let server = TestServer::start().await;
+    let sales = server.create_user("sales_b", "sales_staff", "二部").await;
+    let (status, body) = server
+        .post(
+            "/api/v1/customers",
+            &server.admin_token,
+            json!({ "name": "钱总", "phone": "13955556666", "ownerId": sales.id }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut phone = TestPhone::bind_pc(&server, &sales).await;
+    let b = Browser::open(&server.base, "s2b-dial-for").await;
+    b.login("admin", common::ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.wait_text("#customer-list", "钱总").await;
+
+    // the salesperson's phone is offline and the admin has none: nothing to ring, said so
+    b.click("tr.customer-row button.dial").await;
+    b.wait_text("dialog[open] #dial-target-says", "没有可用的在线工作手机")
+        .await;
+    b.shot("1-nobody-to-ring").await;
+    b.click_text("dialog[open]", "关闭").await;
+
+    phone.connect_online().await;
+    b.click("tr.customer-row button.dial").await;
+    let says = b
+        .wait_text("dialog[open] #dial-target-says", "sales_b的名字")
+        .await;
+    assert!(says.contains("将由"), "{says}");
+    let chosen = b
+        .js(
+            "return document.getElementById('dial-target').value;",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        chosen,
+        json!(phone.phone_id.to_string()),
+        "the 负责人's phone is proposed"
+    );
+    b.shot("2-whose-phone").await;
+    b.click_text("dialog[open]", "拨打").await;
+    let dial = phone.recv_type("DIAL_COMMAND").await;
+    assert_eq!(dial["data"]["customerPhone"], "13955556666", "{dial}");
+    b.wait_text("#call-state", "呼叫中").await;
+    b.shot("3-calling-on-their-phone").await;
+    let call_id = dial["data"]["callId"].as_str().unwrap();
+    let (_, theirs) = server.get("/api/v1/calls/records", &sales.token).await;
+    assert_eq!(theirs["data"]["records"][0]["id"], call_id, "{theirs}");
 }
 
 /// Scenario 3: the phone uploads a 30 s recording; the 录音 page plays it and seeks to the middle:

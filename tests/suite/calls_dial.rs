@@ -32,7 +32,8 @@ async fn dial_needs_a_bound_online_phone_and_creates_nothing_otherwise() {
         .post("/api/v1/calls/outbound", &user.token, asked)
         .await;
     assert_error(s, &b, 409, "DEVICE_OFFLINE");
-    // another user's phone is not one to choose
+    // another user's phone is not one to choose: a phone the caller may not use is a record
+    // they cannot see, 404 (issue 14; it was DEVICE_NOT_BOUND while phoneId meant "one of mine")
     let other = server.create_user("sales_b", "sales_staff", "一部").await;
     let (s, b) = server
         .post(
@@ -41,7 +42,7 @@ async fn dial_needs_a_bound_online_phone_and_creates_nothing_otherwise() {
             json!({"customerPhone": "13800138000", "phoneId": phone}),
         )
         .await;
-    assert_error(s, &b, 400, "DEVICE_NOT_BOUND");
+    assert_error(s, &b, 404, "NOT_FOUND");
     assert_eq!(call_count(&server), 0);
 }
 

@@ -15,6 +15,7 @@ mod bench_data;
 mod browser_calls;
 mod browser_pages;
 mod calls_dial;
+mod calls_dial_for;
 mod calls_e2e;
 mod calls_e2e_pc;
 mod calls_follow_ups;

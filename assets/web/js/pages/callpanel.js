@@ -3,7 +3,7 @@
 // is down —, cancels (contract §11) or ends (§5.9) the call, then takes the follow-up.
 
 import { api, request } from '../api.js';
-import { clear, h, showError, toast } from '../ui.js';
+import { clear, h, modal, showError, toast } from '../ui.js';
 import { CALL_STATUS, fmtDuration } from '../format.js';
 import { followUpForm } from './followupform.js';
 
@@ -23,19 +23,66 @@ window.addEventListener('dialbox:logout', () => {
   }
 });
 
-/** Opens the panel for `customer` ({id, name, phone}) and dials. Only one call at a time. */
-export function dial(customer, live) {
+/**
+ * Opens the panel for `customer` ({id, name, phone}) and dials. Only one call at a time. Admins
+ * and managers first choose whose phone dials (the server proposes one: the customer's 负责人
+ * when their phone is online, else their own); a salesperson's own phone dials at once.
+ */
+export async function dial(customer, live, user) {
   if (current && current.busy) {
     toast('请先结束当前通话', 'error');
     return;
   }
+  let phoneId = null;
+  if (user && user.role !== 'sales_staff') {
+    phoneId = await chooseDialer(customer);
+    if (phoneId === null) return;
+  }
   if (current) current.close();
-  current = new CallPanel(customer, live);
+  current = new CallPanel(customer, live, phoneId);
+}
+
+/** The 由谁拨打 dialog: resolves the chosen phone's id, or null when nothing is to ring. */
+async function chooseDialer(customer) {
+  let choices;
+  try {
+    choices = await api.get('/api/v1/calls/outbound/targets', customer.id ? { customerId: customer.id } : {});
+  } catch (err) {
+    showError(err);
+    return null;
+  }
+  const phones = choices.phones || [];
+  const fallback = choices.default ? choices.default.phoneId : null;
+  return new Promise((resolve) => {
+    let chosen = null;
+    const picker = h('select', { id: 'dial-target' }, phones.map((p) =>
+      h('option', { value: String(p.id) }, `${p.userName} · ${p.deviceName || p.deviceModel || `手机 ${p.id}`}`)));
+    if (fallback !== null) picker.value = String(fallback);
+    const says = h('p', { id: 'dial-target-says' });
+    const explain = () => {
+      const p = phones.find((x) => String(x.id) === picker.value);
+      says.textContent = p ? `将由 ${p.userName} 的工作手机（${p.deviceName || p.deviceModel || p.id}）拨打` : '';
+    };
+    picker.addEventListener('change', explain);
+    explain();
+    const body = phones.length
+      ? h('div', {}, h('p', {}, `拨打 ${customer.name || ''} ${customer.phone || ''}`), h('label', {}, '由谁的手机拨打 ', picker), says)
+      : h('p', { id: 'dial-target-says' }, `没有可用的在线工作手机${choices.defaultRefusal ? `（${choices.defaultRefusal.message}）` : ''}`);
+    modal({
+      title: '由谁拨打',
+      body,
+      actions: phones.length
+        ? [{ label: '取消' }, { label: '拨打', kind: 'primary', onClick: () => { chosen = Number(picker.value); } }]
+        : [{ label: '关闭' }],
+      onClose: () => resolve(chosen),
+    });
+  });
 }
 
 class CallPanel {
-  constructor(customer, live) {
+  constructor(customer, live, phoneId) {
     this.customer = customer;
+    this.phoneId = phoneId;
     this.callId = null;
     this.finished = false;
     this.state = 'calling';
@@ -63,6 +110,7 @@ class CallPanel {
   async start() {
     this.render();
     const body = { customerId: this.customer.id, customerName: this.customer.name };
+    if (this.phoneId !== null && this.phoneId !== undefined) body.phoneId = this.phoneId;
     // a masked number (sales staff see 138****5678) is not sent: the server dials the customer's own
     if (this.customer.phone && !this.customer.phone.includes('*')) body.customerPhone = this.customer.phone;
     try {

@@ -44,7 +44,7 @@ export function mount(container, { user, live }) {
       { title: '下次跟进', render: (c) => fmtTime(c.nextFollowTime) },
       {
         title: '操作', class: 'actions', render: (c) => [
-          h('button', { type: 'button', class: 'small primary dial', onclick: () => dial(c, live) }, '拨打'),
+          h('button', { type: 'button', class: 'small primary dial', onclick: () => dial(c, live, user) }, '拨打'),
           h('button', { type: 'button', class: 'small', onclick: () => edit(c, reload) }, '编辑'),
           canManage ? actionButton('删除', async () => {
             if (!(await confirmDialog(`删除客户“${c.name}”？通话记录会保留。`, '删除'))) return;
