@@ -25,10 +25,11 @@ pub enum Action {
     CallDelete,
     CustomerDelete,
     CustomerImport,
+    FollowUpDelete,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::Login,
         Action::LoginFailed,
         Action::UserCreate,
@@ -41,6 +42,7 @@ impl Action {
         Action::CallDelete,
         Action::CustomerDelete,
         Action::CustomerImport,
+        Action::FollowUpDelete,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +59,7 @@ impl Action {
             Action::CallDelete => "call_delete",
             Action::CustomerDelete => "customer_delete",
             Action::CustomerImport => "customer_import",
+            Action::FollowUpDelete => "follow_up_delete",
         }
     }
 }

@@ -142,9 +142,9 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
             if let Some(notes) = &f.notes {
                 next_call.notes = notes.clone();
             }
-            if f.tags.is_some() {
-                next_call.call_tags = tags.clone();
-            }
+            // tags are added, never replaced: the phone and the page each send what they saw,
+            // and a stale copy must not drop a tag the other just added (issue 14)
+            next_call.call_tags = merged(&call.call_tags, &tags);
             if let Some(required) = f.follow_up_required {
                 next_call.follow_up_required = required;
             }
@@ -155,42 +155,14 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
             next_call.updated_at = now;
             store::update(tx, tz, &call, &next_call)?;
 
-            let content = follow_up_content(f.notes.as_deref().unwrap_or(""), &tags);
-            db::follow_ups::insert(
-                tx,
-                &FollowUp {
-                    id: crate::ids::follow_up_id(),
-                    call_id: Some(call.id.clone()),
-                    customer_id: customer.as_ref().map(|c| c.id.clone()),
-                    customer_name: customer
-                        .as_ref()
-                        .map(|c| c.name.clone())
-                        .unwrap_or_else(|| call.customer_name.clone()),
-                    user_id: who.user_id.clone(),
-                    user_name: who.display_name(),
-                    kind: "call".into(),
-                    content: content_or_result(content, &call),
-                    priority: priority_for(f.intention.as_deref()).into(),
-                    intention: f.intention.clone(),
-                    call_tags: tags.clone(),
-                    next_follow_up: f.next_follow_up,
-                    status: if f.follow_up_required.unwrap_or(false) {
-                        "pending".into()
-                    } else {
-                        "completed".into()
-                    },
-                    created_at: now,
-                },
-            )?;
+            write_after_call_follow_up(tx, &f, &call, &next_call, customer.as_ref(), now)?;
             db::call_events::insert(tx, &call.id, Source::FollowUp, "followup", &json!({}))?;
 
             if let Some(c) = &customer {
-                let mut all = c.tags.clone();
-                all.extend(tags.iter().filter(|t| !c.tags.contains(t)).cloned());
                 db::customers::record_follow_up(
                     tx,
                     &c.id,
-                    &all,
+                    &merged(&c.tags, &tags),
                     f.intention.as_deref().map(follow_status_for),
                     call.end_time.unwrap_or(now),
                     f.next_follow_up,
@@ -202,6 +174,69 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
             })
         })
         .await
+}
+
+/// Tags in `old` then the new ones from `new`, each once.
+pub fn merged(old: &[String], new: &[String]) -> Vec<String> {
+    let mut all = old.to_vec();
+    all.extend(new.iter().filter(|t| !old.contains(t)).cloned());
+    all
+}
+
+/// The call's one after-call follow-up: written by the first §5.1 for the call, edited by the
+/// next (the phone's form and the PC page's both submit one). It is the call owner's to follow
+/// up, whoever filled the form; its content is the call's notes and all tags given so far.
+fn write_after_call_follow_up(
+    tx: &rusqlite::Connection,
+    f: &AfterCall,
+    call: &Call,
+    next_call: &Call,
+    customer: Option<&Customer>,
+    now: i64,
+) -> ApiResult<()> {
+    let tags = next_call.call_tags.clone();
+    let status = |required: bool| if required { "pending" } else { "completed" };
+    if let Some(mut existing) = db::follow_ups::after_call_of(tx, &call.id)? {
+        existing.call_tags = merged(&existing.call_tags, &tags);
+        let content = follow_up_content(&next_call.notes, &existing.call_tags);
+        existing.content = content_or_result(content, call);
+        if f.intention.is_some() {
+            existing.intention = f.intention.clone();
+            existing.priority = priority_for(f.intention.as_deref()).into();
+        }
+        if f.next_follow_up.is_some() {
+            existing.next_follow_up = f.next_follow_up;
+        }
+        if let Some(required) = f.follow_up_required {
+            existing.status = status(required).into();
+        }
+        db::follow_ups::update(tx, &existing)?;
+        return Ok(());
+    }
+    let content = follow_up_content(&next_call.notes, &tags);
+    db::follow_ups::insert(
+        tx,
+        &FollowUp {
+            id: crate::ids::follow_up_id(),
+            call_id: Some(call.id.clone()),
+            customer_id: customer.map(|c| c.id.clone()),
+            customer_name: customer
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| call.customer_name.clone()),
+            user_id: call.user_id.clone(),
+            user_name: call.user_name.clone(),
+            kind: "call".into(),
+            content: content_or_result(content, call),
+            priority: priority_for(f.intention.as_deref()).into(),
+            intention: f.intention.clone(),
+            call_tags: tags,
+            next_follow_up: f.next_follow_up,
+            status: status(f.follow_up_required.unwrap_or(false)).into(),
+            created_at: now,
+            after_call: true,
+        },
+    )?;
+    Ok(())
 }
 
 /// §5.12: a follow-up written by hand, on a call the caller may see and/or a customer.
@@ -257,6 +292,7 @@ pub async fn create(state: &State, caller: &Caller, n: NewFollowUp) -> ApiResult
                 priority: n.priority.unwrap_or_else(|| "medium".into()),
                 status: n.status.unwrap_or_else(|| "pending".into()),
                 created_at: crate::times::now_ms(),
+                after_call: false,
             };
             db::follow_ups::insert(tx, &f)?;
             Ok::<_, ApiError>(db::follow_ups::by_id(tx, &f.id)?)

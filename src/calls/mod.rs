@@ -6,6 +6,7 @@
 
 pub mod dial;
 pub mod dialer;
+pub mod follow_up_edit;
 pub mod follow_ups;
 pub mod lifecycle;
 pub mod machine;

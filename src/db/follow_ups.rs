@@ -24,11 +24,13 @@ pub struct FollowUp {
     pub priority: String,
     pub status: String,
     pub created_at: i64,
+    /// Made by a call's after-call form (§5.1): at most one per call.
+    pub after_call: bool,
 }
 
 const SELECT: &str = "SELECT f.id, f.call_id, f.customer_id, f.customer_name, f.user_id, \
     COALESCE(NULLIF(u.real_name, ''), u.username), f.type, f.content, f.intention, \
-    f.call_tags, f.next_follow_up, f.priority, f.status, f.created_at \
+    f.call_tags, f.next_follow_up, f.priority, f.status, f.created_at, f.after_call \
     FROM follow_ups f JOIN users u ON u.id = f.user_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<FollowUp> {
@@ -48,6 +50,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<FollowUp> {
         priority: row.get(11)?,
         status: row.get(12)?,
         created_at: row.get(13)?,
+        after_call: row.get(14)?,
     })
 }
 
@@ -55,8 +58,8 @@ pub fn insert(conn: &Connection, f: &FollowUp) -> DbResult<()> {
     conn.execute(
         "INSERT INTO follow_ups (id, call_id, customer_id, customer_name, user_id, type, content,
                                  intention, call_tags, next_follow_up, priority, status,
-                                 created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                 created_at, updated_at, after_call)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             f.id,
             f.call_id,
@@ -71,14 +74,83 @@ pub fn insert(conn: &Connection, f: &FollowUp) -> DbResult<()> {
             f.priority,
             f.status,
             f.created_at,
-            now_ms()
+            now_ms(),
+            f.after_call
         ],
     )?;
     Ok(())
 }
 
+/// Writes back what an edit may change: content, intention, tags, next time, priority, status.
+pub fn update(conn: &Connection, f: &FollowUp) -> DbResult<()> {
+    let changed = conn.execute(
+        "UPDATE follow_ups SET content = ?2, intention = ?3, call_tags = ?4, next_follow_up = ?5,
+                priority = ?6, status = ?7, user_id = ?8, updated_at = ?9
+          WHERE id = ?1",
+        params![
+            f.id,
+            f.content,
+            f.intention,
+            tags_to_json(&f.call_tags),
+            f.next_follow_up,
+            f.priority,
+            f.status,
+            f.user_id,
+            now_ms()
+        ],
+    )?;
+    if changed == 0 {
+        return Err(super::DbError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: &str) -> DbResult<()> {
+    if conn.execute("DELETE FROM follow_ups WHERE id = ?1", [id])? == 0 {
+        return Err(super::DbError::NotFound);
+    }
+    Ok(())
+}
+
+/// The follow-up a call's after-call form made, if one did.
+pub fn after_call_of(conn: &Connection, call_id: &str) -> DbResult<Option<FollowUp>> {
+    use rusqlite::OptionalExtension;
+    let sql = format!("{SELECT} WHERE f.call_id = ?1 AND f.after_call = 1");
+    Ok(conn.query_row(&sql, [call_id], from_row).optional()?)
+}
+
+/// Pending follow-ups due in `[today_start, tomorrow_start)` and before `today_start`
+/// (`(today, overdue)`), of the users in `scope`. Reads the `follow_ups_pending` index.
+pub fn due_counts(
+    conn: &Connection,
+    scope: &Scope,
+    today_start: i64,
+    tomorrow_start: i64,
+) -> DbResult<(i64, i64)> {
+    let (scope_cond, scope_arg) = scope.sql("f.user_id");
+    let sql = format!(
+        "SELECT COALESCE(SUM(f.next_follow_up >= ?1), 0), COALESCE(SUM(f.next_follow_up < ?1), 0)
+           FROM follow_ups f
+          WHERE f.status = 'pending' AND f.next_follow_up < ?2 AND {scope_cond}"
+    );
+    let mut args: Vec<Value> = vec![Value::Integer(today_start), Value::Integer(tomorrow_start)];
+    args.extend(scope_arg.map(Value::Text));
+    Ok(conn.query_row(&sql, rusqlite::params_from_iter(args), |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?)
+}
+
 pub fn by_id(conn: &Connection, id: &str) -> DbResult<FollowUp> {
     Ok(conn.query_row(&format!("{SELECT} WHERE f.id = ?1"), [id], from_row)?)
+}
+
+/// A follow-up of a user in `scope` (another's is `NotFound`, as if it were not there).
+pub fn by_id_in_scope(conn: &Connection, scope: &Scope, id: &str) -> DbResult<FollowUp> {
+    let (cond, arg) = scope.sql("f.user_id");
+    let sql = format!("{SELECT} WHERE f.id = ? AND {cond}");
+    let mut args = vec![Value::Text(id.to_string())];
+    args.extend(arg.map(Value::Text));
+    Ok(conn.query_row(&sql, rusqlite::params_from_iter(args), from_row)?)
 }
 
 /// A call's follow-ups, newest first (§5.2 followUpRecords).
@@ -99,6 +171,9 @@ pub struct FollowUpFilter {
     pub user_id: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
+    /// Pending with the next follow-up time in `[from, to)` (due today: today's bounds; overdue:
+    /// `(None, today_start)`).
+    pub due: Option<(Option<i64>, i64)>,
 }
 
 /// One page, newest first, and the number of all matches.
@@ -128,6 +203,14 @@ pub fn list(
         if let Some(v) = v {
             conds.push(cond.into());
             args.push(Value::Integer(v));
+        }
+    }
+    if let Some((from, to)) = f.due {
+        conds.push("f.status = 'pending' AND f.next_follow_up < ?".into());
+        args.push(Value::Integer(to));
+        if let Some(from) = from {
+            conds.push("f.next_follow_up >= ?".into());
+            args.push(Value::Integer(from));
         }
     }
     let cond = conds.join(" AND ");

@@ -18,6 +18,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_audit_log",
         include_str!("../../sql/0004_audit_log.sql"),
     ),
+    (
+        "0005_follow_up_after_call",
+        include_str!("../../sql/0005_follow_up_after_call.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::auth::Caller;
+use crate::calls::follow_up_edit::{Due, Today, text_of};
 use crate::customers::phone;
 use crate::db::calls::Call;
 use crate::db::customers::Customer;
@@ -152,10 +153,17 @@ pub struct FollowUpView {
     created_by: String,
     created_by_name: String,
     created_at: String,
+    /// The content without the `标签:` line (what an edit form shows).
+    text: String,
+    /// `today` / `overdue` for a pending follow-up due today or earlier, else null (issue 14).
+    due: Option<&'static str>,
 }
 
-pub fn follow_up_view(f: FollowUp) -> FollowUpView {
+/// A follow-up as §5.11 lists it; `today` decides what is due.
+pub fn follow_up_view(f: FollowUp, today: &Today) -> FollowUpView {
     FollowUpView {
+        text: text_of(&f.content).to_string(),
+        due: today.due(&f).map(Due::as_str),
         id: f.id,
         call_id: f.call_id,
         customer_id: f.customer_id,

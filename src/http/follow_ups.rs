@@ -1,5 +1,6 @@
-//! Follow-ups over HTTP: §5.1 the app's follow-up after a call, §5.11 list, §5.12 create. The
-//! rules (contract §7) and the transactions are in `calls::follow_ups`.
+//! Follow-ups over HTTP: §5.1 the app's follow-up after a call, §5.11 list, §5.12 create, and
+//! edit / complete / delete and the due counts (issue 14). The rules (contract §7) and the
+//! transactions are in `calls::follow_ups` and `calls::follow_up_edit`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -9,9 +10,10 @@ use super::call_views::follow_up_view;
 use super::query::{Query, paged};
 use super::{body, reply};
 use crate::auth::Caller;
+use crate::calls::follow_up_edit::{self, Due, Edit, Today};
 use crate::calls::follow_ups::{self, AfterCall, NewFollowUp, PRIORITIES, STATUSES};
 use crate::db::follow_ups::FollowUpFilter;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +56,7 @@ pub async fn call_follow_up(
 pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
     let (from, to) = q.time_range(state.config.timezone)?;
+    let today = Today::now(state.config.timezone);
     let filter = FollowUpFilter {
         customer_id: q.text("customerId"),
         call_id: q.text("callId"),
@@ -62,10 +65,19 @@ pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response>
         user_id: q.text("userId"),
         from,
         to,
+        due: match q.text("due") {
+            None => None,
+            Some(word) => Some(today.bounds(
+                Due::parse(&word).ok_or_else(|| ApiError::invalid("due 须为 today 或 overdue"))?,
+            )),
+        },
     };
     let (rows, total) =
         follow_ups::list(&state, &caller, filter, page.page_size, page.offset()).await?;
-    let rows: Vec<_> = rows.into_iter().map(follow_up_view).collect();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|f| follow_up_view(f, &today))
+        .collect();
     Ok(reply::ok(paged(rows, total, page)))
 }
 
@@ -105,5 +117,69 @@ pub async fn create(state: State, caller: Caller, b: NewFollowUpBody) -> ApiResu
         status: b.status,
     };
     let created = follow_ups::create(&state, &caller, new).await?;
-    Ok(reply::ok(follow_up_view(created)))
+    let today = Today::now(state.config.timezone);
+    Ok(reply::ok(follow_up_view(created, &today)))
+}
+
+/// A field that may be absent (`None`) or null (`Some(Null)`): null clears, absent keeps.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EditFollowUpBody {
+    /// The text without the `标签:` line (the server writes that from the tags).
+    content: Option<String>,
+    customer_intent: Option<String>,
+    call_tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present", alias = "nextFollowUp")]
+    next_follow_up_date: Option<Value>,
+    priority: Option<String>,
+    status: Option<String>,
+}
+
+/// PUT /api/v1/calls/followups/{id}
+///
+/// Edits a follow-up, or completes it (`{"status": "completed"}`); issue 14.
+pub async fn update(
+    id: String,
+    state: State,
+    caller: Caller,
+    b: EditFollowUpBody,
+) -> ApiResult<Response> {
+    let tz = state.config.timezone;
+    let next_follow_up = match &b.next_follow_up_date {
+        None => None,
+        Some(v) => Some(body::time_field("nextFollowUpDate", &Some(v.clone()), tz)?),
+    };
+    let edit = Edit {
+        text: b.content,
+        intention: b.customer_intent,
+        tags: b.call_tags,
+        next_follow_up,
+        priority: b.priority,
+        status: b.status,
+    };
+    let edited = follow_up_edit::edit(&state, &caller, id, edit).await?;
+    let today = Today::now(tz);
+    Ok(reply::ok_with(
+        "跟进记录已更新",
+        follow_up_view(edited, &today),
+    ))
+}
+
+/// DELETE /api/v1/calls/followups/{id}
+pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+    follow_up_edit::delete(&state, &caller, id).await?;
+    Ok(reply::ok_message("跟进记录已删除"))
+}
+
+/// GET /api/v1/calls/followups/due
+///
+/// How many pending follow-ups are due today and how many are overdue, among those the caller
+/// may see (the menu's and 概览's counts, issue 14).
+pub async fn due(state: State, caller: Caller) -> ApiResult<Response> {
+    let (today, overdue) = follow_up_edit::due_counts(&state, &caller).await?;
+    Ok(reply::ok(json!({ "today": today, "overdue": overdue })))
 }

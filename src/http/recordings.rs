@@ -27,7 +27,12 @@ pub async fn upload_recording(
         return Err(ApiError::new(ErrorCode::PayloadTooLarge));
     }
     // refused before a byte is written when the disk cannot take it and keep its reserve
-    storage::check_room(&state.config, declared.unwrap_or(0))?;
+    if let Err(full) = storage::check_room(&state.config, declared.unwrap_or(0)) {
+        if declared.is_some_and(|len| len <= upload_form::REFUSED_READ_LIMIT) {
+            upload_form::discard(form).await;
+        }
+        return Err(full);
+    }
     let form = upload_form::read(&state, &caller, form).await?;
     let stored = upload::upload(&state, &caller, form).await?;
     // the document shows no message for §4.3: the contract's default

@@ -144,6 +144,9 @@ route_table! { n;
     post   ["api" / "v1" / "mobile" / "call" / "followup"] => follow_ups::call_follow_up, n.state(), n.device(), n.json();
     get    ["api" / "v1" / "calls" / "followups"] => follow_ups::list, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "calls" / "followups"] => follow_ups::create, n.state(), n.login(), n.json();
+    get    ["api" / "v1" / "calls" / "followups" / "due"] => follow_ups::due, n.state(), n.login();
+    put    ["api" / "v1" / "calls" / "followups" / String] => follow_ups::update, n.state(), n.login(), n.json();
+    delete ["api" / "v1" / "calls" / "followups" / String] => follow_ups::delete, n.state(), n.login();
     // ---- statistics (§5.4, §5.5, contract §13) ---------------------------------------------
     get    ["api" / "v1" / "mobile" / "stats" / "today"] => call_stats::today, n.state(), n.device();
     get    ["api" / "v1" / "mobile" / "stats"] => call_stats::period, n.state(), n.device(), n.query();

@@ -102,3 +102,22 @@ async fn drain(part: Part) -> ApiResult<u64> {
     }
     Ok(size)
 }
+
+/// A refused upload the client is still sending: read it to the end (up to `REFUSED_READ_LIMIT`)
+/// and throw it away, so the client gets to read the refusal. Answering before the body is in
+/// makes the client's send fail with a broken pipe instead (seen in the full-disk test), and the
+/// app then knows nothing of why. Larger bodies are not read: the answer closes the connection.
+pub const REFUSED_READ_LIMIT: u64 = 16 * 1024 * 1024;
+
+pub async fn discard(mut form: FormData) {
+    let mut size = 0u64;
+    while let Some(Ok(part)) = form.next().await {
+        let mut stream = Box::pin(part.stream());
+        while let Some(Ok(chunk)) = stream.next().await {
+            size += chunk.remaining() as u64;
+            if size > REFUSED_READ_LIMIT {
+                return;
+            }
+        }
+    }
+}

@@ -28,6 +28,7 @@ mod connections;
 mod crash_safety;
 mod customers_api;
 mod disk;
+mod follow_ups_close;
 mod http_frame;
 mod openapi;
 mod phone_sim;

@@ -341,6 +341,17 @@ async fn every_route_succeeds_with_data() {
     let doomed = customer(&server, "李四", "13800138003").await;
     let (_, rec) = upload(&server, &t, Some(&call), None, "a.mp3", audio::mp3(2)).await;
     let recording = rec["data"]["id"].as_str().unwrap().to_string();
+    let follow_up = |content: &'static str| {
+        let (server, t, call) = (&server, t.clone(), call.clone());
+        async move {
+            let body = json!({"callId": call, "content": content});
+            let (status, made) = server.post("/api/v1/calls/followups", &t, body).await;
+            assert_eq!(status, 200, "{made}");
+            made["data"]["id"].as_str().unwrap().to_string()
+        }
+    };
+    let kept_follow_up = follow_up("走查跟进").await;
+    let doomed_follow_up = follow_up("走查删除").await;
     let qr = common::phone::TestPhone::pc_qr(&server, &t).await;
     let bind_qr = common::phone::TestPhone::pc_qr(&server, &t).await;
     // the admin has three phones now (the limit): the app binds one for the salesperson
@@ -385,6 +396,10 @@ async fn every_route_succeeds_with_data() {
             p if p.starts_with("/api/v1/customers/") && method == "DELETE" => doomed.clone(),
             p if p.starts_with("/api/v1/customers/") => kept.clone(),
             "/api/v1/calls/{callId}/cancel" => live_call.clone(),
+            p if p.starts_with("/api/v1/calls/followups/") && method == "DELETE" => {
+                doomed_follow_up.clone()
+            }
+            p if p.starts_with("/api/v1/calls/followups/") => kept_follow_up.clone(),
             p if p.starts_with("/api/v1/calls/records/") && method == "DELETE" => {
                 doomed_call.clone()
             }
@@ -432,6 +447,7 @@ async fn every_route_succeeds_with_data() {
             ("PUT", "/api/v1/calls/records/{id}/end") => json!({"duration": 9}),
             (_, "/api/v1/mobile/call/followup") => json!({"callId": call, "notes": "回访"}),
             ("POST", "/api/v1/calls/followups") => json!({"callId": call, "content": "回访"}),
+            ("PUT", "/api/v1/calls/followups/{id}") => json!({"status": "completed"}),
             _ => json!({}),
         };
         let token = match path.as_str() {
