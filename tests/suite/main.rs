@@ -13,6 +13,7 @@ mod auth_http;
 mod bad_input;
 mod bench_data;
 mod browser_calls;
+mod browser_follow_ups;
 mod browser_pages;
 mod calls_dial;
 mod calls_dial_for;

@@ -1,7 +1,7 @@
 // The frame: login, the side menu, hash routing (#/customers …), the live feed. Each page is a
 // module exporting `mount(container, ctx)` that may return a cleanup function.
 
-import { login, onUnauthorized, session, whoAmI } from './api.js';
+import { api, login, onUnauthorized, session, whoAmI } from './api.js';
 import { LiveFeed } from './ws.js';
 import { clear, h } from './ui.js';
 import { ROLE } from './format.js';
@@ -29,6 +29,7 @@ function visiblePages() {
 
 function showLogin(message) {
   user = null;
+  clearInterval(dueTimer);
   live.stop();
   if (cleanup) { cleanup(); cleanup = null; }
   clear($('page'));
@@ -44,6 +45,24 @@ function showLogin(message) {
   $('login-username').focus();
 }
 
+/**
+ * The menu's 跟进记录 counts: pending follow-ups due today and overdue (the server counts those
+ * the user may see). Refreshed on every page switch, after a follow-up changes, and each minute.
+ */
+let dueTimer = null;
+async function refreshDue() {
+  const link = $('nav').querySelector('a[data-page=followups]');
+  if (!link || !user) return;
+  let counts;
+  try {
+    counts = await api.get('/api/v1/calls/followups/due');
+  } catch { return; }
+  for (const old of link.querySelectorAll('.nav-count')) old.remove();
+  if (counts.today) link.append(h('span', { class: 'nav-count today', id: 'nav-due-today', title: '今日待跟进' }, String(counts.today)));
+  if (counts.overdue) link.append(h('span', { class: 'nav-count overdue', id: 'nav-due-overdue', title: '已逾期' }, String(counts.overdue)));
+}
+window.addEventListener('dialbox:followups-changed', () => refreshDue());
+
 function showApp(me) {
   user = me;
   $('login-view').hidden = true;
@@ -52,6 +71,8 @@ function showApp(me) {
   clear($('nav'), visiblePages().map((p) => h('a', { href: `#/${p.id}`, dataset: { page: p.id } }, p.title)));
   live.start();
   route();
+  clearInterval(dueTimer);
+  dueTimer = setInterval(refreshDue, 60000);
 }
 
 async function route() {
@@ -72,6 +93,7 @@ async function route() {
   const ctx = { user, live, navigate: (id) => { location.hash = `#/${id}`; } };
   const result = module.mount(container, ctx);
   cleanup = typeof result === 'function' ? result : null;
+  refreshDue();
 }
 
 async function onLogin(ev) {

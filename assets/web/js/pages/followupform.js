@@ -41,6 +41,7 @@ export function followUpForm({ callId, customer, onSaved }) {
     try {
       await save();
       toast('跟进记录已保存', 'ok');
+      window.dispatchEvent(new Event('dialbox:followups-changed'));
       onSaved();
     } catch (err) {
       showError(err);

@@ -1,27 +1,29 @@
-// 跟进记录 (§5.11, §5.12): filters, create; pending ones are marked, ones due today and overdue
-// ones stand out.
+// 跟进记录 (§5.11, §5.12, issue 14): filters (也按 今天到期 / 已逾期), create, and per row 完成 /
+// 编辑 / 删除 and 拨打. What is due is the server's word (`due`), not worked out here.
 
 import { api } from '../api.js';
-import { badge, clear, h, modal, pager, showError, table, tags, toast } from '../ui.js';
-import { dateStr, fmtTime, fromLocalInput, INTENTION, options, PRIORITY, word } from '../format.js';
+import { actionButton, badge, clear, confirmDialog, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { fmtTime, fromLocalInput, INTENTION, options, PRIORITY, toLocalInput, word } from '../format.js';
 import { filterBar, personSelect } from './filters.js';
 import { tagPicker } from './followupform.js';
+import { dial } from './callpanel.js';
 
 const PAGE_SIZE = 20;
 const STATUS = { pending: '待跟进', completed: '已完成' };
+export const DUE = { today: '今天到期', overdue: '已逾期' };
 
-/** 'overdue' | 'due-today' | '' for a pending follow-up's next date. */
-function urgency(r) {
-  if (r.status !== 'pending' || !r.nextFollowUp) return '';
-  const next = new Date(r.nextFollowUp);
-  if (dateStr(next) === dateStr()) return 'due-today';
-  return next < new Date() ? 'overdue' : '';
-}
+/** The row class for what the server says is due. */
+const urgency = (r) => ({ today: 'due-today', overdue: 'overdue' }[r.due] || '');
 
-export function mount(container, { user }) {
+/** Tells the menu's counts (and any page showing due follow-ups) that something changed. */
+export const followUpsChanged = () => window.dispatchEvent(new Event('dialbox:followups-changed'));
+
+export function mount(container, { user, live }) {
   let page = 1;
   const list = h('div', { id: 'followup-list' });
+  const wanted = new URLSearchParams(location.hash.split('?')[1] || '');
   const filters = filterBar([
+    { name: 'due', type: 'select', options: options(DUE, '全部到期'), value: DUE[wanted.get('due')] ? wanted.get('due') : '' },
     { name: 'status', type: 'select', options: options(STATUS, '全部状态') },
     { name: 'priority', type: 'select', options: options(PRIORITY, '全部优先级') },
     personSelect(user),
@@ -29,7 +31,7 @@ export function mount(container, { user }) {
     { name: 'endDate', label: '到', type: 'date' },
   ], () => { page = 1; reload(); });
   filters.el.append(h('span', { class: 'spacer' }),
-    h('button', { type: 'button', class: 'primary', id: 'followup-add', onclick: () => create(reload) }, '新建跟进'));
+    h('button', { type: 'button', class: 'primary', id: 'followup-add', onclick: () => create(() => changed()) }, '新建跟进'));
   container.append(filters.el,
     h('p', { class: 'muted legend' }, h('span', {}, h('i', { style: 'background:#fff6e8;border:1px solid #e6c79c' }), '今天到期'),
       h('span', {}, h('i', { style: 'background:#fdecec;border:1px solid #e7b3b3' }), '已逾期'),
@@ -46,19 +48,84 @@ export function mount(container, { user }) {
       { title: '意向', render: (r) => word(INTENTION, r.customerIntent) },
       { title: '优先级', render: (r) => badge(word(PRIORITY, r.priority), r.priority === 'high' ? 'red' : '') },
       {
-        title: '下次跟进', render: (r) => {
-          const u = urgency(r);
-          return [fmtTime(r.nextFollowUp), u ? [' ', badge(u === 'overdue' ? '已逾期' : '今天', u === 'overdue' ? 'red' : 'orange')] : null];
-        },
+        title: '下次跟进', render: (r) => [fmtTime(r.nextFollowUp),
+          r.due ? [' ', badge(r.due === 'overdue' ? '已逾期' : '今天', r.due === 'overdue' ? 'red' : 'orange')] : null],
       },
       { title: '状态', render: (r) => badge(word(STATUS, r.status), r.status === 'pending' ? 'orange' : 'green') },
-      { title: '创建人', render: (r) => r.createdByName || '—' },
+      { title: '负责人', render: (r) => r.createdByName || '—' },
       { title: '创建时间', render: (r) => fmtTime(r.createdAt) },
+      {
+        title: '操作', class: 'actions', render: (r) => [
+          r.customerId ? h('button', {
+            type: 'button', class: 'small primary dial',
+            onclick: () => dial({ id: r.customerId, name: r.customerName }, live, user),
+          }, '拨打') : null,
+          r.status === 'pending' ? actionButton('完成', async () => {
+            await api.put(`/api/v1/calls/followups/${encodeURIComponent(r.id)}`, { status: 'completed' });
+            toast('已完成', 'ok');
+            changed();
+          }, 'small complete') : null,
+          h('button', { type: 'button', class: 'small edit', onclick: () => edit(r, changed) }, '编辑'),
+          actionButton('删除', async () => {
+            if (!(await confirmDialog(`删除这条跟进记录（${r.customerName || '无客户'}）？`, '删除'))) return;
+            await api.del(`/api/v1/calls/followups/${encodeURIComponent(r.id)}`);
+            toast('跟进记录已删除', 'ok');
+            changed();
+          }, 'small danger'),
+        ],
+      },
     ], d.records || [], { rowClass: (r) => ['followup-row', r.status === 'pending' ? 'pending' : '', urgency(r)].join(' ') }),
     pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
   }
 
+  const changed = () => { followUpsChanged(); reload(); };
   reload();
+}
+
+/** 编辑: the text (without the tag line, which the server writes), tags, intention, priority,
+ * status and the next time (emptied: cleared). */
+function edit(r, done) {
+  const content = h('textarea', { name: 'content' });
+  content.value = r.text ?? r.content;
+  const picker = tagPicker(r.callTags || []);
+  const intent = h('select', { name: 'customerIntent' }, h('option', { value: '' }, '未选择'),
+    Object.entries(INTENTION).map(([v, t]) => h('option', { value: v }, t)));
+  intent.value = r.customerIntent || '';
+  const priority = h('select', { name: 'priority' }, Object.entries(PRIORITY).map(([v, t]) => h('option', { value: v }, t)));
+  priority.value = r.priority;
+  const status = h('select', { name: 'status' }, Object.entries(STATUS).map(([v, t]) => h('option', { value: v }, t)));
+  status.value = r.status;
+  const next = h('input', { type: 'datetime-local', name: 'nextFollowUpDate' });
+  next.value = toLocalInput(r.nextFollowUp);
+  modal({
+    title: `编辑跟进 ${r.customerName || ''}`,
+    wide: true,
+    body: h('div', { class: 'form', id: 'followup-edit' },
+      h('label', {}, '内容'), content,
+      h('label', {}, '标签'), picker.el,
+      h('label', {}, '客户意向'), intent,
+      h('label', {}, '优先级'), priority,
+      h('label', {}, '状态'), status,
+      h('label', {}, '下次跟进'), next),
+    actions: [
+      { label: '取消' },
+      {
+        label: '保存', kind: 'primary', onClick: async () => {
+          const body = {
+            content: content.value.trim(),
+            callTags: picker.value(),
+            priority: priority.value,
+            status: status.value,
+            nextFollowUpDate: next.value ? fromLocalInput(next.value) : null,
+          };
+          if (intent.value) body.customerIntent = intent.value;
+          await api.put(`/api/v1/calls/followups/${encodeURIComponent(r.id)}`, body);
+          toast('跟进记录已更新', 'ok');
+          done();
+        },
+      },
+    ],
+  });
 }
 
 /** A follow-up without a call (a visit, a message): §5.12. The customer is picked by search. */

@@ -1,13 +1,17 @@
-// 概览: today's figures (§5.5 over today), the 7/30-day trend and per-person table (§5.5), and
-// the phones online now (§3.5, kept live by PHONE_ONLINE / PHONE_OFFLINE).
+// 概览: today's figures (§5.5 over today), the 7/30-day trend and per-person table (§5.5), the
+// phones online now (§3.5, kept live by PHONE_ONLINE / PHONE_OFFLINE), and the follow-ups due
+// today and overdue with 拨打 (issue 14).
 
 import { api } from '../api.js';
-import { clear, debounce, h, showError, table } from '../ui.js';
-import { daysAgo, dateStr, fmtDuration } from '../format.js';
+import { badge, clear, debounce, h, showError, table } from '../ui.js';
+import { daysAgo, dateStr, fmtDuration, fmtTime } from '../format.js';
+import { dial } from './callpanel.js';
+import { DUE } from './followups.js';
 import { trendChart } from '../chart.js';
 
-export function mount(container, { live }) {
+export function mount(container, { live, user }) {
   let days = 7;
+  const due = h('div', { id: 'due-follow-ups' });
   const today = h('div', { class: 'stats', id: 'today-stats' });
   const chart = h('div', { class: 'chart', id: 'trend-chart' });
   const people = h('div', { id: 'user-stats' });
@@ -28,7 +32,33 @@ export function mount(container, { live }) {
           rangeButtons),
         chart),
       h('div', { class: 'card' }, h('h3', {}, '在线工作手机'), phones)),
+    h('div', { class: 'card' }, h('h3', {}, '待跟进'), due),
     h('div', { class: 'card' }, h('h3', {}, '人员统计（所选时段）'), people));
+
+  // 今日待跟进 / 已逾期 (issue 14): the counts, then the overdue and today's ones with 拨打
+  async function loadDue() {
+    const [counts, overdue, today] = await Promise.all([
+      api.get('/api/v1/calls/followups/due'),
+      api.get('/api/v1/calls/followups', { due: 'overdue', pageSize: 10 }),
+      api.get('/api/v1/calls/followups', { due: 'today', pageSize: 10 }),
+    ]);
+    const rows = [...(overdue.records || []), ...(today.records || [])];
+    const link = (word, n, cls) => h('a', { href: `#/followups?due=${word}`, class: `stat due-${word}` },
+      h('div', { class: 'label' }, DUE[word]), h('div', { class: `value ${cls}` }, n));
+    clear(due,
+      h('div', { class: 'stats' }, link('today', counts.today, ''), link('overdue', counts.overdue, 'red-text')),
+      rows.length ? table([
+        { title: '客户', render: (r) => r.customerName || '—' },
+        { title: '内容', render: (r) => h('div', { style: 'white-space:pre-wrap;max-width:360px' }, r.text || r.content) },
+        { title: '下次跟进', render: (r) => [fmtTime(r.nextFollowUp), ' ', badge(DUE[r.due] || '', r.due === 'overdue' ? 'red' : 'orange')] },
+        { title: '负责人', render: (r) => r.createdByName || '—' },
+        {
+          title: '操作', class: 'actions', render: (r) => (r.customerId ? h('button', {
+            type: 'button', class: 'small primary dial', onclick: () => dial({ id: r.customerId, name: r.customerName }, live, user),
+          }, '拨打') : null),
+        },
+      ], rows, { rowClass: (r) => `due-row ${r.due}` }) : h('p', { class: 'muted' }, '今天没有到期的跟进'));
+  }
 
   async function loadToday() {
     const t = dateStr();
@@ -66,7 +96,9 @@ export function mount(container, { live }) {
   }
 
   const run = (f) => f().catch(showError);
-  run(loadToday); run(loadRange); run(loadPhones);
+  run(loadToday); run(loadRange); run(loadPhones); run(loadDue);
+  const onFollowUps = () => run(loadDue);
+  window.addEventListener('dialbox:followups-changed', onFollowUps);
   const offs = [
     live.on('PHONE_ONLINE', () => run(loadPhones)),
     live.on('PHONE_OFFLINE', () => run(loadPhones)),
@@ -74,5 +106,8 @@ export function mount(container, { live }) {
     live.on('PHONE_UNBOUND', () => run(loadPhones)),
     live.on('CALL_STATE', debounce(() => run(loadToday))),
   ];
-  return () => offs.forEach((off) => off());
+  return () => {
+    offs.forEach((off) => off());
+    window.removeEventListener('dialbox:followups-changed', onFollowUps);
+  };
 }
