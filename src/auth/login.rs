@@ -72,3 +72,60 @@ pub async fn login(
     tracing::info!(user = %user.username, "login");
     Ok(LoggedIn { user, token })
 }
+
+/// 我的账号 (issue 14): a user changes their own password, giving the old one. A wrong old
+/// password counts against the same limiter as a login (a session is not a licence to guess)
+/// and is 400, not 401: the session itself is fine. The change revokes every token the user
+/// holds — their other logins and their bound phones' device tokens, as a reset does — and
+/// returns a new login token for this session, which therefore goes on.
+pub async fn change_own_password(
+    state: &State,
+    caller: &crate::auth::Caller,
+    old: String,
+    new: String,
+) -> ApiResult<String> {
+    if old.is_empty() {
+        return Err(ApiError::invalid("请输入原密码"));
+    }
+    crate::users::check_password(&new)?;
+    if old == new {
+        return Err(ApiError::invalid("新密码不能与原密码相同"));
+    }
+    let attempt = state
+        .limiter
+        .reserve(&caller.username, caller.address)
+        .map_err(ApiError::rate_limited)?;
+    let id = caller.user_id.clone();
+    let user = state.db.run(move |c| db::users::by_id(c, &id)).await?;
+    let stored = user.password_hash.clone();
+    let matches = {
+        let _permit = state.hashing.acquire().await.map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(move || password::verify(&stored, &old))
+            .await
+            .map_err(ApiError::internal)?
+    };
+    let who = Actor::of(caller);
+    if !matches {
+        let detail = "wrong old password (own password change)".to_string();
+        audit::record_alone(state, who, Action::LoginFailed, user.id, detail).await?;
+        return Err(ApiError::invalid("原密码错误"));
+    }
+    attempt.succeeded();
+    let hash = crate::users::hash_password(&state.hashing, new).await?;
+    let id = user.id.clone();
+    let version = state
+        .db
+        .write(move |tx| {
+            db::users::set_password(tx, &id, &hash)?;
+            audit::record(tx, &who, Action::UserPassword, &id, "本人修改")?;
+            Ok::<_, ApiError>(db::users::by_id(tx, &id)?.token_version)
+        })
+        .await?;
+    // the other pages' live feeds and the phones' sockets close now; this page reconnects with
+    // the new token
+    state.hub.end_sessions(&user.id);
+    let now = chrono::Utc::now().timestamp();
+    Ok(state
+        .keys
+        .issue(&token::login_claims(&user.id, version, now)))
+}

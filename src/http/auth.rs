@@ -85,3 +85,32 @@ pub async fn me(caller: Caller) -> ApiResult<Response> {
         "phoneId": caller.phone_id,
     })))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OwnPassword {
+    old_password: String,
+    new_password: String,
+}
+
+/// PUT /api/v1/auth/password
+///
+/// 我的账号: change one's own password (issue 14). This session goes on with the new token in
+/// the answer; every other one ends.
+pub async fn change_password(
+    state: State,
+    caller: Caller,
+    req: OwnPassword,
+) -> ApiResult<Response> {
+    let token = crate::auth::login::change_own_password(
+        &state,
+        &caller,
+        req.old_password,
+        req.new_password,
+    )
+    .await?;
+    Ok(reply::ok_with(
+        "密码已修改，其他登录需重新登录",
+        json!({ "token": token, "expiresIn": token::LOGIN_TTL_SECS }),
+    ))
+}

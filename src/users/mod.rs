@@ -156,6 +156,11 @@ pub async fn set_password(
     id: &str,
     plain: String,
 ) -> ApiResult<()> {
+    // resetting one's own password here would end this very session without a word: one's own
+    // goes through 我的账号, which asks for the old one and keeps the session (issue 14)
+    if who.user_id.as_deref() == Some(id) {
+        return Err(ApiError::invalid("请在“我的账号”中修改自己的密码"));
+    }
     let who = who.clone();
     check_password(&plain)?;
     let lookup = id.to_string();

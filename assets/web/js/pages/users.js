@@ -4,8 +4,8 @@ import { api } from '../api.js';
 import { actionButton, badge, clear, confirmDialog, form, h, modal, showError, table, toast } from '../ui.js';
 import { fmtTime, options, ROLE, word } from '../format.js';
 
-export function mount(container) {
-  const list = h('div');
+export function mount(container, { user }) {
+  const list = h('div', { id: 'user-list' });
   const reload = () => load(list).catch(showError);
   container.append(
     h('div', { class: 'toolbar' },
@@ -27,7 +27,10 @@ export function mount(container) {
       {
         title: '操作', class: 'actions', render: (u) => [
           actionButton('编辑', async () => editUser(u, reload)),
-          actionButton('重置密码', async () => resetPassword(u)),
+          // one's own password is changed in 我的账号 (with the old one), not reset here
+          u.id === user.id
+            ? h('a', { href: '#/account', class: 'small' }, '我的账号')
+            : actionButton('重置密码', async () => resetPassword(u)),
           u.disabled
             ? actionButton('启用', () => setDisabled(u, false))
             : h('button', { type: 'button', class: 'small danger', onclick: () => setDisabled(u, true) }, '停用'),
