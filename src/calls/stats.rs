@@ -4,7 +4,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::auth::{Caller, Scope};
-use crate::db::{self, stats::StatsFilter, stats::Totals};
+use crate::db::{self, stats::PersonTotals, stats::StatsFilter, stats::Totals};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
@@ -87,8 +87,27 @@ pub async fn own_totals(
 pub struct Report {
     pub sum: Totals,
     pub days: Vec<(String, Totals)>,
-    pub users: Vec<(String, String, Totals)>,
+    pub users: Vec<PersonTotals>,
+    /// The people's totals summed per department, most calls first (issue 14).
+    pub departments: Vec<(String, Totals)>,
     pub today: Totals,
+}
+
+/// Sums people's totals per department, most calls first, then by name.
+fn per_department(users: &[PersonTotals]) -> Vec<(String, Totals)> {
+    let mut sums: std::collections::BTreeMap<&str, Totals> = Default::default();
+    for p in users {
+        let t = sums.entry(p.department.as_str()).or_default();
+        t.total += p.totals.total;
+        t.connected += p.totals.connected;
+        t.inbound += p.totals.inbound;
+        t.outbound += p.totals.outbound;
+        t.duration += p.totals.duration;
+    }
+    let mut out: Vec<(String, Totals)> =
+        sums.into_iter().map(|(d, t)| (d.to_string(), t)).collect();
+    out.sort_by(|a, b| b.1.total.cmp(&a.1.total).then_with(|| a.0.cmp(&b.0)));
+    out
 }
 
 /// §5.5 for the days `from..=to` in the caller's scope, optionally one person or department.
@@ -141,6 +160,7 @@ pub async fn report(
     Ok(Report {
         sum,
         days: all_days,
+        departments: per_department(&users),
         users,
         today,
     })

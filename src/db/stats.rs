@@ -176,23 +176,38 @@ pub fn by_day(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Totals per user with calls in the range, most calls first: `(user id, real name, totals)`.
+/// One person's totals over a range.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonTotals {
+    pub user_id: String,
+    /// The real name, or the username when there is none.
+    pub name: String,
+    pub department: String,
+    pub totals: Totals,
+}
+
+/// Totals per user with calls in the range, most calls first.
 pub fn by_user(
     conn: &Connection,
     f: &StatsFilter,
     from: &str,
     to: &str,
-) -> DbResult<Vec<(String, String, Totals)>> {
+) -> DbResult<Vec<PersonTotals>> {
     let (cond, args) = filter_sql(f, from, to);
     let sql = format!(
-        "SELECT s.user_id, COALESCE(NULLIF(u.real_name, ''), u.username), {SUMS}
+        "SELECT s.user_id, COALESCE(NULLIF(u.real_name, ''), u.username), u.department, {SUMS}
          FROM call_daily_stats s
          JOIN users u ON u.id = s.user_id
-         WHERE {cond} GROUP BY s.user_id ORDER BY 3 DESC, s.user_id"
+         WHERE {cond} GROUP BY s.user_id ORDER BY 4 DESC, s.user_id"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-        Ok((r.get(0)?, r.get(1)?, totals_at(r, 2)?))
+        Ok(PersonTotals {
+            user_id: r.get(0)?,
+            name: r.get(1)?,
+            department: r.get(2)?,
+            totals: totals_at(r, 3)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

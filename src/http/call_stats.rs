@@ -78,16 +78,36 @@ pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<Res
             })
         })
         .collect();
+    // beside §5.5's fields, the connected calls and the average talk time of the connected
+    // ones (issue 14: averageDuration averages over every call, as the document has it)
     let user_stats: Vec<Value> = r
         .users
         .iter()
-        .map(|(id, name, t)| {
+        .map(|p| {
+            let t = &p.totals;
             json!({
-                "userId": id,
-                "userName": name,
+                "userId": p.user_id,
+                "userName": p.name,
+                "department": p.department,
                 "calls": t.total,
+                "connectedCalls": t.connected,
                 "duration": t.duration,
                 "connectionRate": percent(t.connected, t.total),
+                "averageTalkTime": ratio(t.duration, t.connected),
+            })
+        })
+        .collect();
+    let department_stats: Vec<Value> = r
+        .departments
+        .iter()
+        .map(|(department, t)| {
+            json!({
+                "department": department,
+                "calls": t.total,
+                "connectedCalls": t.connected,
+                "duration": t.duration,
+                "connectionRate": percent(t.connected, t.total),
+                "averageTalkTime": ratio(t.duration, t.connected),
             })
         })
         .collect();
@@ -100,9 +120,11 @@ pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<Res
         "outgoingCalls": sum.outbound,
         "totalDuration": sum.duration,
         "averageDuration": ratio(sum.duration, sum.total),
+        "averageTalkTime": ratio(sum.duration, sum.connected),
         "connectionRate": percent(sum.connected, sum.total),
         "todayIncrease": r.today.total,
         "dailyStats": daily_stats,
         "userStats": user_stats,
+        "departmentStats": department_stats,
     })))
 }

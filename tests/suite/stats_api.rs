@@ -180,6 +180,32 @@ async fn statistics_by_hand_in_shanghai() {
     ];
     want.sort();
     assert_eq!(users, want);
+    // issue 14: the average talk time of the connected calls beside §5.5's average over all
+    // (441 s over 5 connected: 88.2 → 88), and the same per person and per department
+    assert_eq!(all["averageTalkTime"], 88);
+    let a = all["userStats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["userId"] == o.a.id.as_str());
+    let a = a.unwrap();
+    assert_eq!(
+        (
+            &a["connectedCalls"],
+            &a["averageTalkTime"],
+            &a["department"]
+        ),
+        (&json!(3), &json!(120), &json!("一部"))
+    );
+    assert_eq!(
+        all["departmentStats"],
+        json!([
+            {"department": "一部", "calls": 6, "connectedCalls": 4, "duration": 411,
+             "connectionRate": 67, "averageTalkTime": 103},
+            {"department": "二部", "calls": 2, "connectedCalls": 1, "duration": 30,
+             "connectionRate": 50, "averageTalkTime": 30},
+        ])
+    );
 
     // manager 一部 (a, b): 6 calls, 4 connected, 411 s; avg 68.5 → 69; rate 66.7 → 67
     let dept = stats(s, &o.boss1.token, RANGE).await;

@@ -32,11 +32,14 @@ export function fromLocalInput(value) {
   return value ? new Date(value).toISOString() : undefined;
 }
 
+/** Seconds in words: 42秒, 3分5秒, 1小时2分, 26小时 — never a clock time that wraps at a day. */
 export function fmtDuration(sec) {
   const s = Math.max(0, Math.round(Number(sec) || 0));
   if (s < 60) return `${s}秒`;
-  if (s < 3600) return `${Math.floor(s / 60)}分${pad(s % 60)}秒`;
-  return `${Math.floor(s / 3600)}时${pad(Math.floor((s % 3600) / 60))}分`;
+  if (s < 3600) return s % 60 ? `${Math.floor(s / 60)}分${s % 60}秒` : `${s / 60}分`;
+  const hours = Math.floor(s / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  return minutes ? `${hours}小时${minutes}分` : `${hours}小时`;
 }
 
 export function fmtBytes(n) {

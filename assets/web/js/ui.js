@@ -122,8 +122,8 @@ export function form(fields) {
 export function table(columns, rows, { rowClass, empty = '暂无数据' } = {}) {
   const head = h('tr', {}, columns.map((c) => h('th', {}, c.title)));
   const body = rows.length
-    ? rows.map((row) => h('tr', { class: rowClass ? rowClass(row) : '' },
-      columns.map((c) => h('td', { class: c.class || '' }, c.render(row)))))
+    ? rows.map((row, i) => h('tr', { class: rowClass ? rowClass(row) : '' },
+      columns.map((c) => h('td', { class: c.class || '' }, c.render(row, i)))))
     : [h('tr', {}, h('td', { class: 'empty', colSpan: columns.length }, empty))];
   return h('div', { class: 'table-wrap' }, h('table', { class: 'data' }, h('thead', {}, head), h('tbody', {}, body)));
 }

@@ -15,11 +15,18 @@ export function mount(container, { live, user }) {
   const today = h('div', { class: 'stats', id: 'today-stats' });
   const chart = h('div', { class: 'chart', id: 'trend-chart' });
   const people = h('div', { id: 'user-stats' });
+  const departments = h('div', { id: 'department-stats' });
   const phones = h('div', { id: 'phones-online' });
+  // the range: 近7天 / 近30天, or any dates typed in (days = 0)
+  const from = h('input', { type: 'date', id: 'range-from', class: 'small' });
+  const to = h('input', { type: 'date', id: 'range-to', class: 'small' });
+  const setDays = (n) => { days = n; from.value = daysAgo(n - 1); to.value = dateStr(); };
+  setDays(days);
   const rangeButtons = [7, 30].map((n) => h('button', {
     type: 'button', class: `small${n === days ? ' primary' : ''}`, dataset: { days: n },
-    onclick: () => { days = n; loadRange(); },
+    onclick: () => { setDays(n); run(loadRange); },
   }, `近${n}天`));
+  const custom = h('button', { type: 'button', class: 'small', id: 'range-apply', onclick: () => { days = 0; run(loadRange); } }, '查询');
 
   container.append(
     h('h3', { class: 'muted', style: 'margin-bottom:8px' }, '今日'),
@@ -29,11 +36,12 @@ export function mount(container, { live, user }) {
         h('div', { class: 'toolbar' }, h('h3', { style: 'margin:0' }, '通话趋势'), h('span', { class: 'spacer' }),
           h('span', { class: 'legend' }, h('span', {}, h('i', { style: 'background:#5b8fe0' }), '通话数'),
             h('span', {}, h('i', { style: 'background:#d9822b' }), '接通率')),
-          rangeButtons),
+          rangeButtons, from, '—', to, custom),
         chart),
       h('div', { class: 'card' }, h('h3', {}, '在线工作手机'), phones)),
     h('div', { class: 'card' }, h('h3', {}, '待跟进'), due),
-    h('div', { class: 'card' }, h('h3', {}, '人员统计（所选时段）'), people));
+    h('div', { class: 'card' }, h('h3', {}, '人员排名（所选时段）'), people),
+    h('div', { class: 'card' }, h('h3', {}, '部门统计（所选时段）'), departments));
 
   // 今日待跟进 / 已逾期 (issue 14): the counts, then the overdue and today's ones with 拨打
   async function loadDue() {
@@ -66,20 +74,28 @@ export function mount(container, { live, user }) {
     clear(today, [
       ['通话总数', s.totalCalls], ['已接通', s.connectedCalls], ['未接通', s.missedCalls],
       ['呼出', s.outgoingCalls], ['呼入', s.incomingCalls], ['接通率', `${s.connectionRate ?? 0}%`],
-      ['通话时长', fmtDuration(s.totalDuration)], ['平均时长', fmtDuration(s.averageDuration)],
+      // the average talk time of the connected calls, as an office reads it (§5.5's
+      // averageDuration counts unanswered calls as 0 seconds)
+      ['通话时长', fmtDuration(s.totalDuration)], ['平均通话时长（已接通）', fmtDuration(s.averageTalkTime)],
     ].map(([label, value]) => h('div', { class: 'stat' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value ?? 0))));
   }
 
   async function loadRange() {
     rangeButtons.forEach((b) => b.classList.toggle('primary', Number(b.dataset.days) === days));
-    const s = await api.get('/api/v1/calls/statistics', { startDate: daysAgo(days - 1), endDate: dateStr() });
+    const s = await api.get('/api/v1/calls/statistics', { startDate: from.value, endDate: to.value });
     clear(chart, trendChart(s.dailyStats || []));
-    clear(people, table([
-      { title: '姓名', render: (u) => u.userName },
+    const rank = (rows, first) => table([
+      { title: '#', render: (_, i) => i + 1 },
+      first,
       { title: '通话数', render: (u) => u.calls },
-      { title: '通话时长', render: (u) => fmtDuration(u.duration) },
+      { title: '已接通', render: (u) => u.connectedCalls },
       { title: '接通率', render: (u) => `${u.connectionRate ?? 0}%` },
-    ], s.userStats || []));
+      { title: '通话时长', render: (u) => fmtDuration(u.duration) },
+      { title: '平均通话（已接通）', render: (u) => fmtDuration(u.averageTalkTime) },
+    ], rows);
+    // the people ranked by calls (the server's order), then the departments
+    clear(people, rank(s.userStats || [], { title: '姓名', render: (u) => [u.userName, ' ', h('span', { class: 'muted' }, u.department || '')] }));
+    clear(departments, rank(s.departmentStats || [], { title: '部门', render: (d) => d.department || '（未分部门）' }));
   }
 
   async function loadPhones() {
