@@ -9,7 +9,7 @@ pub mod words;
 use crate::auth::Caller;
 use crate::db::customers::{Customer, CustomerFields, CustomerFilter};
 use crate::db::{self, DbError};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::limits;
 use crate::state::State;
 
@@ -118,6 +118,19 @@ pub async fn list(
 }
 
 /// A new customer: name and phone are required; the creator owns it unless told otherwise.
+/// One customer (customers belong to the office: every user may see them, contract §2).
+pub async fn get(state: &State, id: String) -> ApiResult<Customer> {
+    state
+        .db
+        .run(move |c| match db::customers::by_id(c, &id) {
+            Err(DbError::NotFound) => {
+                Err(ApiError::with_message(ErrorCode::NotFound, "客户不存在"))
+            }
+            other => Ok(other?),
+        })
+        .await
+}
+
 pub async fn create(state: &State, caller: &Caller, change: Change) -> ApiResult<Customer> {
     if change.name.is_none() || change.phone.is_none() {
         return Err(ApiError::invalid("缺少客户姓名或电话"));

@@ -178,6 +178,8 @@ pub struct CustomerFilter {
     pub level: Option<String>,
     pub follow_status: Option<String>,
     pub owner_id: Option<String>,
+    /// Customers carrying this tag.
+    pub tag: Option<String>,
 }
 
 fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
@@ -202,6 +204,10 @@ fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
             conds.push(format!("{col} = ?"));
             args.push(Value::Text(v.clone()));
         }
+    }
+    if let Some(tag) = &f.tag {
+        conds.push("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)".into());
+        args.push(Value::Text(tag.clone()));
     }
     (conds.join(" AND "), args)
 }

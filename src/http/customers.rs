@@ -57,12 +57,14 @@ pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response>
     let page = q.page()?;
     let keyword = q.text("keyword");
     crate::limits::keyword(keyword.as_deref())?;
+    crate::limits::name("tag", q.text("tag").as_deref().unwrap_or_default())?;
     let filter = CustomerFilter {
         keyword_digits: keyword.as_deref().and_then(phone::keyword_digits),
         keyword,
         level: q.text("level"),
         follow_status: q.one_of("followStatus", &FOLLOW_STATUSES)?,
         owner_id: q.text("ownerId"),
+        tag: q.text("tag"),
     };
     let (rows, total) = customers::list(&state, filter, page.page_size, page.offset()).await?;
     let rows: Vec<_> = rows.into_iter().map(|c| view(&caller, c)).collect();
@@ -113,6 +115,14 @@ pub async fn create(state: State, caller: Caller, b: CustomerBody) -> ApiResult<
     let change = b.change(state.config.timezone)?;
     let customer = customers::create(&state, &caller, change).await?;
     Ok(reply::ok_with("客户创建成功", view(&caller, customer)))
+}
+
+/// GET /api/v1/customers/{id}
+///
+/// One customer, as the list shows it (the customer page, issue 14).
+pub async fn detail(id: String, state: State, caller: Caller) -> ApiResult<Response> {
+    let customer = customers::get(&state, id).await?;
+    Ok(reply::ok(view(&caller, customer)))
 }
 
 /// PUT /api/v1/customers/{id}

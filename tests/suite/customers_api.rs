@@ -375,3 +375,63 @@ async fn import_maps_level_and_status_words_to_codes() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// Issue 14: one customer by id (the customer page), masked for sales staff as in the list;
+/// the list filters by tag and by 负责人.
+#[tokio::test]
+async fn one_customer_by_id_and_lists_by_tag_and_owner() {
+    let server = TestServer::start().await;
+    let (sales, _) = users(&server).await;
+    let t = &server.admin_token;
+    let big = create(&server, t, json!({"name": "大客户甲", "phone": "13911112222", "tags": ["大客户", "华东"], "ownerId": sales.id})).await;
+    create(
+        &server,
+        t,
+        json!({"name": "散客乙", "phone": "13911113333", "tags": ["华东"]}),
+    )
+    .await;
+    let id = big["id"].as_str().unwrap();
+
+    let (status, one) = server.get(&format!("/api/v1/customers/{id}"), t).await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(
+        (&one["data"]["name"], &one["data"]["phone"]),
+        (&json!("大客户甲"), &json!("13911112222"))
+    );
+    assert_eq!(one["data"]["ownerName"], "sales_a的名字", "{one}");
+    let (status, masked) = server
+        .get(&format!("/api/v1/customers/{id}"), &sales.token)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(masked["data"]["phone"], "139****2222");
+    let (status, body) = server.get("/api/v1/customers/cust_nobody", t).await;
+    assert_error(status, &body, 404, "NOT_FOUND");
+    let (status, body) = server
+        .get(&format!("/api/v1/customers/{id}"), "bad-token")
+        .await;
+    assert_error(status, &body, 401, "AUTH_FAILED");
+
+    let names = |body: &Value| -> Vec<String> {
+        body["data"]["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, by_tag) = server.get("/api/v1/customers?tag=大客户", t).await;
+    assert_eq!(names(&by_tag), ["大客户甲"]);
+    let (_, both) = server.get("/api/v1/customers?tag=华东", t).await;
+    assert_eq!(both["data"]["total"], 2);
+    let (_, none) = server.get("/api/v1/customers?tag=华", t).await;
+    assert_eq!(none["data"]["total"], 0, "a tag matches whole");
+    let (_, owned) = server
+        .get(&format!("/api/v1/customers?ownerId={}", sales.id), t)
+        .await;
+    assert_eq!(names(&owned), ["大客户甲"]);
+    let long = "标".repeat(65);
+    let (status, body) = server
+        .get(&format!("/api/v1/customers?tag={long}"), t)
+        .await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
+}

@@ -15,6 +15,7 @@ mod bench_data;
 mod browser_account;
 mod browser_calls;
 mod browser_follow_ups;
+mod browser_lists;
 mod browser_overview;
 mod browser_pages;
 mod calls_dial;

@@ -16,6 +16,8 @@ const PAGES = [
   { id: 'users', title: '用户', load: () => import('./pages/users.js'), admin: true },
   { id: 'audit', title: '审计日志', load: () => import('./pages/audit.js'), admin: true },
   { id: 'account', title: '我的账号', load: () => import('./pages/account.js') },
+  // reached by a link, not from the menu
+  { id: 'customer', title: '客户详情', load: () => import('./pages/customer.js'), hidden: true },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -69,7 +71,7 @@ function showApp(me) {
   $('login-view').hidden = true;
   $('app-view').hidden = false;
   $('current-user').textContent = `${me.realName || me.username}（${ROLE[me.role] || me.role}）`;
-  clear($('nav'), visiblePages().map((p) => h('a', { href: `#/${p.id}`, dataset: { page: p.id } }, p.title)));
+  clear($('nav'), visiblePages().filter((p) => !p.hidden).map((p) => h('a', { href: `#/${p.id}`, dataset: { page: p.id } }, p.title)));
   live.start();
   route();
   clearInterval(dueTimer);
@@ -84,7 +86,8 @@ async function route() {
   if (page.id !== wanted) {
     history.replaceState(null, '', `#/${page.id}`);
   }
-  for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('active', a.dataset.page === page.id);
+  const menuId = page.id === 'customer' ? 'customers' : page.id;
+  for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('active', a.dataset.page === menuId);
   $('page-title').textContent = page.title;
   if (cleanup) { cleanup(); cleanup = null; }
   const ticket = ++shown;

@@ -128,12 +128,34 @@ export function table(columns, rows, { rowClass, empty = '暂无数据' } = {}) 
   return h('div', { class: 'table-wrap' }, h('table', { class: 'data' }, h('thead', {}, head), h('tbody', {}, body)));
 }
 
-export function pager(total, page, pageSize, onPage) {
+export const PAGE_SIZES = [20, 50, 100];
+
+/**
+ * 共 N 条, 上一页 / 下一页, the page size (onSize, when given) and 跳至 a page. A page past the
+ * end (the list shrank) offers the last one.
+ */
+export function pager(total, page, pageSize, onPage, onSize) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
+  const jump = h('input', { type: 'number', min: 1, max: pages, class: 'small pager-jump', placeholder: '页码', style: 'width:70px' });
+  const go = () => {
+    const n = Math.round(Number(jump.value));
+    if (n >= 1 && n <= pages && n !== page) onPage(n);
+  };
+  jump.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') go(); });
+  const size = onSize ? h('select', { class: 'small pager-size' },
+    PAGE_SIZES.map((n) => h('option', { value: String(n) }, `每页 ${n} 条`))) : null;
+  if (size) {
+    size.value = String(pageSize);
+    size.addEventListener('change', () => onSize(Number(size.value)));
+  }
   return h('div', { class: 'pager' },
     `共 ${total} 条，第 ${page} / ${pages} 页`,
-    h('button', { type: 'button', class: 'small', disabled: page <= 1, onclick: () => onPage(page - 1) }, '上一页'),
-    h('button', { type: 'button', class: 'small', disabled: page >= pages, onclick: () => onPage(page + 1) }, '下一页'));
+    size,
+    h('button', { type: 'button', class: 'small', disabled: page <= 1, onclick: () => onPage(1) }, '首页'),
+    h('button', { type: 'button', class: 'small', disabled: page <= 1, onclick: () => onPage(Math.min(page - 1, pages)) }, '上一页'),
+    h('button', { type: 'button', class: 'small', disabled: page >= pages, onclick: () => onPage(page + 1) }, '下一页'),
+    h('button', { type: 'button', class: 'small', disabled: page >= pages, onclick: () => onPage(pages) }, '末页'),
+    '跳至', jump, h('button', { type: 'button', class: 'small pager-go', onclick: go }, '页'));
 }
 
 /** A button that runs an async action and shows its error. */

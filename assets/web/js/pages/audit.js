@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { clear, h, pager, showError, table } from '../ui.js';
 import { fmtTime } from '../format.js';
-import { filterBar } from './filters.js';
+import { filterBar, listPlace } from './filters.js';
 
 const PAGE_SIZE = 50;
 const ACTIONS = [
@@ -18,20 +18,21 @@ const ACTIONS = [
 const ACTION_WORD = Object.fromEntries(ACTIONS);
 
 export function mount(container) {
-  let page = 1;
+  const place = listPlace(PAGE_SIZE);
   const list = h('div', { id: 'audit-list' });
   const filters = filterBar([
     { name: 'action', type: 'select', options: [['', '全部操作'], ...ACTIONS] },
     { name: 'startDate', label: '从', type: 'date' },
     { name: 'endDate', label: '到', type: 'date' },
-  ], () => { page = 1; reload(); });
+  ], () => { place.page = 1; reload(); }, place.initial);
   container.append(
     h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, '审计日志只能查看，不能修改或删除。')),
     filters.el, list);
   const reload = () => load().catch(showError);
 
   async function load() {
-    const d = await api.get('/api/v1/audit', { page, pageSize: PAGE_SIZE, ...filters.values() });
+    place.save(filters.values());
+    const d = await api.get('/api/v1/audit', { page: place.page, pageSize: place.pageSize, ...filters.values() });
     clear(list, table([
       { title: '时间', render: (e) => fmtTime(e.time) },
       { title: '操作人', render: (e) => e.username },
@@ -40,7 +41,7 @@ export function mount(container) {
       { title: '说明', render: (e) => e.detail || '—' },
       { title: '来源地址', render: (e) => e.address || '本机命令行' },
     ], d.records || [], { rowClass: () => 'audit-row', empty: '暂无记录' }),
-    pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
+    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
   }
 
   reload();

@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { badge, clear, confirmDialog, debounce, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, word } from '../format.js';
-import { filterBar, personSelect } from './filters.js';
+import { filterBar, listPlace, personSelect } from './filters.js';
 import { tagPicker } from './followupform.js';
 
 const PAGE_SIZE = 20;
@@ -17,9 +17,9 @@ const statusText = (c) => (c.endReason === 'pc_cancel' && c.callStatus !== 'canc
 const typeText = (c) => (c.manualDial ? '手机手动拨号' : word(CALL_TYPE, c.callType));
 
 export function mount(container, { user, live }) {
-  let page = 1;
+  const place = listPlace(PAGE_SIZE);
   const list = h('div', { id: 'call-list' });
-  const person = personSelect(user);
+  const person = personSelect(user, place.initial.userId);
   const filters = filterBar([
     { name: 'startDate', label: '从', type: 'date' },
     { name: 'endDate', label: '到', type: 'date' },
@@ -27,12 +27,13 @@ export function mount(container, { user, live }) {
     { name: 'callStatus', type: 'select', options: options(CALL_STATUS, '全部状态') },
     person,
     { name: 'keyword', placeholder: '客户名 / 电话 / 备注' },
-  ], () => { page = 1; reload(); });
+  ], () => { place.page = 1; reload(); }, place.initial);
   container.append(filters.el, list);
   const reload = () => load().catch(showError);
 
   async function load() {
-    const d = await api.get('/api/v1/calls/records', { page, pageSize: PAGE_SIZE, ...filters.values() });
+    place.save(filters.values());
+    const d = await api.get('/api/v1/calls/records', { page: place.page, pageSize: place.pageSize, ...filters.values() });
     clear(list, table([
       { title: '时间', render: (c) => fmtTime(c.startTime) },
       { title: '客户', render: (c) => [c.customerName || '—', h('div', { class: 'muted' }, c.customerPhone)] },
@@ -44,7 +45,7 @@ export function mount(container, { user, live }) {
       { title: '备注 / 标签', render: (c) => [h('div', {}, c.notes || ''), tags(c.callTags)] },
       { title: '操作', class: 'actions', render: (c) => h('button', { type: 'button', class: 'small', onclick: () => detail(c, reload) }, '详情') },
     ], d.records || [], { rowClass: () => 'call-row' }),
-    pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
+    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
   }
 
   reload();

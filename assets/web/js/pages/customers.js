@@ -5,47 +5,54 @@ import { api, request } from '../api.js';
 import { actionButton, badge, clear, confirmDialog, debounce, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
 import { dial } from './callpanel.js';
+import { filterBar, listPlace, personSelect } from './filters.js';
 
 const PAGE_SIZE = 20;
 
 export function mount(container, { user, live }) {
   const canManage = user.role !== 'sales_staff';
-  let page = 1;
-  const keyword = h('input', { type: 'search', id: 'customer-search', placeholder: '姓名 / 电话 / 备注', style: 'width:220px' });
+  const place = listPlace(PAGE_SIZE);
   const list = h('div', { id: 'customer-list' });
   const file = h('input', { type: 'file', accept: '.csv,text/csv', id: 'customer-import-file', hidden: true });
   file.addEventListener('change', () => importCsv(file, reload));
   const reload = () => load().catch(showError);
-  const search = () => { page = 1; reload(); };
-  keyword.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') search(); });
-
-  container.append(
-    h('div', { class: 'toolbar' }, keyword,
-      h('button', { type: 'button', onclick: search }, '搜索'),
-      h('span', { class: 'spacer' }),
-      canManage ? h('button', {
-        type: 'button', id: 'customer-import', onclick: () => file.click(),
-        title: 'CSV 文件（UTF-8 或 GBK），第一行为表头：姓名,电话，可另加 等级,标签,备注',
-      }, '导入CSV') : null,
-      h('button', { type: 'button', class: 'primary', id: 'customer-add', onclick: () => edit(null, reload) }, '新增客户'),
-      file),
-    list);
+  const owner = personSelect(user, place.initial.ownerId, 'ownerId', '全部负责人');
+  const filters = filterBar([
+    { name: 'keyword', placeholder: '姓名 / 电话', value: '' },
+    { name: 'level', type: 'select', options: options(LEVEL, '全部等级') },
+    { name: 'followStatus', type: 'select', options: options(FOLLOW_STATUS, '全部跟进状态') },
+    owner,
+    { name: 'tag', placeholder: '标签' },
+  ], () => { place.page = 1; reload(); }, place.initial);
+  filters.el.querySelector('input[name=keyword]').id = 'customer-search';
+  filters.el.append(h('span', { class: 'spacer' }),
+    canManage ? h('button', {
+      type: 'button', id: 'customer-import', onclick: () => file.click(),
+      title: 'CSV 文件（UTF-8 或 GBK），第一行为表头：姓名,电话，可另加 等级,标签,备注',
+    }, '导入CSV') : null,
+    h('button', { type: 'button', class: 'primary', id: 'customer-add', onclick: () => edit(null, reload, user) }, '新增客户'),
+    file);
+  container.append(filters.el, list);
 
   async function load() {
-    const d = await api.get('/api/v1/customers', { page, pageSize: PAGE_SIZE, keyword: keyword.value.trim() });
+    const f = filters.values();
+    place.save(f);
+    const d = await api.get('/api/v1/customers', { page: place.page, pageSize: place.pageSize, ...f });
     const rows = d.records || [];
+    const filtered = Object.values(f).some(Boolean);
     clear(list, table([
-      { title: '姓名', render: (c) => c.name },
+      { title: '姓名', render: (c) => h('a', { href: `#/customer?id=${encodeURIComponent(c.id)}`, class: 'customer-link' }, c.name) },
       { title: '电话', render: (c) => c.phone },
       { title: '等级', render: (c) => word(LEVEL, c.level) },
       { title: '标签', render: (c) => tags(c.tags) },
       { title: '跟进状态', render: (c) => badge(word(FOLLOW_STATUS, c.followStatus), c.followStatus === 'interested' ? 'green' : '') },
+      { title: '负责人', render: (c) => c.ownerName || '—' },
       { title: '最后联系', render: (c) => fmtTime(c.lastContactTime) },
       { title: '下次跟进', render: (c) => fmtTime(c.nextFollowTime) },
       {
         title: '操作', class: 'actions', render: (c) => [
           h('button', { type: 'button', class: 'small primary dial', onclick: () => dial(c, live, user) }, '拨打'),
-          h('button', { type: 'button', class: 'small', onclick: () => edit(c, reload) }, '编辑'),
+          h('button', { type: 'button', class: 'small', onclick: () => edit(c, reload, user) }, '编辑'),
           canManage ? actionButton('删除', async () => {
             if (!(await confirmDialog(`删除客户“${c.name}”？通话记录会保留。`, '删除'))) return;
             await api.del(`/api/v1/customers/${encodeURIComponent(c.id)}`);
@@ -54,8 +61,8 @@ export function mount(container, { user, live }) {
           }, 'small danger') : null,
         ],
       },
-    ], rows, { rowClass: () => 'customer-row', empty: keyword.value ? '没有匹配的客户' : '还没有客户，点“新增客户”或导入CSV' }),
-    pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
+    ], rows, { rowClass: () => 'customer-row', empty: filtered ? '没有匹配的客户' : '还没有客户，点“新增客户”或导入CSV' }),
+    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
   }
 
   reload();
@@ -63,7 +70,7 @@ export function mount(container, { user, live }) {
   return live.on('CALL_STATE', debounce(reload));
 }
 
-function edit(c, done) {
+export function edit(c, done, user) {
   const fields = form([
     { name: 'name', label: '姓名', value: c ? c.name : '', required: true },
     // a masked number is not editable here: only admins and managers see whole numbers
@@ -75,6 +82,12 @@ function edit(c, done) {
     { name: 'notes', label: '备注', type: 'textarea', value: c ? c.notes || '' : '' },
   ]);
   fields.el.id = 'customer-form';
+  // admins and managers set the 负责人 (the salesperson a dial goes to by default)
+  const owner = user && user.role !== 'sales_staff' ? personSelect(user, c && c.ownerId, 'ownerId', '（无负责人）') : null;
+  if (owner) {
+    if (c && c.ownerId) owner.value = c.ownerId;
+    fields.el.append(h('label', {}, '负责人'), owner);
+  }
   modal({
     title: c ? `编辑客户 ${c.name}` : '新增客户',
     body: fields.el,
@@ -84,6 +97,7 @@ function edit(c, done) {
         label: '保存', kind: 'primary', onClick: async () => {
           const v = fields.values();
           const body = { ...v, tags: v.tags.split(/[,，]/).map((t) => t.trim()).filter(Boolean) };
+          if (owner && owner.value) body.ownerId = owner.value;
           if (c && c.phone === v.phone) delete body.phone;
           if (c) await api.put(`/api/v1/customers/${encodeURIComponent(c.id)}`, body);
           else await api.post('/api/v1/customers', body);

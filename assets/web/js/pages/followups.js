@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { actionButton, badge, clear, confirmDialog, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { fmtTime, fromLocalInput, INTENTION, options, PRIORITY, toLocalInput, word } from '../format.js';
-import { filterBar, personSelect } from './filters.js';
+import { filterBar, listPlace, personSelect } from './filters.js';
 import { tagPicker } from './followupform.js';
 import { dial } from './callpanel.js';
 
@@ -19,17 +19,16 @@ const urgency = (r) => ({ today: 'due-today', overdue: 'overdue' }[r.due] || '')
 export const followUpsChanged = () => window.dispatchEvent(new Event('dialbox:followups-changed'));
 
 export function mount(container, { user, live }) {
-  let page = 1;
+  const place = listPlace(PAGE_SIZE);
   const list = h('div', { id: 'followup-list' });
-  const wanted = new URLSearchParams(location.hash.split('?')[1] || '');
   const filters = filterBar([
-    { name: 'due', type: 'select', options: options(DUE, '全部到期'), value: DUE[wanted.get('due')] ? wanted.get('due') : '' },
+    { name: 'due', type: 'select', options: options(DUE, '全部到期') },
     { name: 'status', type: 'select', options: options(STATUS, '全部状态') },
     { name: 'priority', type: 'select', options: options(PRIORITY, '全部优先级') },
-    personSelect(user),
+    personSelect(user, place.initial.userId),
     { name: 'startDate', label: '从', type: 'date' },
     { name: 'endDate', label: '到', type: 'date' },
-  ], () => { page = 1; reload(); });
+  ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.append(h('span', { class: 'spacer' }),
     h('button', { type: 'button', class: 'primary', id: 'followup-add', onclick: () => create(() => changed()) }, '新建跟进'));
   container.append(filters.el,
@@ -40,7 +39,8 @@ export function mount(container, { user, live }) {
   const reload = () => load().catch(showError);
 
   async function load() {
-    const d = await api.get('/api/v1/calls/followups', { page, pageSize: PAGE_SIZE, ...filters.values() });
+    place.save(filters.values());
+    const d = await api.get('/api/v1/calls/followups', { page: place.page, pageSize: place.pageSize, ...filters.values() });
     clear(list, table([
       { title: '客户', render: (r) => r.customerName || '—' },
       { title: '内容', render: (r) => h('div', { style: 'white-space:pre-wrap;max-width:420px' }, r.content) },
@@ -75,7 +75,7 @@ export function mount(container, { user, live }) {
         ],
       },
     ], d.records || [], { rowClass: (r) => ['followup-row', r.status === 'pending' ? 'pending' : '', urgency(r)].join(' ') }),
-    pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
+    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
   }
 
   const changed = () => { followUpsChanged(); reload(); };

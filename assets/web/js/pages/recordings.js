@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { actionButton, clear, confirmDialog, h, pager, showError, table, toast } from '../ui.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../format.js';
-import { filterBar } from './filters.js';
+import { filterBar, listPlace } from './filters.js';
 
 const PAGE_SIZE = 20;
 const STAT_LABELS = {
@@ -36,7 +36,7 @@ async function storageCards() {
 }
 
 export function mount(container, ctx) {
-  let page = 1;
+  const place = listPlace(PAGE_SIZE);
   const stats = h('div', { class: 'stats', id: 'recording-stats' });
   const list = h('div', { id: 'recording-list' });
   const filters = filterBar([
@@ -44,7 +44,7 @@ export function mount(container, ctx) {
     { name: 'endDate', label: '到', type: 'date' },
     { name: 'callId', placeholder: '通话ID' },
     { name: 'customerId', placeholder: '客户ID' },
-  ], () => { page = 1; reload(); });
+  ], () => { place.page = 1; reload(); }, place.initial);
   container.append(stats, filters.el, list);
   const reload = () => { load().catch(showError); loadStats().catch(showError); };
 
@@ -57,7 +57,8 @@ export function mount(container, ctx) {
   }
 
   async function load() {
-    const d = await api.get('/api/v1/calls/recordings', { page, pageSize: PAGE_SIZE, ...filters.values() });
+    place.save(filters.values());
+    const d = await api.get('/api/v1/calls/recordings', { page: place.page, pageSize: place.pageSize, ...filters.values() });
     clear(list, table([
       { title: '时间', render: (r) => fmtTime(r.createdAt) },
       { title: '客户', render: (r) => [r.customerName || '—', h('div', { class: 'muted' }, r.customerPhone || '')] },
@@ -81,7 +82,7 @@ export function mount(container, ctx) {
         ],
       },
     ], d.recordings || [], { rowClass: () => 'recording-row', empty: '暂无录音' }),
-    pager(d.total || 0, d.page || page, d.pageSize || PAGE_SIZE, (p) => { page = p; reload(); }));
+    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
   }
 
   reload();

@@ -1,0 +1,123 @@
+//! Lists that scale and the customer page, in a real headless Chromium (issue 14, items 7 and
+//! "customer 360"): page size, jump to a page, the total; filters and the place kept in the URL
+//! across a reload; 负责人 shown and filtered, tags filtered; a customer's page with its calls,
+//! recordings and follow-ups in time order and 拨打 from there.
+
+use crate::common;
+
+use common::audio;
+use common::browser::Browser;
+use common::calls::create_call;
+use common::{ADMIN_PASSWORD, TestServer};
+use serde_json::json;
+
+async fn rows(b: &Browser) -> usize {
+    b.js(
+        "return document.querySelectorAll('#customer-list tr.customer-row').length;",
+        vec![],
+    )
+    .await
+    .as_u64()
+    .unwrap() as usize
+}
+
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn lists_page_jump_and_keep_their_place_and_a_customer_has_a_page() {
+    let server = TestServer::start().await;
+    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
+    let mut ids = Vec::new();
+    for i in 0..45 {
+        let mut body = json!({"name": format!("客户{i:02}"), "phone": format!("1390000{i:04}")});
+        if i % 9 == 0 {
+            body["tags"] = json!(["大客户"]);
+            body["ownerId"] = json!(sales.id);
+        }
+        let (status, made) = server
+            .post("/api/v1/customers", &server.admin_token, body)
+            .await;
+        assert_eq!(status, 200, "{made}");
+        ids.push(made["data"]["id"].as_str().unwrap().to_string());
+    }
+    // 客户00 (the oldest): a call with a recording, and a follow-up
+    let call = create_call(&server, &sales.token, json!({"customerId": ids[0], "callStatus": "connected", "duration": 75, "notes": "聊了报价"})).await;
+    let (status, up) = audio::upload(
+        &server,
+        &sales.token,
+        Some(&call),
+        None,
+        "a.mp3",
+        audio::mp3(3),
+    )
+    .await;
+    assert_eq!(status, 200, "{up}");
+    let body =
+        json!({"callId": call, "content": "下周再打", "nextFollowUpDate": "2030-01-01T02:00:00Z"});
+    let (status, _) = server
+        .post("/api/v1/calls/followups", &sales.token, body)
+        .await;
+    assert_eq!(status, 200);
+
+    let b = Browser::open(&server.base, "s14-lists").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.wait_text("#customer-list", "共 45 条，第 1 / 3 页").await;
+    // jump to the last page
+    b.fill("#customer-list input.pager-jump", "3").await;
+    b.click("#customer-list button.pager-go").await;
+    b.wait_text("#customer-list", "第 3 / 3 页").await;
+    assert_eq!(rows(&b).await, 5);
+    let url = b.js("return location.hash;", vec![]).await;
+    assert!(url.as_str().unwrap().contains("page=3"), "{url}");
+    // a reload keeps the place
+    b.js("location.reload(); return true;", vec![]).await;
+    b.wait_text("#customer-list", "第 3 / 3 页").await;
+    b.shot("1-last-page").await;
+    // 50 a page: one page
+    b.find("#customer-list select.pager-size")
+        .await
+        .select_by_value("50")
+        .await
+        .expect("page size");
+    b.wait_text("#customer-list", "第 1 / 1 页").await;
+    assert_eq!(rows(&b).await, 45);
+
+    // filter by tag and by 负责人: in the URL, kept by a reload
+    b.fill(".filters input[name=tag]", "大客户").await;
+    b.click_text(".filters", "查询").await;
+    b.wait_text("#customer-list", "共 5 条").await;
+    b.wait_text("#customer-list", "sales_a的名字").await;
+    b.find(".filters select[name=ownerId]")
+        .await
+        .select_by_value(&sales.id)
+        .await
+        .expect("owner filter");
+    b.click_text(".filters", "查询").await;
+    b.js("location.reload(); return true;", vec![]).await;
+    b.wait_text("#customer-list", "共 5 条").await;
+    let kept = b
+        .js(
+            "return [document.querySelector('.filters input[name=tag]').value, location.hash];",
+            vec![],
+        )
+        .await;
+    assert_eq!(kept[0], "大客户", "{kept}");
+    assert!(kept[1].as_str().unwrap().contains("ownerId="), "{kept}");
+    b.shot("2-filtered").await;
+
+    // the customer's page: who they are, then the call (with its recording) and the follow-up
+    b.goto(&format!("/#/customer?id={}", ids[0])).await;
+    b.wait_text("#customer-head", "客户00").await;
+    b.wait_text("#customer-head", "sales_a的名字").await;
+    let history = b.wait_text("#customer-timeline", "聊了报价").await;
+    assert!(history.contains("下周再打"), "{history}");
+    assert!(history.contains("1分15秒"), "{history}");
+    let audio = b
+        .js(
+            "return document.querySelectorAll('#customer-timeline audio').length;",
+            vec![],
+        )
+        .await;
+    assert_eq!(audio, json!(1));
+    b.shot("3-customer-page").await;
+}
