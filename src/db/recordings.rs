@@ -144,6 +144,11 @@ pub fn delete(conn: &Connection, id: &str) -> DbResult<String> {
 pub struct Filter {
     pub call_id: Option<String>,
     pub customer_id: Option<String>,
+    /// Whose recordings (within the scope).
+    pub user_id: Option<String>,
+    /// Part of the customer's name, or (as digits) of their number.
+    pub keyword: Option<String>,
+    pub keyword_digits: Option<String>,
     pub start: Option<i64>,
     pub end: Option<i64>,
 }
@@ -164,11 +169,24 @@ fn where_clause(scope: &Scope, filter: &Filter) -> (String, Vec<Value>) {
     if let Some(customer) = &filter.customer_id {
         add("c.customer_id = ?", customer.clone().into());
     }
+    if let Some(user) = &filter.user_id {
+        add("r.user_id = ?", user.clone().into());
+    }
     if let Some(start) = filter.start {
         add("r.created_at >= ?", start.into());
     }
     if let Some(end) = filter.end {
         add("r.created_at < ?", end.into());
+    }
+    if let Some(k) = &filter.keyword {
+        // the number is matched by the keyword's digits when it has some (138-0013 finds
+        // 13800138000), else by the keyword as typed
+        let number = filter.keyword_digits.as_deref().unwrap_or(k);
+        sql.push_str(
+            " AND (c.customer_name LIKE ? ESCAPE '\\' OR c.customer_phone LIKE ? ESCAPE '\\')",
+        );
+        params.push(super::like_pattern(k).into());
+        params.push(super::like_pattern(number).into());
     }
     (sql, params)
 }

@@ -91,9 +91,16 @@ fn view(state: &State, caller: &Caller, rec: Recording) -> RecordingView {
 /// §4.4's filters; dates as contract §10 reads them.
 fn filter(state: &State, query: &Query) -> ApiResult<db::recordings::Filter> {
     let (start, end) = query.time_range(state.config.timezone)?;
+    let keyword = query.text("keyword");
+    crate::limits::keyword(keyword.as_deref())?;
     Ok(db::recordings::Filter {
         call_id: query.text("callId"),
         customer_id: query.text("customerId"),
+        user_id: query.text("userId"),
+        keyword_digits: keyword
+            .as_deref()
+            .and_then(crate::customers::phone::keyword_digits),
+        keyword,
         start,
         end,
     })

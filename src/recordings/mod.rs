@@ -11,6 +11,7 @@
 //! - `reconcile`: files without rows and rows without files, after a crash
 
 pub mod format;
+pub mod length;
 pub mod links;
 pub mod manage;
 pub mod range;

@@ -79,6 +79,17 @@ async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> 
     // the file is on the disk already (in .tmp): what is free now must still be the reserve
     // (a chunked upload declared no length up front); the temporary file goes on refusal
     storage::check_room(&state.config, 0)?;
+    // the file's own length where its format says it, else what the phone sent, else the
+    // call's (issue 14)
+    let file_seconds = match form.file.format {
+        Format::Wav | Format::Amr => {
+            let (path, format) = (form.file.temp.path().to_path_buf(), form.file.format);
+            tokio::task::spawn_blocking(move || super::length::seconds(&path, format))
+                .await
+                .map_err(ApiError::internal)?
+        }
+        _ => None,
+    };
     let id = crate::ids::recording_id();
     let now = crate::times::now_ms();
     let file_name = storage::file_name(&id, form.file.format.as_str());
@@ -88,7 +99,7 @@ async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> 
         rel_path,
         file_name,
         size: form.file.size,
-        duration: form.duration.unwrap_or(form.call_duration),
+        duration: file_seconds.or(form.duration).unwrap_or(form.call_duration),
         format: form.file.format,
     };
     let temp = form.file.temp.into_path();

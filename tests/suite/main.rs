@@ -18,6 +18,7 @@ mod browser_follow_ups;
 mod browser_lists;
 mod browser_overview;
 mod browser_pages;
+mod browser_recordings;
 mod calls_dial;
 mod calls_dial_for;
 mod calls_e2e;

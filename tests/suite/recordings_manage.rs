@@ -377,3 +377,37 @@ async fn retention_removes_recordings_past_the_age() {
     assert!(!server.dir.path().join("recordings").join(rel).exists());
     server.stop().await;
 }
+
+/// Issue 14 (8): §4.4 also filters by person and by the customer's name or number, within what
+/// the caller may see.
+#[tokio::test]
+async fn recordings_filter_by_person_and_customer() {
+    let server = TestServer::start().await;
+    let a = server.create_user("sales_a", "sales_staff", "一部").await;
+    let c = server.create_user("sales_c", "sales_staff", "二部").await;
+    for (who, name, number) in [(&a, "郑总", "13966660001"), (&c, "陈总", "13966660003")] {
+        let body =
+            json!({"customerPhone": number, "customerName": name, "callStatus": "connected"});
+        let call = common::calls::create_call(&server, &who.token, body).await;
+        upload_for(&server, who, &call, audio::mp3(2)).await;
+    }
+    let total = |body: &Value| body["data"]["total"].as_i64().unwrap();
+    let t = &server.admin_token;
+    let (_, by_name) = server.get(&format!("{LIST}?keyword=郑"), t).await;
+    assert_eq!(total(&by_name), 1, "{by_name}");
+    let (_, by_digits) = server
+        .get(&format!("{LIST}?keyword=139-6666-0003"), t)
+        .await;
+    assert_eq!(total(&by_digits), 1, "{by_digits}");
+    assert_eq!(by_digits["data"]["recordings"][0]["customerName"], "陈总");
+    let (_, by_person) = server.get(&format!("{LIST}?userId={}", c.id), t).await;
+    assert_eq!(total(&by_person), 1);
+    // a salesperson asking for another's: nothing (their scope), not an error
+    let (status, theirs) = server
+        .get(&format!("{LIST}?userId={}", c.id), &a.token)
+        .await;
+    assert_eq!((status, total(&theirs)), (200, 0));
+    let long = "字".repeat(101);
+    let (status, body) = server.get(&format!("{LIST}?keyword={long}"), t).await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
+}

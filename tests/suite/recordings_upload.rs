@@ -70,7 +70,14 @@ async fn each_of_the_seven_formats_is_stored_by_its_content() {
         let data = &body["data"];
         assert_eq!(data["fileSize"], json!(bytes.len()), "{format}");
         assert_eq!(data["format"], json!(format));
-        assert_eq!(data["duration"], json!(17));
+        // WAV and AMR say their own length (these samples: 0.1 s and 0.2 s); the others keep
+        // what the phone sent
+        let own = matches!(format, "wav" | "amr");
+        assert_eq!(
+            data["duration"],
+            json!(if own { 0 } else { 17 }),
+            "{format}"
+        );
         let file_path = data["filePath"].as_str().unwrap();
         let rel = file_path.strip_prefix("/recordings/").unwrap();
         assert!(rel.ends_with(&format!(".{ext}")), "{rel}");
@@ -421,4 +428,34 @@ async fn a_recording_uploaded_before_the_end_takes_the_calls_length_later() {
         "{list}"
     );
     server.stop().await;
+}
+
+/// Issue 14 (8): the stored duration is the file's own where the format tells it, whatever the
+/// phone sent (the shipped app sends the call's length).
+#[tokio::test]
+async fn wav_and_amr_recordings_keep_their_own_length() {
+    let server = TestServer::start().await;
+    let user = server.create_user("rec_len", "sales_staff", "一部").await;
+    for (name, bytes, seconds) in [
+        ("a.wav", audio::wav_seconds(3), 3),
+        ("a.amr", audio::amr(250), 5),
+        ("a.mp3", audio::mp3(4), 17),
+    ] {
+        let call = call_now(&server, &user.token).await;
+        let (status, body) =
+            upload(&server, &user.token, Some(&call), Some("17"), name, bytes).await;
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(body["data"]["duration"], json!(seconds), "{name}");
+        let (_, listed) = server
+            .get(
+                &format!("/api/v1/calls/recordings?callId={call}"),
+                &user.token,
+            )
+            .await;
+        assert_eq!(
+            listed["data"]["recordings"][0]["duration"],
+            json!(seconds),
+            "{listed}"
+        );
+    }
 }

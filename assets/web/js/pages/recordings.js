@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { actionButton, clear, confirmDialog, h, pager, showError, table, toast } from '../ui.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../format.js';
-import { filterBar, listPlace } from './filters.js';
+import { filterBar, listPlace, personSelect } from './filters.js';
 
 const PAGE_SIZE = 20;
 const STAT_LABELS = {
@@ -42,8 +42,8 @@ export function mount(container, ctx) {
   const filters = filterBar([
     { name: 'startDate', label: '从', type: 'date' },
     { name: 'endDate', label: '到', type: 'date' },
-    { name: 'callId', placeholder: '通话ID' },
-    { name: 'customerId', placeholder: '客户ID' },
+    ctx && ctx.user ? personSelect(ctx.user, place.initial.userId) : null,
+    { name: 'keyword', placeholder: '客户姓名 / 电话' },
   ], () => { place.page = 1; reload(); }, place.initial);
   container.append(stats, filters.el, list);
   const reload = () => { load().catch(showError); loadStats().catch(showError); };
@@ -66,9 +66,14 @@ export function mount(container, ctx) {
       { title: '时长', render: (r) => fmtDuration(r.duration) },
       { title: '大小', render: (r) => fmtBytes(r.fileSize) },
       {
-        title: '播放', render: (r) => r.fileMissing
-          ? h('span', { class: 'muted file-missing' }, '文件丢失')
-          : h('audio', { controls: true, preload: 'metadata', src: r.fileUrl, dataset: { id: r.id } }),
+        title: '播放', render: (r) => {
+          if (r.fileMissing) return h('span', { class: 'muted file-missing' }, '文件丢失');
+          // AMR (common on Android) and some 3GP files do not play in a browser: say so
+          if (!playable(r.format)) {
+            return h('span', { class: 'muted not-playable' }, `浏览器无法播放 ${String(r.format).toUpperCase()} 格式，请下载后播放`);
+          }
+          return h('audio', { controls: true, preload: 'metadata', src: r.fileUrl, dataset: { id: r.id } });
+        },
       },
       {
         title: '操作', class: 'actions', render: (r) => [
@@ -86,6 +91,14 @@ export function mount(container, ctx) {
   }
 
   reload();
+}
+
+const MIME = { mp3: 'audio/mpeg', wav: 'audio/wav', m4a: 'audio/mp4', '3gp': 'audio/3gpp', amr: 'audio/amr', aac: 'audio/aac', ogg: 'audio/ogg' };
+
+/** Whether this browser says it can play a format ('' means no; 'maybe' is worth a try). */
+function playable(format) {
+  const mime = MIME[format];
+  return !mime || document.createElement('audio').canPlayType(mime) !== '';
 }
 
 /** §4.6 answers a short-lived signed url; a temporary link downloads it under its file name. */
