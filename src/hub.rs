@@ -60,6 +60,9 @@ pub struct Hub {
     /// Users whose sessions just ended (disabled, password changed): their `/ws/admin` feeds
     /// close at once instead of at the next token re-check.
     ended: broadcast::Sender<String>,
+    /// Set once when the server stops: every `/ws/admin` feed closes (phones are told one by
+    /// one), so no socket outlives the server that accepted it.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for Hub {
@@ -78,6 +81,7 @@ impl Hub {
             next_link: AtomicU64::new(1),
             admin,
             ended,
+            closing: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -167,6 +171,23 @@ impl Hub {
             self.close(phone_id);
         }
         let _ = self.ended.send(user_id.to_string());
+    }
+
+    /// The server is stopping: every phone socket and every `/ws/admin` feed closes now. The
+    /// upgraded sockets are not hyper's connections any more, so its graceful shutdown neither
+    /// waits for them nor ends them; without this they lived on in a process that kept running
+    /// (a test's, a service host's) and clients never learnt the server was gone.
+    pub fn shut_down(&self) {
+        let phones: Vec<i64> = self.lock().keys().copied().collect();
+        for phone_id in phones {
+            self.close(phone_id);
+        }
+        self.closing.send_replace(true);
+    }
+
+    /// Changes to `true` when the server stops (`shut_down`).
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// The users whose sessions end from now on (`end_sessions`).

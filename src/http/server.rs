@@ -157,6 +157,7 @@ pub async fn run(state: State, listener: TcpListener, shutdown: impl Future<Outp
     }
     drop(listener);
     tracing::info!("shutting down: no new connections, finishing requests in flight");
+    state.hub.shut_down();
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
         () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("gave up waiting for connections"),

@@ -13,6 +13,7 @@ mod auth_http;
 mod bad_input;
 mod bench_data;
 mod browser_account;
+mod browser_blink;
 mod browser_calls;
 mod browser_follow_ups;
 mod browser_lists;

@@ -142,3 +142,20 @@ async fn disable_and_password_change_end_sessions_at_once() {
     let phone = TestPhone::bind_pc(&server, &c).await;
     admins.recv_phone_event("PHONE_BOUND", phone.phone_id).await;
 }
+
+/// Issue 14 (6): a server that stops closes the PC pages' feeds and the phones' sockets (they
+/// are upgraded connections, which hyper's graceful shutdown neither waits for nor ends), so
+/// clients learn it is gone and reconnect to the next one.
+#[tokio::test]
+async fn stopping_the_server_closes_every_socket() {
+    let server = TestServer::start().await;
+    let user = server.create_user("sales_a", "sales_staff", "一部").await;
+    let mut feed = AdminFeed::connect(&server, &server.admin_token).await;
+    let mut phone = TestPhone::bind_pc(&server, &user).await;
+    phone.connect_online().await;
+    feed.recv_phone_event("PHONE_ONLINE", phone.phone_id).await;
+    let paused = server.pause().await;
+    feed.expect_closed().await;
+    phone.expect_closed().await;
+    drop(paused);
+}

@@ -32,6 +32,10 @@ let unauthorized = () => {};
 /** Called once by the app: what to do when the server says the session is over. */
 export function onUnauthorized(handler) { unauthorized = handler; }
 
+let unreachable = () => {};
+/** Called once by the app: what to do when a request could not reach the server at all. */
+export function onUnreachable(handler) { unreachable = handler; }
+
 // Only when the server did not answer with the contract's JSON (a proxy page, a dead link).
 function fallbackMessage(status) {
   if (status === 401) return '登录已过期，请重新登录';
@@ -68,6 +72,7 @@ export async function request(method, path, { query, body, contentType, auth = t
   try {
     resp = await fetch(path + queryString(query), { method, headers, body: payload });
   } catch {
+    unreachable();
     throw new ApiError('无法连接服务器，请检查网络', 'NETWORK', 0);
   }
   let json = null;

@@ -1,7 +1,7 @@
 // The frame: login, the side menu, hash routing (#/customers …), the live feed. Each page is a
 // module exporting `mount(container, ctx)` that may return a cleanup function.
 
-import { api, login, onUnauthorized, session, whoAmI } from './api.js';
+import { api, login, onUnauthorized, onUnreachable, session, whoAmI } from './api.js';
 import { LiveFeed } from './ws.js';
 import { clear, h } from './ui.js';
 import { ROLE } from './format.js';
@@ -32,6 +32,8 @@ function visiblePages() {
 
 function showLogin(message) {
   user = null;
+  offline = false;
+  $('offline-banner').hidden = true;
   clearInterval(dueTimer);
   live.stop();
   if (cleanup) { cleanup(); cleanup = null; }
@@ -91,9 +93,21 @@ async function route() {
   $('page-title').textContent = page.title;
   if (cleanup) { cleanup(); cleanup = null; }
   const ticket = ++shown;
-  const container = clear($('page'));
-  const module = await page.load();
+  const container = clear($('page'), h('p', { class: 'muted page-loading' }, '加载中…'));
+  let module;
+  try {
+    module = await page.load();
+  } catch {
+    // the page's code could not be fetched (the server is down): say so, never a blank page
+    if (ticket !== shown) return;
+    clear(container, h('div', { class: 'card page-error' },
+      h('p', {}, '页面加载失败：无法连接服务器。'),
+      h('button', { type: 'button', class: 'primary', id: 'page-retry', onclick: () => route() }, '重试')));
+    markOffline();
+    return;
+  }
   if (ticket !== shown || !user) return;
+  clear(container);
   const ctx = { user, live, navigate: (id) => { location.hash = `#/${id}`; } };
   const result = module.mount(container, ctx);
   cleanup = typeof result === 'function' ? result : null;
@@ -117,6 +131,23 @@ async function onLogin(ev) {
   }
 }
 
+/**
+ * The server blinked: a banner says so while it is away, and once the live feed is back the page
+ * is mounted again, so it shows what happened meanwhile instead of what it held before.
+ */
+let offline = false;
+function markOffline() {
+  if (!user) return;
+  offline = true;
+  $('offline-banner').hidden = false;
+}
+function markOnline() {
+  $('offline-banner').hidden = true;
+  if (!offline) return;
+  offline = false;
+  if (user && !document.querySelector('dialog[open]') && !document.getElementById('call-panel')) route();
+}
+
 function start() {
   // the login form shows the server's message itself
   onUnauthorized((message) => showLogin(message || '登录已过期，请重新登录'));
@@ -124,9 +155,11 @@ function start() {
   $('logout').addEventListener('click', () => { session.clear(); showLogin(''); });
   window.addEventListener('hashchange', route);
   const status = $('live-status');
+  onUnreachable(markOffline);
   live.onStatus((on) => {
     status.className = `live-status ${on ? 'on' : 'off'}`;
     status.textContent = on ? '实时连接' : '正在重连…';
+    if (on) markOnline(); else markOffline();
   });
   if (!session.token) {
     showLogin('');

@@ -33,19 +33,27 @@ pub async fn serve(state: State, req: Request<Incoming>) -> Response<Body> {
             // upgrade is missed
             let events = state.hub.subscribe();
             let ended = state.hub.ended_sessions();
+            let closing = state.hub.closing();
             super::upgrade(req, accept, move |socket| {
-                run(state, caller, token, (events, ended), socket)
+                run(state, caller, token, (events, ended, closing), socket)
             })
         }
         Err(refusal) => refusal.into_response(),
     }
 }
 
+/// What a feed listens to besides its socket: the events, the ended sessions, the shutdown.
+type Feeds = (
+    broadcast::Receiver<AdminEvent>,
+    broadcast::Receiver<String>,
+    tokio::sync::watch::Receiver<bool>,
+);
+
 async fn run(
     state: State,
     mut caller: Caller,
     token: String,
-    (mut events, mut ended): (broadcast::Receiver<AdminEvent>, broadcast::Receiver<String>),
+    (mut events, mut ended, mut closing): Feeds,
     mut socket: Socket,
 ) {
     let idle: Duration = state.config.ws_idle_timeout;
@@ -81,6 +89,10 @@ async fn run(
                     }
                 }
                 Err(RecvError::Closed) => break,
+            },
+            Ok(()) = closing.changed() => {
+                close(&mut socket, "server shutting down").await;
+                break;
             },
             incoming = socket.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,

@@ -61,10 +61,27 @@ impl TestServer {
         Self::start_in(dir, tune).await
     }
 
+    /// Stops this server and keeps its data folder and address, for a test of what clients do
+    /// while the server is away; `Paused::resume` starts it again where it was.
+    pub async fn pause(mut self) -> Paused {
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        let addr = self.addr;
+        self.stop().await;
+        Paused { dir, addr }
+    }
+
     async fn start_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut Config)) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
+        Self::start_on(dir, listener, tune).await
+    }
+
+    async fn start_on(
+        dir: tempfile::TempDir,
+        listener: tokio::net::TcpListener,
+        tune: impl FnOnce(&mut Config),
+    ) -> Self {
         let addr = listener.local_addr().unwrap();
         let mut config = Config::new(dir.path());
         config.initial_admin_password = Some(ADMIN_PASSWORD.into());
@@ -222,6 +239,26 @@ impl TestServer {
         if let Some(handle) = self.handle.take() {
             handle.await.expect("server task");
         }
+    }
+}
+
+/// A stopped server's data folder and address (`TestServer::pause`).
+pub struct Paused {
+    dir: tempfile::TempDir,
+    addr: std::net::SocketAddr,
+}
+
+impl Paused {
+    /// Starts the server again on the same address and data folder (the address is retried for a
+    /// moment: the old listener's port may take an instant to be free).
+    pub async fn resume(self) -> TestServer {
+        for _ in 0..100 {
+            if let Ok(listener) = tokio::net::TcpListener::bind(self.addr).await {
+                return TestServer::start_on(self.dir, listener, |_| {}).await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{} did not come free", self.addr);
     }
 }
 
