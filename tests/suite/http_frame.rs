@@ -36,7 +36,7 @@ async fn wrong_method_is_json_405() {
         (Method::POST, "/api/v1/mobile/ping", "GET"),
         (Method::DELETE, "/api/v1/users", "GET, POST"),
         (Method::POST, "/api/v1/users/user_x/password", "PUT"),
-        (Method::PATCH, "/api/v1/customers/c1", "PUT, DELETE"),
+        (Method::PATCH, "/api/v1/customers/c1", "GET, PUT, DELETE"),
     ] {
         let resp = server
             .client

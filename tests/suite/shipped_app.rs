@@ -378,6 +378,8 @@ async fn every_route_succeeds_with_data() {
     }
     let rank = |(m, p): &(String, String)| match (m.as_str(), p.as_str()) {
         (_, "/api/v1/mobile/unbind") => 3,
+        // ends the salesperson's other sessions: after everything that uses them
+        (_, "/api/v1/auth/password") => 4,
         ("DELETE", _) => 2,
         _ => 1,
     };
@@ -448,11 +450,17 @@ async fn every_route_succeeds_with_data() {
             (_, "/api/v1/mobile/call/followup") => json!({"callId": call, "notes": "回访"}),
             ("POST", "/api/v1/calls/followups") => json!({"callId": call, "content": "回访"}),
             ("PUT", "/api/v1/calls/followups/{id}") => json!({"status": "completed"}),
+            (_, "/api/v1/auth/password") => {
+                // the admin reset it to this earlier in the walk
+                json!({"oldPassword": "sales-new-pw", "newPassword": "walker-new-pw"})
+            }
             _ => json!({}),
         };
         let token = match path.as_str() {
             "/api/v1/mobile/unbind" => phone.ws_token.clone(),
             "/api/v1/mobile/bind" => sales.token.clone(),
+            // that reset ended the salesperson's sessions: a fresh login
+            "/api/v1/auth/password" => server.login("sales_a", "sales-new-pw").await,
             _ => t.clone(),
         };
         let (status, answer) = match path.as_str() {
