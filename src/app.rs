@@ -206,7 +206,13 @@ pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdm
     let first = ensure_first_admin(&pool, config.initial_admin_password.as_deref())?;
     let public = PublicBase::choose(config.public_url.as_deref(), local);
     let limiter = LoginLimiter::new(config.login, config.clock.clone());
+    let settings = {
+        let conn = pool.get().map_err(|e| StartError::Other(e.to_string()))?;
+        crate::settings::Live::load(&conn, &config)
+            .map_err(|e| StartError::Other(format!("cannot read the settings: {e}")))?
+    };
     let state = Arc::new(AppState {
+        settings,
         db: Db::new(pool),
         keys: Keys::new(&secret),
         limiter,

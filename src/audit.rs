@@ -26,10 +26,11 @@ pub enum Action {
     CustomerDelete,
     CustomerImport,
     FollowUpDelete,
+    SettingChange,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::Login,
         Action::LoginFailed,
         Action::UserCreate,
@@ -43,6 +44,7 @@ impl Action {
         Action::CustomerDelete,
         Action::CustomerImport,
         Action::FollowUpDelete,
+        Action::SettingChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +62,7 @@ impl Action {
             Action::CustomerDelete => "customer_delete",
             Action::CustomerImport => "customer_import",
             Action::FollowUpDelete => "follow_up_delete",
+            Action::SettingChange => "setting_change",
         }
     }
 }

@@ -34,6 +34,7 @@ pub mod limits;
 pub mod netaddr;
 pub mod phones;
 pub mod recordings;
+pub mod settings;
 pub mod state;
 pub mod times;
 pub mod users;

@@ -28,6 +28,19 @@ impl PublicBase {
         }
     }
 
+    /// Whether phones are handed an address only this box itself can reach (localhost, 127.x,
+    /// ::1): 设置 and the bind dialog warn about it.
+    pub fn is_loopback(&self) -> bool {
+        let rest = self.http.split("://").nth(1).unwrap_or(&self.http);
+        let host = rest.split('/').next().unwrap_or_default();
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+        };
+        host.eq_ignore_ascii_case("localhost")
+            || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
     /// Decides the public base for a server listening on `local`.
     pub fn choose(public_url: Option<&str>, local: SocketAddr) -> Self {
         if let Some(url) = public_url {
@@ -122,5 +135,29 @@ mod tests {
     fn never_hands_out_unspecified() {
         let b = PublicBase::choose(None, "0.0.0.0:3000".parse().unwrap());
         assert!(!b.http.contains("0.0.0.0"), "{}", b.http);
+    }
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::PublicBase;
+
+    #[test]
+    fn loopback_addresses_are_told_apart() {
+        for url in [
+            "http://127.0.0.1:3000",
+            "http://localhost:3000/",
+            "http://[::1]:3000",
+            "http://127.9.9.9",
+        ] {
+            assert!(PublicBase::from_url(url).is_loopback(), "{url}");
+        }
+        for url in [
+            "http://192.168.1.20:3000",
+            "https://crm.example.com",
+            "http://[fe80::1]:3000",
+        ] {
+            assert!(!PublicBase::from_url(url).is_loopback(), "{url}");
+        }
     }
 }

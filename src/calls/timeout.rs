@@ -15,8 +15,8 @@ use crate::state::State;
 
 /// Starts the sweep; abort the handle when the server stops.
 pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
-    let every =
-        (state.config.dial_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let every = (state.settings.get().dial_timeout / 4)
+        .clamp(Duration::from_millis(50), Duration::from_secs(1));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -32,7 +32,7 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
 /// Fails every dial older than the timeout with no phone report; returns how many.
 pub async fn sweep(state: &State) -> ApiResult<usize> {
     let tz = state.config.timezone;
-    let timeout = state.config.dial_timeout.as_millis() as i64;
+    let timeout = state.settings.get().dial_timeout.as_millis() as i64;
     // a read first: most sweeps find nothing and should not take the write lock
     let cutoff = crate::times::now_ms() - timeout;
     let due = state

@@ -217,10 +217,23 @@ fn execute(cli: Cli) -> Result<(), String> {
                 ));
             }
             // migrate first: a copy is only worth having from a database this binary understands
-            crate::app::open_database(&config).map_err(|e| e.to_string())?;
+            let pool = crate::app::open_database(&config).map_err(|e| e.to_string())?;
             let copied = crate::backup::run(&config.db_path(), &out, force)?;
             let mb = copied.bytes as f64 / 1_048_576.0;
             println!("backed up {mb:.1} MB to {}", out.display());
+            // 设置 shows when the last backup was made (a failure to note it fails nothing)
+            let note = serde_json::json!({
+                "at": crate::times::iso_ms(crate::times::now_ms()),
+                "out": out.display().to_string(),
+                "bytes": copied.bytes,
+            });
+            let noted = pool.get().map_err(|e| e.to_string()).and_then(|conn| {
+                crate::db::settings::set(&conn, crate::settings::LAST_BACKUP, &note.to_string())
+                    .map_err(|e| e.to_string())
+            });
+            if let Err(e) = noted {
+                eprintln!("(could not note the backup in the database: {e})");
+            }
             Ok(())
         }
         Command::GenCalls {

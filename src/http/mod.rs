@@ -23,6 +23,7 @@ pub mod rejection;
 pub mod reply;
 pub mod routes;
 pub mod server;
+pub mod settings;
 pub mod upload_form;
 pub mod users;
 pub mod web;

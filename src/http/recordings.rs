@@ -162,7 +162,7 @@ pub async fn storage_view(state: State, caller: Caller) -> ApiResult<Response> {
         "missingFiles": s.missing,
         "orphanedFiles": s.orphaned.0,
         "orphanedBytes": s.orphaned.1,
-        "maxAgeDays": state.config.recording_max_age_days,
-        "maxBytes": state.config.recording_max_bytes,
+        "maxAgeDays": state.settings.get().recording_max_age_days,
+        "maxBytes": state.settings.get().recording_max_bytes,
     })))
 }

@@ -16,7 +16,7 @@ use warp::{Filter, Rejection};
 use super::reply::Body;
 use super::{
     audit, auth, body, call_records, call_reports, call_stats, customers, dial, finish, follow_ups,
-    mobile_device, openapi, query, recording_stream, recordings, rejection, users, web,
+    mobile_device, openapi, query, recording_stream, recordings, rejection, settings, users, web,
     work_phones, ws,
 };
 use crate::auth::Caller;
@@ -160,6 +160,9 @@ route_table! { n;
     get    ["api" / "v1" / "calls" / "recordings" / String / "download"] => recordings::download, n.state(), n.login();
     delete ["api" / "v1" / "calls" / "recordings" / String] => recordings::delete, n.state(), n.login();
     get    ["api" / "v1" / "system" / "storage"] => recordings::storage_view, n.state(), n.login();
+    // ---- 设置 (issue 14): what the server believes, the settings it changes at runtime -------
+    get    ["api" / "v1" / "system" / "settings"] => settings::show, n.state(), n.login();
+    put    ["api" / "v1" / "system" / "settings"] => settings::update, n.state(), n.login(), n.json();
     // ---- the audit log (issue 13): admins read it, nothing writes it from outside -----------
     get    ["api" / "v1" / "audit"] => audit::list, n.state(), n.login(), n.query();
     // ---- this API's own description ------------------------------------------------------------

@@ -37,6 +37,10 @@ pub async fn qrcode(state: State, caller: Caller, req: QrRequest) -> ApiResult<R
         "qrCodeUrl": image,
         "connectionId": request.id,
         "expiresAt": iso_ms(request.expires_at),
+        // beside §3.1's fields: the address the code carries, so the page can show it and warn
+        // when no phone could reach it (issue 14)
+        "serverUrl": state.public.http,
+        "serverUrlIsLoopback": state.public.is_loopback(),
     })))
 }
 

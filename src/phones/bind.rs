@@ -46,7 +46,7 @@ pub async fn create_request(
         RequestKind::Pc => crate::ids::connection_id(user_id, now),
         RequestKind::Mobile => crate::ids::bind_token(),
     };
-    let expires_at = now + state.config.bind_ttl.as_millis() as i64;
+    let expires_at = now + state.settings.get().bind_ttl.as_millis() as i64;
     let (row_id, user, by) = (id.clone(), user_id.to_string(), created_by.to_string());
     state
         .db
@@ -124,7 +124,7 @@ pub async fn bind(
         text("osVersion", input.os_version)?,
         text("appVersion", input.app_version)?,
     ];
-    let max = i64::from(state.config.max_phones_per_user);
+    let max = i64::from(state.settings.get().max_phones_per_user);
     let clock = state.config.clock.clone();
     let used = request_id.clone();
     let (phone, token_id, version, replaced) = state

@@ -49,7 +49,7 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
 
 /// After an upload: sweeps in the background when a byte budget is set and exceeded.
 pub fn after_upload(state: &State) {
-    let Some(budget) = state.config.recording_max_bytes else {
+    let Some(budget) = state.settings.get().recording_max_bytes else {
         return;
     };
     let state = Arc::clone(state);
@@ -104,14 +104,15 @@ async fn sweep_logged(state: &State, why: &'static str) {
 
 /// One sweep, on a blocking thread: the too old first, then the oldest while over budget.
 pub fn sweep(state: &State) -> DbResult<SweepReport> {
+    let limits = state.settings.get();
     let config = &state.config;
-    let cutoff = config
+    let cutoff = limits
         .recording_max_age_days
         .map(|days| crate::times::now_ms() - i64::from(days) * 86_400_000);
     let (mut count, mut bytes) = state.db.run_blocking(|c| db::recordings::totals(c))?;
     let mut report = SweepReport::default();
     loop {
-        let over_budget = |bytes: i64| config.recording_max_bytes.is_some_and(|b| bytes as u64 > b);
+        let over_budget = |bytes: i64| limits.recording_max_bytes.is_some_and(|b| bytes as u64 > b);
         if !over_budget(bytes) && cutoff.is_none() {
             break;
         }

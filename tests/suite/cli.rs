@@ -436,6 +436,14 @@ async fn backup_finishes_under_writes_and_refuses_what_it_should() {
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
     assert!(backup(true).await.unwrap().status.success());
+    // the running server's 设置 shows when the last backup was made (issue 14)
+    let (_, shown) = crate::common::get_json(&base, "/api/v1/system/settings", &token).await;
+    let last = &shown["data"]["lastBackup"];
+    assert!(
+        last["out"].as_str().unwrap().ends_with("copy.db"),
+        "{shown}"
+    );
+    assert!(last["bytes"].as_u64().unwrap() > 0, "{shown}");
     stop(child);
 
     let typo = data.path().join("not-the-folder");

@@ -15,6 +15,7 @@ const PAGES = [
   { id: 'recordings', title: '录音', load: () => import('./pages/recordings.js') },
   { id: 'users', title: '用户', load: () => import('./pages/users.js'), admin: true },
   { id: 'audit', title: '审计日志', load: () => import('./pages/audit.js'), admin: true },
+  { id: 'settings', title: '设置', load: () => import('./pages/settings.js'), admin: true },
   { id: 'account', title: '我的账号', load: () => import('./pages/account.js') },
   // reached by a link, not from the menu
   { id: 'customer', title: '客户详情', load: () => import('./pages/customer.js'), hidden: true },

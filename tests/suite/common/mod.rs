@@ -306,6 +306,18 @@ pub async fn next_millisecond() {
     }
 }
 
+/// A GET with a token to the server at `base` (a spawned binary, not a `TestServer`).
+pub async fn get_json(base: &str, path: &str, token: &str) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request sent");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("JSON"))
+}
+
 /// A login token from the server at `base` (a spawned binary, not a `TestServer`).
 pub async fn login_token(base: &str, username: &str, password: &str) -> String {
     let answer: Value = reqwest::Client::new()

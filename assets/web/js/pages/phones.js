@@ -108,10 +108,13 @@ async function bindDialog(user, live, reload) {
       clear(qrBox, h('p', { class: 'form-error' }, err.message));
       return;
     }
-    const { qrCodeUrl, connectionId, expiresAt } = request.data;
+    const { qrCodeUrl, connectionId, expiresAt, serverUrl, serverUrlIsLoopback } = request.data;
     const countdown = h('div', { class: 'countdown', id: 'bind-countdown' });
     clear(qrBox, h('img', { src: qrCodeUrl, alt: '绑定二维码', id: 'bind-qr-image', onload: fitQr }),
-      h('p', {}, '请用工作手机上的外呼助手扫描此二维码'), countdown);
+      h('p', {}, '请用工作手机上的外呼助手扫描此二维码'), countdown,
+      h('p', { class: 'muted', id: 'bind-server-url' }, `手机将连接 ${serverUrl || ''}`),
+      serverUrlIsLoopback ? h('p', { class: 'form-error', id: 'bind-loopback-warning' },
+        '注意：这是本机地址，手机无法访问。请用 --public-url 指定办公室局域网地址后重启。') : null);
     const deadline = new Date(expiresAt).getTime();
     let polling = false;
     const tick = async () => {

@@ -1,0 +1,84 @@
+// 设置 (issue 14, admins): what the server believes — version, the address the QR codes carry
+// (with a warning when no phone could reach it), time zone, data folder, disk and recordings,
+// the last backup — and the settings it changes at runtime, kept over the flags' defaults.
+
+import { api } from '../api.js';
+import { clear, h, showError, toast } from '../ui.js';
+import { fmtBytes, fmtTime } from '../format.js';
+
+const GB = 1024 ** 3;
+
+export function mount(container) {
+  const facts = h('div', { class: 'card', id: 'settings-facts' }, h('p', { class: 'muted' }, '加载中…'));
+  const form = h('div', { class: 'card', id: 'settings-form' });
+  container.append(facts, form);
+
+  async function load() {
+    const s = await api.get('/api/v1/system/settings');
+    const backup = s.lastBackup
+      ? `${fmtTime(s.lastBackup.at)}（${fmtBytes(s.lastBackup.bytes)}，${s.lastBackup.out}）`
+      : '还没有备份过（在服务器上运行 dialbox backup --out 文件）';
+    clear(facts, h('h3', {}, '服务器'),
+      h('div', { class: 'form' },
+        h('label', {}, '版本'), h('div', {}, s.version),
+        h('label', {}, '手机连接地址'), h('div', { id: 'settings-public-url' }, s.publicUrl,
+          s.publicUrlIsLoopback ? h('div', { class: 'form-error', id: 'settings-loopback' },
+            '这是本机地址，工作手机无法访问：请用 --public-url 指定局域网地址后重启') : null),
+        h('label', {}, '时区'), h('div', {}, s.timezone),
+        h('label', {}, '数据目录'), h('div', {}, s.dataDir),
+        h('label', {}, '磁盘'), h('div', {}, `剩余 ${fmtBytes(s.diskFree)} / 共 ${fmtBytes(s.diskTotal)}`),
+        h('label', {}, '录音'), h('div', {}, `${s.recordingCount} 个，${fmtBytes(s.recordingBytes)}`),
+        h('label', {}, '最近备份'), h('div', { id: 'settings-last-backup' }, backup)));
+    renderForm(s.settings, s.defaults);
+  }
+
+  function renderForm(now, defaults) {
+    const field = (name, label, value, hint) => {
+      const input = h('input', { name, type: 'number', min: 0, placeholder: hint });
+      input.value = value ?? '';
+      return [h('label', {}, label), input];
+    };
+    const gb = (b) => (b ? Math.round((b / GB) * 10) / 10 : '');
+    const els = [
+      field('recordingMaxAgeDays', '录音保留天数', now.recordingMaxAgeDays, `空：永久保留（启动参数：${defaults.recordingMaxAgeDays ?? '永久'}）`),
+      field('recordingMaxGb', '录音总量上限（GB）', gb(now.recordingMaxBytes), `空：不限（启动参数：${gb(defaults.recordingMaxBytes) || '不限'}）`),
+      field('bindTtlSecs', '二维码有效期（秒）', now.bindTtlSecs, `启动参数：${defaults.bindTtlSecs}`),
+      field('dialTimeoutSecs', '拨号超时（秒）', now.dialTimeoutSecs, `启动参数：${defaults.dialTimeoutSecs}`),
+      field('maxPhonesPerUser', '每人最多手机数', now.maxPhonesPerUser, `启动参数：${defaults.maxPhonesPerUser}`),
+    ];
+    const error = h('p', { class: 'form-error', id: 'settings-error', hidden: true });
+    const save = h('button', { type: 'button', class: 'primary', id: 'settings-save' }, '保存设置');
+    const body = h('div', { class: 'form' }, els.flat());
+    const value = (name) => body.querySelector(`input[name=${name}]`).value.trim();
+    save.addEventListener('click', async () => {
+      error.hidden = true;
+      const number = (name) => (value(name) === '' ? null : Number(value(name)));
+      const maxGb = number('recordingMaxGb');
+      const change = {
+        recordingMaxAgeDays: number('recordingMaxAgeDays'),
+        recordingMaxBytes: maxGb === null ? null : Math.round(maxGb * GB),
+        bindTtlSecs: number('bindTtlSecs'),
+        dialTimeoutSecs: number('dialTimeoutSecs'),
+        maxPhonesPerUser: number('maxPhonesPerUser'),
+      };
+      // the three always-set values cannot be emptied: leave them as they are
+      for (const k of ['bindTtlSecs', 'dialTimeoutSecs', 'maxPhonesPerUser']) if (change[k] === null) delete change[k];
+      save.disabled = true;
+      try {
+        await api.put('/api/v1/system/settings', change);
+        toast('设置已保存', 'ok');
+        await load();
+      } catch (err) {
+        error.textContent = err.message;
+        error.hidden = false;
+      } finally {
+        save.disabled = false;
+      }
+    });
+    clear(form, h('h3', {}, '运行设置'),
+      h('p', { class: 'muted' }, '保存后立即生效，重启后仍然有效；每次修改都记入审计日志。'),
+      body, error, h('div', { class: 'toolbar', style: 'margin:12px 0 0' }, save));
+  }
+
+  load().catch(showError);
+}

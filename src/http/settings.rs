@@ -1,0 +1,84 @@
+//! 设置 (issue 14, admins): what the server believes about itself, and the settings it changes
+//! at runtime (`crate::settings`).
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use warp::reply::Response;
+
+use super::reply;
+use crate::audit::Actor;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::settings::{self, Change, Tunables};
+use crate::state::State;
+
+fn tunables_view(t: &Tunables) -> Value {
+    json!({
+        "recordingMaxAgeDays": t.recording_max_age_days,
+        "recordingMaxBytes": t.recording_max_bytes,
+        "bindTtlSecs": t.bind_ttl.as_secs(),
+        "dialTimeoutSecs": t.dial_timeout.as_secs(),
+        "maxPhonesPerUser": t.max_phones_per_user,
+    })
+}
+
+/// GET /api/v1/system/settings
+pub async fn show(state: State, caller: Caller) -> ApiResult<Response> {
+    // admins only (storage says so too)
+    let storage = crate::recordings::manage::storage(&state, &caller).await?;
+    let last_backup = state
+        .db
+        .run(|c| crate::db::settings::get(c, settings::LAST_BACKUP))
+        .await?
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok());
+    Ok(reply::ok(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "publicUrl": state.public.http,
+        "wsUrl": state.public.ws_mobile,
+        "publicUrlIsLoopback": state.public.is_loopback(),
+        "timezone": state.config.timezone.name(),
+        "dataDir": state.config.data_dir.display().to_string(),
+        "diskFree": storage.disk_free,
+        "diskTotal": storage.disk_total,
+        "recordingCount": storage.count,
+        "recordingBytes": storage.bytes,
+        "lastBackup": last_backup,
+        "settings": tunables_view(&state.settings.get()),
+        "defaults": tunables_view(&Tunables::from_config(&state.config)),
+    })))
+}
+
+/// A field that may be absent (`None`) or null (`Some(None)`): null removes a limit.
+fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsBody {
+    #[serde(default, deserialize_with = "nullable")]
+    recording_max_age_days: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "nullable")]
+    recording_max_bytes: Option<Option<u64>>,
+    bind_ttl_secs: Option<u64>,
+    dial_timeout_secs: Option<u64>,
+    max_phones_per_user: Option<u32>,
+}
+
+/// PUT /api/v1/system/settings
+pub async fn update(state: State, caller: Caller, b: SettingsBody) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let change = Change {
+        recording_max_age_days: b.recording_max_age_days,
+        recording_max_bytes: b.recording_max_bytes,
+        bind_ttl_secs: b.bind_ttl_secs,
+        dial_timeout_secs: b.dial_timeout_secs,
+        max_phones_per_user: b.max_phones_per_user,
+    };
+    let now = settings::change(&state, &Actor::of(&caller), change).await?;
+    Ok(reply::ok_with("设置已保存", tunables_view(&now)))
+}
