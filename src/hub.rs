@@ -51,6 +51,8 @@ struct Entry {
     /// When the phone last spoke (epoch ms): fresher than the database, which is written at
     /// most every ~30 s per phone.
     last_active_ms: i64,
+    /// When this socket connected (a phone's 在线时长 on the page).
+    online_since_ms: i64,
 }
 
 pub struct Hub {
@@ -63,6 +65,9 @@ pub struct Hub {
     /// Set once when the server stops: every `/ws/admin` feed closes (phones are told one by
     /// one), so no socket outlives the server that accepted it.
     closing: tokio::sync::watch::Sender<bool>,
+    /// When each phone's socket last closed, since this server started (a phone that dropped
+    /// off during the day is marked on the page).
+    went_offline: Mutex<HashMap<i64, i64>>,
 }
 
 impl Default for Hub {
@@ -82,6 +87,7 @@ impl Hub {
             admin,
             ended,
             closing: tokio::sync::watch::Sender::new(false),
+            went_offline: Mutex::new(HashMap::new()),
         }
     }
 
@@ -99,6 +105,7 @@ impl Hub {
             link_id,
             tx,
             last_active_ms: crate::times::now_ms(),
+            online_since_ms: crate::times::now_ms(),
         };
         let previous = self.lock().insert(phone_id, entry);
         if let Some(old) = previous {
@@ -133,6 +140,21 @@ impl Hub {
     /// Tells a phone's socket to close (its binding was replaced); nothing is sent first.
     pub fn close(&self, phone_id: i64) -> Delivery {
         self.deliver(phone_id, ToPhone::Close)
+    }
+
+    /// When the phone's socket last closed since this server started; `None` when it never
+    /// had one (or has one now).
+    pub fn went_offline(&self, phone_id: i64) -> Option<i64> {
+        if self.is_online(phone_id) {
+            return None;
+        }
+        let gone = self.went_offline.lock().unwrap_or_else(|p| p.into_inner());
+        gone.get(&phone_id).copied()
+    }
+
+    /// When a connected phone's socket opened; `None` when it has none.
+    pub fn online_since(&self, phone_id: i64) -> Option<i64> {
+        self.lock().get(&phone_id).map(|e| e.online_since_ms)
     }
 
     /// When a connected phone last spoke; `None` when it has no socket open.
@@ -240,6 +262,12 @@ impl Drop for PhoneLink {
             .is_some_and(|e| e.link_id == self.link_id)
         {
             phones.remove(&self.phone_id);
+            drop(phones);
+            self.hub
+                .went_offline
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(self.phone_id, crate::times::now_ms());
         }
     }
 }

@@ -189,6 +189,19 @@ const UNANSWERED_DIALS: &str = "SELECT id FROM call_records
        AND NOT EXISTS (SELECT 1 FROM call_events e
                        WHERE e.call_id = call_records.id AND e.source IN ('http', 'ws'))";
 
+/// Calls per phone that started at or after `since` (a phone's 今日通话 on the page).
+pub fn count_by_phone_since(
+    conn: &Connection,
+    since: i64,
+) -> DbResult<std::collections::HashMap<i64, i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT phone_id, COUNT(*) FROM call_records
+          WHERE start_time >= ?1 AND phone_id IS NOT NULL GROUP BY phone_id",
+    )?;
+    let rows = stmt.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Dialed calls still `calling` that started before `cutoff` (the dial-timeout sweep, every
 /// second). The `state IN (…)` term repeats the partial index's condition word for word: without
 /// it SQLite does not use `call_records_live` and walks every older call (~360 ms on 200 k).

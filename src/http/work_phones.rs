@@ -73,9 +73,14 @@ pub async fn bind_pc(state: State, req: PcBind) -> ApiResult<Response> {
 /// GET /api/v1/call-config/work-phones
 pub async fn list(state: State, caller: Caller) -> ApiResult<Response> {
     let rows = manage::visible_phones(&state, &caller).await?;
+    let (calls, today_start) = manage::calls_today(&state).await?;
     let views: Vec<PhoneView> = rows
         .into_iter()
-        .map(|p| PhoneView::new(&state.hub, p))
+        .map(|p| {
+            let n = calls.get(&p.id).copied().unwrap_or(0);
+            let gone = state.hub.went_offline(p.id);
+            PhoneView::new(&state.hub, p).with_today(n, gone, today_start)
+        })
         .collect();
     Ok(reply::ok(views))
 }

@@ -72,6 +72,19 @@ pub async fn visible_phones(state: &State, caller: &Caller) -> ApiResult<Vec<Pho
         .await?)
 }
 
+/// Each phone's calls since today's start in the office zone, and that start (the phones
+/// list's health columns).
+pub async fn calls_today(state: &State) -> ApiResult<(std::collections::HashMap<i64, i64>, i64)> {
+    let tz = state.config.timezone;
+    let today = crate::times::local_day(crate::times::now_ms(), tz);
+    let start = crate::times::day_start_ms(today, tz);
+    let counts = state
+        .db
+        .run(move |c| db::calls::count_by_phone_since(c, start))
+        .await?;
+    Ok((counts, start))
+}
+
 /// A bound phone the caller may see, by the id in the path; NOT_FOUND otherwise.
 pub async fn visible_phone(state: &State, caller: &Caller, id: &str) -> ApiResult<Phone> {
     let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;

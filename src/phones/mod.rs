@@ -55,14 +55,33 @@ pub struct PhoneView {
     /// The owner's name, so the page never shows a raw id (issue 14).
     user_name: String,
     device_id: String,
+    // a phone's health (issue 14): the app, since when it is online or offline, calls today
+    app_version: String,
+    os_type: String,
+    os_version: String,
+    online_since: Option<String>,
+    offline_since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calls_today: Option<i64>,
+    /// Offline now after being active today: it dropped off during the day.
+    dropped_today: bool,
 }
 
 impl PhoneView {
     pub fn new(hub: &Hub, phone: Phone) -> Self {
+        let online_since = hub.online_since(phone.id);
+        let last = last_active(hub, &phone);
         Self {
             online_status: online_status(hub, phone.id),
-            last_active_at: iso_opt(last_active(hub, &phone)),
+            last_active_at: iso_opt(last),
             created_at: iso_ms(phone.created_at),
+            online_since: iso_opt(online_since),
+            offline_since: match online_since {
+                Some(_) => None,
+                None => iso_opt(hub.went_offline(phone.id).or(last)),
+            },
+            calls_today: None,
+            dropped_today: false,
             id: phone.id,
             phone_number: phone.phone_number,
             device_name: phone.device_name,
@@ -71,7 +90,18 @@ impl PhoneView {
             user_id: phone.user_id,
             user_name: phone.owner_name,
             device_id: phone.device_id,
+            app_version: phone.app_version,
+            os_type: phone.os_type,
+            os_version: phone.os_version,
         }
+    }
+
+    /// Adds the day's figures: its calls since `today_start`, and whether its socket closed
+    /// today and stayed closed (`went_offline`, from the hub).
+    pub fn with_today(mut self, calls: i64, went_offline: Option<i64>, today_start: i64) -> Self {
+        self.calls_today = Some(calls);
+        self.dropped_today = went_offline.is_some_and(|t| t >= today_start);
+        self
     }
 }
 

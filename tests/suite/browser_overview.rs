@@ -61,3 +61,28 @@ async fn overview_shows_talk_time_departments_and_a_chosen_range() {
     b.wait_text("#department-stats", "暂无数据").await;
     b.shot("2-empty-range").await;
 }
+
+/// Issue 14 (a phone's health): 工作手机 shows the app's version, since when a phone is online
+/// and its calls today; a phone that drops off during the day is marked on 概览.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn a_phone_that_drops_off_is_marked_on_the_overview() {
+    let server = TestServer::start().await;
+    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
+    let mut phone =
+        common::dialing::online_phone(&server, &sales, common::dialing::Dialect::Document).await;
+    let b = Browser::open(&server.base, "s14-phone-health").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=phones]").await;
+    let row = b.wait_text("#page tr.phone-row", "1.0.0").await;
+    assert!(row.contains("起"), "online since: {row}");
+    b.shot("1-phones").await;
+    b.click("#nav a[data-page=overview]").await;
+    b.wait_text("#online-count", "1 / 1").await;
+    phone.disconnect().await;
+    // the page hears PHONE_OFFLINE and reloads the card
+    let dropped = b.wait_text("#phones-dropped", "今日已掉线").await;
+    assert!(dropped.contains("sales_a的名字"), "{dropped}");
+    b.wait_text("#online-count", "0 / 1").await;
+    b.shot("2-dropped").await;
+}

@@ -101,6 +101,8 @@ export function mount(container, { live, user }) {
   async function loadPhones() {
     const list = await api.get('/api/v1/call-config/work-phones');
     const online = (list || []).filter((p) => p.onlineStatus === 'online');
+    // a phone that worked today and is gone now stands out: calls to its person will fail
+    const dropped = (list || []).filter((p) => p.droppedToday);
     clear(phones,
       h('div', { class: 'stat', style: 'margin-bottom:10px' }, h('div', { class: 'label' }, '在线 / 已绑定'),
         h('div', { class: 'value', id: 'online-count' }, `${online.length} / ${(list || []).length}`)),
@@ -108,7 +110,9 @@ export function mount(container, { live, user }) {
         ? h('ul', { style: 'margin:0;padding-left:0;list-style:none' }, online.map((p) => h('li', { style: 'padding:4px 0' },
           h('span', { class: 'dot online' }), p.deviceName || p.deviceModel || `手机 ${p.id}`,
           ' ', h('span', { class: 'muted' }, [p.userName, p.phoneNumber].filter(Boolean).join(' · ')))))
-        : h('p', { class: 'muted' }, '暂无在线手机'));
+        : h('p', { class: 'muted' }, '暂无在线手机'),
+      dropped.length ? h('ul', { id: 'phones-dropped', style: 'margin:8px 0 0;padding-left:0;list-style:none' }, dropped.map((p) => h('li', { class: 'red-text', style: 'padding:4px 0' },
+        h('span', { class: 'dot' }), `${p.userName} · ${p.deviceName || p.deviceModel || `手机 ${p.id}`} 今日已掉线（${fmtTime(p.offlineSince)} 起）`))) : null);
   }
 
   const run = (f) => f().catch(showError);

@@ -23,9 +23,13 @@ export function mount(container, { user, live }) {
     clear(list, table([
       {
         title: '状态', render: (p) => [h('span', { class: `dot ${p.onlineStatus === 'online' ? 'online' : ''}` }),
-          p.onlineStatus === 'online' ? '在线' : '离线'],
+          p.onlineStatus === 'online' ? '在线' : '离线',
+          h('div', { class: 'muted' }, p.onlineSince ? `${fmtTime(p.onlineSince)} 起` : (p.offlineSince ? `${fmtTime(p.offlineSince)} 起离线` : '')),
+          p.droppedToday ? badge('今日掉线', 'red') : null],
       },
-      { title: '设备', render: (p) => [p.deviceName || '未命名设备', h('div', { class: 'muted' }, p.deviceModel || '')] },
+      { title: '设备', render: (p) => [p.deviceName || '未命名设备', h('div', { class: 'muted' }, [p.deviceModel, p.osType && `${p.osType} ${p.osVersion || ''}`].filter(Boolean).join(' · '))] },
+      { title: '应用版本', render: (p) => p.appVersion || '—' },
+      { title: '今日通话', render: (p) => p.callsToday ?? 0 },
       { title: '手机号', render: (p) => p.phoneNumber || '—' },
       ...(user.role === 'sales_staff' ? [] : [{ title: '使用人', render: (p) => p.userName || '—' }]),
       { title: '主要手机', render: (p) => (p.isPrimary ? badge('主要', 'blue') : '') },
