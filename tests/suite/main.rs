@@ -17,6 +17,7 @@ mod browser_blink;
 mod browser_calls;
 mod browser_follow_ups;
 mod browser_lists;
+mod browser_narrow;
 mod browser_overview;
 mod browser_pages;
 mod browser_recordings;

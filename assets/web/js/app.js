@@ -149,7 +149,21 @@ function markOnline() {
   if (user && !document.querySelector('dialog[open]') && !document.getElementById('call-panel')) route();
 }
 
+/** At phone width the menu folds behind ☰ and closes after a choice. */
+function menuToggle() {
+  const app = $('app-view');
+  const button = $('menu-toggle');
+  button.addEventListener('click', () => {
+    const open = app.classList.toggle('menu-open');
+    button.setAttribute('aria-expanded', String(open));
+  });
+  $('nav').addEventListener('click', (ev) => {
+    if (ev.target.closest('a')) { app.classList.remove('menu-open'); button.setAttribute('aria-expanded', 'false'); }
+  });
+}
+
 function start() {
+  menuToggle();
   // the login form shows the server's message itself
   onUnauthorized((message) => showLogin(message || '登录已过期，请重新登录'));
   $('login-form').addEventListener('submit', onLogin);

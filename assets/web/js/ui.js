@@ -123,7 +123,8 @@ export function table(columns, rows, { rowClass, empty = '暂无数据' } = {}) 
   const head = h('tr', {}, columns.map((c) => h('th', {}, c.title)));
   const body = rows.length
     ? rows.map((row, i) => h('tr', { class: rowClass ? rowClass(row) : '' },
-      columns.map((c) => h('td', { class: c.class || '' }, c.render(row, i)))))
+      // the column's title goes on each cell: on a phone's screen a row is a card of label/value
+      columns.map((c) => h('td', { class: c.class || '', dataset: { label: c.title } }, c.render(row, i)))))
     : [h('tr', {}, h('td', { class: 'empty', colSpan: columns.length }, empty))];
   return h('div', { class: 'table-wrap' }, h('table', { class: 'data' }, h('thead', {}, head), h('tbody', {}, body)));
 }

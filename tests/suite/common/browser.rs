@@ -127,6 +127,14 @@ impl Browser {
         }
     }
 
+    /// Resizes the window (the 390 px test: a manager on a phone).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("window resized");
+    }
+
     pub async fn goto(&self, path: &str) {
         let url = format!("{}{}", self.base, path);
         self.client.goto(&url).await.expect("navigate");
@@ -236,7 +244,13 @@ impl Browser {
         self.fill("#login-username", username).await;
         self.fill("#login-password", password).await;
         self.click("#login-submit").await;
-        self.find("#nav a").await;
+        // the menu is built (at phone width it is folded, so not necessarily visible)
+        self.wait_true(
+            "return !document.getElementById('app-view').hidden && !!document.querySelector('#nav a');",
+            vec![],
+            "the app after login",
+        )
+        .await;
     }
 
     /// The texts of the side menu's entries.
