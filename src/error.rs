@@ -115,6 +115,9 @@ pub struct ApiError {
     pub message: Cow<'static, str>,
     /// Seconds to wait before trying again (`Retry-After`, on RATE_LIMITED).
     pub retry_after_secs: Option<u64>,
+    /// The input field the message is about (its key in the request), so a form can put the
+    /// message next to that field (issue 14); answered as `field` when set.
+    pub field: Option<Cow<'static, str>>,
 }
 
 impl ApiError {
@@ -123,6 +126,7 @@ impl ApiError {
             code,
             message: Cow::Borrowed(code.default_message()),
             retry_after_secs: None,
+            field: None,
         }
     }
 
@@ -131,12 +135,21 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_secs: None,
+            field: None,
         }
     }
 
     /// 400 INVALID_PARAMS with a message that names what is wrong.
     pub fn invalid(message: impl Into<Cow<'static, str>>) -> Self {
         Self::with_message(ErrorCode::InvalidParams, message)
+    }
+
+    /// 400 INVALID_PARAMS about one input field (its request key): the message should name it
+    /// in words (`crate::limits::label`).
+    pub fn invalid_field(field: &str, message: impl Into<Cow<'static, str>>) -> Self {
+        let mut err = Self::invalid(message);
+        err.field = Some(Cow::Owned(field.to_string()));
+        err
     }
 
     /// 429: too many failed logins; try again after `wait` (rounded up to whole seconds).

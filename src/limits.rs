@@ -3,6 +3,43 @@
 
 use crate::error::{ApiError, ApiResult};
 
+/// The words a person reads for an input field's key, so a message says 开始日期, not
+/// `startDate` (issue 14). A key not listed is shown as it is.
+pub fn label(field: &str) -> &str {
+    match field {
+        "startDate" => "开始日期",
+        "endDate" => "结束日期",
+        "startTime" => "开始时间",
+        "endTime" => "结束时间",
+        "customerPhone" | "phone" | "phoneNumber" => "电话",
+        "customerName" => "客户姓名",
+        "name" | "realName" => "姓名",
+        "username" => "用户名",
+        "password" | "newPassword" => "密码",
+        "oldPassword" => "原密码",
+        "department" => "部门",
+        "notes" => "备注",
+        "content" => "内容",
+        "tags" | "callTags" | "tag" => "标签",
+        "keyword" => "搜索词",
+        "duration" => "时长",
+        "nextFollowUpDate" | "nextFollowUp" | "nextFollowTime" => "下次跟进时间",
+        "customerIntent" | "intention" => "客户意向",
+        "priority" => "优先级",
+        "status" => "状态",
+        "callStatus" => "通话状态",
+        "callType" => "通话类型",
+        "followStatus" => "跟进状态",
+        "level" => "等级",
+        "orderId" => "订单号",
+        "userId" => "人员",
+        "ownerId" => "负责人",
+        "customerId" => "客户",
+        "type" => "方式",
+        _ => field,
+    }
+}
+
 /// Names: a person, a department, a customer, a device's model.
 pub const NAME_CHARS: usize = 64;
 /// Free text: notes, follow-up content.
@@ -17,7 +54,11 @@ pub const MAX_DURATION_SECS: i64 = 7 * 86_400;
 /// `field` holds at most `max` characters.
 pub fn at_most(field: &str, value: &str, max: usize) -> ApiResult<()> {
     if value.chars().count() > max {
-        return Err(ApiError::invalid(format!("{field}过长（最多{max}字）")));
+        let words = label(field);
+        return Err(ApiError::invalid_field(
+            field,
+            format!("{words}过长（最多{max}字）"),
+        ));
     }
     Ok(())
 }
@@ -44,9 +85,10 @@ pub const KEYWORD_CHARS: usize = 64;
 /// A search keyword: at most `KEYWORD_CHARS`.
 pub fn keyword(value: Option<&str>) -> ApiResult<()> {
     match value {
-        Some(k) if k.chars().count() > KEYWORD_CHARS => Err(ApiError::invalid(format!(
-            "keyword 过长（最多{KEYWORD_CHARS}个字）"
-        ))),
+        Some(k) if k.chars().count() > KEYWORD_CHARS => Err(ApiError::invalid_field(
+            "keyword",
+            format!("搜索词过长（最多{KEYWORD_CHARS}个字）"),
+        )),
         _ => Ok(()),
     }
 }
@@ -56,7 +98,11 @@ pub fn duration_secs(field: &str, secs: i64) -> ApiResult<i64> {
     if (0..=MAX_DURATION_SECS).contains(&secs) {
         Ok(secs)
     } else {
-        Err(ApiError::invalid(format!("{field} 须为0到7天之间的秒数")))
+        let words = label(field);
+        Err(ApiError::invalid_field(
+            field,
+            format!("{words}须为0到7天之间的秒数"),
+        ))
     }
 }
 
@@ -68,12 +114,19 @@ pub const MAX_TAGS: usize = 20;
 /// nothing.
 pub fn tags(field: &str, tags: Vec<String>) -> ApiResult<Vec<String>> {
     if tags.len() > MAX_TAGS {
-        return Err(ApiError::invalid(format!("{field} 最多{MAX_TAGS}个")));
+        let words = label(field);
+        return Err(ApiError::invalid_field(
+            field,
+            format!("{words}最多{MAX_TAGS}个"),
+        ));
     }
     let mut out: Vec<String> = Vec::with_capacity(tags.len());
     for t in tags {
         let t = t.trim().to_string();
-        at_most(&format!("{field} 中的标签"), &t, TAG_CHARS)?;
+        if t.chars().count() > TAG_CHARS {
+            let message = format!("每个{}最多{TAG_CHARS}字", label(field));
+            return Err(ApiError::invalid_field(field, message));
+        }
         if !t.is_empty() && !out.contains(&t) {
             out.push(t);
         }

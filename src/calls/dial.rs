@@ -83,7 +83,7 @@ pub fn link_customer(
     let number = match number.map(str::trim).filter(|n| !n.is_empty()) {
         Some(raw) => Some(
             phone::normalize(raw)
-                .ok_or_else(|| ApiError::invalid("customerPhone 不是有效的电话号码"))?,
+                .ok_or_else(|| ApiError::invalid_field("customerPhone", "电话号码无效"))?,
         ),
         None => None,
     };

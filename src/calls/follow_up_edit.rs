@@ -147,7 +147,7 @@ pub async fn edit(state: &State, caller: &Caller, id: String, e: Edit) -> ApiRes
             }
             let content = follow_up_content(&text, &f.call_tags);
             if content.trim().is_empty() {
-                return Err(ApiError::invalid("content 不能为空"));
+                return Err(ApiError::invalid_field("content", "内容不能为空"));
             }
             f.content = content;
             if e.intention.is_some() {

@@ -253,7 +253,7 @@ pub async fn create(state: &State, caller: &Caller, n: NewFollowUp) -> ApiResult
     // the content a follow-up shows is contract §7's, whoever writes it: the text, then the tags
     let content = follow_up_content(&n.content, &tags);
     if content.trim().is_empty() {
-        return Err(ApiError::invalid("content 不能为空"));
+        return Err(ApiError::invalid_field("content", "内容不能为空"));
     }
     let who = caller.clone();
     state

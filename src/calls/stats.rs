@@ -121,7 +121,10 @@ pub async fn report(
 ) -> ApiResult<Report> {
     let days = (to - from).num_days() + 1;
     if days < 1 {
-        return Err(ApiError::invalid("startDate 不能晚于 endDate"));
+        return Err(ApiError::invalid_field(
+            "endDate",
+            "开始日期不能晚于结束日期",
+        ));
     }
     if days > MAX_DAYS {
         return Err(ApiError::invalid("日期范围过长（最多10年）"));

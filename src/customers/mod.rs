@@ -43,13 +43,14 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
     if let Some(name) = c.name {
         let name = name.trim();
         if name.is_empty() {
-            return Err(ApiError::invalid("客户姓名不能为空"));
+            return Err(ApiError::invalid_field("name", "客户姓名不能为空"));
         }
         limits::name("客户姓名", name)?;
         f.name = name.to_string();
     }
     if let Some(raw) = c.phone {
-        f.phone = phone::normalize(&raw).ok_or_else(|| ApiError::invalid("电话号码无效"))?;
+        f.phone = phone::normalize(&raw)
+            .ok_or_else(|| ApiError::invalid_field("phone", "电话号码无效"))?;
     }
     if let Some(level) = c.level {
         limits::at_most("客户等级", level.trim(), limits::TAG_CHARS)?;
@@ -58,7 +59,10 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
     if let Some(tags) = c.tags {
         // counted before any work on them (issue 13, item 11)
         if tags.len() > limits::MAX_TAGS {
-            return Err(ApiError::invalid(format!("标签最多{}个", limits::MAX_TAGS)));
+            return Err(ApiError::invalid_field(
+                "tags",
+                format!("标签最多{}个", limits::MAX_TAGS),
+            ));
         }
         let joined = tags.join("、");
         f.tags = import::split_tags(&joined);
@@ -66,7 +70,10 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
     }
     if let Some(s) = c.follow_status {
         if !FOLLOW_STATUSES.contains(&s.as_str()) {
-            return Err(ApiError::invalid(format!("followStatus 无效: {s}")));
+            return Err(ApiError::invalid_field(
+                "followStatus",
+                format!("跟进状态无效: {s}"),
+            ));
         }
         f.follow_status = s;
     }
@@ -88,14 +95,16 @@ fn check_refs(tx: &rusqlite::Transaction<'_>, id: &str, f: &CustomerFields) -> A
     if let Some(other) = db::customers::by_phone(tx, &f.phone)?
         && other.id != id
     {
-        return Err(ApiError::invalid(format!(
-            "该号码已属于客户 {}",
-            other.name
-        )));
+        return Err(ApiError::invalid_field(
+            "phone",
+            format!("该号码已属于客户 {}", other.name),
+        ));
     }
     if let Some(owner) = &f.owner_id {
         match db::users::by_id(tx, owner) {
-            Err(DbError::NotFound) => return Err(ApiError::invalid("ownerId 用户不存在")),
+            Err(DbError::NotFound) => {
+                return Err(ApiError::invalid_field("ownerId", "负责人不存在"));
+            }
             other => {
                 other?;
             }

@@ -141,7 +141,10 @@ pub fn time_field(
         None | Some(serde_json::Value::Null) => Ok(None),
         Some(v) => crate::times::parse_json_time(v, tz)
             .map(Some)
-            .ok_or_else(|| ApiError::invalid(format!("{name} 须为ISO时间或毫秒时间戳"))),
+            .ok_or_else(|| {
+                let words = crate::limits::label(name);
+                ApiError::invalid_field(name, format!("{words}须为ISO时间或毫秒时间戳"))
+            }),
     }
 }
 

@@ -109,7 +109,10 @@ impl Query {
         if let (Some(f), Some(t)) = (from, to)
             && f >= t
         {
-            return Err(ApiError::invalid("startDate 不能晚于 endDate"));
+            return Err(ApiError::invalid_field(
+                "endDate",
+                "开始日期不能晚于结束日期",
+            ));
         }
         Ok((from, to))
     }
@@ -144,7 +147,8 @@ impl Query {
 }
 
 fn bad_date(name: &str, value: &str) -> ApiError {
-    ApiError::invalid(format!("{name} 日期格式错误: {value}（应为 YYYY-MM-DD）"))
+    let words = crate::limits::label(name);
+    ApiError::invalid_field(name, format!("{words}格式错误: {value}（应为 YYYY-MM-DD）"))
 }
 
 /// The paged list answer of contract §10.

@@ -37,11 +37,14 @@ pub fn ok_message(message: &str) -> Response {
 
 /// `{"success":false,"message":"…","code":"ERROR_CODE"}` with the code's status.
 pub fn error(err: &ApiError) -> Response {
-    let body = json!({
+    let mut body = json!({
         "success": false,
         "message": err.message,
         "code": err.code.as_str(),
     });
+    if let Some(field) = &err.field {
+        body["field"] = json!(field);
+    }
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = warp::reply::with_status(warp::reply::json(&body), status).into_response();
     if let Some(secs) = err.retry_after_secs {

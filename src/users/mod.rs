@@ -38,14 +38,17 @@ pub fn check_username(username: &str) -> ApiResult<()> {
     if ok_len && ok_chars {
         Ok(())
     } else {
-        Err(ApiError::invalid("用户名须为2到32位字母、数字或 _ . - @"))
+        Err(ApiError::invalid_field(
+            "username",
+            "用户名须为2到32位字母、数字或 _ . - @",
+        ))
     }
 }
 
 pub fn check_password(password: &str) -> ApiResult<()> {
     let len = password.chars().count();
     if !(password::MIN_LENGTH..=128).contains(&len) {
-        return Err(ApiError::invalid("密码长度须为6到128位"));
+        return Err(ApiError::invalid_field("password", "密码长度须为6到128位"));
     }
     Ok(())
 }
@@ -84,7 +87,7 @@ pub async fn create(db: &Db, hashing: &Semaphore, who: &Actor, new: NewUser) -> 
     let hash = hash_password(hashing, new.password).await?;
     db.write(move |tx| {
         if db::users::username_taken(tx, &username)? {
-            return Err(ApiError::invalid("用户名已存在"));
+            return Err(ApiError::invalid_field("username", "用户名已存在"));
         }
         let user = db::users::insert(
             tx,

@@ -121,3 +121,52 @@ async fn lists_page_jump_and_keep_their_place_and_a_customer_has_a_page() {
     assert_eq!(audio, json!(1));
     b.shot("3-customer-page").await;
 }
+
+/// Issue 14: a refused input is said in words (开始日期, not `startDate`) next to its field —
+/// in a dialog and in a filter bar — and the mark goes when the field is changed.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn validation_messages_name_the_field_in_chinese_next_to_it() {
+    let server = TestServer::start().await;
+    let b = Browser::open(&server.base, "s14-field-errors").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.click("#customer-add").await;
+    b.fill("#customer-form input[name=name]", "钱七").await;
+    b.fill("#customer-form input[name=phone]", "电话号码").await;
+    b.click_text("dialog[open]", "保存").await;
+    let note = b
+        .wait_text(
+            "#customer-form .field-error[data-for=phone]",
+            "电话号码无效",
+        )
+        .await;
+    assert!(!note.contains("phone"), "{note}");
+    b.shot("1-dialog-field").await;
+    b.fill("#customer-form input[name=phone]", "13912340000")
+        .await;
+    b.wait_true(
+        "return !document.querySelector('#customer-form .field-error');",
+        vec![],
+        "the mark to go once the field changes",
+    )
+    .await;
+    b.click_text("dialog[open]", "保存").await;
+    b.wait_text("#customer-list", "钱七").await;
+
+    b.click("#nav a[data-page=calls]").await;
+    b.wait_text("#call-list", "暂无数据").await;
+    b.js(
+        "document.querySelector('.filters input[name=startDate]').value = '2026-03-10'; \
+         document.querySelector('.filters input[name=endDate]').value = '2026-03-01'; return true;",
+        vec![],
+    )
+    .await;
+    b.click_text(".filters", "查询").await;
+    b.wait_text(
+        ".filters .field-error[data-for=endDate]",
+        "开始日期不能晚于结束日期",
+    )
+    .await;
+    b.shot("2-filter-field").await;
+}

@@ -158,13 +158,15 @@ async fn admin_manages_users_through_the_page() {
     assert_eq!(user["role"], "sales_staff");
     server.login("wangwu", "first-pw-1").await;
 
-    // a bad input shows the server's Chinese message and keeps the dialog open
+    // a bad input shows the server's Chinese message next to its field (issue 14) and keeps
+    // the dialog open
     b.click("#user-add").await;
     b.fill("#user-form input[name=username]", "wangwu").await;
     b.fill("#user-form input[name=password]", "first-pw-1")
         .await;
     b.click_text("dialog[open]", "保存").await;
-    b.wait_text(".toast.error", "用户名已存在").await;
+    b.wait_text("#user-form .field-error[data-for=username]", "用户名已存在")
+        .await;
     b.shot("2-duplicate-error").await;
     b.click_text("dialog[open]", "取消").await;
 

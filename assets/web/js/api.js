@@ -5,10 +5,12 @@ const TOKEN_KEY = 'dialbox.token';
 const USER_KEY = 'dialbox.user';
 
 export class ApiError extends Error {
-  constructor(message, code, status) {
+  constructor(message, code, status, field) {
     super(message);
     this.code = code;
     this.status = status;
+    // the request key the message is about, when it is about one input (issue 14)
+    this.field = field || '';
   }
 }
 
@@ -83,7 +85,7 @@ export async function request(method, path, { query, body, contentType, auth = t
     session.clear();
     unauthorized(message);
   }
-  throw new ApiError(message, (json && json.code) || '', resp.status);
+  throw new ApiError(message, (json && json.code) || '', resp.status, json && json.field);
 }
 
 export const api = {

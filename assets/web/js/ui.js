@@ -39,6 +39,25 @@ export function toast(message, kind = '') {
 }
 
 /** Shows an error's Chinese message (ApiError carries the server's). */
+/**
+ * Puts an error about one field next to that field inside `scope` (a dialog, a filter bar):
+ * true when it found the field. The message clears when the field changes.
+ */
+export function fieldError(scope, err) {
+  if (!scope || !err || !err.field) return false;
+  const input = scope.querySelector(`[name="${CSS.escape(err.field)}"]`);
+  if (!input) return false;
+  const place = input.closest('label') || input;
+  const old = place.parentElement.querySelector(`.field-error[data-for="${CSS.escape(err.field)}"]`);
+  if (old) old.remove();
+  const note = h('div', { class: 'form-error field-error', dataset: { for: err.field }, role: 'alert' }, err.message);
+  place.after(note);
+  input.classList.add('invalid');
+  input.addEventListener('input', () => { note.remove(); input.classList.remove('invalid'); }, { once: true });
+  input.focus();
+  return true;
+}
+
 export function showError(err) {
   toast((err && err.message) || '操作失败', 'error');
 }
@@ -61,7 +80,7 @@ export function modal({ title, body, actions = [], wide = false, onClose }) {
       try {
         if ((await action.onClick()) !== false) close();
       } catch (err) {
-        showError(err);
+        if (!fieldError(dialog, err)) showError(err);
       } finally {
         btn.disabled = false;
       }

@@ -3,7 +3,7 @@
 // anywhere else.
 
 import { api } from '../api.js';
-import { clear, h, pager, showError, table } from '../ui.js';
+import { clear, fieldError, h, pager, showError, table } from '../ui.js';
 import { fmtTime } from '../format.js';
 import { filterBar, listPlace } from './filters.js';
 
@@ -28,7 +28,9 @@ export function mount(container) {
   container.append(
     h('div', { class: 'toolbar' }, h('span', { class: 'muted' }, '审计日志只能查看，不能修改或删除。')),
     filters.el, list);
-  const reload = () => load().catch(showError);
+  const reload = () => load().catch(failed);
+  // a bad filter (a date the wrong way round) is said next to it
+  const failed = (err) => { if (!fieldError(filters.el, err)) showError(err); };
 
   async function load() {
     place.save(filters.values());

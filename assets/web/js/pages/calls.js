@@ -3,7 +3,7 @@
 // (§5.8), delete (§5.10).
 
 import { api } from '../api.js';
-import { badge, clear, confirmDialog, debounce, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { badge, clear, confirmDialog, debounce, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, word } from '../format.js';
 import { filterBar, listPlace, personSelect } from './filters.js';
 import { tagPicker } from './followupform.js';
@@ -29,7 +29,9 @@ export function mount(container, { user, live }) {
     { name: 'keyword', placeholder: '客户名 / 电话 / 备注' },
   ], () => { place.page = 1; reload(); }, place.initial);
   container.append(filters.el, list);
-  const reload = () => load().catch(showError);
+  const reload = () => load().catch(failed);
+  // a bad filter (a date the wrong way round) is said next to it
+  const failed = (err) => { if (!fieldError(filters.el, err)) showError(err); };
 
   async function load() {
     place.save(filters.values());

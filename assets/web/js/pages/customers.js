@@ -2,7 +2,7 @@
 // and 拨打 on every row, which opens the call panel.
 
 import { api, request } from '../api.js';
-import { actionButton, badge, clear, confirmDialog, debounce, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { actionButton, badge, clear, confirmDialog, debounce, fieldError, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
 import { dial } from './callpanel.js';
 import { filterBar, listPlace, personSelect } from './filters.js';
@@ -15,7 +15,9 @@ export function mount(container, { user, live }) {
   const list = h('div', { id: 'customer-list' });
   const file = h('input', { type: 'file', accept: '.csv,text/csv', id: 'customer-import-file', hidden: true });
   file.addEventListener('change', () => importCsv(file, reload));
-  const reload = () => load().catch(showError);
+  const reload = () => load().catch(failed);
+  // a bad filter (a date the wrong way round) is said next to it
+  const failed = (err) => { if (!fieldError(filters.el, err)) showError(err); };
   const owner = personSelect(user, place.initial.ownerId, 'ownerId', '全部负责人');
   const filters = filterBar([
     { name: 'keyword', placeholder: '姓名 / 电话', value: '' },

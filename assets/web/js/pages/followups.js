@@ -2,7 +2,7 @@
 // 编辑 / 删除 and 拨打. What is due is the server's word (`due`), not worked out here.
 
 import { api } from '../api.js';
-import { actionButton, badge, clear, confirmDialog, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { actionButton, badge, clear, confirmDialog, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { fmtTime, fromLocalInput, INTENTION, options, PRIORITY, toLocalInput, word } from '../format.js';
 import { filterBar, listPlace, personSelect } from './filters.js';
 import { tagPicker } from './followupform.js';
@@ -36,7 +36,9 @@ export function mount(container, { user, live }) {
       h('span', {}, h('i', { style: 'background:#fdecec;border:1px solid #e7b3b3' }), '已逾期'),
       h('span', {}, h('i', { style: 'background:#d9822b' }), '待跟进')),
     list);
-  const reload = () => load().catch(showError);
+  const reload = () => load().catch(failed);
+  // a bad filter (a date the wrong way round) is said next to it
+  const failed = (err) => { if (!fieldError(filters.el, err)) showError(err); };
 
   async function load() {
     place.save(filters.values());

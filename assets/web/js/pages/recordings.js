@@ -3,7 +3,7 @@
 // space and the retention settings (GET /api/v1/system/storage).
 
 import { api } from '../api.js';
-import { actionButton, clear, confirmDialog, h, pager, showError, table, toast } from '../ui.js';
+import { actionButton, clear, confirmDialog, fieldError, h, pager, showError, table, toast } from '../ui.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../format.js';
 import { filterBar, listPlace, personSelect } from './filters.js';
 
@@ -46,7 +46,9 @@ export function mount(container, ctx) {
     { name: 'keyword', placeholder: '客户姓名 / 电话' },
   ], () => { place.page = 1; reload(); }, place.initial);
   container.append(stats, filters.el, list);
-  const reload = () => { load().catch(showError); loadStats().catch(showError); };
+  const reload = () => { load().catch(failed); loadStats().catch(showError); };
+  // a bad filter (a date the wrong way round) is said next to it
+  const failed = (err) => { if (!fieldError(filters.el, err)) showError(err); };
 
   async function loadStats() {
     const s = await api.get('/api/v1/calls/recordings/stats');
