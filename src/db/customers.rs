@@ -180,6 +180,65 @@ pub struct CustomerFilter {
     pub owner_id: Option<String>,
     /// Customers carrying this tag.
     pub tag: Option<String>,
+    pub sort: CustomerSort,
+}
+
+/// The orders 客户 offers (issue 14); each ends on the creation order, so pages are stable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CustomerSort {
+    /// Newest first.
+    #[default]
+    Created,
+    /// 重要, VIP, 普通.
+    Level,
+    /// Along the pipeline: 有意向 first, then 考虑中, 犹豫, 已联系, 新客户, 已成交, 无意向.
+    FollowStatus,
+    /// The soonest next follow-up first; none last.
+    NextFollow,
+    /// The most recently contacted first; never contacted last.
+    LastContact,
+}
+
+impl CustomerSort {
+    pub const NAMES: [&str; 5] = [
+        "createdAt",
+        "level",
+        "followStatus",
+        "nextFollowTime",
+        "lastContactTime",
+    ];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "createdAt" => Self::Created,
+            "level" => Self::Level,
+            "followStatus" => Self::FollowStatus,
+            "nextFollowTime" => Self::NextFollow,
+            "lastContactTime" => Self::LastContact,
+            _ => return None,
+        })
+    }
+
+    fn sql(self) -> &'static str {
+        match self {
+            Self::Created => "c.created_at DESC, c.rowid DESC",
+            Self::Level => {
+                "CASE c.level WHEN 'important' THEN 0 WHEN 'vip' THEN 1 ELSE 2 END, \
+                 c.created_at DESC, c.rowid DESC"
+            }
+            Self::FollowStatus => {
+                "CASE c.follow_status WHEN 'interested' THEN 0 WHEN 'considering' THEN 1 \
+                 WHEN 'hesitant' THEN 2 WHEN 'contacted' THEN 3 WHEN 'new' THEN 4 \
+                 WHEN 'deal' THEN 5 ELSE 6 END, c.created_at DESC, c.rowid DESC"
+            }
+            Self::NextFollow => {
+                "c.next_follow_time IS NULL, c.next_follow_time, c.created_at DESC, c.rowid DESC"
+            }
+            Self::LastContact => {
+                "c.last_contact_time IS NULL, c.last_contact_time DESC, c.created_at DESC, c.rowid DESC"
+            }
+        }
+    }
 }
 
 fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
@@ -223,7 +282,10 @@ pub fn list(
     super::page(
         conn,
         &format!("SELECT COUNT(*) FROM customers c WHERE {cond}"),
-        &format!("{SELECT} WHERE {cond} ORDER BY c.created_at DESC, c.rowid DESC LIMIT ? OFFSET ?"),
+        &format!(
+            "{SELECT} WHERE {cond} ORDER BY {} LIMIT ? OFFSET ?",
+            f.sort.sql()
+        ),
         args,
         limit,
         offset,

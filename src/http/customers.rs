@@ -11,7 +11,7 @@ use super::query::{Query, paged};
 use super::reply;
 use crate::auth::Caller;
 use crate::customers::{self, Change, FOLLOW_STATUSES, import, phone};
-use crate::db::customers::{Customer, CustomerFilter};
+use crate::db::customers::{Customer, CustomerFilter, CustomerSort};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 use crate::times::{iso_ms, iso_opt, parse_time};
@@ -65,6 +65,10 @@ pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response>
         follow_status: q.one_of("followStatus", &FOLLOW_STATUSES)?,
         owner_id: q.text("ownerId"),
         tag: q.text("tag"),
+        sort: match q.one_of("sort", &CustomerSort::NAMES)? {
+            Some(name) => CustomerSort::parse(&name).unwrap_or_default(),
+            None => CustomerSort::default(),
+        },
     };
     let (rows, total) = customers::list(&state, filter, page.page_size, page.offset()).await?;
     let rows: Vec<_> = rows.into_iter().map(|c| view(&caller, c)).collect();

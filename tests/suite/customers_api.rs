@@ -435,3 +435,42 @@ async fn one_customer_by_id_and_lists_by_tag_and_owner() {
         .await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
 }
+
+/// Issue 14: 客户 sorts by level, follow status and the follow-up times; a bad order is 400.
+#[tokio::test]
+async fn customers_sort_as_the_page_offers() {
+    let server = TestServer::start().await;
+    let t = &server.admin_token;
+    for (name, phone, level, status) in [
+        ("普通甲", "13911110001", "normal", "new"),
+        ("重要乙", "13911110002", "important", "deal"),
+        ("贵宾丙", "13911110003", "vip", "interested"),
+    ] {
+        create(
+            &server,
+            t,
+            json!({"name": name, "phone": phone, "level": level, "followStatus": status}),
+        )
+        .await;
+    }
+    let names = |body: &Value| -> Vec<String> {
+        body["data"]["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, by_level) = server.get("/api/v1/customers?sort=level", t).await;
+    assert_eq!(names(&by_level), ["重要乙", "贵宾丙", "普通甲"]);
+    let (_, by_status) = server.get("/api/v1/customers?sort=followStatus", t).await;
+    assert_eq!(
+        names(&by_status),
+        ["贵宾丙", "普通甲", "重要乙"],
+        "有意向, 新客户, 已成交"
+    );
+    let (_, newest) = server.get("/api/v1/customers", t).await;
+    assert_eq!(names(&newest), ["贵宾丙", "重要乙", "普通甲"]);
+    let (status, body) = server.get("/api/v1/customers?sort=phone", t).await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
+}

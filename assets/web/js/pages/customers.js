@@ -25,6 +25,7 @@ export function mount(container, { user, live }) {
     { name: 'followStatus', type: 'select', options: options(FOLLOW_STATUS, '全部跟进状态') },
     owner,
     { name: 'tag', placeholder: '标签' },
+    { name: 'sort', type: 'select', options: [['', '新添加的在前'], ['level', '按等级'], ['followStatus', '按跟进状态'], ['nextFollowTime', '按下次跟进'], ['lastContactTime', '按最后联系']] },
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.querySelector('input[name=keyword]').id = 'customer-search';
   filters.el.append(h('span', { class: 'spacer' }),
