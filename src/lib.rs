@@ -7,7 +7,7 @@
 //! - `http` — the transport: accept loop, the route table (`http::routes`, every URL on one
 //!   screen), handlers that parse, call the domain and build the view, the sockets, the
 //!   recording stream, the JSON envelope. The only layer that knows warp and hyper.
-//! - the domain — `users`, `phones`, `calls`, `customers`, `recordings`, `audit`: every business
+//! - the domain — `users`, `phones`, `calls`, `customers`, `recordings`, `audit`, `settings`: every business
 //!   rule and every write transaction, shared by the HTTP routes, the sockets and the CLI.
 //! - `db` — one module per table, one function per query, the pool and its transactions; it
 //!   knows SQLite and nothing of the API.
