@@ -145,7 +145,7 @@ impl ApiError {
     }
 
     /// 400 INVALID_PARAMS about one input field (its request key): the message should name it
-    /// in words (`crate::limits::label`).
+    /// in words (`limits::label`).
     pub fn invalid_field(field: &str, message: impl Into<Cow<'static, str>>) -> Self {
         let mut err = Self::invalid(message);
         err.field = Some(Cow::Owned(field.to_string()));

@@ -79,6 +79,6 @@ pub async fn update(state: State, caller: Caller, b: SettingsBody) -> ApiResult<
         dial_timeout_secs: b.dial_timeout_secs,
         max_phones_per_user: b.max_phones_per_user,
     };
-    let now = settings::change(&state, &Actor::of(&caller), change).await?;
+    let now = settings::change::save(&state, &Actor::of(&caller), change).await?;
     Ok(reply::ok_with("设置已保存", tunables_view(&now)))
 }

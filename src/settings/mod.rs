@@ -2,16 +2,17 @@
 //! lifetime, the dial timeout and the phones per person. The command-line flags give the
 //! defaults; a value saved from the page is kept in the database (`settings` table, one row per
 //! key) and wins over the flag from then on, also after a restart. Every change is one audit
-//! line, in the same transaction as the rows.
+//! line, in the same transaction as the rows (`change`, apart so that the server state, which
+//! holds the values in force, does not reach the audit log through them).
 
 use std::sync::RwLock;
 use std::time::Duration;
 
-use crate::audit::{self, Action, Actor};
 use crate::config::Config;
 use crate::db::{self, DbResult};
 use crate::error::{ApiError, ApiResult};
-use crate::state::State;
+
+pub mod change;
 
 /// The values in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +50,11 @@ pub struct Change {
 }
 
 /// The rows' keys, one per setting.
-const AGE: &str = "setting.recording_max_age_days";
-const BYTES: &str = "setting.recording_max_bytes";
-const BIND_TTL: &str = "setting.bind_ttl_secs";
-const DIAL_TIMEOUT: &str = "setting.dial_timeout_secs";
-const PHONES: &str = "setting.max_phones_per_user";
+pub(crate) const AGE: &str = "setting.recording_max_age_days";
+pub(crate) const BYTES: &str = "setting.recording_max_bytes";
+pub(crate) const BIND_TTL: &str = "setting.bind_ttl_secs";
+pub(crate) const DIAL_TIMEOUT: &str = "setting.dial_timeout_secs";
+pub(crate) const PHONES: &str = "setting.max_phones_per_user";
 /// Written by `dialbox backup` after a backup completes: `{at, out, bytes}` as JSON.
 pub const LAST_BACKUP: &str = "last_backup";
 
@@ -97,7 +98,7 @@ impl Live {
         *self.0.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn set(&self, t: Tunables) {
+    pub(crate) fn set(&self, t: Tunables) {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = t;
     }
 }
@@ -111,7 +112,7 @@ fn in_range(name: &str, v: u64, lo: u64, hi: u64, unit: &str) -> ApiResult<()> {
 }
 
 /// Checks a change and applies it to `t`; what an admin may set, with a message each.
-fn apply(mut t: Tunables, c: &Change) -> ApiResult<Tunables> {
+pub(crate) fn apply(mut t: Tunables, c: &Change) -> ApiResult<Tunables> {
     if let Some(age) = c.recording_max_age_days {
         if let Some(days) = age {
             in_range("录音保留天数", u64::from(days), 1, 3650, "天")?;
@@ -138,66 +139,6 @@ fn apply(mut t: Tunables, c: &Change) -> ApiResult<Tunables> {
         t.max_phones_per_user = n;
     }
     Ok(t)
-}
-
-fn opt_text<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
-}
-
-/// Saves a change: the rows and one audit line per changed setting in one transaction, then the
-/// values in force. Returns the new values.
-pub async fn change(state: &State, who: &Actor, c: Change) -> ApiResult<Tunables> {
-    let before = state.settings.get();
-    let after = apply(before, &c)?;
-    let who = who.clone();
-    state
-        .db
-        .write(move |tx| {
-            let rows = [
-                (
-                    AGE,
-                    opt_text(before.recording_max_age_days),
-                    opt_text(after.recording_max_age_days),
-                ),
-                (
-                    BYTES,
-                    opt_text(before.recording_max_bytes),
-                    opt_text(after.recording_max_bytes),
-                ),
-                (
-                    BIND_TTL,
-                    before.bind_ttl.as_secs().to_string(),
-                    after.bind_ttl.as_secs().to_string(),
-                ),
-                (
-                    DIAL_TIMEOUT,
-                    before.dial_timeout.as_secs().to_string(),
-                    after.dial_timeout.as_secs().to_string(),
-                ),
-                (
-                    PHONES,
-                    before.max_phones_per_user.to_string(),
-                    after.max_phones_per_user.to_string(),
-                ),
-            ];
-            for (key, old, new) in rows {
-                if old != new {
-                    db::settings::set(tx, key, &new)?;
-                    let name = key.trim_start_matches("setting.");
-                    let detail = format!("{name}: {} → {}", shown(&old), shown(&new));
-                    audit::record(tx, &who, Action::SettingChange, name, &detail)?;
-                }
-            }
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    state.settings.set(after);
-    tracing::info!(?after, "settings changed");
-    Ok(after)
-}
-
-fn shown(v: &str) -> &str {
-    if v.is_empty() { "不限" } else { v }
 }
 
 #[cfg(test)]

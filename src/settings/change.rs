@@ -1,0 +1,68 @@
+//! Saving a change to the runtime settings: the rows and one audit line per changed setting in
+//! one transaction, then the values in force.
+
+use super::{AGE, BIND_TTL, BYTES, Change, DIAL_TIMEOUT, PHONES, Tunables, apply};
+use crate::audit::{self, Action, Actor};
+use crate::db;
+use crate::error::{ApiError, ApiResult};
+use crate::state::State;
+
+fn opt_text<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// Saves a change: the rows and one audit line per changed setting in one transaction, then the
+/// values in force. Returns the new values.
+pub async fn save(state: &State, who: &Actor, c: Change) -> ApiResult<Tunables> {
+    let before = state.settings.get();
+    let after = apply(before, &c)?;
+    let who = who.clone();
+    state
+        .db
+        .write(move |tx| {
+            let rows = [
+                (
+                    AGE,
+                    opt_text(before.recording_max_age_days),
+                    opt_text(after.recording_max_age_days),
+                ),
+                (
+                    BYTES,
+                    opt_text(before.recording_max_bytes),
+                    opt_text(after.recording_max_bytes),
+                ),
+                (
+                    BIND_TTL,
+                    before.bind_ttl.as_secs().to_string(),
+                    after.bind_ttl.as_secs().to_string(),
+                ),
+                (
+                    DIAL_TIMEOUT,
+                    before.dial_timeout.as_secs().to_string(),
+                    after.dial_timeout.as_secs().to_string(),
+                ),
+                (
+                    PHONES,
+                    before.max_phones_per_user.to_string(),
+                    after.max_phones_per_user.to_string(),
+                ),
+            ];
+            for (key, old, new) in rows {
+                if old != new {
+                    db::settings::set(tx, key, &new)?;
+                    let name = key.trim_start_matches("setting.");
+                    let detail = format!("{name}: {} → {}", shown(&old), shown(&new));
+                    audit::record(tx, &who, Action::SettingChange, name, &detail)?;
+                }
+            }
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    state.settings.set(after);
+    tracing::info!(?after, "settings changed");
+    Ok(after)
+}
+
+fn shown(v: &str) -> &str {
+    if v.is_empty() { "不限" } else { v }
+}
