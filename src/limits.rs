@@ -36,6 +36,7 @@ pub fn label(field: &str) -> &str {
         "ownerId" => "负责人",
         "customerId" => "客户",
         "type" => "方式",
+        "sheet" => "工作表",
         _ => field,
     }
 }

@@ -1,5 +1,5 @@
-//! Reading a customer list exported from Excel (contract §11): UTF-8 (with or without BOM) or
-//! GBK, which is what Excel in China saves. Rows come out checked and normalised; a row that
+//! Reading a customer list (contract §11): an Excel file (`sheet`, issue 15), or a CSV in UTF-8
+//! (with or without BOM) or GBK, which is what Excel in China saves as CSV. Rows come out checked and normalised; a row that
 //! cannot be used is reported with its line number and why, never silently dropped.
 
 use std::collections::HashSet;
@@ -77,14 +77,30 @@ pub const IMPORT_BATCH: usize = 1000;
 /// that is already a customer's, or a follow status that is not one of ours, is skipped with its
 /// row. A file cut short by a crash can simply be imported again: what was written is skipped as
 /// "already a customer".
-pub async fn import(state: &State, caller: &Caller, bytes: &[u8]) -> ApiResult<Summary> {
+pub async fn import(
+    state: &State,
+    caller: &Caller,
+    bytes: bytes::Bytes,
+    sheet: Option<String>,
+) -> ApiResult<Summary> {
     caller.require_manager()?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("文件为空"));
     }
-    let (text, encoding) =
-        decode(bytes).ok_or_else(|| ApiError::invalid("文件编码无法识别（支持UTF-8或GBK）"))?;
-    let records = parse(&text).map_err(|e| ApiError::invalid(format!("CSV格式错误: {e}")))?;
+    let (records, encoding) = if super::sheet::kind(&bytes).is_some() {
+        // unpacking and parsing a workbook takes a while: off the async threads
+        let records =
+            tokio::task::spawn_blocking(move || super::sheet::records(&bytes, sheet.as_deref()))
+                .await
+                .map_err(ApiError::internal)??;
+        (records, "Excel")
+    } else {
+        let (text, encoding) = decode(&bytes).ok_or_else(|| {
+            ApiError::invalid("文件编码无法识别（支持 Excel、UTF-8 或 GBK 的 CSV）")
+        })?;
+        let records = parse(&text).map_err(|e| ApiError::invalid(format!("CSV格式错误: {e}")))?;
+        (records, encoding)
+    };
     let (mut rows, mut skipped) = rows(&records);
     let unmapped = map_words(&mut rows);
     let total = rows.len() + skipped.len();

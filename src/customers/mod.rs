@@ -4,6 +4,7 @@
 
 pub mod import;
 pub mod phone;
+pub mod sheet;
 pub mod words;
 
 use crate::auth::Caller;

@@ -147,13 +147,43 @@ pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Respo
     Ok(reply::ok_message("客户已删除"))
 }
 
+/// GET /api/v1/customers/import/template
+///
+/// The .xlsx to fill in for an import (issue 15): Chinese column names and an example row.
+pub async fn import_template(caller: Caller) -> ApiResult<Response> {
+    caller.require_manager()?;
+    let bytes = tokio::task::spawn_blocking(crate::customers::sheet::template)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let mut resp = warp::reply::Response::new(bytes.into());
+    let headers = resp.headers_mut();
+    headers.insert(
+        warp::http::header::CONTENT_TYPE,
+        warp::http::HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    // 客户导入模板.xlsx, with an ASCII name for old clients
+    headers.insert(
+        warp::http::header::CONTENT_DISPOSITION,
+        warp::http::HeaderValue::from_static(
+            "attachment; filename=\"customer-template.xlsx\"; filename*=UTF-8''%E5%AE%A2%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
+        ),
+    );
+    Ok(resp)
+}
+
 /// POST /api/v1/customers/import
 pub async fn import_csv(
     state: State,
     caller: Caller,
+    q: Query,
     bytes: bytes::BytesMut,
 ) -> ApiResult<Response> {
-    let s = import::import(&state, &caller, &bytes).await?;
+    let sheet = q.text("sheet");
+    crate::limits::name("sheet", sheet.as_deref().unwrap_or_default())?;
+    let s = import::import(&state, &caller, bytes.freeze(), sheet).await?;
     Ok(reply::ok_with(
         "导入完成",
         json!({

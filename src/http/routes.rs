@@ -124,7 +124,8 @@ route_table! { n;
     // ---- customers --------------------------------------------------------------------------
     get    ["api" / "v1" / "customers"] => customers::list, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "customers"] => customers::create, n.state(), n.login(), n.json();
-    post   ["api" / "v1" / "customers" / "import"] => customers::import_csv, n.state(), n.login(), body::bytes(crate::customers::import::IMPORT_LIMIT);
+    get    ["api" / "v1" / "customers" / "import" / "template"] => customers::import_template, n.login();
+    post   ["api" / "v1" / "customers" / "import"] => customers::import_csv, n.state(), n.login(), n.query(), body::bytes(crate::customers::import::IMPORT_LIMIT);
     get    ["api" / "v1" / "customers" / String] => customers::detail, n.state(), n.login();
     put    ["api" / "v1" / "customers" / String] => customers::update, n.state(), n.login(), n.json();
     delete ["api" / "v1" / "customers" / String] => customers::delete, n.state(), n.login();

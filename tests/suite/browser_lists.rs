@@ -170,3 +170,35 @@ async fn validation_messages_name_the_field_in_chinese_next_to_it() {
     .await;
     b.shot("2-filter-field").await;
 }
+
+/// Issue 15: 导入 takes an .xlsx saved by a spreadsheet program and shows the summary.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn an_excel_file_imports_through_the_page() {
+    let server = TestServer::start().await;
+    let b = Browser::open(&server.base, "s15-import").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.wait_text("#customer-list", "还没有客户").await;
+    // WebDriver types a path into a file input it can see
+    b.js(
+        "document.getElementById('customer-import-file').hidden = false; return true;",
+        vec![],
+    )
+    .await;
+    let path = format!(
+        "{}/tests/fixtures/customers-libreoffice.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    b.find("#customer-import-file")
+        .await
+        .send_keys(&path)
+        .await
+        .expect("file chosen");
+    let summary = b.wait_text("#import-summary", "已导入 3 条").await;
+    assert!(summary.contains("跳过 2 条"), "{summary}");
+    assert!(summary.contains("第 4 行"), "{summary}");
+    b.shot("1-summary").await;
+    b.click_text("dialog[open]", "好的").await;
+    b.wait_text("#customer-list", "周一").await;
+}

@@ -35,6 +35,7 @@ mod cli;
 mod connections;
 mod crash_safety;
 mod customers_api;
+mod customers_excel;
 mod customers_lists;
 mod disk;
 mod follow_ups_close;

@@ -464,6 +464,12 @@ async fn every_route_succeeds_with_data() {
             _ => t.clone(),
         };
         let (status, answer) = match path.as_str() {
+            "/api/v1/customers/import/template" => {
+                // the .xlsx itself, not a JSON answer
+                let resp = server.client.get(server.url(&concrete)).bearer_auth(&token);
+                let status = resp.send().await.unwrap().status().as_u16();
+                (status, json!({ "data": "xlsx" }))
+            }
             p if p.starts_with("/api/v1/calls/recordings/stream/") => {
                 // the audio itself, not a JSON answer
                 let resp = server.client.get(server.url(&concrete)).bearer_auth(&token);

@@ -1,7 +1,7 @@
 // 客户 (contract §11): search, paging, add and edit, delete and CSV import (admin / manager),
 // and 拨打 on every row, which opens the call panel.
 
-import { api, request } from '../api.js';
+import { api, request, session } from '../api.js';
 import { actionButton, badge, clear, confirmDialog, debounce, fieldError, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
 import { dial } from './callpanel.js';
@@ -13,7 +13,7 @@ export function mount(container, { user, live }) {
   const canManage = user.role !== 'sales_staff';
   const place = listPlace(PAGE_SIZE);
   const list = h('div', { id: 'customer-list' });
-  const file = h('input', { type: 'file', accept: '.csv,text/csv', id: 'customer-import-file', hidden: true });
+  const file = h('input', { type: 'file', accept: '.xlsx,.xls,.csv,text/csv', id: 'customer-import-file', hidden: true });
   file.addEventListener('change', () => importCsv(file, reload));
   const reload = () => load().catch(failed);
   // a bad filter (a date the wrong way round) is said next to it
@@ -29,10 +29,11 @@ export function mount(container, { user, live }) {
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.querySelector('input[name=keyword]').id = 'customer-search';
   filters.el.append(h('span', { class: 'spacer' }),
+    canManage ? h('button', { type: 'button', id: 'customer-template', onclick: () => downloadTemplate().catch(showError) }, '下载模板') : null,
     canManage ? h('button', {
       type: 'button', id: 'customer-import', onclick: () => file.click(),
-      title: 'CSV 文件（UTF-8 或 GBK），第一行为表头：姓名,电话，可另加 等级,标签,备注',
-    }, '导入CSV') : null,
+      title: 'Excel（.xlsx、.xls，第一个工作表）或 CSV（UTF-8 或 GBK）；第一行为表头：姓名、电话，可另加 等级、标签、跟进状态、备注',
+    }, '导入') : null,
     h('button', { type: 'button', class: 'primary', id: 'customer-add', onclick: () => edit(null, reload, user) }, '新增客户'),
     file);
   container.append(filters.el, list);
@@ -64,7 +65,7 @@ export function mount(container, { user, live }) {
           }, 'small danger') : null,
         ],
       },
-    ], rows, { rowClass: () => 'customer-row', empty: filtered ? '没有匹配的客户' : '还没有客户，点“新增客户”或导入CSV' }),
+    ], rows, { rowClass: () => 'customer-row', empty: filtered ? '没有匹配的客户' : '还没有客户，点“新增客户”或“导入”（Excel 或 CSV）' }),
     pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
   }
 
@@ -112,13 +113,26 @@ export function edit(c, done, user) {
   });
 }
 
+/** The import template (.xlsx), fetched with the session's token and saved under its name. */
+async function downloadTemplate() {
+  const resp = await fetch('/api/v1/customers/import/template', { headers: { Authorization: `Bearer ${session.token}` } });
+  if (!resp.ok) throw new Error('模板下载失败');
+  const url = URL.createObjectURL(await resp.blob());
+  const a = h('a', { href: url, download: '客户导入模板.xlsx', hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /** Sends the chosen file as is (UTF-8 or GBK: the server decodes) and shows the summary. */
 async function importCsv(file, done) {
   const chosen = file.files[0];
   file.value = '';
   if (!chosen) return;
   try {
-    const r = await request('POST', '/api/v1/customers/import', { body: chosen, contentType: 'text/csv' });
+    // the server tells Excel from CSV by the content, not the name
+    const r = await request('POST', '/api/v1/customers/import', { body: chosen, contentType: chosen.type || 'application/octet-stream' });
     const d = r.data || {};
     const problems = d.errors || [];
     const unmapped = d.unmapped || [];
