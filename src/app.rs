@@ -212,6 +212,7 @@ pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdm
             .map_err(|e| StartError::Other(format!("cannot read the settings: {e}")))?
     };
     let state = Arc::new(AppState {
+        exports: Default::default(),
         settings,
         db: Db::new(pool),
         keys: Keys::new(&secret),

@@ -27,10 +27,11 @@ pub enum Action {
     CustomerImport,
     FollowUpDelete,
     SettingChange,
+    Export,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Login,
         Action::LoginFailed,
         Action::UserCreate,
@@ -45,6 +46,7 @@ impl Action {
         Action::CustomerImport,
         Action::FollowUpDelete,
         Action::SettingChange,
+        Action::Export,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +65,7 @@ impl Action {
             Action::CustomerImport => "customer_import",
             Action::FollowUpDelete => "follow_up_delete",
             Action::SettingChange => "setting_change",
+            Action::Export => "export",
         }
     }
 }

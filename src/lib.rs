@@ -27,6 +27,7 @@ pub mod config;
 pub mod customers;
 pub mod db;
 pub mod error;
+pub mod exports;
 pub mod http;
 pub mod hub;
 pub mod ids;

@@ -24,6 +24,8 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     /// The address phones reach this server at.
     pub public: PublicBase,
+    /// Exports written and waiting for their one-use download link.
+    pub exports: crate::exports::Downloads,
     /// The settings an admin changes at runtime (retention, bind TTL, dial timeout, phones).
     pub settings: crate::settings::Live,
     /// Link signing and the retention sweep's lock.

@@ -52,21 +52,7 @@ pub async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Re
 
 /// GET /api/v1/calls/records
 pub async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
-    let (from, to) = q.time_range(state.config.timezone)?;
-    let keyword = q.text("keyword");
-    crate::limits::keyword(keyword.as_deref())?;
-    let filter = CallFilter {
-        customer_id: q.text("customerId"),
-        call_type: q.one_of("callType", &CALL_TYPES)?,
-        call_status: q.one_of("callStatus", &CALL_STATUSES)?,
-        from,
-        to,
-        user_id: q.text("userId"),
-        department: q.text("department"),
-        keyword_digits: keyword.as_deref().and_then(phone::keyword_digits),
-        keyword,
-        whole_days: q.whole_days(),
-    };
+    let filter = call_filter(&state, &q)?;
     let page = q.page()?;
     let (rows, total) = records::list(
         &state,
@@ -78,6 +64,25 @@ pub async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Respon
     .await?;
     let rows: Vec<_> = rows.into_iter().map(|c| call_view(&caller, c)).collect();
     Ok(reply::ok(paged(rows, total, page)))
+}
+
+/// §5.6's filters (the export of 通话记录 takes the same).
+pub fn call_filter(state: &State, q: &Query) -> ApiResult<CallFilter> {
+    let (from, to) = q.time_range(state.config.timezone)?;
+    let keyword = q.text("keyword");
+    crate::limits::keyword(keyword.as_deref())?;
+    Ok(CallFilter {
+        customer_id: q.text("customerId"),
+        call_type: q.one_of("callType", &CALL_TYPES)?,
+        call_status: q.one_of("callStatus", &CALL_STATUSES)?,
+        from,
+        to,
+        user_id: q.text("userId"),
+        department: q.text("department"),
+        keyword_digits: keyword.as_deref().and_then(phone::keyword_digits),
+        keyword,
+        whole_days: q.whole_days(),
+    })
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,6 +13,7 @@ pub mod call_views;
 pub mod connections;
 pub mod customers;
 pub mod dial;
+pub mod exports;
 pub mod follow_ups;
 pub mod mobile_device;
 pub mod openapi;

@@ -199,7 +199,7 @@ fn empty() -> Body {
 
 /// Bytes `start..end` of `file`, read a chunk at a time on blocking threads as the client takes
 /// them (hyper pulls the next chunk only when it has written the last).
-fn file_body(file: std::fs::File, start: u64, end: u64) -> Body {
+pub(crate) fn file_body(file: std::fs::File, start: u64, end: u64) -> Body {
     let file = Arc::new(file);
     let chunks = futures_util::stream::try_unfold(start, move |pos| {
         let file = Arc::clone(&file);

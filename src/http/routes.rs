@@ -15,9 +15,9 @@ use warp::{Filter, Rejection};
 
 use super::reply::Body;
 use super::{
-    audit, auth, body, call_records, call_reports, call_stats, customers, dial, finish, follow_ups,
-    mobile_device, openapi, query, recording_stream, recordings, rejection, settings, users, web,
-    work_phones, ws,
+    audit, auth, body, call_records, call_reports, call_stats, customers, dial, exports, finish,
+    follow_ups, mobile_device, openapi, query, recording_stream, recordings, rejection, settings,
+    users, web, work_phones, ws,
 };
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate, bearer};
@@ -35,6 +35,8 @@ pub enum RawRoute {
     /// `GET /api/v1/calls/recordings/stream/{recordingPath}`, and the same under the document's
     /// `GET /recordings/{recordingPath}` (`recording_stream`).
     RecordingStream,
+    /// `GET /api/v1/exports/download/{token}` — a finished export, streamed (`exports`).
+    ExportDownload,
 }
 
 /// `(method, path)` of the raw routes, as `API_ROUTES` lists the others.
@@ -43,6 +45,7 @@ pub const RAW_ROUTES: &[(&str, &str)] = &[
     ("get", "/ws/admin"),
     ("get", "/api/v1/calls/recordings/stream/{}"),
     ("get", "/recordings/{}"),
+    ("get", "/api/v1/exports/download/{}"),
 ];
 
 /// The admin page's routes (`web::routes`): its index and its embedded files.
@@ -57,6 +60,9 @@ pub fn raw(req: &Request<Incoming>) -> Option<RawRoute> {
     if recording_stream::rel_of(path).is_some() {
         return Some(RawRoute::RecordingStream);
     }
+    if path.starts_with(exports::DOWNLOAD_PREFIX) {
+        return Some(RawRoute::ExportDownload);
+    }
     match path.trim_end_matches('/') {
         "/ws/mobile" => Some(RawRoute::MobileSocket),
         "/ws/admin" => Some(RawRoute::AdminSocket),
@@ -70,6 +76,7 @@ pub fn serve_raw(route: RawRoute, state: State, req: Request<Incoming>) -> RawFu
         RawRoute::MobileSocket => Box::pin(ws::mobile::serve(state, req)),
         RawRoute::AdminSocket => Box::pin(ws::admin::serve(state, req)),
         RawRoute::RecordingStream => Box::pin(recording_stream::serve(state, req)),
+        RawRoute::ExportDownload => Box::pin(exports::download(state, req)),
     }
 }
 
@@ -139,6 +146,7 @@ route_table! { n;
     get    ["api" / "v1" / "calls" / "outbound" / "targets"] => dial::targets, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "calls" / String / "cancel"] => dial::cancel, n.state(), n.login();
     get    ["api" / "v1" / "calls" / "records"] => call_records::pc_list, n.state(), n.login(), n.query();
+    get    ["api" / "v1" / "calls" / "records" / "export"] => exports::calls, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "calls" / "records"] => call_records::create, n.state(), n.login(), n.json();
     put    ["api" / "v1" / "calls" / "records" / String] => call_records::update, n.state(), n.login(), n.json();
     delete ["api" / "v1" / "calls" / "records" / String] => call_records::delete, n.state(), n.login();

@@ -38,6 +38,7 @@ mod customers_api;
 mod customers_excel;
 mod customers_lists;
 mod disk;
+mod exports;
 mod follow_ups_close;
 mod http_frame;
 mod openapi;

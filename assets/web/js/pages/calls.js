@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { badge, clear, confirmDialog, debounce, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, word } from '../format.js';
-import { filterBar, listPlace, personSelect } from './filters.js';
+import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
 import { tagPicker } from './followupform.js';
 
 const PAGE_SIZE = 20;
@@ -28,6 +28,8 @@ export function mount(container, { user, live }) {
     person,
     { name: 'keyword', placeholder: '客户名 / 电话 / 备注' },
   ], () => { place.page = 1; reload(); }, place.initial);
+  filters.el.append(h('span', { class: 'spacer' }),
+    h('button', { type: 'button', id: 'calls-export', onclick: () => exportFile('/api/v1/calls/records/export', filters.values()).catch(failed) }, '导出 Excel'));
   container.append(filters.el, list);
   const reload = () => load().catch(failed);
   // a bad filter (a date the wrong way round) is said next to it

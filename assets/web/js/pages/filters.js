@@ -3,7 +3,7 @@
 // {el, values()}.
 
 import { api } from '../api.js';
-import { h, PAGE_SIZES } from '../ui.js';
+import { h, PAGE_SIZES, toast } from '../ui.js';
 
 /** A <select> of the people the caller may see; null for sales staff (they see only their own). */
 export function personSelect(user, initial = '', name = 'userId', allLabel = '全部人员') {
@@ -75,4 +75,18 @@ export function filterBar(fields, onSearch, initial = {}) {
     }, '重置'));
   const values = () => Object.fromEntries(inputs.map((i) => [i.name, i.value.trim()]));
   return { el, values };
+}
+
+/**
+ * 导出: the server writes the file with the list's filters and answers a one-use link, which
+ * the browser then downloads as any file (the export is never held in the page).
+ */
+export async function exportFile(path, filters, format = 'xlsx') {
+  const r = await api.get(path, { ...filters, format });
+  const a = h('a', { href: r.downloadUrl, download: r.fileName, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  toast(`已导出 ${r.rows} 行`, 'ok');
+  return r;
 }

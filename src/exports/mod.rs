@@ -1,0 +1,259 @@
+//! Exports (issue 15): a list as the page shows it — the same filters, the same visibility, the
+//! numbers masked for salespeople — written to an .xlsx (rust_xlsxwriter in constant-memory
+//! mode: each row goes to a temporary file as it is written) or a CSV, in an unnamed temporary
+//! file in the data folder, which the HTTP layer then streams. Memory stays bounded whatever the
+//! number of rows; times are in the office's zone, durations 时:分:秒.
+
+pub mod calls;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::TimeZone;
+use rust_xlsxwriter::{Format as CellFormat, Workbook};
+
+use crate::error::{ApiError, ApiResult};
+
+/// What the file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+impl Format {
+    pub const NAMES: [&str; 2] = ["xlsx", "csv"];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "xlsx" => Some(Self::Xlsx),
+            "csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Xlsx => "xlsx",
+            Self::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// One cell of a row.
+pub enum Cell {
+    Text(String),
+    Int(i64),
+}
+
+/// A file being written, one row at a time, header first.
+pub struct Sheet {
+    out: Out,
+    rows: u64,
+}
+
+enum Out {
+    Xlsx {
+        book: Box<Workbook>,
+        bold: CellFormat,
+    },
+    Csv(csv::Writer<File>),
+}
+
+fn failed(e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(format!("export: {e}"))
+}
+
+impl Sheet {
+    /// A new file with `headers`; temporary data goes under `tmp` (the data folder's, not a
+    /// tmpfs that would hold it in memory).
+    pub fn new(format: Format, tmp: &Path, title: &str, headers: &[&str]) -> ApiResult<Self> {
+        let out = match format {
+            Format::Xlsx => {
+                let mut book = Box::new(Workbook::new());
+                book.set_tempdir(tmp).map_err(failed)?;
+                let sheet = book.add_worksheet_with_constant_memory().map_err(failed)?;
+                sheet.set_name(title).map_err(failed)?;
+                Out::Xlsx {
+                    book,
+                    bold: CellFormat::new().set_bold(),
+                }
+            }
+            Format::Csv => {
+                let mut file = tempfile::tempfile_in(tmp).map_err(|e| ApiError::from_io(&e))?;
+                // a BOM, so Excel opens the UTF-8 file with its Chinese intact
+                file.write_all(b"\xEF\xBB\xBF")
+                    .map_err(|e| ApiError::from_io(&e))?;
+                Out::Csv(csv::Writer::from_writer(file))
+            }
+        };
+        let mut sheet = Self { out, rows: 0 };
+        sheet.header(headers)?;
+        Ok(sheet)
+    }
+
+    fn header(&mut self, headers: &[&str]) -> ApiResult<()> {
+        match &mut self.out {
+            Out::Xlsx { book, bold } => {
+                let sheet = book.worksheet_from_index(0).map_err(failed)?;
+                for (col, h) in headers.iter().enumerate() {
+                    sheet
+                        .write_string_with_format(0, col as u16, *h, bold)
+                        .map_err(failed)?;
+                }
+            }
+            Out::Csv(w) => w.write_record(headers).map_err(failed)?,
+        }
+        Ok(())
+    }
+
+    /// Appends one row.
+    pub fn row(&mut self, cells: &[Cell]) -> ApiResult<()> {
+        self.rows += 1;
+        match &mut self.out {
+            Out::Xlsx { book, .. } => {
+                let sheet = book.worksheet_from_index(0).map_err(failed)?;
+                let row = u32::try_from(self.rows).map_err(failed)?;
+                for (col, cell) in cells.iter().enumerate() {
+                    let col = col as u16;
+                    match cell {
+                        Cell::Text(t) if t.is_empty() => {}
+                        Cell::Text(t) => {
+                            sheet.write_string(row, col, t).map_err(failed)?;
+                        }
+                        Cell::Int(n) => {
+                            sheet.write_number(row, col, *n as f64).map_err(failed)?;
+                        }
+                    }
+                }
+            }
+            Out::Csv(w) => {
+                let texts: Vec<String> = cells
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Text(t) => t.clone(),
+                        Cell::Int(n) => n.to_string(),
+                    })
+                    .collect();
+                w.write_record(&texts).map_err(failed)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The finished file, read from its start (it has no name: it goes when it is closed), and
+    /// the number of rows under the header.
+    pub fn finish(self, tmp: &Path) -> ApiResult<(File, u64)> {
+        let mut file = match self.out {
+            Out::Xlsx { mut book, .. } => {
+                let mut file = tempfile::tempfile_in(tmp).map_err(|e| ApiError::from_io(&e))?;
+                book.save_to_writer(&mut file).map_err(failed)?;
+                file
+            }
+            Out::Csv(w) => w.into_inner().map_err(failed)?,
+        };
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| ApiError::from_io(&e))?;
+        Ok((file, self.rows))
+    }
+}
+
+/// A written export waiting to be downloaded: its one-use link holds for this long.
+pub const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
+
+/// A finished file and what the download says about it.
+pub struct Ready {
+    pub file: File,
+    /// The name the browser saves it under, e.g. `通话记录-20261203.xlsx`.
+    pub name: String,
+    pub format: Format,
+    pub bytes: u64,
+    expires: Instant,
+}
+
+impl Ready {
+    pub fn new(file: File, name: String, format: Format) -> ApiResult<Self> {
+        let bytes = file.metadata().map_err(|e| ApiError::from_io(&e))?.len();
+        Ok(Self {
+            file,
+            name,
+            format,
+            bytes,
+            expires: Instant::now() + DOWNLOAD_TTL,
+        })
+    }
+}
+
+/// Exports written and not yet fetched, by their one-use token. The export is made by an
+/// authenticated request; the browser then fetches it by a plain link, so it downloads to disk
+/// as any file does (the token is the credential: random, single use, minutes long).
+#[derive(Default)]
+pub struct Downloads(Mutex<HashMap<String, Ready>>);
+
+impl Downloads {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Ready>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Keeps `ready` and returns its token; forgets the expired ones (their files go with them).
+    pub fn put(&self, ready: Ready) -> String {
+        let token = crate::ids::secret_hex(16);
+        let mut map = self.lock();
+        let now = Instant::now();
+        map.retain(|_, r| r.expires > now);
+        map.insert(token.clone(), ready);
+        token
+    }
+
+    /// The export for `token`, once; `None` when unknown, used or expired.
+    pub fn take(&self, token: &str) -> Option<Ready> {
+        self.lock()
+            .remove(token)
+            .filter(|r| r.expires > Instant::now())
+    }
+}
+
+/// A token's shape (hex), checked before it is looked up.
+pub fn is_token(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An epoch-ms time in the office's zone, as a sheet shows it.
+pub fn local_time(ms: i64, tz: chrono_tz::Tz) -> String {
+    match tz.timestamp_millis_opt(ms).single() {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => String::new(),
+    }
+}
+
+/// Seconds as 时:分:秒 (1:02:05), hours unbounded.
+pub fn hms(secs: i64) -> String {
+    let s = secs.max(0);
+    format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_times_read_as_an_office_reads_them() {
+        assert_eq!(hms(0), "0:00:00");
+        assert_eq!(hms(65), "0:01:05");
+        assert_eq!(hms(3725), "1:02:05");
+        assert_eq!(hms(90_000), "25:00:00");
+        let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+        assert_eq!(local_time(0, tz), "1970-01-01 08:00:00");
+    }
+}

@@ -1,0 +1,97 @@
+//! Exports over HTTP (issue 15): `GET …/export` makes the file with the list's own filters and
+//! answers a one-use link; the raw `GET /api/v1/exports/download/{token}` streams it (warp 0.4
+//! has no streaming body), so the browser saves it to disk as any download and the server
+//! holds no more of it in memory than a chunk.
+
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Request, Response};
+use serde_json::json;
+use warp::reply::Response as WarpResponse;
+
+use super::call_records::call_filter;
+use super::query::Query;
+use super::reply::{self, Body, raw_error};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::exports::{self, Format, Ready};
+use crate::state::State;
+
+/// The path prefix of the download links.
+pub const DOWNLOAD_PREFIX: &str = "/api/v1/exports/download/";
+
+fn format_of(q: &Query) -> ApiResult<Format> {
+    Ok(match q.one_of("format", &Format::NAMES)? {
+        Some(name) => Format::parse(&name).unwrap_or(Format::Xlsx),
+        None => Format::Xlsx,
+    })
+}
+
+/// The answer to an export: where to fetch it, under what name, how big.
+fn link(
+    state: &State,
+    title: &str,
+    format: Format,
+    file: std::fs::File,
+    rows: u64,
+) -> ApiResult<WarpResponse> {
+    let day = crate::times::local_day(crate::times::now_ms(), state.config.timezone);
+    let name = format!("{title}-{}.{}", day.format("%Y%m%d"), format.extension());
+    let ready = Ready::new(file, name.clone(), format)?;
+    let bytes = ready.bytes;
+    let token = state.exports.put(ready);
+    Ok(reply::ok(json!({
+        "downloadUrl": format!("{DOWNLOAD_PREFIX}{token}"),
+        "fileName": name,
+        "rows": rows,
+        "bytes": bytes,
+        "expiresIn": exports::DOWNLOAD_TTL.as_secs(),
+    })))
+}
+
+/// GET /api/v1/calls/records/export
+pub async fn calls(state: State, caller: Caller, q: Query) -> ApiResult<WarpResponse> {
+    let format = format_of(&q)?;
+    let filter = call_filter(&state, &q)?;
+    let (file, rows) = exports::calls::export(&state, &caller, filter, format).await?;
+    link(&state, "通话记录", format, file, rows)
+}
+
+/// GET /api/v1/exports/download/{token}
+pub async fn download(state: State, req: Request<Incoming>) -> Response<Body> {
+    if req.method() != hyper::Method::GET {
+        return raw_error(&ApiError::new(ErrorCode::MethodNotAllowed));
+    }
+    let token = req
+        .uri()
+        .path()
+        .strip_prefix(DOWNLOAD_PREFIX)
+        .unwrap_or_default();
+    let found = exports::is_token(token)
+        .then(|| state.exports.take(token))
+        .flatten();
+    let Some(ready) = found else {
+        let gone = ApiError::with_message(ErrorCode::NotFound, "下载链接无效或已过期，请重新导出");
+        return raw_error(&gone);
+    };
+    let encoded =
+        percent_encoding::utf8_percent_encode(&ready.name, percent_encoding::NON_ALPHANUMERIC);
+    let ascii = format!("export.{}", ready.format.extension());
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let mut resp = Response::new(super::recording_stream::file_body(
+        ready.file,
+        0,
+        ready.bytes,
+    ));
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(ready.format.content_type()),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(ready.bytes));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}

@@ -1,0 +1,154 @@
+//! Exports (issue 15): the file is read back with calamine — Chinese headers, the rows the
+//! list's filters give, times in the office zone, durations 时:分:秒, numbers masked for a
+//! salesperson, who sees only their own; the link works once; each export is an audit line.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+
+use crate::common;
+
+use common::calls::create_call;
+use common::{TestServer, TestUser, assert_error};
+use serde_json::{Value, json};
+
+/// Asks for an export and fetches its link: (answer, file bytes).
+async fn export(server: &TestServer, token: &str, path: &str) -> (Value, Vec<u8>) {
+    let (status, answer) = server.get(path, token).await;
+    assert_eq!(status, 200, "{path}: {answer}");
+    let url = answer["data"]["downloadUrl"].as_str().unwrap().to_string();
+    let resp = server.client.get(server.url(&url)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let disposition = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.contains("attachment"), "{disposition}");
+    let bytes = resp.bytes().await.unwrap().to_vec();
+    assert_eq!(answer["data"]["bytes"], bytes.len(), "{answer}");
+    // once only
+    let again = server.client.get(server.url(&url)).send().await.unwrap();
+    assert_eq!(again.status(), 404);
+    (answer, bytes)
+}
+
+/// The first sheet's rows as text.
+fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).unwrap();
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+async fn calls_of(server: &TestServer, who: &TestUser, n: usize, status: &str) {
+    for i in 0..n {
+        let body = json!({"customerPhone": format!("1390000{:04}", i), "customerName": format!("{}客户{i}", who.username),
+                          "callStatus": status, "duration": 3725, "notes": "导出测试",
+                          "startTime": "2026-03-01T02:00:00Z"});
+        create_call(server, &who.token, body).await;
+    }
+}
+
+#[tokio::test]
+async fn call_records_export_as_the_list_shows_them() {
+    let server = TestServer::start().await;
+    let a = server.create_user("sales_a", "sales_staff", "一部").await;
+    let b = server.create_user("sales_b", "sales_staff", "二部").await;
+    calls_of(&server, &a, 3, "connected").await;
+    calls_of(&server, &b, 2, "missed").await;
+
+    let (answer, bytes) =
+        export(&server, &server.admin_token, "/api/v1/calls/records/export").await;
+    assert_eq!(answer["data"]["rows"], 5, "{answer}");
+    assert!(
+        answer["data"]["fileName"]
+            .as_str()
+            .unwrap()
+            .ends_with(".xlsx")
+    );
+    let rows = sheet_rows(&bytes);
+    assert_eq!(rows[0][..4], ["开始时间", "结束时间", "客户", "电话"]);
+    assert_eq!(rows.len(), 6, "header and five calls");
+    let connected = rows.iter().find(|r| r[5] == "已接通").unwrap();
+    assert_eq!(
+        connected[0], "2026-03-01 10:00:00",
+        "office time: {connected:?}"
+    );
+    assert_eq!(connected[6], "1:02:05", "时:分:秒: {connected:?}");
+    assert_eq!(
+        connected[3].len(),
+        11,
+        "an admin sees the whole number: {connected:?}"
+    );
+
+    // the list's filters: only missed, as CSV
+    let (answer, bytes) = export(
+        &server,
+        &server.admin_token,
+        "/api/v1/calls/records/export?callStatus=missed&format=csv",
+    )
+    .await;
+    assert_eq!(answer["data"]["rows"], 2);
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(
+        text.contains("未接听") && !text.contains("已接通"),
+        "{text}"
+    );
+
+    // a salesperson: their own calls, numbers masked
+    let (answer, bytes) = export(&server, &a.token, "/api/v1/calls/records/export").await;
+    assert_eq!(answer["data"]["rows"], 3);
+    let rows = sheet_rows(&bytes);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[3].contains("****") && r[7] == "sales_a的名字"),
+        "{rows:?}"
+    );
+
+    // each export is one audit line
+    let (_, log) = server
+        .get("/api/v1/audit?action=export", &server.admin_token)
+        .await;
+    assert_eq!(log["data"]["total"], 3, "{log}");
+}
+
+#[tokio::test]
+async fn bad_exports_and_links_are_refused() {
+    let server = TestServer::start().await;
+    let t = server.admin_token.clone();
+    for path in [
+        "/api/v1/calls/records/export?format=pdf",
+        "/api/v1/calls/records/export?startDate=2026-03-10&endDate=2026-03-01",
+        "/api/v1/calls/records/export?callStatus=maybe",
+    ] {
+        let (status, body) = server.get(path, &t).await;
+        assert_error(status, &body, 400, "INVALID_PARAMS");
+    }
+    let (status, body) = server
+        .get("/api/v1/calls/records/export", "bad-token")
+        .await;
+    assert_error(status, &body, 401, "AUTH_FAILED");
+    for link in [
+        "/api/v1/exports/download/0123456789abcdef0123456789abcdef",
+        "/api/v1/exports/download/../../etc/passwd",
+        "/api/v1/exports/download/",
+    ] {
+        let resp = server.client.get(server.url(link)).send().await.unwrap();
+        assert_eq!(resp.status(), 404, "{link}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["code"], "NOT_FOUND");
+    }
+}
