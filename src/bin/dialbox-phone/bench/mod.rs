@@ -4,6 +4,7 @@
 //! bounded in count and time, and stop by themselves.
 
 mod dial;
+mod export;
 mod files;
 mod hardening;
 mod nginx;
@@ -40,6 +41,8 @@ pub enum Which {
     LoginBurst,
     /// Issue 13: idle connections that send nothing, and a ping beside them.
     IdleFlood,
+    /// Issue 15: 通话记录 exported as .xlsx and CSV, with the server's RSS growth.
+    Export,
     All,
 }
 
@@ -127,6 +130,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             Which::ImportBesideWrites => hardening::import_beside_writes(&args).await?,
             Which::LoginBurst => hardening::login_burst(&args).await?,
             Which::IdleFlood => hardening::idle_flood(&args).await?,
+            Which::Export => export::run(&args).await?,
             Which::All => unreachable!("expanded above"),
         };
         if scenarios.len() == 1 {
