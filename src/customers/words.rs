@@ -55,6 +55,31 @@ pub fn follow_status(text: &str) -> Option<&'static str> {
     lookup(STATUS_WORDS, text)
 }
 
+/// The page's word for a level code (an export writes what the page shows; an import of the
+/// file reads it back as the code).
+pub fn level_word(code: &str) -> &str {
+    match code {
+        "normal" => "普通",
+        "vip" => "VIP",
+        "important" => "重要",
+        other => other,
+    }
+}
+
+/// The page's word for a follow status code.
+pub fn status_word(code: &str) -> &str {
+    match code {
+        "new" => "新客户",
+        "contacted" => "已联系",
+        "interested" => "有意向",
+        "considering" => "考虑中",
+        "hesitant" => "犹豫",
+        "not_interested" => "无意向",
+        "deal" => "已成交",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

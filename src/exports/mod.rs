@@ -5,6 +5,7 @@
 //! number of rows; times are in the office's zone, durations 时:分:秒.
 
 pub mod calls;
+pub mod customers;
 
 use std::collections::HashMap;
 use std::fs::File;

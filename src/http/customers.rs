@@ -55,10 +55,18 @@ fn view(caller: &Caller, c: Customer) -> CustomerView {
 /// GET /api/v1/customers
 pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
+    let filter = customer_filter(&q)?;
+    let (rows, total) = customers::list(&state, filter, page.page_size, page.offset()).await?;
+    let rows: Vec<_> = rows.into_iter().map(|c| view(&caller, c)).collect();
+    Ok(reply::ok(paged(rows, total, page)))
+}
+
+/// 客户's filters and order (its export takes the same).
+pub fn customer_filter(q: &Query) -> ApiResult<CustomerFilter> {
     let keyword = q.text("keyword");
     crate::limits::keyword(keyword.as_deref())?;
     crate::limits::name("tag", q.text("tag").as_deref().unwrap_or_default())?;
-    let filter = CustomerFilter {
+    Ok(CustomerFilter {
         keyword_digits: keyword.as_deref().and_then(phone::keyword_digits),
         keyword,
         level: q.text("level"),
@@ -69,10 +77,7 @@ pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response>
             Some(name) => CustomerSort::parse(&name).unwrap_or_default(),
             None => CustomerSort::default(),
         },
-    };
-    let (rows, total) = customers::list(&state, filter, page.page_size, page.offset()).await?;
-    let rows: Vec<_> = rows.into_iter().map(|c| view(&caller, c)).collect();
-    Ok(reply::ok(paged(rows, total, page)))
+    })
 }
 
 /// Create and update take the same fields; create needs name and phone.

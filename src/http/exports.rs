@@ -57,6 +57,14 @@ pub async fn calls(state: State, caller: Caller, q: Query) -> ApiResult<WarpResp
     link(&state, "通话记录", format, file, rows)
 }
 
+/// GET /api/v1/customers/export
+pub async fn customers(state: State, caller: Caller, q: Query) -> ApiResult<WarpResponse> {
+    let format = format_of(&q)?;
+    let filter = super::customers::customer_filter(&q)?;
+    let (file, rows) = exports::customers::export(&state, &caller, filter, format).await?;
+    link(&state, "客户", format, file, rows)
+}
+
 /// GET /api/v1/exports/download/{token}
 pub async fn download(state: State, req: Request<Incoming>) -> Response<Body> {
     if req.method() != hyper::Method::GET {

@@ -133,6 +133,8 @@ route_table! { n;
     post   ["api" / "v1" / "customers"] => customers::create, n.state(), n.login(), n.json();
     get    ["api" / "v1" / "customers" / "import" / "template"] => customers::import_template, n.login();
     post   ["api" / "v1" / "customers" / "import"] => customers::import_csv, n.state(), n.login(), n.query(), body::bytes(crate::customers::import::IMPORT_LIMIT);
+    // (before `customers/{id}`: the table tries its rows in order)
+    get    ["api" / "v1" / "customers" / "export"] => exports::customers, n.state(), n.login(), n.query();
     get    ["api" / "v1" / "customers" / String] => customers::detail, n.state(), n.login();
     put    ["api" / "v1" / "customers" / String] => customers::update, n.state(), n.login(), n.json();
     delete ["api" / "v1" / "customers" / String] => customers::delete, n.state(), n.login();

@@ -152,3 +152,84 @@ async fn bad_exports_and_links_are_refused() {
         assert_eq!(body["code"], "NOT_FOUND");
     }
 }
+
+/// Round trip: customers exported from one box import into an empty one as the same customers.
+#[tokio::test]
+async fn customers_export_and_import_into_an_empty_box() {
+    let server = TestServer::start().await;
+    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
+    let t = server.admin_token.clone();
+    for (name, phone, level, status, tags) in [
+        (
+            "冯一",
+            "13900001111",
+            "important",
+            "interested",
+            json!(["华东", "老客户"]),
+        ),
+        ("陈二", "13900002222", "vip", "deal", json!([])),
+        ("褚三", "13900003333", "normal", "new", json!(["华南"])),
+    ] {
+        let body = json!({"name": name, "phone": phone, "level": level, "followStatus": status, "tags": tags, "notes": "备注 , 带逗号"});
+        let (status, made) = server.post("/api/v1/customers", &t, body).await;
+        assert_eq!(status, 200, "{made}");
+    }
+    let (answer, bytes) = export(&server, &t, "/api/v1/customers/export?sort=level").await;
+    assert_eq!(answer["data"]["rows"], 3);
+    let rows = sheet_rows(&bytes);
+    assert_eq!(
+        rows[0][..6],
+        ["姓名", "电话", "等级", "标签", "跟进状态", "备注"]
+    );
+    assert_eq!(
+        rows[1][..5],
+        ["冯一", "13900001111", "重要", "华东、老客户", "有意向"],
+        "in the filter's order, in words"
+    );
+    // a salesperson's copy has the numbers masked
+    let (_, masked) = export(&server, &sales.token, "/api/v1/customers/export").await;
+    assert!(
+        sheet_rows(&masked)[1..]
+            .iter()
+            .all(|r| r[1].contains("****"))
+    );
+
+    let fresh = TestServer::start().await;
+    let resp = fresh
+        .client
+        .post(fresh.url("/api/v1/customers/import"))
+        .bearer_auth(&fresh.admin_token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let imported: Value = resp.json().await.unwrap();
+    assert_eq!(imported["data"]["imported"], 3, "{imported}");
+    assert_eq!(
+        listed(&fresh).await,
+        listed(&server).await,
+        "the same customers"
+    );
+}
+
+/// Each customer as (name, phone, level, status, tags, notes), by level.
+async fn listed(server: &TestServer) -> Vec<Value> {
+    let (_, body) = server
+        .get("/api/v1/customers?sort=level", &server.admin_token)
+        .await;
+    body["data"]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            json!([
+                c["name"],
+                c["phone"],
+                c["level"],
+                c["followStatus"],
+                c["tags"],
+                c["notes"]
+            ])
+        })
+        .collect()
+}

@@ -5,7 +5,7 @@ import { api, request, session } from '../api.js';
 import { actionButton, badge, clear, confirmDialog, debounce, fieldError, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
 import { dial } from './callpanel.js';
-import { filterBar, listPlace, personSelect } from './filters.js';
+import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
 
 const PAGE_SIZE = 20;
 
@@ -29,6 +29,7 @@ export function mount(container, { user, live }) {
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.querySelector('input[name=keyword]').id = 'customer-search';
   filters.el.append(h('span', { class: 'spacer' }),
+    h('button', { type: 'button', id: 'customer-export', onclick: () => exportFile('/api/v1/customers/export', filters.values()).catch(failed) }, '导出 Excel'),
     canManage ? h('button', { type: 'button', id: 'customer-template', onclick: () => downloadTemplate().catch(showError) }, '下载模板') : null,
     canManage ? h('button', {
       type: 'button', id: 'customer-import', onclick: () => file.click(),

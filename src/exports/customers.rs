@@ -1,0 +1,76 @@
+//! 客户 as a file: the list's filters and order, numbers masked for salespeople. Its columns are
+//! the import's, in the import's words, so an exported file imports into another box as it is.
+
+use std::fs::File;
+
+use super::{Cell, Format, Sheet, local_time};
+use crate::audit::{self, Action, Actor};
+use crate::auth::Caller;
+use crate::customers::{phone, words};
+use crate::db::{
+    self,
+    customers::{Customer, CustomerFilter},
+};
+use crate::error::{ApiError, ApiResult};
+use crate::state::State;
+
+const HEADERS: [&str; 10] = [
+    "姓名",
+    "电话",
+    "等级",
+    "标签",
+    "跟进状态",
+    "备注",
+    "负责人",
+    "最后联系",
+    "下次跟进",
+    "创建时间",
+];
+
+fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Customer) -> Vec<Cell> {
+    let time = |t: Option<i64>| Cell::Text(t.map(|t| local_time(t, tz)).unwrap_or_default());
+    vec![
+        Cell::Text(c.name.clone()),
+        Cell::Text(phone::shown_to(caller, &c.phone)),
+        Cell::Text(words::level_word(&c.level).into()),
+        Cell::Text(c.tags.join("、")),
+        Cell::Text(words::status_word(&c.follow_status).into()),
+        Cell::Text(c.notes.clone()),
+        Cell::Text(c.owner_name.clone().unwrap_or_default()),
+        time(c.last_contact_time),
+        time(c.next_follow_time),
+        Cell::Text(local_time(c.created_at, tz)),
+    ]
+}
+
+/// Writes the customers matching `filter` (customers belong to the office: every user may list
+/// them, contract §2); one audit line.
+pub async fn export(
+    state: &State,
+    caller: &Caller,
+    filter: CustomerFilter,
+    format: Format,
+) -> ApiResult<(File, u64)> {
+    let tz = state.config.timezone;
+    let tmp = crate::recordings::storage::tmp_dir(&state.config);
+    let who = caller.clone();
+    let (file, rows) = state
+        .db
+        .run(move |conn| {
+            std::fs::create_dir_all(&tmp).map_err(|e| ApiError::from_io(&e))?;
+            let mut sheet = Sheet::new(format, &tmp, "客户", &HEADERS)?;
+            db::customers::for_each(conn, &filter, |c| sheet.row(&row(&who, tz, &c)))?;
+            sheet.finish(&tmp)
+        })
+        .await?;
+    let detail = format!("客户 {rows} 行（{}）", format.extension());
+    audit::record_alone(
+        state,
+        Actor::of(caller),
+        Action::Export,
+        "customers".into(),
+        detail,
+    )
+    .await?;
+    Ok((file, rows))
+}
