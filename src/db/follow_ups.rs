@@ -184,6 +184,38 @@ pub fn list(
     limit: i64,
     offset: i64,
 ) -> DbResult<(Vec<FollowUp>, i64)> {
+    let (cond, args) = filter_sql(scope, f);
+    super::page(
+        conn,
+        &format!("SELECT COUNT(*) FROM follow_ups f WHERE {cond}"),
+        &format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.rowid DESC LIMIT ? OFFSET ?"),
+        args,
+        limit,
+        offset,
+        from_row,
+    )
+}
+
+/// Every match, newest first, handed to `each` as SQLite reads them (an export).
+pub fn for_each<E: From<super::DbError>>(
+    conn: &Connection,
+    scope: &Scope,
+    f: &FollowUpFilter,
+    mut each: impl FnMut(FollowUp) -> Result<(), E>,
+) -> Result<(), E> {
+    let (cond, args) = filter_sql(scope, f);
+    let sql = format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.rowid DESC");
+    let mut stmt = conn.prepare(&sql).map_err(super::DbError::from)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), from_row)
+        .map_err(super::DbError::from)?;
+    for row in rows {
+        each(row.map_err(super::DbError::from)?)?;
+    }
+    Ok(())
+}
+
+fn filter_sql(scope: &Scope, f: &FollowUpFilter) -> (String, Vec<Value>) {
     let (scope_cond, scope_arg) = scope.sql("f.user_id");
     let mut conds = vec![scope_cond];
     let mut args: Vec<Value> = scope_arg.into_iter().map(Value::Text).collect();
@@ -213,14 +245,5 @@ pub fn list(
             args.push(Value::Integer(from));
         }
     }
-    let cond = conds.join(" AND ");
-    super::page(
-        conn,
-        &format!("SELECT COUNT(*) FROM follow_ups f WHERE {cond}"),
-        &format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.rowid DESC LIMIT ? OFFSET ?"),
-        args,
-        limit,
-        offset,
-        from_row,
-    )
+    (conds.join(" AND "), args)
 }

@@ -6,6 +6,7 @@
 
 pub mod calls;
 pub mod customers;
+pub mod follow_ups;
 
 use std::collections::HashMap;
 use std::fs::File;

@@ -65,6 +65,15 @@ pub async fn customers(state: State, caller: Caller, q: Query) -> ApiResult<Warp
     link(&state, "客户", format, file, rows)
 }
 
+/// GET /api/v1/calls/followups/export
+pub async fn follow_ups(state: State, caller: Caller, q: Query) -> ApiResult<WarpResponse> {
+    let format = format_of(&q)?;
+    let today = crate::calls::follow_up_edit::Today::now(state.config.timezone);
+    let filter = super::follow_ups::follow_up_filter(&state, &q, &today)?;
+    let (file, rows) = exports::follow_ups::export(&state, &caller, filter, format).await?;
+    link(&state, "跟进记录", format, file, rows)
+}
+
 /// GET /api/v1/exports/download/{token}
 pub async fn download(state: State, req: Request<Incoming>) -> Response<Body> {
     if req.method() != hyper::Method::GET {

@@ -55,9 +55,21 @@ pub async fn call_follow_up(
 /// GET /api/v1/calls/followups
 pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
-    let (from, to) = q.time_range(state.config.timezone)?;
     let today = Today::now(state.config.timezone);
-    let filter = FollowUpFilter {
+    let filter = follow_up_filter(&state, &q, &today)?;
+    let (rows, total) =
+        follow_ups::list(&state, &caller, filter, page.page_size, page.offset()).await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|f| follow_up_view(f, &today))
+        .collect();
+    Ok(reply::ok(paged(rows, total, page)))
+}
+
+/// §5.11's filters and `due` (the export of 跟进记录 takes the same).
+pub fn follow_up_filter(state: &State, q: &Query, today: &Today) -> ApiResult<FollowUpFilter> {
+    let (from, to) = q.time_range(state.config.timezone)?;
+    Ok(FollowUpFilter {
         customer_id: q.text("customerId"),
         call_id: q.text("callId"),
         status: q.one_of("status", &STATUSES)?,
@@ -71,14 +83,7 @@ pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response>
                 Due::parse(&word).ok_or_else(|| ApiError::invalid("due 须为 today 或 overdue"))?,
             )),
         },
-    };
-    let (rows, total) =
-        follow_ups::list(&state, &caller, filter, page.page_size, page.offset()).await?;
-    let rows: Vec<_> = rows
-        .into_iter()
-        .map(|f| follow_up_view(f, &today))
-        .collect();
-    Ok(reply::ok(paged(rows, total, page)))
+    })
 }
 
 #[derive(Debug, Deserialize)]

@@ -158,6 +158,7 @@ route_table! { n;
     get    ["api" / "v1" / "calls" / "followups"] => follow_ups::list, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "calls" / "followups"] => follow_ups::create, n.state(), n.login(), n.json();
     get    ["api" / "v1" / "calls" / "followups" / "due"] => follow_ups::due, n.state(), n.login();
+    get    ["api" / "v1" / "calls" / "followups" / "export"] => exports::follow_ups, n.state(), n.login(), n.query();
     put    ["api" / "v1" / "calls" / "followups" / String] => follow_ups::update, n.state(), n.login(), n.json();
     delete ["api" / "v1" / "calls" / "followups" / String] => follow_ups::delete, n.state(), n.login();
     // ---- statistics (§5.4, §5.5, contract §13) ---------------------------------------------

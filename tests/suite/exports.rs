@@ -233,3 +233,51 @@ async fn listed(server: &TestServer) -> Vec<Value> {
         })
         .collect()
 }
+
+/// 跟进记录 as a file: the list's filters and the caller's scope.
+#[tokio::test]
+async fn follow_ups_export_with_filters_and_scope() {
+    let server = TestServer::start().await;
+    let a = server.create_user("sales_a", "sales_staff", "一部").await;
+    let b = server.create_user("sales_b", "sales_staff", "二部").await;
+    for (who, content, status) in [
+        (&a, "甲的待跟进", "pending"),
+        (&a, "甲的已完成", "completed"),
+        (&b, "乙的", "pending"),
+    ] {
+        let body = json!({"customerName": "客户", "content": content, "status": status, "callTags": ["意向"]});
+        let (s, made) = server
+            .post("/api/v1/calls/followups", &who.token, body)
+            .await;
+        assert_eq!(s, 200, "{made}");
+    }
+    let (answer, bytes) = export(&server, &a.token, "/api/v1/calls/followups/export").await;
+    assert_eq!(answer["data"]["rows"], 2, "their own only: {answer}");
+    let rows = sheet_rows(&bytes);
+    assert_eq!(rows[0][..4], ["创建时间", "客户", "方式", "内容"]);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[3].starts_with("甲的") && r[4] == "意向"),
+        "the text without the tag line: {rows:?}"
+    );
+    let (answer, bytes) = export(
+        &server,
+        &server.admin_token,
+        "/api/v1/calls/followups/export?status=pending&format=csv",
+    )
+    .await;
+    assert_eq!(answer["data"]["rows"], 2);
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.contains("乙的") && text.contains("甲的待跟进") && !text.contains("甲的已完成"),
+        "{text}"
+    );
+    let (status, body) = server
+        .get(
+            "/api/v1/calls/followups/export?due=later",
+            &server.admin_token,
+        )
+        .await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
+}

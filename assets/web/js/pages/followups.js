@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { actionButton, badge, clear, confirmDialog, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { fmtTime, fromLocalInput, INTENTION, options, PRIORITY, toLocalInput, word } from '../format.js';
-import { filterBar, listPlace, personSelect } from './filters.js';
+import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
 import { tagPicker } from './followupform.js';
 import { dial } from './callpanel.js';
 
@@ -30,6 +30,7 @@ export function mount(container, { user, live }) {
     { name: 'endDate', label: '到', type: 'date' },
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.append(h('span', { class: 'spacer' }),
+    h('button', { type: 'button', id: 'followups-export', onclick: () => exportFile('/api/v1/calls/followups/export', filters.values()).catch(failed) }, '导出 Excel'),
     h('button', { type: 'button', class: 'primary', id: 'followup-add', onclick: () => create(() => changed()) }, '新建跟进'));
   container.append(filters.el,
     h('p', { class: 'muted legend' }, h('span', {}, h('i', { style: 'background:#fff6e8;border:1px solid #e6c79c' }), '今天到期'),
