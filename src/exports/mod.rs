@@ -7,6 +7,7 @@
 pub mod calls;
 pub mod customers;
 pub mod follow_ups;
+pub mod recordings;
 
 use std::collections::HashMap;
 use std::fs::File;

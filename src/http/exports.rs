@@ -74,6 +74,14 @@ pub async fn follow_ups(state: State, caller: Caller, q: Query) -> ApiResult<War
     link(&state, "跟进记录", format, file, rows)
 }
 
+/// GET /api/v1/calls/recordings/export
+pub async fn recordings(state: State, caller: Caller, q: Query) -> ApiResult<WarpResponse> {
+    let format = format_of(&q)?;
+    let filter = super::recordings::filter(&state, &q)?;
+    let (file, rows) = exports::recordings::export(&state, &caller, filter, format).await?;
+    link(&state, "录音列表", format, file, rows)
+}
+
 /// GET /api/v1/exports/download/{token}
 pub async fn download(state: State, req: Request<Incoming>) -> Response<Body> {
     if req.method() != hyper::Method::GET {

@@ -88,8 +88,8 @@ fn view(state: &State, caller: &Caller, rec: Recording) -> RecordingView {
     }
 }
 
-/// §4.4's filters; dates as contract §10 reads them.
-fn filter(state: &State, query: &Query) -> ApiResult<db::recordings::Filter> {
+/// §4.4's filters; dates as contract §10 reads them (the export of 录音 takes the same).
+pub fn filter(state: &State, query: &Query) -> ApiResult<db::recordings::Filter> {
     let (start, end) = query.time_range(state.config.timezone)?;
     let keyword = query.text("keyword");
     crate::limits::keyword(keyword.as_deref())?;

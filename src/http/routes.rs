@@ -168,6 +168,7 @@ route_table! { n;
     // ---- recordings (§4.3, §4.4, §4.6–§4.8); the stream (§4.5) is a raw route ------------------
     post   ["api" / "v1" / "mobile" / "recording" / "upload"] => recordings::upload_recording, n.state(), n.device(), n.content_length(), n.multipart();
     get    ["api" / "v1" / "calls" / "recordings" / "stats"] => recordings::stats, n.state(), n.login();
+    get    ["api" / "v1" / "calls" / "recordings" / "export"] => exports::recordings, n.state(), n.login(), n.query();
     get    ["api" / "v1" / "calls" / "recordings"] => recordings::list, n.state(), n.login(), n.query();
     get    ["api" / "v1" / "calls" / "recordings" / String / "download"] => recordings::download, n.state(), n.login();
     delete ["api" / "v1" / "calls" / "recordings" / String] => recordings::delete, n.state(), n.login();

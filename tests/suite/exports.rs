@@ -281,3 +281,42 @@ async fn follow_ups_export_with_filters_and_scope() {
         .await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
 }
+
+/// 录音's list as a file: the list's filters and scope, numbers masked for a salesperson.
+#[tokio::test]
+async fn the_recordings_list_exports() {
+    let server = TestServer::start().await;
+    let a = server.create_user("sales_a", "sales_staff", "一部").await;
+    let body = json!({"customerPhone": "13900001111", "customerName": "录音客户", "callStatus": "connected", "duration": 61});
+    let call = create_call(&server, &a.token, body).await;
+    let (status, up) = common::audio::upload(
+        &server,
+        &a.token,
+        Some(&call),
+        None,
+        "a.wav",
+        common::audio::wav_seconds(2),
+    )
+    .await;
+    assert_eq!(status, 200, "{up}");
+    let (answer, bytes) = export(&server, &a.token, "/api/v1/calls/recordings/export").await;
+    assert_eq!(answer["data"]["rows"], 1);
+    let rows = sheet_rows(&bytes);
+    assert_eq!(rows[0][0], "录音时间");
+    assert_eq!(
+        (
+            rows[1][2].as_str(),
+            rows[1][3].as_str(),
+            rows[1][5].as_str(),
+            rows[1][7].as_str()
+        ),
+        ("录音客户", "139****1111", "0:00:02", "wav")
+    );
+    let (answer, _) = export(
+        &server,
+        &server.admin_token,
+        "/api/v1/calls/recordings/export?keyword=没有这个",
+    )
+    .await;
+    assert_eq!(answer["data"]["rows"], 0);
+}

@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { actionButton, clear, confirmDialog, fieldError, h, pager, showError, table, toast } from '../ui.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../format.js';
-import { filterBar, listPlace, personSelect } from './filters.js';
+import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
 
 const PAGE_SIZE = 20;
 const STAT_LABELS = {
@@ -45,6 +45,8 @@ export function mount(container, ctx) {
     ctx && ctx.user ? personSelect(ctx.user, place.initial.userId) : null,
     { name: 'keyword', placeholder: '客户姓名 / 电话' },
   ], () => { place.page = 1; reload(); }, place.initial);
+  filters.el.append(h('span', { class: 'spacer' }),
+    h('button', { type: 'button', id: 'recordings-export', onclick: () => exportFile('/api/v1/calls/recordings/export', filters.values()).catch(failed) }, '导出 Excel'));
   container.append(stats, filters.el, list);
   const reload = () => { load().catch(failed); loadStats().catch(showError); };
   // a bad filter (a date the wrong way round) is said next to it
