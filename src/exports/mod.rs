@@ -8,6 +8,7 @@ pub mod calls;
 pub mod customers;
 pub mod follow_ups;
 pub mod recordings;
+pub mod stats;
 
 use std::collections::HashMap;
 use std::fs::File;

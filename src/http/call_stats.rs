@@ -48,24 +48,27 @@ pub async fn period(state: State, caller: Caller, q: Query) -> ApiResult<Respons
     Ok(reply::ok(mobile_fields(&t)))
 }
 
-/// GET /api/v1/calls/statistics
-///
-/// Default range: the 30 days up to today.
-pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+/// §5.5's report for the query's range (default: the 30 days up to today), person, department.
+pub async fn report_for(state: &State, caller: &Caller, q: &Query) -> ApiResult<stats::Report> {
     let tz = state.config.timezone;
-    let to = q
-        .day("endDate", tz)?
-        .unwrap_or_else(|| stats::today(&state));
+    let to = q.day("endDate", tz)?.unwrap_or_else(|| stats::today(state));
     let from = q.day("startDate", tz)?.unwrap_or(to - Duration::days(29));
-    let r = stats::report(
-        &state,
-        &caller,
+    stats::report(
+        state,
+        caller,
         from,
         to,
         q.text("userId"),
         q.text("department"),
     )
-    .await?;
+    .await
+}
+
+/// GET /api/v1/calls/statistics
+///
+/// Default range: the 30 days up to today.
+pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
+    let r = report_for(&state, &caller, &q).await?;
     let daily_stats: Vec<Value> = r
         .days
         .iter()

@@ -82,6 +82,32 @@ pub async fn recordings(state: State, caller: Caller, q: Query) -> ApiResult<War
     link(&state, "录音列表", format, file, rows)
 }
 
+/// GET /api/v1/calls/statistics/export
+///
+/// 概览's statistics for the range: per day, per person, per department.
+pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<WarpResponse> {
+    let format = format_of(&q)?;
+    let report = super::call_stats::report_for(&state, &caller, &q).await?;
+    let tmp = crate::recordings::storage::tmp_dir(&state.config);
+    let file = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&tmp).map_err(|e| ApiError::from_io(&e))?;
+        exports::stats::write(&report, format, &tmp)
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    let rows = 0;
+    let detail = format!("统计（{}）", format.extension());
+    crate::audit::record_alone(
+        &state,
+        crate::audit::Actor::of(&caller),
+        crate::audit::Action::Export,
+        "statistics".into(),
+        detail,
+    )
+    .await?;
+    link(&state, "通话统计", format, file, rows)
+}
+
 /// GET /api/v1/exports/download/{token}
 pub async fn download(state: State, req: Request<Incoming>) -> Response<Body> {
     if req.method() != hyper::Method::GET {

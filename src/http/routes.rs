@@ -165,6 +165,7 @@ route_table! { n;
     get    ["api" / "v1" / "mobile" / "stats" / "today"] => call_stats::today, n.state(), n.device();
     get    ["api" / "v1" / "mobile" / "stats"] => call_stats::period, n.state(), n.device(), n.query();
     get    ["api" / "v1" / "calls" / "statistics"] => call_stats::statistics, n.state(), n.device(), n.query();
+    get    ["api" / "v1" / "calls" / "statistics" / "export"] => exports::statistics, n.state(), n.login(), n.query();
     // ---- recordings (§4.3, §4.4, §4.6–§4.8); the stream (§4.5) is a raw route ------------------
     post   ["api" / "v1" / "mobile" / "recording" / "upload"] => recordings::upload_recording, n.state(), n.device(), n.content_length(), n.multipart();
     get    ["api" / "v1" / "calls" / "recordings" / "stats"] => recordings::stats, n.state(), n.login();

@@ -320,3 +320,64 @@ async fn the_recordings_list_exports() {
     .await;
     assert_eq!(answer["data"]["rows"], 0);
 }
+
+/// 概览's statistics as a file: per day, per person, per department, within the caller's scope.
+#[tokio::test]
+async fn statistics_export_per_day_person_and_department() {
+    let server = TestServer::start().await;
+    let a = server.create_user("sales_a", "sales_staff", "一部").await;
+    let b = server.create_user("sales_b", "sales_staff", "二部").await;
+    calls_of(&server, &a, 2, "connected").await;
+    calls_of(&server, &b, 1, "missed").await;
+    let range = "startDate=2026-03-01&endDate=2026-03-02";
+    let (_, bytes) = export(
+        &server,
+        &server.admin_token,
+        &format!("/api/v1/calls/statistics/export?{range}"),
+    )
+    .await;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["每日", "人员", "部门"]);
+    let days = book.worksheet_range("每日").unwrap();
+    let first_day: Vec<String> = days
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        first_day[..4],
+        ["2026-03-01", "3", "2", "67%"],
+        "{first_day:?}"
+    );
+    let departments = book.worksheet_range("部门").unwrap();
+    assert_eq!(
+        departments.rows().count(),
+        3,
+        "a header and two departments"
+    );
+    // a salesperson's copy is their own figures only
+    let (_, bytes) = export(
+        &server,
+        &b.token,
+        &format!("/api/v1/calls/statistics/export?{range}&format=csv"),
+    )
+    .await;
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.contains("每日") && text.contains("人员") && text.contains("部门"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sales_b的名字") && !text.contains("sales_a的名字"),
+        "{text}"
+    );
+    let (status, body) = server
+        .get(
+            "/api/v1/calls/statistics/export?startDate=2026-03-02&endDate=2026-03-01",
+            &server.admin_token,
+        )
+        .await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
+}

@@ -6,6 +6,7 @@ import { api } from '../api.js';
 import { badge, clear, debounce, h, showError, table } from '../ui.js';
 import { daysAgo, dateStr, fmtDuration, fmtTime } from '../format.js';
 import { dial } from './callpanel.js';
+import { exportFile } from './filters.js';
 import { DUE } from './followups.js';
 import { trendChart } from '../chart.js';
 
@@ -27,6 +28,10 @@ export function mount(container, { live, user }) {
     onclick: () => { setDays(n); run(loadRange); },
   }, `近${n}天`));
   const custom = h('button', { type: 'button', class: 'small', id: 'range-apply', onclick: () => { days = 0; run(loadRange); } }, '查询');
+  const exportStats = h('button', {
+    type: 'button', class: 'small', id: 'stats-export',
+    onclick: () => exportFile('/api/v1/calls/statistics/export', { startDate: from.value, endDate: to.value }).catch(showError),
+  }, '导出 Excel');
 
   container.append(
     h('h3', { class: 'muted', style: 'margin-bottom:8px' }, '今日'),
@@ -36,7 +41,7 @@ export function mount(container, { live, user }) {
         h('div', { class: 'toolbar' }, h('h3', { style: 'margin:0' }, '通话趋势'), h('span', { class: 'spacer' }),
           h('span', { class: 'legend' }, h('span', {}, h('i', { style: 'background:#5b8fe0' }), '通话数'),
             h('span', {}, h('i', { style: 'background:#d9822b' }), '接通率')),
-          rangeButtons, from, '—', to, custom),
+          rangeButtons, from, '—', to, custom, exportStats),
         chart),
       h('div', { class: 'card' }, h('h3', {}, '在线工作手机'), phones)),
     h('div', { class: 'card' }, h('h3', {}, '待跟进'), due),
