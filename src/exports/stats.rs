@@ -32,8 +32,11 @@ fn figures(t: &Totals) -> Vec<String> {
     ]
 }
 
-/// The three tables: title, first column's header, rows (label, figures).
-fn tables(r: &Report) -> Vec<(&'static str, &'static str, Vec<(String, Vec<String>)>)> {
+/// One table: its title, its first column's header, its rows (label, figures).
+type Table = (&'static str, &'static str, Vec<(String, Vec<String>)>);
+
+/// The three tables.
+fn tables(r: &Report) -> Vec<Table> {
     vec![
         (
             "每日",
