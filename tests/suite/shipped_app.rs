@@ -464,6 +464,23 @@ async fn every_route_succeeds_with_data() {
             _ => t.clone(),
         };
         let (status, answer) = match path.as_str() {
+            "/api/v1/exports/download/{token}" => {
+                // a link an export just made (the token is the credential)
+                let (_, made) = server.get("/api/v1/calls/records/export", &token).await;
+                let url = made["data"]["downloadUrl"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let status = server
+                    .client
+                    .get(server.url(&url))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16();
+                (status, json!({ "data": "file" }))
+            }
             "/api/v1/customers/import/template" => {
                 // the .xlsx itself, not a JSON answer
                 let resp = server.client.get(server.url(&concrete)).bearer_auth(&token);
