@@ -1,7 +1,7 @@
 // 客户 (contract §11): search, paging, add and edit, delete and CSV import (admin / manager),
 // and 拨打 on every row, which opens the call panel.
 
-import { api, request, session } from '../api.js';
+import { api, session } from '../api.js';
 import { actionButton, badge, clear, confirmDialog, debounce, fieldError, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
 import { dial } from './callpanel.js';
@@ -131,9 +131,20 @@ async function importCsv(file, done) {
   const chosen = file.files[0];
   file.value = '';
   if (!chosen) return;
+  // a big file takes a while: say how far the upload is, then that the server is importing
+  const progress = h('div', { id: 'import-progress', class: 'import-progress' },
+    h('p', { class: 'import-progress-text' }, `正在上传 ${chosen.name}…`), h('progress', { max: 100, value: 0 }));
+  const waiting = modal({ title: '导入客户', body: progress });
+  const bar = progress.querySelector('progress');
+  const text = progress.querySelector('.import-progress-text');
   try {
     // the server tells Excel from CSV by the content, not the name
-    const r = await request('POST', '/api/v1/customers/import', { body: chosen, contentType: chosen.type || 'application/octet-stream' });
+    const r = await uploadWithProgress('/api/v1/customers/import', chosen, (sent) => {
+      bar.value = Math.round(sent * 100);
+      text.textContent = sent < 1 ? `正在上传 ${chosen.name}… ${Math.round(sent * 100)}%` : '正在导入，请稍候（每 1000 行一批写入）…';
+      if (sent >= 1) bar.removeAttribute('value');
+    });
+    waiting.close();
     const d = r.data || {};
     const problems = d.errors || [];
     const unmapped = d.unmapped || [];
@@ -149,8 +160,32 @@ async function importCsv(file, done) {
     });
     done();
   } catch (err) {
+    waiting.close();
     showError(err);
   }
+}
+
+/** POSTs a file with the session's token, reporting the share sent (0–1); the §1 envelope. */
+function uploadWithProgress(path, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('Authorization', `Bearer ${session.token}`);
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) onProgress(ev.loaded / ev.total); };
+    xhr.upload.onload = () => onProgress(1);
+    xhr.onerror = () => reject(new Error('无法连接服务器，请检查网络'));
+    xhr.onload = () => {
+      let json = null;
+      try { json = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      if (xhr.status >= 200 && xhr.status < 300 && json && json.success !== false) return resolve(json);
+      const err = new Error((json && json.message) || '导入失败');
+      err.code = json && json.code;
+      err.status = xhr.status;
+      reject(err);
+    };
+    xhr.send(file);
+  });
 }
 
 /** One row the import left out or changed: `{row, reason}`. */
