@@ -26,6 +26,9 @@ pub struct Summary {
     pub batches: usize,
     /// Rows imported with a level no word matched (set to `normal`), and why.
     pub unmapped: Vec<Skipped>,
+    /// For a workbook: the sheet read, and all of them (the page offers another).
+    pub sheet: Option<String>,
+    pub sheets: Vec<String>,
 }
 
 /// One batch of rows in one transaction: how many were written, and the rows skipped because
@@ -87,13 +90,15 @@ pub async fn import(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("文件为空"));
     }
+    let mut book = (None, Vec::new());
     let (records, encoding) = if super::sheet::kind(&bytes).is_some() {
         // unpacking and parsing a workbook takes a while: off the async threads
-        let records =
-            tokio::task::spawn_blocking(move || super::sheet::records(&bytes, sheet.as_deref()))
+        let read =
+            tokio::task::spawn_blocking(move || super::sheet::read(&bytes, sheet.as_deref()))
                 .await
                 .map_err(ApiError::internal)??;
-        (records, "Excel")
+        book = (Some(read.sheet), read.sheets);
+        (read.records, "Excel")
     } else {
         let (text, encoding) = decode(&bytes).ok_or_else(|| {
             ApiError::invalid("文件编码无法识别（支持 Excel、UTF-8 或 GBK 的 CSV）")
@@ -130,6 +135,8 @@ pub async fn import(
         encoding,
         batches,
         unmapped,
+        sheet: book.0,
+        sheets: book.1,
     })
 }
 

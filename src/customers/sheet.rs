@@ -7,9 +7,9 @@
 //! - a formula cell gives the value the spreadsheet computed and saved; one saved without a value
 //!   is empty, and its row is skipped as such;
 //! - a zip bomb (an .xlsx is a zip) is refused from its declared sizes before anything is
-//!   unpacked, and a sheet with too many rows or cells before any row is read.
+//!   unpacked, and a sheet with too many rows or cells before any row is imported.
 
-use std::io::{Cursor, Read, Seek};
+use std::io::{Cursor, Seek};
 
 use calamine::{Data, Reader};
 
@@ -82,8 +82,21 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// What a workbook gave: the rows of the sheet read, that sheet's name, and every sheet's name
+/// (so the page can offer another).
+pub struct Read {
+    pub records: Vec<csv::StringRecord>,
+    pub sheet: String,
+    pub sheets: Vec<String>,
+}
+
 /// The rows of one sheet (`sheet`, else the first) as CSV records, the header row first.
 pub fn records(bytes: &[u8], sheet: Option<&str>) -> ApiResult<Vec<csv::StringRecord>> {
+    read(bytes, sheet).map(|r| r.records)
+}
+
+/// `records`, with the sheets' names.
+pub fn read(bytes: &[u8], sheet: Option<&str>) -> ApiResult<Read> {
     if kind(bytes) == Some(Kind::Zip) {
         check_unpacked_size(bytes)?;
     }
@@ -91,7 +104,8 @@ pub fn records(bytes: &[u8], sheet: Option<&str>) -> ApiResult<Vec<csv::StringRe
         tracing::info!(error = %e, "an import file calamine cannot read");
         unreadable()
     })?;
-    let range = read_sheet(&mut book, sheet)?;
+    let sheets = book.sheet_names();
+    let (name, range) = read_sheet(&mut book, sheet)?;
     let (rows, cols) = range.get_size();
     if rows > MAX_ROWS + 1 {
         return Err(ApiError::invalid(format!(
@@ -103,16 +117,21 @@ pub fn records(bytes: &[u8], sheet: Option<&str>) -> ApiResult<Vec<csv::StringRe
             "表格过大（{rows} 行 × {cols} 列），请只保留客户资料的列"
         )));
     }
-    Ok(range
+    let records = range
         .rows()
         .map(|row| csv::StringRecord::from(row.iter().map(cell_text).collect::<Vec<_>>()))
-        .collect())
+        .collect();
+    Ok(Read {
+        records,
+        sheet: name,
+        sheets,
+    })
 }
 
-fn read_sheet<RS: Read + Seek>(
+fn read_sheet<RS: std::io::Read + Seek>(
     book: &mut calamine::Sheets<RS>,
     sheet: Option<&str>,
-) -> ApiResult<calamine::Range<Data>> {
+) -> ApiResult<(String, calamine::Range<Data>)> {
     let names = book.sheet_names();
     let name = match sheet.map(str::trim).filter(|s| !s.is_empty()) {
         Some(wanted) => names
@@ -127,10 +146,11 @@ fn read_sheet<RS: Read + Seek>(
             })?,
         None => names.first().cloned().ok_or_else(unreadable)?,
     };
-    book.worksheet_range(&name).map_err(|e| {
+    let range = book.worksheet_range(&name).map_err(|e| {
         tracing::info!(error = %e, sheet = %name, "a sheet calamine cannot read");
         unreadable()
-    })
+    })?;
+    Ok((name, range))
 }
 
 /// The import template (.xlsx): the columns by their Chinese names, one example row, the phone

@@ -199,6 +199,8 @@ pub async fn import_csv(
             "encoding": s.encoding,
             "batches": s.batches,
             "unmapped": s.unmapped,
+            "sheet": s.sheet,
+            "sheets": s.sheets,
         }),
     ))
 }

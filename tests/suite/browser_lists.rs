@@ -243,3 +243,49 @@ async fn export_beside_the_filters_downloads_what_is_shown() {
         "{log}"
     );
 }
+
+/// Issue 15: a workbook whose list is on its second sheet: the summary names the sheet read and
+/// offers the others; choosing one imports it.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn another_sheet_is_chosen_from_the_summary() {
+    let server = TestServer::start().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet()
+        .set_name("封面")
+        .unwrap()
+        .write_string(0, 0, "2026年名单")
+        .unwrap();
+    let list = book.add_worksheet().set_name("名单").unwrap();
+    for (row, cells) in [["姓名", "电话"], ["蒋一", "13900005555"]]
+        .iter()
+        .enumerate()
+    {
+        for (col, text) in cells.iter().enumerate() {
+            list.write_string(row as u32, col as u16, *text).unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("两张表.xlsx");
+    book.save(&path).unwrap();
+
+    let b = Browser::open(&server.base, "s15-sheet").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.js(
+        "document.getElementById('customer-import-file').hidden = false; return true;",
+        vec![],
+    )
+    .await;
+    b.find("#customer-import-file")
+        .await
+        .send_keys(path.to_str().unwrap())
+        .await
+        .expect("file chosen");
+    b.wait_text("#import-sheet-note", "封面").await;
+    b.shot("1-first-sheet").await;
+    b.click("#import-sheet-again").await;
+    b.wait_text("#import-summary", "已导入 1 条").await;
+    b.click_text("dialog[open]", "好的").await;
+    b.wait_text("#customer-list", "蒋一").await;
+}

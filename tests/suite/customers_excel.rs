@@ -163,6 +163,8 @@ async fn a_chosen_sheet_with_number_date_and_formula_cells() {
     let (status, body) = import(&server, &t, "?sheet=%E5%90%8D%E5%8D%95", office_workbook()).await;
     assert_eq!(status, 200, "{body}");
     let d = &body["data"];
+    assert_eq!(d["sheet"], "名单", "{body}");
+    assert_eq!(d["sheets"], serde_json::json!(["封面", "名单"]), "{body}");
     assert_eq!(d["imported"], 2, "{body}");
     let reasons: Vec<String> = d["errors"]
         .as_array()
@@ -254,4 +256,23 @@ async fn the_template_downloads_and_imports_as_it_is() {
     let sales = server.create_user("sales_a", "sales_staff", "一部").await;
     let (status, body) = server.get(path, &sales.token).await;
     assert_error(status, &body, 403, "FORBIDDEN");
+}
+
+/// More rows than one import takes: refused with the counts, nothing imported.
+#[tokio::test]
+async fn a_sheet_over_the_row_limit_is_refused() {
+    let server = TestServer::start().await;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet_with_constant_memory().unwrap();
+    sheet.write_string(0, 0, "电话").unwrap();
+    for row in 1..=200_001u32 {
+        sheet
+            .write_number(row, 0, 13_900_000_000.0 + f64::from(row))
+            .unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let (status, body) = import(&server, &server.admin_token, "", bytes).await;
+    let message = assert_error(status, &body, 400, "INVALID_PARAMS");
+    assert!(message.contains("200000"), "{message}");
+    assert!(customers(&server).await.is_empty());
 }

@@ -130,7 +130,11 @@ async function downloadTemplate() {
 async function importCsv(file, done) {
   const chosen = file.files[0];
   file.value = '';
-  if (!chosen) return;
+  if (chosen) await importFile(chosen, null, done);
+}
+
+/** Imports `chosen` (its first sheet, or `sheet`) and shows the summary. */
+async function importFile(chosen, sheet, done) {
   // a big file takes a while: say how far the upload is, then that the server is importing
   const progress = h('div', { id: 'import-progress', class: 'import-progress' },
     h('p', { class: 'import-progress-text' }, `正在上传 ${chosen.name}…`), h('progress', { max: 100, value: 0 }));
@@ -139,7 +143,8 @@ async function importCsv(file, done) {
   const text = progress.querySelector('.import-progress-text');
   try {
     // the server tells Excel from CSV by the content, not the name
-    const r = await uploadWithProgress('/api/v1/customers/import', chosen, (sent) => {
+    const path = `/api/v1/customers/import${sheet ? `?sheet=${encodeURIComponent(sheet)}` : ''}`;
+    const r = await uploadWithProgress(path, chosen, (sent) => {
       bar.value = Math.round(sent * 100);
       text.textContent = sent < 1 ? `正在上传 ${chosen.name}… ${Math.round(sent * 100)}%` : '正在导入，请稍候（每 1000 行一批写入）…';
       if (sent >= 1) bar.removeAttribute('value');
@@ -155,7 +160,8 @@ async function importCsv(file, done) {
         problems.length ? h('ul', {}, problems.slice(0, 50).map((p) => h('li', {}, describe(p)))) : null,
         problems.length > 50 ? h('p', { class: 'muted' }, `…另有 ${problems.length - 50} 条未列出`) : null,
         unmapped.length ? h('p', {}, `${unmapped.length} 条的等级无法识别，已记为普通：`) : null,
-        unmapped.length ? h('ul', { class: 'unmapped' }, unmapped.slice(0, 20).map((p) => h('li', {}, describe(p)))) : null),
+        unmapped.length ? h('ul', { class: 'unmapped' }, unmapped.slice(0, 20).map((p) => h('li', {}, describe(p)))) : null,
+        sheetChoice(d, chosen, done)),
       actions: [{ label: '好的', kind: 'primary' }],
     });
     done();
@@ -163,6 +169,24 @@ async function importCsv(file, done) {
     waiting.close();
     showError(err);
   }
+}
+
+/**
+ * A workbook with more than one sheet: which one was read, and the others to read instead (the
+ * same file is sent again with ?sheet=; rows already imported are skipped as such).
+ */
+function sheetChoice(d, chosen, done) {
+  const sheets = d.sheets || [];
+  if (sheets.length < 2) return null;
+  const others = sheets.filter((s) => s !== d.sheet);
+  const pick = h('select', { id: 'import-sheet' }, others.map((s) => h('option', { value: s }, s)));
+  const again = h('button', { type: 'button', class: 'small', id: 'import-sheet-again' }, '改为导入此工作表');
+  again.addEventListener('click', () => {
+    const dialog = again.closest('dialog');
+    if (dialog) dialog.close();
+    importFile(chosen, pick.value, done);
+  });
+  return h('p', { class: 'muted', id: 'import-sheet-note' }, `已读取工作表“${d.sheet}”（共 ${sheets.length} 个）。`, pick, ' ', again);
 }
 
 /** POSTs a file with the session's token, reporting the share sent (0–1); the §1 envelope. */
