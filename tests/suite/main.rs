@@ -41,6 +41,7 @@ mod disk;
 mod exports;
 mod follow_ups_close;
 mod http_frame;
+mod install_script;
 mod openapi;
 mod own_password;
 mod phone_sim;
