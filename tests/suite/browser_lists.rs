@@ -272,6 +272,8 @@ async fn another_sheet_is_chosen_from_the_summary() {
     let b = Browser::open(&server.base, "s15-sheet").await;
     b.login("admin", ADMIN_PASSWORD).await;
     b.click("#nav a[data-page=customers]").await;
+    // the page is mounted (its file input exists) once its list has loaded
+    b.wait_text("#customer-list", "还没有客户").await;
     b.js(
         "document.getElementById('customer-import-file').hidden = false; return true;",
         vec![],
