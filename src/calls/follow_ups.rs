@@ -99,17 +99,10 @@ fn content_or_result(content: String, call: &Call) -> String {
     if !content.is_empty() {
         return content;
     }
-    let word = match call.call_status() {
-        "calling" => "呼叫中",
-        "ringing" => "振铃",
-        "connected" => "已接通",
-        "missed" => "未接听",
-        "busy" => "对方忙线",
-        "rejected" => "对方拒接",
-        "canceled" => "已取消",
-        _ => "呼叫失败",
-    };
-    format!("通话结果：{word}")
+    format!(
+        "通话结果：{}",
+        super::lifecycle::status_word(call.call_status())
+    )
 }
 
 /// A customer id that must exist, else NOT_FOUND (contract §1: an unknown id is 404).

@@ -114,6 +114,21 @@ macro_rules! sql_text {
 sql_text!(CallState);
 sql_text!(EndStatus);
 
+/// A call status (`Call::call_status`) in the page's words: what a follow-up without notes says
+/// and what an export writes. `failed` and anything unknown read 呼叫失败.
+pub fn status_word(status: &str) -> &'static str {
+    match status {
+        "calling" => "呼叫中",
+        "ringing" => "振铃",
+        "connected" => "已接通",
+        "missed" => "未接听",
+        "busy" => "对方忙线",
+        "rejected" => "对方拒接",
+        "canceled" => "已取消",
+        _ => "呼叫失败",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

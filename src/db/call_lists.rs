@@ -180,18 +180,11 @@ pub fn for_each<E: From<super::DbError>>(
     conn: &Connection,
     scope: &Scope,
     f: &CallFilter,
-    mut each: impl FnMut(Call) -> Result<(), E>,
+    each: impl FnMut(Call) -> Result<(), E>,
 ) -> Result<(), E> {
     let (cond, args) = filter_sql(scope, f, false);
     let sql = format!("{SELECT} WHERE {cond} ORDER BY c.start_time DESC, c.rowid DESC");
-    let mut stmt = conn.prepare(&sql).map_err(super::DbError::from)?;
-    let rows = stmt
-        .query_map(params_from_iter(args.iter()), from_row)
-        .map_err(super::DbError::from)?;
-    for row in rows {
-        each(row.map_err(super::DbError::from)?)?;
-    }
-    Ok(())
+    super::for_each_row(conn, &sql, &args, from_row, each)
 }
 
 #[cfg(test)]

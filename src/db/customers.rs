@@ -275,18 +275,11 @@ fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
 pub fn for_each<E: From<super::DbError>>(
     conn: &Connection,
     f: &CustomerFilter,
-    mut each: impl FnMut(Customer) -> Result<(), E>,
+    each: impl FnMut(Customer) -> Result<(), E>,
 ) -> Result<(), E> {
     let (cond, args) = filter_sql(f);
     let sql = format!("{SELECT} WHERE {cond} ORDER BY {}", f.sort.sql());
-    let mut stmt = conn.prepare(&sql).map_err(super::DbError::from)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args.iter()), from_row)
-        .map_err(super::DbError::from)?;
-    for row in rows {
-        each(row.map_err(super::DbError::from)?)?;
-    }
-    Ok(())
+    super::for_each_row(conn, &sql, &args, from_row, each)
 }
 
 /// One page, newest first, and the number of all matches.

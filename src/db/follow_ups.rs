@@ -201,18 +201,11 @@ pub fn for_each<E: From<super::DbError>>(
     conn: &Connection,
     scope: &Scope,
     f: &FollowUpFilter,
-    mut each: impl FnMut(FollowUp) -> Result<(), E>,
+    each: impl FnMut(FollowUp) -> Result<(), E>,
 ) -> Result<(), E> {
     let (cond, args) = filter_sql(scope, f);
     let sql = format!("{SELECT} WHERE {cond} ORDER BY f.created_at DESC, f.rowid DESC");
-    let mut stmt = conn.prepare(&sql).map_err(super::DbError::from)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args.iter()), from_row)
-        .map_err(super::DbError::from)?;
-    for row in rows {
-        each(row.map_err(super::DbError::from)?)?;
-    }
-    Ok(())
+    super::for_each_row(conn, &sql, &args, from_row, each)
 }
 
 fn filter_sql(scope: &Scope, f: &FollowUpFilter) -> (String, Vec<Value>) {

@@ -186,6 +186,25 @@ pub fn page<T>(
     Ok((rows.collect::<rusqlite::Result<_>>()?, total))
 }
 
+/// Every row of `sql`, handed to `each` one by one as SQLite reads them (the exports: nothing
+/// is collected, so memory stays flat whatever the count).
+pub fn for_each_row<T, E: From<DbError>>(
+    conn: &Connection,
+    sql: &str,
+    args: &[Value],
+    from_row: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    mut each: impl FnMut(T) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut stmt = conn.prepare(sql).map_err(DbError::from)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter()), from_row)
+        .map_err(DbError::from)?;
+    for row in rows {
+        each(row.map_err(DbError::from)?)?;
+    }
+    Ok(())
+}
+
 /// `%text%` for `LIKE … ESCAPE '\\'`, with the wildcards in `text` taken literally.
 pub fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

@@ -197,18 +197,11 @@ pub fn for_each<E: From<super::DbError>>(
     conn: &Connection,
     scope: &Scope,
     filter: &Filter,
-    mut each: impl FnMut(Recording) -> Result<(), E>,
+    each: impl FnMut(Recording) -> Result<(), E>,
 ) -> Result<(), E> {
     let (cond, params) = where_clause(scope, filter);
     let sql = format!("{SELECT} {cond} ORDER BY r.created_at DESC, r.id DESC");
-    let mut stmt = conn.prepare(&sql).map_err(super::DbError::from)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(params.iter()), from_row)
-        .map_err(super::DbError::from)?;
-    for row in rows {
-        each(row.map_err(super::DbError::from)?)?;
-    }
-    Ok(())
+    super::for_each_row(conn, &sql, &params, from_row, each)
 }
 
 /// One page of the visible recordings matching `filter`, newest first, and the total count.

@@ -5,6 +5,7 @@ use std::fs::File;
 use super::{Cell, Format, Sheet, hms, local_time};
 use crate::audit::{self, Action, Actor};
 use crate::auth::Caller;
+use crate::calls::lifecycle;
 use crate::customers::phone;
 use crate::db::{self, call_lists::CallFilter, calls::Call};
 use crate::error::{ApiError, ApiResult};
@@ -25,21 +26,6 @@ const HEADERS: [&str; 12] = [
     "录音",
 ];
 
-/// The words the page uses for a call's status and type.
-fn status_word(status: &str) -> &str {
-    match status {
-        "calling" => "呼叫中",
-        "ringing" => "振铃",
-        "connected" => "已接通",
-        "missed" => "未接听",
-        "busy" => "对方忙线",
-        "rejected" => "对方拒接",
-        "failed" => "呼叫失败",
-        "canceled" => "已取消",
-        other => other,
-    }
-}
-
 fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Call) -> Vec<Cell> {
     vec![
         Cell::Text(local_time(c.start_time, tz)),
@@ -54,7 +40,7 @@ fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Call) -> Vec<Cell> {
             }
             .into(),
         ),
-        Cell::Text(status_word(c.call_status()).into()),
+        Cell::Text(lifecycle::status_word(c.call_status()).into()),
         Cell::Text(hms(c.duration)),
         Cell::Text(c.user_name.clone()),
         Cell::Text(c.department.clone()),
