@@ -2,13 +2,13 @@
 
 use std::fs::File;
 
-use super::{Cell, Format, Sheet, hms, local_time};
-use crate::audit::{self, Action, Actor};
+use super::write::{self, Table};
+use super::{Cell, Format, hms, local_time};
 use crate::auth::Caller;
 use crate::calls::lifecycle;
 use crate::customers::phone;
 use crate::db::{self, call_lists::CallFilter, calls::Call};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::State;
 
 const HEADERS: [&str; 12] = [
@@ -58,26 +58,16 @@ pub async fn export(
     format: Format,
 ) -> ApiResult<(File, u64)> {
     let tz = state.config.timezone;
-    let tmp = crate::recordings::storage::tmp_dir(&state.config);
-    std::fs::create_dir_all(&tmp).map_err(|e| ApiError::from_io(&e))?;
     let who = caller.clone();
     let scope = caller.scope();
-    let (file, rows) = state
-        .db
-        .run(move |conn| {
-            let mut sheet = Sheet::new(format, &tmp, "通话记录", &HEADERS)?;
-            db::call_lists::for_each(conn, &scope, &filter, |c| sheet.row(&row(&who, tz, &c)))?;
-            sheet.finish(&tmp)
-        })
-        .await?;
-    let detail = format!("通话记录 {rows} 行（{}）", format.extension());
-    audit::record_alone(
-        state,
-        Actor::of(caller),
-        Action::Export,
-        "calls".into(),
-        detail,
-    )
-    .await?;
-    Ok((file, rows))
+    let table = Table {
+        sheet: "通话记录",
+        label: "通话记录",
+        target: "calls",
+        headers: &HEADERS,
+    };
+    write::rows(state, caller, format, table, move |conn, sheet| {
+        db::call_lists::for_each(conn, &scope, &filter, |c| sheet.row(&row(&who, tz, &c)))
+    })
+    .await
 }

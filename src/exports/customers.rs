@@ -3,15 +3,15 @@
 
 use std::fs::File;
 
-use super::{Cell, Format, Sheet, local_time};
-use crate::audit::{self, Action, Actor};
+use super::write::{self, Table};
+use super::{Cell, Format, local_time};
 use crate::auth::Caller;
 use crate::customers::{phone, words};
 use crate::db::{
     self,
     customers::{Customer, CustomerFilter},
 };
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::State;
 
 const HEADERS: [&str; 10] = [
@@ -52,25 +52,15 @@ pub async fn export(
     format: Format,
 ) -> ApiResult<(File, u64)> {
     let tz = state.config.timezone;
-    let tmp = crate::recordings::storage::tmp_dir(&state.config);
     let who = caller.clone();
-    let (file, rows) = state
-        .db
-        .run(move |conn| {
-            std::fs::create_dir_all(&tmp).map_err(|e| ApiError::from_io(&e))?;
-            let mut sheet = Sheet::new(format, &tmp, "客户", &HEADERS)?;
-            db::customers::for_each(conn, &filter, |c| sheet.row(&row(&who, tz, &c)))?;
-            sheet.finish(&tmp)
-        })
-        .await?;
-    let detail = format!("客户 {rows} 行（{}）", format.extension());
-    audit::record_alone(
-        state,
-        Actor::of(caller),
-        Action::Export,
-        "customers".into(),
-        detail,
-    )
-    .await?;
-    Ok((file, rows))
+    let table = Table {
+        sheet: "客户",
+        label: "客户",
+        target: "customers",
+        headers: &HEADERS,
+    };
+    write::rows(state, caller, format, table, move |conn, sheet| {
+        db::customers::for_each(conn, &filter, |c| sheet.row(&row(&who, tz, &c)))
+    })
+    .await
 }

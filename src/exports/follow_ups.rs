@@ -2,14 +2,14 @@
 
 use std::fs::File;
 
-use super::{Cell, Format, Sheet, local_time};
-use crate::audit::{self, Action, Actor};
+use super::write::{self, Table};
+use super::{Cell, Format, local_time};
 use crate::auth::Caller;
 use crate::db::{
     self,
     follow_ups::{FollowUp, FollowUpFilter},
 };
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::State;
 
 const HEADERS: [&str; 10] = [
@@ -81,25 +81,15 @@ pub async fn export(
     format: Format,
 ) -> ApiResult<(File, u64)> {
     let tz = state.config.timezone;
-    let tmp = crate::recordings::storage::tmp_dir(&state.config);
     let scope = caller.scope();
-    let (file, rows) = state
-        .db
-        .run(move |conn| {
-            std::fs::create_dir_all(&tmp).map_err(|e| ApiError::from_io(&e))?;
-            let mut sheet = Sheet::new(format, &tmp, "跟进记录", &HEADERS)?;
-            db::follow_ups::for_each(conn, &scope, &filter, |f| sheet.row(&row(tz, &f)))?;
-            sheet.finish(&tmp)
-        })
-        .await?;
-    let detail = format!("跟进记录 {rows} 行（{}）", format.extension());
-    audit::record_alone(
-        state,
-        Actor::of(caller),
-        Action::Export,
-        "followups".into(),
-        detail,
-    )
-    .await?;
-    Ok((file, rows))
+    let table = Table {
+        sheet: "跟进记录",
+        label: "跟进记录",
+        target: "followups",
+        headers: &HEADERS,
+    };
+    write::rows(state, caller, format, table, move |conn, sheet| {
+        db::follow_ups::for_each(conn, &scope, &filter, |f| sheet.row(&row(tz, &f)))
+    })
+    .await
 }

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod follow_ups;
 pub mod recordings;
 pub mod stats;
+pub mod write;
 
 use std::collections::HashMap;
 use std::fs::File;

@@ -3,15 +3,15 @@
 
 use std::fs::File;
 
-use super::{Cell, Format, Sheet, hms, local_time};
-use crate::audit::{self, Action, Actor};
+use super::write::{self, Table};
+use super::{Cell, Format, hms, local_time};
 use crate::auth::Caller;
 use crate::customers::phone;
 use crate::db::{
     self,
     recordings::{Filter, Recording},
 };
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::State;
 
 const HEADERS: [&str; 9] = [
@@ -52,26 +52,16 @@ pub async fn export(
     format: Format,
 ) -> ApiResult<(File, u64)> {
     let tz = state.config.timezone;
-    let tmp = crate::recordings::storage::tmp_dir(&state.config);
     let who = caller.clone();
     let scope = caller.scope();
-    let (file, rows) = state
-        .db
-        .run(move |conn| {
-            std::fs::create_dir_all(&tmp).map_err(|e| ApiError::from_io(&e))?;
-            let mut sheet = Sheet::new(format, &tmp, "录音", &HEADERS)?;
-            db::recordings::for_each(conn, &scope, &filter, |r| sheet.row(&row(&who, tz, &r)))?;
-            sheet.finish(&tmp)
-        })
-        .await?;
-    let detail = format!("录音列表 {rows} 行（{}）", format.extension());
-    audit::record_alone(
-        state,
-        Actor::of(caller),
-        Action::Export,
-        "recordings".into(),
-        detail,
-    )
-    .await?;
-    Ok((file, rows))
+    let table = Table {
+        sheet: "录音",
+        label: "录音列表",
+        target: "recordings",
+        headers: &HEADERS,
+    };
+    write::rows(state, caller, format, table, move |conn, sheet| {
+        db::recordings::for_each(conn, &scope, &filter, |r| sheet.row(&row(&who, tz, &r)))
+    })
+    .await
 }

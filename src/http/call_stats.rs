@@ -48,6 +48,23 @@ pub async fn period(state: State, caller: Caller, q: Query) -> ApiResult<Respons
     Ok(reply::ok(mobile_fields(&t)))
 }
 
+/// A person's or a department's row of §5.5: who, then the figures of contract §9, plus the
+/// connected calls and their average talk time (issue 14).
+fn with_figures(mut who: Value, t: &Totals) -> Value {
+    if let Value::Object(map) = &mut who {
+        for (key, value) in [
+            ("calls", json!(t.total)),
+            ("connectedCalls", json!(t.connected)),
+            ("duration", json!(t.duration)),
+            ("connectionRate", json!(percent(t.connected, t.total))),
+            ("averageTalkTime", json!(ratio(t.duration, t.connected))),
+        ] {
+            map.insert(key.into(), value);
+        }
+    }
+    who
+}
+
 /// §5.5's report for the query's range (default: the 30 days up to today), person, department.
 pub async fn report_for(state: &State, caller: &Caller, q: &Query) -> ApiResult<stats::Report> {
     let tz = state.config.timezone;
@@ -87,32 +104,15 @@ pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<Res
         .users
         .iter()
         .map(|p| {
-            let t = &p.totals;
-            json!({
-                "userId": p.user_id,
-                "userName": p.name,
-                "department": p.department,
-                "calls": t.total,
-                "connectedCalls": t.connected,
-                "duration": t.duration,
-                "connectionRate": percent(t.connected, t.total),
-                "averageTalkTime": ratio(t.duration, t.connected),
-            })
+            let who =
+                json!({ "userId": p.user_id, "userName": p.name, "department": p.department });
+            with_figures(who, &p.totals)
         })
         .collect();
     let department_stats: Vec<Value> = r
         .departments
         .iter()
-        .map(|(department, t)| {
-            json!({
-                "department": department,
-                "calls": t.total,
-                "connectedCalls": t.connected,
-                "duration": t.duration,
-                "connectionRate": percent(t.connected, t.total),
-                "averageTalkTime": ratio(t.duration, t.connected),
-            })
-        })
+        .map(|(department, t)| with_figures(json!({ "department": department }), t))
         .collect();
     let sum = &r.sum;
     Ok(reply::ok(json!({

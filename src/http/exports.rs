@@ -88,23 +88,13 @@ pub async fn recordings(state: State, caller: Caller, q: Query) -> ApiResult<War
 pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<WarpResponse> {
     let format = format_of(&q)?;
     let report = super::call_stats::report_for(&state, &caller, &q).await?;
-    let tmp = crate::recordings::storage::tmp_dir(&state.config);
-    let file = tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&tmp).map_err(|e| ApiError::from_io(&e))?;
-        exports::stats::write(&report, format, &tmp)
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    let rows = 0;
+    let tmp = exports::write::tmp_dir(&state)?;
+    let file = tokio::task::spawn_blocking(move || exports::stats::write(&report, format, &tmp))
+        .await
+        .map_err(ApiError::internal)??;
     let detail = format!("统计（{}）", format.extension());
-    crate::audit::record_alone(
-        &state,
-        crate::audit::Actor::of(&caller),
-        crate::audit::Action::Export,
-        "statistics".into(),
-        detail,
-    )
-    .await?;
+    exports::write::audited(&state, &caller, "statistics", detail).await?;
+    let rows = 0;
     link(&state, "通话统计", format, file, rows)
 }
 
