@@ -55,6 +55,8 @@ pub struct Config {
     pub clock: std::sync::Arc<crate::times::Clock>,
     /// The password of the first `admin` created on an empty data folder; `None`: random.
     pub initial_admin_password: Option<String>,
+    /// The office's dialing pace per phone (issue 16); 设置 overrides it at runtime.
+    pub pacing: crate::calls::pacing::rules::Pacing,
 }
 
 impl Config {
@@ -80,6 +82,7 @@ impl Config {
             recording_link_ttl: Duration::from_secs(2 * 3600),
             retention_interval: Duration::from_secs(3600),
             initial_admin_password: None,
+            pacing: Default::default(),
             clock: Default::default(),
         }
     }

@@ -21,6 +21,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     RangeNotSatisfiable,
     RateLimited,
+    PacingLimited,
+    DoNotCall,
     MethodNotAllowed,
     StorageFull,
     StorageReadOnly,
@@ -45,6 +47,8 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::RangeNotSatisfiable => "RANGE_NOT_SATISFIABLE",
             Self::RateLimited => "RATE_LIMITED",
+            Self::PacingLimited => "PACING_LIMITED",
+            Self::DoNotCall => "DO_NOT_CALL",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::StorageFull => "STORAGE_FULL",
             Self::StorageReadOnly => "STORAGE_READ_ONLY",
@@ -63,12 +67,12 @@ impl ErrorCode {
             | Self::DeviceNotBound
             | Self::DeviceBindLimit => 400,
             Self::NotFound => 404,
-            Self::DeviceOffline | Self::CallStateConflict => 409,
+            Self::DeviceOffline | Self::CallStateConflict | Self::DoNotCall => 409,
             Self::PayloadTooLarge => 413,
             Self::UriTooLong => 414,
             Self::UnsupportedMediaType => 415,
             Self::RangeNotSatisfiable => 416,
-            Self::RateLimited => 429,
+            Self::RateLimited | Self::PacingLimited => 429,
             Self::MethodNotAllowed => 405,
             Self::StorageFull => 507,
             Self::StorageReadOnly => 503,
@@ -94,6 +98,8 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "不支持的文件格式",
             Self::RangeNotSatisfiable => "请求的范围无效",
             Self::RateLimited => "登录失败次数过多，请稍后再试",
+            Self::PacingLimited => "该工作手机暂不能拨号（外呼频率限制）",
+            Self::DoNotCall => "该号码在黑名单中，不能拨打",
             Self::MethodNotAllowed => "不支持的请求方法",
             Self::StorageFull => "存储空间不足，请清理磁盘后重试",
             Self::StorageReadOnly => "数据目录只读，无法保存",
@@ -118,6 +124,11 @@ pub struct ApiError {
     /// The input field the message is about (its key in the request), so a form can put the
     /// message next to that field (issue 14); answered as `field` when set.
     pub field: Option<Cow<'static, str>>,
+    /// Which dialing rule refused (PACING_LIMITED: `min_gap`, `on_call`, `hourly_cap`,
+    /// `daily_cap`, `quiet_hours`), answered as `rule`.
+    pub rule: Option<&'static str>,
+    /// When the refused action is allowed again (epoch ms), answered as `retryAt` (ISO).
+    pub retry_at_ms: Option<i64>,
 }
 
 impl ApiError {
@@ -127,6 +138,8 @@ impl ApiError {
             message: Cow::Borrowed(code.default_message()),
             retry_after_secs: None,
             field: None,
+            rule: None,
+            retry_at_ms: None,
         }
     }
 
@@ -136,6 +149,8 @@ impl ApiError {
             message: message.into(),
             retry_after_secs: None,
             field: None,
+            rule: None,
+            retry_at_ms: None,
         }
     }
 

@@ -20,6 +20,10 @@ pub fn customer_id() -> String {
     format!("cust_{}", random_part())
 }
 
+pub fn campaign_id() -> String {
+    format!("camp_{}", random_part())
+}
+
 pub fn follow_up_id() -> String {
     format!("followup_{}", random_part())
 }

@@ -22,6 +22,7 @@ pub mod auth;
 pub mod backup;
 pub mod bench_data;
 pub mod calls;
+pub mod campaigns;
 pub mod cli;
 pub mod config;
 pub mod customers;
@@ -72,8 +73,10 @@ pub async fn serve(
     announce(&state, local, first.as_ref());
     let dial_timeouts = calls::timeout::spawn(state.clone());
     let sweeper = recordings::retention::spawn(state.clone());
+    let dialer = campaigns::driver::spawn(state.clone());
     http::server::run(state, listener, shutdown).await;
     dial_timeouts.abort();
+    dialer.abort();
     sweeper.abort();
     Ok(())
 }

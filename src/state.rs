@@ -30,4 +30,6 @@ pub struct AppState {
     pub settings: crate::settings::Live,
     /// Link signing and the retention sweep's lock.
     pub recordings: crate::recordings::Recordings,
+    /// Rung when a dialing session may have something to do (`campaigns::driver`).
+    pub dialer: crate::campaigns::wake::Wake,
 }

@@ -152,7 +152,7 @@ pub async fn link_viewer(state: &State, user_id: String, version: i64) -> Result
 }
 
 impl Caller {
-    fn of(user: db::users::User, phone_id: Option<i64>) -> Self {
+    pub(crate) fn of(user: db::users::User, phone_id: Option<i64>) -> Self {
         Caller {
             user_id: user.id,
             username: user.username,

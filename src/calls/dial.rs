@@ -151,50 +151,74 @@ pub fn new_call(caller: &Caller, now: i64, tz: chrono_tz::Tz) -> Call {
     }
 }
 
-/// Dials: DEVICE_NOT_BOUND / DEVICE_OFFLINE without creating a call; otherwise the call is
-/// stored `calling` before DIAL_COMMAND goes out.
+/// Dials: DEVICE_NOT_BOUND / DEVICE_OFFLINE / DO_NOT_CALL / PACING_LIMITED without creating a
+/// call; otherwise the call is stored `calling` before DIAL_COMMAND goes out.
 pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult<Call> {
-    let tz = state.config.timezone;
     let hub = state.hub.clone();
-    let mut call = new_call(caller, crate::times::now_ms(), tz);
-    call.notes = req.notes.clone().unwrap_or_default();
-    call.order_id = req.order_id.clone();
     let by = caller.clone();
-    // one blocking hop: choose the phone, link the customer and store the call together
+    let rules = state.settings.pacing();
+    let tz = state.config.timezone;
+    // one blocking hop: choose the phone, link the customer, check the rules, store the call
     let call = state
         .db
-        .write(move |tx| {
-            // bad input is INVALID_PARAMS before any phone question
-            let linked = link_customer(
-                tx,
-                req.customer_id.as_deref(),
-                req.customer_phone.as_deref(),
-                req.customer_name.as_deref(),
-            )?;
-            let asked = dialer::Asked {
-                user_id: req.user_id.as_deref(),
-                phone_id: req.phone_id,
-            };
-            let dialer = dialer::choose(tx, &hub, &by, asked, linked.owner_id.as_deref())?;
-            // the call is the salesperson's whose phone dials; the event says who clicked
-            call.user_id = dialer.user_id;
-            call.user_name = dialer.user_name;
-            call.department = dialer.department;
-            call.phone_id = Some(dialer.phone_id);
-            call.customer_id = linked.customer_id;
-            call.customer_name = linked.name;
-            call.customer_phone = linked.number;
-            store::insert(tx, tz, &call)?;
-            db::call_events::insert(
-                tx,
-                &call.id,
-                Source::Pc,
-                "dial",
-                &json!({ "phoneId": dialer.phone_id, "by": by.user_id }),
-            )?;
-            Ok::<_, ApiError>(call)
-        })
+        .write(move |tx| prepare(tx, &hub, &by, req, &rules, tz))
         .await?;
+    send(state, call).await
+}
+
+/// The dial's transaction, shared with the power dialer (which adds its own writes to it):
+/// choose the phone, link the customer, refuse a number on the do-not-call list and a phone the
+/// pacing `rules` do not let dial now, store the call `calling`.
+pub fn prepare(
+    tx: &rusqlite::Connection,
+    hub: &Hub,
+    by: &Caller,
+    req: DialRequest,
+    rules: &super::pacing::Pacing,
+    tz: chrono_tz::Tz,
+) -> ApiResult<Call> {
+    let mut call = new_call(by, crate::times::now_ms(), tz);
+    call.notes = req.notes.clone().unwrap_or_default();
+    call.order_id = req.order_id.clone();
+    // bad input is INVALID_PARAMS before any phone question
+    let linked = link_customer(
+        tx,
+        req.customer_id.as_deref(),
+        req.customer_phone.as_deref(),
+        req.customer_name.as_deref(),
+    )?;
+    if db::do_not_call::contains(tx, &linked.number)? {
+        return Err(ApiError::new(ErrorCode::DoNotCall));
+    }
+    let asked = dialer::Asked {
+        user_id: req.user_id.as_deref(),
+        phone_id: req.phone_id,
+    };
+    let dialer = dialer::choose(tx, hub, by, asked, linked.owner_id.as_deref())?;
+    super::pacing::allow(tx, rules, dialer.phone_id, tz)?;
+    // the call is the salesperson's whose phone dials; the event says who clicked
+    call.user_id = dialer.user_id;
+    call.user_name = dialer.user_name;
+    call.department = dialer.department;
+    call.phone_id = Some(dialer.phone_id);
+    call.customer_id = linked.customer_id;
+    call.customer_name = linked.name;
+    call.customer_phone = linked.number;
+    store::insert(tx, tz, &call)?;
+    db::call_events::insert(
+        tx,
+        &call.id,
+        Source::Pc,
+        "dial",
+        &json!({ "phoneId": dialer.phone_id, "by": by.user_id }),
+    )?;
+    Ok(call)
+}
+
+/// Pushes DIAL_COMMAND for a call `prepare` stored. A phone that went away since is
+/// DEVICE_OFFLINE and the call is removed, as if it had been offline from the start.
+pub async fn send(state: &State, call: Call) -> ApiResult<Call> {
+    let tz = state.config.timezone;
     let mut data = json!({
         "callId": call.id,
         "customerPhone": call.customer_phone,
@@ -206,7 +230,6 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
         data["orderId"] = json!(order);
     }
     if notify::to_call_phone(state, &call, "DIAL_COMMAND", data) == Delivery::NotConnected {
-        // the phone went away between the choice and the send: no call, as if it were offline
         let gone = call.clone();
         state
             .db

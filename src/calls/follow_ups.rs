@@ -122,7 +122,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
     let tags = limits::tags("tags", f.tags.clone().unwrap_or_default())?;
     let tz = state.config.timezone;
     let who = caller.clone();
-    state
+    let synced = state
         .db
         .write(move |tx| {
             let call = visible_call(tx, &who, f.call_id.trim())?;
@@ -150,6 +150,8 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
 
             write_after_call_follow_up(tx, &f, &call, &next_call, customer.as_ref(), now)?;
             db::call_events::insert(tx, &call.id, Source::FollowUp, "followup", &json!({}))?;
+            // the wrap-up is over: a dialing session may go on (a callback time re-queues)
+            crate::campaigns::outcome::follow_up_submitted(tx, &call.id, f.next_follow_up, now)?;
 
             if let Some(c) = &customer {
                 db::customers::record_follow_up(
@@ -166,7 +168,9 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
                 customer_id: customer.map(|c| c.id),
             })
         })
-        .await
+        .await?;
+    state.dialer.ring();
+    Ok(synced)
 }
 
 /// Tags in `old` then the new ones from `new`, each once.

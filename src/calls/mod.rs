@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod machine;
 pub mod manual;
 pub mod notify;
+pub mod pacing;
 pub mod pc;
 pub mod records;
 pub mod reports;

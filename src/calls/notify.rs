@@ -30,6 +30,8 @@ pub fn call_state(state: &State, call: &Call) {
         owner_id: call.user_id.clone(),
         owner_department: call.department.clone(),
     });
+    // a call's change may be what a dialing session waits for (its end starts the wrap-up)
+    state.dialer.ring();
 }
 
 /// A server → phone message.

@@ -24,6 +24,7 @@ pub fn update(conn: &Connection, tz: Tz, before: &Call, after: &Call) -> DbResul
     if after.end_time != before.end_time || after.customer_id != before.customer_id {
         touch_customer(conn, after)?;
     }
+    crate::campaigns::outcome::call_changed(conn, before, after)?;
     rollup::replace(conn, tz, Some(before), Some(after))
 }
 

@@ -105,6 +105,20 @@ pub struct ServeArgs {
         default_value_t = 256
     )]
     pub max_connections_per_address: usize,
+    /// Least seconds between the end of a phone's call and its next dial (default 15; 0: none).
+    /// 设置 on the page overrides the pacing flags once saved there.
+    #[arg(long, env = "DIALBOX_DIAL_MIN_GAP")]
+    pub dial_min_gap: Option<f64>,
+    /// Most dials per phone in any hour (default 40; 0: no cap).
+    #[arg(long, env = "DIALBOX_DIAL_MAX_PER_HOUR")]
+    pub dial_max_per_hour: Option<u32>,
+    /// Most dials per phone per office day (default 200; 0: no cap).
+    #[arg(long, env = "DIALBOX_DIAL_MAX_PER_DAY")]
+    pub dial_max_per_day: Option<u32>,
+    /// Quiet hours, office time: HH:MM-HH:MM windows and `weekends`, comma-separated, or `none`
+    /// (default: 12:00-13:30,20:00-09:00).
+    #[arg(long, env = "DIALBOX_QUIET_HOURS", value_parser = parse_quiet_hours)]
+    pub quiet_hours: Option<QuietHours>,
     /// Password for the first admin on an empty data folder (default: random, printed once).
     #[arg(long, env = "DIALBOX_INITIAL_ADMIN_PASSWORD", hide = true)]
     pub initial_admin_password: Option<String>,
@@ -151,6 +165,28 @@ fn parse_role(s: &str) -> Result<Role, String> {
         .map_err(|()| "expected admin, manager or sales_staff".to_string())
 }
 
+/// `--quiet-hours` parsed: the windows and whether weekends are quiet.
+#[derive(Debug, Clone)]
+pub struct QuietHours(Vec<crate::calls::pacing::Quiet>, bool);
+
+fn parse_quiet_hours(s: &str) -> Result<QuietHours, String> {
+    let mut out = QuietHours(Vec::new(), false);
+    if s.trim() == "none" {
+        return Ok(out);
+    }
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        if part == "weekends" {
+            out.1 = true;
+        } else {
+            out.0
+                .push(crate::calls::pacing::Quiet::parse(part).ok_or_else(|| {
+                    format!("expected HH:MM-HH:MM, `weekends` or `none`, got {part}")
+                })?);
+        }
+    }
+    Ok(out)
+}
+
 impl ServeArgs {
     pub fn into_config(self, data_dir: PathBuf) -> Config {
         let mut c = Config::new(data_dir);
@@ -167,6 +203,19 @@ impl ServeArgs {
         c.storage_reserve_bytes = self.storage_reserve_mb * 1024 * 1024;
         c.max_connections_per_address = self.max_connections_per_address;
         c.initial_admin_password = self.initial_admin_password;
+        if let Some(secs) = self.dial_min_gap {
+            c.pacing.min_gap_ms = (secs.clamp(0.0, 3600.0) * 1000.0).round() as i64;
+        }
+        if let Some(n) = self.dial_max_per_hour {
+            c.pacing.max_per_hour = n;
+        }
+        if let Some(n) = self.dial_max_per_day {
+            c.pacing.max_per_day = n;
+        }
+        if let Some(QuietHours(windows, weekends)) = self.quiet_hours {
+            c.pacing.quiet = windows;
+            c.pacing.quiet_weekends = weekends;
+        }
         c
     }
 }

@@ -71,6 +71,43 @@ fn write_batch(
     Ok((imported, in_db))
 }
 
+/// A file's rows as CSV records, whatever it was: a workbook (its sheet `sheet`, else the
+/// first) or a CSV text in UTF-8 or GBK. The call lists read their files here too.
+pub struct FileRows {
+    pub records: Vec<csv::StringRecord>,
+    pub encoding: &'static str,
+    pub sheet: Option<String>,
+    pub sheets: Vec<String>,
+}
+
+pub async fn read_file(bytes: bytes::Bytes, sheet: Option<String>) -> ApiResult<FileRows> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid("文件为空"));
+    }
+    if super::sheet::kind(&bytes).is_some() {
+        // unpacking and parsing a workbook takes a while: off the async threads
+        let read =
+            tokio::task::spawn_blocking(move || super::sheet::read(&bytes, sheet.as_deref()))
+                .await
+                .map_err(ApiError::internal)??;
+        return Ok(FileRows {
+            records: read.records,
+            encoding: "Excel",
+            sheet: Some(read.sheet),
+            sheets: read.sheets,
+        });
+    }
+    let (text, encoding) = decode(&bytes)
+        .ok_or_else(|| ApiError::invalid("文件编码无法识别（支持 Excel、UTF-8 或 GBK 的 CSV）"))?;
+    let records = parse(&text).map_err(|e| ApiError::invalid(format!("CSV格式错误: {e}")))?;
+    Ok(FileRows {
+        records,
+        encoding,
+        sheet: None,
+        sheets: Vec::new(),
+    })
+}
+
 /// Rows written per transaction. A big file commits in batches so other writers (a phone's end
 /// report, a dial) wait at most one batch for the write lock, never the whole file: 1,000 rows
 /// hold it for tens of milliseconds.
@@ -87,25 +124,9 @@ pub async fn import(
     sheet: Option<String>,
 ) -> ApiResult<Summary> {
     caller.require_manager()?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid("文件为空"));
-    }
-    let mut book = (None, Vec::new());
-    let (records, encoding) = if super::sheet::kind(&bytes).is_some() {
-        // unpacking and parsing a workbook takes a while: off the async threads
-        let read =
-            tokio::task::spawn_blocking(move || super::sheet::read(&bytes, sheet.as_deref()))
-                .await
-                .map_err(ApiError::internal)??;
-        book = (Some(read.sheet), read.sheets);
-        (read.records, "Excel")
-    } else {
-        let (text, encoding) = decode(&bytes).ok_or_else(|| {
-            ApiError::invalid("文件编码无法识别（支持 Excel、UTF-8 或 GBK 的 CSV）")
-        })?;
-        let records = parse(&text).map_err(|e| ApiError::invalid(format!("CSV格式错误: {e}")))?;
-        (records, encoding)
-    };
+    let file = read_file(bytes, sheet).await?;
+    let (records, encoding) = (file.records, file.encoding);
+    let book = (file.sheet, file.sheets);
     let (mut rows, mut skipped) = rows(&records);
     let unmapped = map_words(&mut rows);
     let total = rows.len() + skipped.len();
@@ -198,7 +219,7 @@ pub fn decode(bytes: &[u8]) -> Option<(String, &'static str)> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Column {
+pub(crate) enum Column {
     Name,
     Phone,
     Level,
@@ -208,7 +229,7 @@ enum Column {
     Other,
 }
 
-fn column_of(header: &str) -> Column {
+pub(crate) fn column_of(header: &str) -> Column {
     match header.trim().to_lowercase().as_str() {
         "name" | "姓名" | "客户" | "客户名" | "客户名称" | "客户姓名" | "名称" => {
             Column::Name

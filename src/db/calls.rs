@@ -211,6 +211,40 @@ pub fn unanswered_dials(conn: &Connection, cutoff: i64) -> DbResult<Vec<String>>
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The latest calls with a number, newest first (the 工作台 shows a number's history).
+pub fn with_number(conn: &Connection, number: &str, limit: i64) -> DbResult<Vec<Call>> {
+    let sql = format!("{SELECT} WHERE c.customer_phone = ?1 ORDER BY c.start_time DESC LIMIT ?2");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![number, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+const PHONE_DIALS_SINCE: &str = "SELECT start_time FROM call_records
+     WHERE phone_id = ?1 AND start_time >= ?2 AND call_type = 'outbound' ORDER BY start_time";
+
+/// When each outbound call on a phone since `since` started, oldest first (pacing's counts).
+pub fn phone_dials_since(conn: &Connection, phone_id: i64, since: i64) -> DbResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(PHONE_DIALS_SINCE)?;
+    let rows = stmt.query_map(rusqlite::params![phone_id, since], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+const PHONE_LATEST: &str = "SELECT state, end_time FROM call_records
+     WHERE phone_id = ?1 ORDER BY start_time DESC LIMIT 1";
+
+/// The phone's latest call: whether it is still live, and when it ended.
+pub fn phone_latest(
+    conn: &Connection,
+    phone_id: i64,
+) -> DbResult<Option<(CallState, Option<i64>)>> {
+    let mut stmt = conn.prepare_cached(PHONE_LATEST)?;
+    let mut rows = stmt.query([phone_id])?;
+    match rows.next()? {
+        Some(r) => Ok(Some((r.get(0)?, r.get(1)?))),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod plan_tests {
     use rusqlite::types::Value;
@@ -221,5 +255,16 @@ mod plan_tests {
     fn the_timeout_sweep_reads_only_live_calls() {
         let p = crate::db::call_lists::plan_tests::plan(UNANSWERED_DIALS, &[Value::Integer(0)]);
         assert!(p.contains("USING INDEX call_records_live"), "{p}");
+    }
+
+    #[test]
+    fn pacing_reads_one_phone_through_its_index() {
+        for sql in [PHONE_DIALS_SINCE, PHONE_LATEST] {
+            let p = crate::db::call_lists::plan_tests::plan(
+                sql,
+                &[Value::Integer(1), Value::Integer(0)][..sql.matches('?').count()],
+            );
+            assert!(p.contains("call_records_by_phone_start"), "{p}");
+        }
     }
 }

@@ -22,6 +22,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_follow_up_after_call",
         include_str!("../../sql/0005_follow_up_after_call.sql"),
     ),
+    (
+        "0006_campaigns",
+        include_str!("../../sql/0006_campaigns.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -45,6 +45,12 @@ pub fn error(err: &ApiError) -> Response {
     if let Some(field) = &err.field {
         body["field"] = json!(field);
     }
+    if let Some(rule) = err.rule {
+        body["rule"] = json!(rule);
+    }
+    if let Some(at) = err.retry_at_ms {
+        body["retryAt"] = json!(crate::times::iso_ms(at));
+    }
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = warp::reply::with_status(warp::reply::json(&body), status).into_response();
     if let Some(secs) = err.retry_after_secs {

@@ -15,9 +15,9 @@ use warp::{Filter, Rejection};
 
 use super::reply::Body;
 use super::{
-    audit, auth, body, call_records, call_reports, call_stats, customers, dial, exports, finish,
-    follow_ups, mobile_device, openapi, query, recording_stream, recordings, rejection, settings,
-    users, web, work_phones, ws,
+    audit, auth, body, call_records, call_reports, call_stats, campaigns, customers, dial, dialer,
+    do_not_call, exports, finish, follow_ups, mobile_device, openapi, query, recording_stream,
+    recordings, rejection, settings, users, web, work_phones, ws,
 };
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate, bearer};
@@ -174,6 +174,27 @@ route_table! { n;
     get    ["api" / "v1" / "calls" / "recordings" / String / "download"] => recordings::download, n.state(), n.login();
     delete ["api" / "v1" / "calls" / "recordings" / String] => recordings::delete, n.state(), n.login();
     get    ["api" / "v1" / "system" / "storage"] => recordings::storage_view, n.state(), n.login();
+    // ---- 外呼任务, the power dialer and 黑名单 (issue 16) -------------------------------------
+    get    ["api" / "v1" / "campaigns"] => campaigns::list, n.state(), n.login();
+    post   ["api" / "v1" / "campaigns"] => campaigns::create, n.state(), n.login(), n.json();
+    post   ["api" / "v1" / "campaigns" / "items" / String / "callback"] => campaigns::callback, n.state(), n.login(), n.json();
+    get    ["api" / "v1" / "campaigns" / String] => campaigns::detail, n.state(), n.login();
+    put    ["api" / "v1" / "campaigns" / String] => campaigns::update, n.state(), n.login(), n.json();
+    delete ["api" / "v1" / "campaigns" / String] => campaigns::delete, n.state(), n.login();
+    get    ["api" / "v1" / "campaigns" / String / "items"] => campaigns::item_list, n.state(), n.login(), n.query();
+    post   ["api" / "v1" / "campaigns" / String / "items"] => campaigns::add_items, n.state(), n.login(), n.json();
+    post   ["api" / "v1" / "campaigns" / String / "items" / "from-customers"] => campaigns::add_customers, n.state(), n.login(), n.query();
+    post   ["api" / "v1" / "campaigns" / String / "import"] => campaigns::import, n.state(), n.login(), n.query(), body::bytes(crate::customers::import::IMPORT_LIMIT);
+    post   ["api" / "v1" / "campaigns" / String / "assign"] => campaigns::assign, n.state(), n.login(), n.json();
+    get    ["api" / "v1" / "dialer" / "session"] => dialer::show, n.state(), n.login(), n.query();
+    post   ["api" / "v1" / "dialer" / "session"] => dialer::start, n.state(), n.login(), n.json();
+    post   ["api" / "v1" / "dialer" / "session" / String] => dialer::command, n.state(), n.login(), n.json_or_default();
+    get    ["api" / "v1" / "do-not-call"] => do_not_call::list, n.state(), n.login(), n.query();
+    post   ["api" / "v1" / "do-not-call"] => do_not_call::add, n.state(), n.login(), n.json();
+    post   ["api" / "v1" / "do-not-call" / "import"] => do_not_call::import, n.state(), n.login(), n.query(), body::bytes(crate::customers::import::IMPORT_LIMIT);
+    delete ["api" / "v1" / "do-not-call" / String] => do_not_call::remove, n.state(), n.login();
+    get    ["api" / "v1" / "system" / "pacing"] => settings::pacing, n.state(), n.login();
+    put    ["api" / "v1" / "system" / "pacing"] => settings::update_pacing, n.state(), n.login(), n.json();
     // ---- 设置 (issue 14): what the server believes, the settings it changes at runtime -------
     get    ["api" / "v1" / "system" / "settings"] => settings::show, n.state(), n.login();
     put    ["api" / "v1" / "system" / "settings"] => settings::update, n.state(), n.login(), n.json();

@@ -8,6 +8,7 @@ use warp::reply::Response;
 use super::reply;
 use crate::audit::Actor;
 use crate::auth::Caller;
+use crate::calls::pacing::PacingForm;
 use crate::error::ApiResult;
 use crate::settings::{self, Change, Tunables};
 use crate::state::State;
@@ -81,4 +82,23 @@ pub async fn update(state: State, caller: Caller, b: SettingsBody) -> ApiResult<
     };
     let now = settings::change::save(&state, &Actor::of(&caller), change).await?;
     Ok(reply::ok_with("设置已保存", tunables_view(&now)))
+}
+
+/// GET /api/v1/system/pacing
+/// Everyone who dials may read the rules that may refuse them; only admins change them.
+pub async fn pacing(state: State, _caller: Caller) -> ApiResult<Response> {
+    Ok(reply::ok(json!({
+        "pacing": PacingForm::of(&state.settings.pacing()),
+        "defaults": PacingForm::of(&state.config.pacing),
+    })))
+}
+
+/// PUT /api/v1/system/pacing
+pub async fn update_pacing(state: State, caller: Caller, b: PacingForm) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let now = settings::change::save_pacing(&state, &Actor::of(&caller), b).await?;
+    Ok(reply::ok_with(
+        "外呼频率限制已保存",
+        json!(PacingForm::of(&now)),
+    ))
 }

@@ -1,8 +1,9 @@
 //! Saving a change to the runtime settings: the rows and one audit line per changed setting in
 //! one transaction, then the values in force.
 
-use super::{AGE, BIND_TTL, BYTES, Change, DIAL_TIMEOUT, PHONES, Tunables, apply};
+use super::{AGE, BIND_TTL, BYTES, Change, DIAL_TIMEOUT, PACING, PHONES, Tunables, apply};
 use crate::audit::{self, Action, Actor};
+use crate::calls::pacing::{Pacing, PacingForm};
 use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
@@ -65,4 +66,32 @@ pub async fn save(state: &State, who: &Actor, c: Change) -> ApiResult<Tunables> 
 
 fn shown(v: &str) -> &str {
     if v.is_empty() { "不限" } else { v }
+}
+
+/// Saves the office's dialing pace (issue 16): `form` over the rules in force, the row and one
+/// audit line in one transaction, then the rules in force. Returns them.
+pub async fn save_pacing(state: &State, who: &Actor, form: PacingForm) -> ApiResult<Pacing> {
+    let before = state.settings.pacing();
+    let after = form.apply(&before)?;
+    let (old, new) = (PacingForm::of(&before), PacingForm::of(&after));
+    if old == new {
+        return Ok(after);
+    }
+    let who = who.clone();
+    let text = serde_json::to_string(&new).map_err(ApiError::internal)?;
+    let detail = format!(
+        "pacing: {} → {text}",
+        serde_json::to_string(&old).map_err(ApiError::internal)?
+    );
+    state
+        .db
+        .write(move |tx| {
+            db::settings::set(tx, PACING, &text)?;
+            audit::record(tx, &who, Action::SettingChange, "pacing", &detail)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    state.settings.set_pacing(after.clone());
+    tracing::info!(?after, "dialing pace changed");
+    Ok(after)
 }

@@ -8,6 +8,7 @@
 use std::sync::RwLock;
 use std::time::Duration;
 
+use crate::calls::pacing::{Pacing, PacingForm};
 use crate::config::Config;
 use crate::db::{self, DbResult};
 use crate::error::{ApiError, ApiResult};
@@ -58,9 +59,12 @@ pub(crate) const PHONES: &str = "setting.max_phones_per_user";
 /// Written by `dialbox backup` after a backup completes: `{at, out, bytes}` as JSON.
 pub const LAST_BACKUP: &str = "last_backup";
 
+/// The office's dialing pace (issue 16), as `PacingForm` JSON.
+pub(crate) const PACING: &str = "setting.pacing";
+
 /// The settings in force, shared by every request.
 #[derive(Debug)]
-pub struct Live(RwLock<Tunables>);
+pub struct Live(RwLock<Tunables>, RwLock<Pacing>);
 
 impl Live {
     /// The flags' values, overridden by what the page saved.
@@ -91,7 +95,11 @@ impl Live {
         if let Some(n) = read(PHONES)?.and_then(|v| v.parse().ok()) {
             t.max_phones_per_user = n;
         }
-        Ok(Self(RwLock::new(t)))
+        let pacing = read(PACING)?
+            .and_then(|v| serde_json::from_str::<PacingForm>(&v).ok())
+            .and_then(|form| form.apply(&config.pacing).ok())
+            .unwrap_or_else(|| config.pacing.clone());
+        Ok(Self(RwLock::new(t), RwLock::new(pacing)))
     }
 
     pub fn get(&self) -> Tunables {
@@ -100,6 +108,15 @@ impl Live {
 
     pub(crate) fn set(&self, t: Tunables) {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = t;
+    }
+
+    /// The office's dialing pace in force.
+    pub fn pacing(&self) -> Pacing {
+        self.1.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn set_pacing(&self, p: Pacing) {
+        *self.1.write().unwrap_or_else(|p| p.into_inner()) = p;
     }
 }
 

@@ -362,6 +362,36 @@ async fn every_route_succeeds_with_data() {
         .trim_start_matches("/recordings/")
         .to_string();
     let device = |n: u32| json!({"deviceId": format!("walk-device-{n}"), "phoneNumber": format!("1390000000{n}"), "deviceName": "走查手机"});
+    // 外呼任务 (issue 16): one list kept, one to delete, two numbers for the admin (whose phone
+    // is online), a number on the 黑名单 to remove
+    let campaign = |name: &'static str| {
+        let (server, t) = (&server, t.clone());
+        async move {
+            let body = json!({"name": name, "items": [{"phone": "13911112222"}, {"phone": "13911113333"}]});
+            let (status, made) = server.post("/api/v1/campaigns", &t, body).await;
+            assert_eq!(status, 200, "{made}");
+            made["data"]["id"].as_str().unwrap().to_string()
+        }
+    };
+    let kept_campaign = campaign("走查任务").await;
+    let doomed_campaign = campaign("走查删除任务").await;
+    let assign = json!({"mode": "even", "userIds": [admin.id]});
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/campaigns/{kept_campaign}/assign"),
+            &t,
+            assign,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, items) = server
+        .get(&format!("/api/v1/campaigns/{kept_campaign}/items"), &t)
+        .await;
+    let callback_item = items["data"]["records"][1]["id"].to_string();
+    let (status, _) = server
+        .post("/api/v1/do-not-call", &t, json!({"phone": "13977778888"}))
+        .await;
+    assert_eq!(status, 200);
 
     let doc = crate::openapi::document(&server).await;
     let mut ops: Vec<(String, String)> = Vec::new();
@@ -407,6 +437,13 @@ async fn every_route_succeeds_with_data() {
             }
             p if p.starts_with("/api/v1/calls/recordings/stream/") => rel.clone(),
             p if p.starts_with("/api/v1/calls/recordings/") => recording.clone(),
+            "/api/v1/campaigns/items/{itemId}/callback" => callback_item.clone(),
+            p if p.starts_with("/api/v1/campaigns/") && method == "DELETE" => {
+                doomed_campaign.clone()
+            }
+            p if p.starts_with("/api/v1/campaigns/") => kept_campaign.clone(),
+            "/api/v1/dialer/session/{command}" => "pause".into(),
+            "/api/v1/do-not-call/{phone}" => "13977778888".into(),
             _ => call.clone(),
         };
         let concrete: String = path
@@ -450,6 +487,20 @@ async fn every_route_succeeds_with_data() {
             (_, "/api/v1/mobile/call/followup") => json!({"callId": call, "notes": "回访"}),
             ("POST", "/api/v1/calls/followups") => json!({"callId": call, "content": "回访"}),
             ("PUT", "/api/v1/calls/followups/{id}") => json!({"status": "completed"}),
+            ("POST", "/api/v1/campaigns") => json!({"name": "走查新任务"}),
+            ("PUT", "/api/v1/campaigns/{id}") => json!({"description": "走查"}),
+            ("POST", "/api/v1/campaigns/{id}/items") => {
+                json!({"items": [{"phone": "13911114444", "name": "走查"}]})
+            }
+            ("POST", "/api/v1/campaigns/{id}/assign") => {
+                json!({"mode": "even", "userIds": [admin.id]})
+            }
+            (_, "/api/v1/campaigns/items/{itemId}/callback") => {
+                json!({"at": "2030-01-02T10:00:00+08:00"})
+            }
+            ("POST", "/api/v1/dialer/session") => json!({"campaignId": kept_campaign}),
+            ("POST", "/api/v1/do-not-call") => json!({"phone": "13955550000", "reason": "走查"}),
+            ("PUT", "/api/v1/system/pacing") => json!({"maxPerDay": 300}),
             (_, "/api/v1/auth/password") => {
                 // the admin reset it to this earlier in the walk
                 json!({"oldPassword": "sales-new-pw", "newPassword": "walker-new-pw"})
@@ -496,7 +547,9 @@ async fn every_route_succeeds_with_data() {
             "/api/v1/mobile/recording/upload" => {
                 upload(&server, &t, Some(&call), None, "b.mp3", audio::mp3(2)).await
             }
-            "/api/v1/customers/import" => {
+            "/api/v1/customers/import"
+            | "/api/v1/campaigns/{id}/import"
+            | "/api/v1/do-not-call/import" => {
                 let resp = server
                     .client
                     .post(server.url(&concrete))

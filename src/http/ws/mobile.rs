@@ -100,6 +100,9 @@ async fn run(
         json!({ "onlineStatus": "online" }),
     );
     tracing::info!(phone = phone.id, user = %caller.user_id, "phone connected");
+    if let Err(err) = crate::campaigns::driver::phone_online(&state, caller.user_id.clone()).await {
+        tracing::warn!(error = %err, "could not resume the dialing session");
+    }
     let idle: Duration = state.config.ws_idle_timeout;
     let mut session = Session {
         state,
@@ -342,6 +345,9 @@ impl Session {
         } = self;
         drop(link);
         if !state.hub.is_online(phone.id) {
+            if let Err(err) = crate::campaigns::driver::phone_offline(&state, phone.id).await {
+                tracing::warn!(error = %err, "could not pause the dialing sessions");
+            }
             phones::publish(
                 &state.hub,
                 "PHONE_OFFLINE",

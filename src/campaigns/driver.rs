@@ -1,0 +1,136 @@
+//! The background task that dials for the running sessions: it sleeps until the earliest
+//! session is due or until something rings (`wake`), then steps every due session. At start
+//! every running session is paused — a restart never dials by itself — and a phone's socket
+//! closing pauses the sessions dialing on it; the same phone coming back resumes them.
+
+use std::time::Duration;
+
+use crate::db;
+use crate::error::ApiResult;
+use crate::state::State;
+
+/// Longest sleep without a ring (a safety net; every change rings).
+const IDLE: Duration = Duration::from_secs(30);
+
+/// Pauses what was running before this start, then runs the loop; abort the handle when the
+/// server stops.
+pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let paused = state
+            .db
+            .write(|tx| {
+                db::dialer_sessions::pause_all_running(tx, "restart", crate::times::now_ms())
+            })
+            .await;
+        match paused {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "dialing sessions paused by the restart"),
+            Err(err) => tracing::warn!(error = %err, "could not pause the dialing sessions"),
+        }
+        loop {
+            let sleep = match round(&state).await {
+                Ok(sleep) => sleep,
+                Err(err) => {
+                    tracing::warn!(error = %err, "dialer round failed");
+                    Duration::from_secs(1)
+                }
+            };
+            tokio::select! {
+                () = state.dialer.rung() => {}
+                () = tokio::time::sleep(sleep) => {}
+            }
+        }
+    })
+}
+
+/// Steps every due session; returns how long to sleep until the next one is due.
+async fn round(state: &State) -> ApiResult<Duration> {
+    let now = crate::times::now_ms();
+    let due = state
+        .db
+        .run(move |c| db::dialer_sessions::due(c, now))
+        .await?;
+    for user in due {
+        if let Err(err) = super::session::step(state, user.clone()).await {
+            tracing::warn!(error = %err, user, "dialing step failed");
+        }
+    }
+    let next = state.db.run(|c| db::dialer_sessions::next_wake(c)).await?;
+    Ok(match next {
+        Some(at) => {
+            let ms = (at - crate::times::now_ms()).clamp(0, IDLE.as_millis() as i64);
+            Duration::from_millis(ms as u64)
+        }
+        None => IDLE,
+    })
+}
+
+/// A phone's socket closed and no other is open: its running sessions pause. The number being
+/// dialed keeps its place: the call's end (the phone's late report, or the dial timeout) still
+/// gives it its outcome.
+pub async fn phone_offline(state: &State, phone_id: i64) -> ApiResult<()> {
+    let changed = state
+        .db
+        .write(move |tx| {
+            let now = crate::times::now_ms();
+            let users = db::dialer_sessions::running_on_phone(tx, phone_id)?;
+            for user in &users {
+                if let Some(mut s) = db::dialer_sessions::of_user(tx, user)? {
+                    s.status = "paused".into();
+                    s.pause_reason = Some("phone_offline".into());
+                    s.updated_at = now;
+                    db::dialer_sessions::save(tx, &s)?;
+                }
+            }
+            Ok::<_, crate::error::ApiError>(users)
+        })
+        .await?;
+    announce(state, changed).await
+}
+
+/// A phone connected: sessions of its owner paused because their phone went away run again.
+pub async fn phone_online(state: &State, user_id: String) -> ApiResult<()> {
+    let changed = state
+        .db
+        .write(move |tx| {
+            let now = crate::times::now_ms();
+            let mut changed = Vec::new();
+            if let Some(mut s) = db::dialer_sessions::of_user(tx, &user_id)?
+                && s.status == "paused"
+                && s.pause_reason.as_deref() == Some("phone_offline")
+            {
+                s.status = "running".into();
+                s.pause_reason = None;
+                if s.next_at.is_none() {
+                    s.next_at = Some(now);
+                }
+                s.updated_at = now;
+                db::dialer_sessions::save(tx, &s)?;
+                changed.push(user_id);
+            }
+            Ok::<_, crate::error::ApiError>(changed)
+        })
+        .await?;
+    announce(state, changed).await
+}
+
+async fn announce(state: &State, users: Vec<String>) -> ApiResult<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    for user in users {
+        let id = user.clone();
+        let (u, s) = state
+            .db
+            .run(move |c| {
+                Ok::<_, crate::error::ApiError>((
+                    db::users::by_id(c, &id)?,
+                    db::dialer_sessions::of_user(c, &id)?,
+                ))
+            })
+            .await?;
+        super::session::publish(&state.hub, &u, s.as_ref());
+    }
+    state.dialer.ring();
+    Ok(())
+}

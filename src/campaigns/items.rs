@@ -1,0 +1,503 @@
+//! A list's numbers: added by hand, from a customer filter or from a file (CSV or Excel, read
+//! by the customer import's reader), normalised, with the numbers left out reported — a
+//! duplicate, one on the do-not-call list, one that is not a number; then assigned to
+//! salespeople (evenly, by count or by hand) and given callbacks.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::managed;
+use crate::auth::Caller;
+use crate::customers::import::{Column, column_of};
+use crate::customers::phone;
+use crate::db::campaign_items::NewItem;
+use crate::db::customers::CustomerFilter;
+use crate::db::{self, DbError};
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::limits;
+use crate::state::State;
+
+/// Numbers written per transaction: other writers (a phone's report, a dial) wait at most one
+/// batch for the write lock.
+const BATCH: usize = 1000;
+
+/// The most numbers one list holds.
+pub const MAX_ITEMS: usize = 200_000;
+
+/// One number to add, as it came (the row of its file, 1-based; 0 for the API's own list).
+#[derive(Debug, Clone, Default)]
+pub struct Line {
+    pub row: usize,
+    pub phone: String,
+    pub name: String,
+    pub note: String,
+    pub customer_id: Option<String>,
+}
+
+/// A number left out, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeftOut {
+    pub row: usize,
+    pub phone: String,
+    pub reason: String,
+}
+
+/// What an addition did: every line is added or in one of the lists left out.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Added {
+    pub total: usize,
+    pub added: usize,
+    pub duplicates: Vec<LeftOut>,
+    pub do_not_call: Vec<LeftOut>,
+    pub invalid: Vec<LeftOut>,
+    /// For a workbook: the sheet read, and all of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sheets: Vec<String>,
+}
+
+fn left_out(line: &Line, number: &str, reason: &str) -> LeftOut {
+    LeftOut {
+        row: line.row,
+        phone: if number.is_empty() {
+            line.phone.clone()
+        } else {
+            number.to_string()
+        },
+        reason: reason.into(),
+    }
+}
+
+/// One batch in one transaction, after the file's own duplicates are gone.
+fn write_batch(
+    tx: &rusqlite::Transaction<'_>,
+    campaign_id: &str,
+    lines: Vec<(Line, String)>,
+    out: &mut Added,
+) -> ApiResult<()> {
+    let now = crate::times::now_ms();
+    let mut position = db::campaign_items::last_position(tx, campaign_id)?;
+    for (line, number) in lines {
+        if db::do_not_call::contains(tx, &number)? {
+            out.do_not_call.push(left_out(&line, &number, "在黑名单中"));
+            continue;
+        }
+        let customer = match line.customer_id.as_deref() {
+            Some(id) => match db::customers::by_id(tx, id) {
+                Ok(c) => Some(c),
+                Err(DbError::NotFound) => {
+                    out.invalid.push(left_out(&line, &number, "客户不存在"));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => db::customers::by_phone(tx, &number)?,
+        };
+        let name = match (&line.name, &customer) {
+            (n, _) if !n.is_empty() => n.clone(),
+            (_, Some(c)) => c.name.clone(),
+            _ => String::new(),
+        };
+        let item = NewItem {
+            phone: number.clone(),
+            customer_id: customer.map(|c| c.id),
+            name,
+            note: line.note.clone(),
+        };
+        position += 1;
+        if db::campaign_items::insert(tx, campaign_id, position, &item, now)? {
+            out.added += 1;
+        } else {
+            out.duplicates
+                .push(left_out(&line, &number, "任务中已有此号码"));
+        }
+    }
+    Ok(())
+}
+
+/// Adds lines to a list the caller manages, `BATCH` per transaction.
+pub async fn add(state: &State, caller: &Caller, id: String, lines: Vec<Line>) -> ApiResult<Added> {
+    let who = caller.clone();
+    let key = id.clone();
+    let (campaign, present) = state
+        .db
+        .run(move |c| {
+            let campaign = managed(c, &who, &key)?;
+            let n = db::campaign_items::page(c, &campaign.id, None, None, 1, 0)?.1;
+            Ok::<_, ApiError>((campaign, n as usize))
+        })
+        .await?;
+    let mut out = Added {
+        total: lines.len(),
+        ..Default::default()
+    };
+    let mut seen = HashSet::new();
+    let mut good = Vec::new();
+    for line in lines {
+        limits::name("name", &line.name)?;
+        limits::text("note", &line.note)?;
+        match phone::normalize(&line.phone) {
+            None => out.invalid.push(left_out(&line, "", "号码无效")),
+            Some(n) if !seen.insert(n.clone()) => {
+                out.duplicates.push(left_out(&line, &n, "重复的号码"))
+            }
+            Some(n) => good.push((line, n)),
+        }
+    }
+    if present + good.len() > MAX_ITEMS {
+        return Err(ApiError::invalid(format!(
+            "一个外呼任务最多{MAX_ITEMS}个号码（已有{present}个）"
+        )));
+    }
+    let mut rows = good.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
+        let cid = campaign.id.clone();
+        let part = state
+            .db
+            .write(move |tx| {
+                let mut part = Added::default();
+                write_batch(tx, &cid, batch, &mut part)?;
+                Ok::<_, ApiError>(part)
+            })
+            .await?;
+        out.added += part.added;
+        out.duplicates.extend(part.duplicates);
+        out.do_not_call.extend(part.do_not_call);
+        out.invalid.extend(part.invalid);
+    }
+    Ok(out)
+}
+
+/// The customers a filter finds, as lines (at most `MAX_ITEMS`).
+pub async fn from_customers(
+    state: &State,
+    caller: &Caller,
+    id: String,
+    filter: CustomerFilter,
+) -> ApiResult<Added> {
+    caller.require_manager()?;
+    let lines = state
+        .db
+        .run(move |c| {
+            let mut lines = Vec::new();
+            db::customers::for_each(c, &filter, |cust| {
+                if lines.len() <= MAX_ITEMS {
+                    lines.push(Line {
+                        row: 0,
+                        phone: cust.phone,
+                        name: cust.name,
+                        note: String::new(),
+                        customer_id: Some(cust.id),
+                    });
+                }
+                Ok::<_, ApiError>(())
+            })?;
+            Ok::<_, ApiError>(lines)
+        })
+        .await?;
+    if lines.is_empty() {
+        return Err(ApiError::invalid("没有符合条件的客户"));
+    }
+    add(state, caller, id, lines).await
+}
+
+/// A file's rows as lines: with a header (电话/手机/phone…, 姓名, 备注), else the first cell
+/// that is a number is the number, the next cells the name and the note.
+pub fn lines_of(records: &[csv::StringRecord]) -> Vec<Line> {
+    let Some(first) = records.first() else {
+        return Vec::new();
+    };
+    let header: Vec<Column> = first.iter().map(column_of).collect();
+    let has_header = header.contains(&Column::Phone);
+    let col = |want: Column| header.iter().position(|c| *c == want);
+    let mut out = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        if index == 0 && has_header {
+            continue;
+        }
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_string();
+        let line = if has_header {
+            Line {
+                row: index + 1,
+                phone: cell(col(Column::Phone)),
+                name: cell(col(Column::Name)),
+                note: cell(col(Column::Notes)),
+                customer_id: None,
+            }
+        } else {
+            let at = record
+                .iter()
+                .position(|c| phone::normalize(c).is_some())
+                .unwrap_or(0);
+            let others: Vec<&str> = record
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| *i != at && !c.is_empty())
+                .map(|(_, c)| c)
+                .collect();
+            Line {
+                row: index + 1,
+                phone: record.get(at).unwrap_or("").to_string(),
+                name: others.first().unwrap_or(&"").to_string(),
+                note: others.get(1).unwrap_or(&"").to_string(),
+                customer_id: None,
+            }
+        };
+        out.push(line);
+    }
+    out
+}
+
+/// Adds the numbers of a file.
+pub async fn import(
+    state: &State,
+    caller: &Caller,
+    id: String,
+    bytes: bytes::Bytes,
+    sheet: Option<String>,
+) -> ApiResult<Added> {
+    caller.require_manager()?;
+    let file = crate::customers::import::read_file(bytes, sheet).await?;
+    let lines = lines_of(&file.records);
+    if lines.is_empty() {
+        return Err(ApiError::invalid("文件中没有号码"));
+    }
+    if lines.len() > MAX_ITEMS {
+        return Err(ApiError::invalid(format!(
+            "一个外呼任务最多{MAX_ITEMS}个号码"
+        )));
+    }
+    let mut out = add(state, caller, id, lines).await?;
+    out.sheet = file.sheet;
+    out.sheets = file.sheets;
+    Ok(out)
+}
+
+/// How to split a list's open numbers among salespeople.
+#[derive(Debug, Clone)]
+pub enum Assign {
+    /// Round-robin in list order.
+    Even(Vec<String>),
+    /// `n` numbers each, in list order.
+    Counts(Vec<(String, usize)>),
+    /// These numbers to this person.
+    Items(String, Vec<i64>),
+}
+
+/// Which open numbers an assignment takes: the unassigned (default), all open ones (a
+/// reassignment), or one person's (`Some(id)`: what they have left).
+#[derive(Debug, Clone, Default)]
+pub enum From {
+    #[default]
+    Unassigned,
+    AllOpen,
+    Person(String),
+}
+
+/// Assigns open numbers (never one being dialed or done); returns how many. Each person must be
+/// an active user the caller manages. The assignee becomes the 负责人 of a linked customer that
+/// has none.
+pub async fn assign(
+    state: &State,
+    caller: &Caller,
+    id: String,
+    how: Assign,
+    from: From,
+) -> ApiResult<usize> {
+    let who = caller.clone();
+    state
+        .db
+        .write(move |tx| {
+            let campaign = managed(tx, &who, &id)?;
+            let people: Vec<&String> = match &how {
+                Assign::Even(users) => users.iter().collect(),
+                Assign::Counts(counts) => counts.iter().map(|(u, _)| u).collect(),
+                Assign::Items(user, _) => vec![user],
+            };
+            if people.is_empty() {
+                return Err(ApiError::invalid_field("userIds", "请选择销售人员"));
+            }
+            for user in &people {
+                let u = match db::users::by_id(tx, user) {
+                    Ok(u) if who.can_see(&u.id, &u.department) => u,
+                    Ok(_) | Err(DbError::NotFound) => {
+                        return Err(ApiError::with_message(ErrorCode::NotFound, "用户不存在"));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                if u.disabled {
+                    return Err(ApiError::invalid(format!("用户 {} 已停用", u.username)));
+                }
+            }
+            let now = crate::times::now_ms();
+            let open = match &from {
+                From::Unassigned => db::campaign_items::assignable(tx, &campaign.id, Some(None))?,
+                From::AllOpen => db::campaign_items::assignable(tx, &campaign.id, None)?,
+                From::Person(p) => db::campaign_items::assignable(tx, &campaign.id, Some(Some(p)))?,
+            };
+            let mut done = 0;
+            match how {
+                Assign::Even(users) => {
+                    for (i, item) in open.iter().enumerate() {
+                        db::campaign_items::assign(tx, *item, &users[i % users.len()], now)?;
+                        done += 1;
+                    }
+                }
+                Assign::Counts(counts) => {
+                    let mut items = open.iter();
+                    for (user, n) in counts {
+                        for item in items.by_ref().take(n) {
+                            db::campaign_items::assign(tx, *item, &user, now)?;
+                            done += 1;
+                        }
+                    }
+                }
+                Assign::Items(user, ids) => {
+                    let open: HashSet<i64> = open.into_iter().collect();
+                    for item in ids {
+                        if !open.contains(&item) {
+                            return Err(ApiError::with_message(
+                                ErrorCode::NotFound,
+                                format!("号码 {item} 不存在或不可分配"),
+                            ));
+                        }
+                        db::campaign_items::assign(tx, item, &user, now)?;
+                        done += 1;
+                    }
+                }
+            }
+            Ok(done)
+        })
+        .await
+}
+
+/// One page of a list's numbers: a salesperson sees only theirs.
+pub async fn page(
+    state: &State,
+    caller: &Caller,
+    id: String,
+    assignee: Option<String>,
+    queue: Option<String>,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<(Vec<db::campaign_items::Item>, i64)> {
+    let who = caller.clone();
+    state
+        .db
+        .run(move |c| {
+            let campaign = super::visible(c, &who, &id)?;
+            let assignee = if who.role == crate::auth::Role::SalesStaff {
+                Some(who.user_id.clone())
+            } else {
+                assignee
+            };
+            Ok::<_, ApiError>(db::campaign_items::page(
+                c,
+                &campaign.id,
+                assignee.as_deref(),
+                queue.as_deref(),
+                limit,
+                offset,
+            )?)
+        })
+        .await
+}
+
+/// 再联系: puts one of the caller's numbers (or, for admins and managers, one of their
+/// people's) back in the queue as a callback due `at`.
+pub async fn callback(state: &State, caller: &Caller, item_id: i64, at: i64) -> ApiResult<()> {
+    let now = crate::times::now_ms();
+    if at <= now {
+        return Err(ApiError::invalid_field("at", "再联系时间须在将来"));
+    }
+    let who = caller.clone();
+    state
+        .db
+        .write(move |tx| {
+            let item = item_of(tx, &who, item_id)?;
+            if item.queue == "dialing" {
+                return Err(ApiError::with_message(
+                    ErrorCode::CallStateConflict,
+                    "该号码正在拨打，通话结束后再设置",
+                ));
+            }
+            db::campaign_items::set_queue(
+                tx,
+                item.id,
+                "callback",
+                item.outcome.as_deref(),
+                at,
+                now,
+            )?;
+            Ok(())
+        })
+        .await?;
+    state.dialer.ring();
+    Ok(())
+}
+
+/// A number the caller may act on: their own, or one of a person they see; else NOT_FOUND.
+fn item_of(
+    conn: &rusqlite::Connection,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<db::campaign_items::Item> {
+    let missing = || ApiError::with_message(ErrorCode::NotFound, "号码不存在");
+    let item = match db::campaign_items::by_id(conn, id) {
+        Err(DbError::NotFound) => return Err(missing()),
+        other => other?,
+    };
+    let allowed = match item.assignee_id.as_deref() {
+        Some(a) if a == caller.user_id => true,
+        Some(a) => match db::users::by_id(conn, a) {
+            Ok(u) => {
+                caller.role != crate::auth::Role::SalesStaff && caller.can_see(&u.id, &u.department)
+            }
+            Err(_) => false,
+        },
+        None => caller.role != crate::auth::Role::SalesStaff,
+    };
+    if allowed && super::visible(conn, caller, &item.campaign_id).is_ok() {
+        Ok(item)
+    } else {
+        Err(missing())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &str) -> Vec<csv::StringRecord> {
+        crate::customers::import::parse(text).unwrap()
+    }
+
+    #[test]
+    fn a_file_with_a_header_or_only_numbers() {
+        let with = lines_of(&records("姓名,手机号,备注\n张三,138 0013 8000,老客户\n"));
+        assert_eq!(with.len(), 1);
+        assert_eq!(
+            (
+                with[0].name.as_str(),
+                with[0].phone.as_str(),
+                with[0].note.as_str()
+            ),
+            ("张三", "138 0013 8000", "老客户")
+        );
+        assert_eq!(with[0].row, 2);
+        let bare = lines_of(&records("13800138000\n李四,13900139000\n\n"));
+        assert_eq!(bare.len(), 2);
+        assert_eq!(bare[0].phone, "13800138000");
+        assert_eq!(
+            (bare[1].phone.as_str(), bare[1].name.as_str()),
+            ("13900139000", "李四")
+        );
+    }
+}
