@@ -41,7 +41,7 @@ pub struct Change {
     pub name: Option<String>,
     pub description: Option<String>,
     pub wrap_up_secs: Option<i64>,
-    pub retry_delay_mins: Option<i64>,
+    pub retry_delay_secs: Option<i64>,
     pub max_attempts: Option<i64>,
     pub pacing: Option<Option<PacingForm>>,
 }
@@ -74,9 +74,10 @@ fn apply(mut c: Campaign, ch: Change) -> ApiResult<Campaign> {
     if let Some(s) = ch.wrap_up_secs {
         c.wrap_up_ms = in_range("wrapUpSeconds", s, 0, 3600, "整理时间（秒）")? * 1000;
     }
-    if let Some(m) = ch.retry_delay_mins {
+    if let Some(secs) = ch.retry_delay_secs {
+        // up to a week; the page offers minutes and hours
         c.retry_delay_ms =
-            in_range("retryDelayMinutes", m, 1, 10_080, "重拨间隔（分钟）")? * 60_000;
+            in_range("retryDelaySeconds", secs, 1, 604_800, "重拨间隔（秒）")? * 1000;
     }
     if let Some(n) = ch.max_attempts {
         c.max_attempts = in_range("maxAttempts", n, 1, 10, "最多拨打次数")?;

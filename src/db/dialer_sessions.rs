@@ -109,11 +109,12 @@ pub fn next_wake(conn: &Connection) -> DbResult<Option<i64>> {
     )?)
 }
 
-/// At start: every running session pauses (a restart never dials by itself).
+/// At start: every running session pauses, and one paused for its phone stays paused when the
+/// phone comes back (a restart never dials by itself: the salesperson resumes).
 pub fn pause_all_running(conn: &Connection, reason: &str, now: i64) -> DbResult<usize> {
     Ok(conn.execute(
         "UPDATE dialer_sessions SET status = 'paused', pause_reason = ?1, updated_at = ?2
-          WHERE status = 'running'",
+          WHERE status = 'running' OR (status = 'paused' AND pause_reason = 'phone_offline')",
         params![reason, now],
     )?)
 }

@@ -63,7 +63,7 @@ pub(super) fn campaign_view(o: &Overview) -> Value {
         "ownerName": c.owner_name,
         "department": c.department,
         "wrapUpSeconds": c.wrap_up_ms / 1000,
-        "retryDelayMinutes": c.retry_delay_ms / 60_000,
+        "retryDelaySeconds": c.retry_delay_ms / 1000,
         "maxAttempts": c.max_attempts,
         "pacing": campaigns::own_pacing_form(c),
         "progress": counts(&sum),
@@ -131,7 +131,7 @@ pub struct CampaignBody {
     name: Option<String>,
     description: Option<String>,
     wrap_up_seconds: Option<i64>,
-    retry_delay_minutes: Option<i64>,
+    retry_delay_seconds: Option<i64>,
     max_attempts: Option<i64>,
     #[serde(default, deserialize_with = "nullable")]
     pacing: Option<Option<PacingForm>>,
@@ -144,7 +144,7 @@ fn change(b: &mut CampaignBody) -> Change {
         name: b.name.take(),
         description: b.description.take(),
         wrap_up_secs: b.wrap_up_seconds,
-        retry_delay_mins: b.retry_delay_minutes,
+        retry_delay_secs: b.retry_delay_seconds,
         max_attempts: b.max_attempts,
         pacing: b.pacing.take(),
     }

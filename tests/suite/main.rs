@@ -31,6 +31,7 @@ mod calls_phone_link;
 mod calls_records;
 mod calls_records_edit;
 mod calls_reports;
+mod campaigns_dialer;
 mod cli;
 mod connections;
 mod crash_safety;

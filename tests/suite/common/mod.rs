@@ -294,6 +294,21 @@ pub async fn eventually(mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// `eventually` for a condition that asks the server (bounded the same way).
+pub async fn eventually_async<F, Fut>(mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..400 {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    cond().await
+}
+
 /// Waits until the wall clock's millisecond has moved on. The server stores times in ms: what
 /// it stores after this is strictly later than anything it stored before the call.
 pub async fn next_millisecond() {
