@@ -134,3 +134,13 @@ pub fn of_campaign(conn: &Connection, campaign_id: &str) -> DbResult<Vec<Session
     let rows = stmt.query_map([campaign_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The running sessions waiting for a pacing rule look again now (the rules just changed).
+pub fn recheck_paced(conn: &Connection, now: i64) -> DbResult<usize> {
+    Ok(conn.execute(
+        "UPDATE dialer_sessions SET next_at = ?1, wait_reason = NULL, updated_at = ?1
+          WHERE status = 'running' AND wait_reason IN
+                ('min_gap', 'on_call', 'hourly_cap', 'daily_cap', 'quiet_hours')",
+        [now],
+    )?)
+}

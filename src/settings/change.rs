@@ -92,6 +92,12 @@ pub async fn save_pacing(state: &State, who: &Actor, form: PacingForm) -> ApiRes
         })
         .await?;
     state.settings.set_pacing(after.clone());
+    // sessions held back by the old rules look again under the new ones
+    state
+        .db
+        .write(|tx| db::dialer_sessions::recheck_paced(tx, crate::times::now_ms()))
+        .await?;
+    state.dialer.ring();
     tracing::info!(?after, "dialing pace changed");
     Ok(after)
 }

@@ -74,10 +74,11 @@ impl Pacing {
             }
         }
         if self.max_per_hour > 0 {
-            let dials = db::calls::phone_dials_since(conn, phone_id, at - HOUR_MS)?;
+            let dials = db::calls::phone_dials_since(conn, phone_id, at - HOUR_MS + 1)?;
             let cap = self.max_per_hour as usize;
             if dials.len() >= cap {
-                // the window frees a dial when the oldest one that keeps it full leaves it
+                // the hour is (at - 1 h, at]: it frees a dial when the oldest one that keeps it
+                // full is exactly an hour old
                 let until = dials[dials.len() - cap] + HOUR_MS;
                 return Ok(Some(Blocked {
                     rule: "hourly_cap",
