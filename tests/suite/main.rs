@@ -15,6 +15,7 @@ mod bench_data;
 mod browser_account;
 mod browser_blink;
 mod browser_calls;
+mod browser_campaigns;
 mod browser_follow_ups;
 mod browser_lists;
 mod browser_narrow;
