@@ -420,3 +420,28 @@ async fn bench_dial_latency_with_a_handful_of_phones() {
     );
     assert!(p50 > 0.0 && p99 >= p50, "{result}");
 }
+
+#[tokio::test]
+async fn bench_power_dialer_with_a_handful_of_salespeople() {
+    let out = sim::phone(&[
+        "bench",
+        "power-dialer",
+        "--count",
+        "3",
+        "--dials",
+        "9",
+        "--dialbox",
+        DIALBOX_BIN,
+    ])
+    .await;
+    assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
+    let last = out.stdout.lines().last().unwrap();
+    let result: Value = serde_json::from_str(last).expect("a JSON last line");
+    assert_eq!(result["bench"], "power-dialer");
+    assert_eq!(result["dials"], json!(9));
+    let (p50, p99) = (
+        result["p50_ms"].as_f64().unwrap(),
+        result["p99_ms"].as_f64().unwrap(),
+    );
+    assert!(p50 > 0.0 && p99 >= p50, "{result}");
+}

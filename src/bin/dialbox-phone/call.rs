@@ -30,6 +30,8 @@ pub struct Ctx {
     pub behaviour: Behaviour,
     pub log: Log,
     pub to_socket: mpsc::UnboundedSender<ToSocket>,
+    /// Where the phone's events go (the benches time the follow-up to the next dial).
+    pub events: Option<mpsc::UnboundedSender<crate::phone::Event>>,
 }
 
 impl Ctx {
@@ -273,6 +275,17 @@ pub async fn followup(ctx: &Ctx, call_id: &str, outcome: Outcome) {
         "nextFollowUpDate": iso(next),
     });
     let token = ctx.device.http_token();
+    if ctx.behaviour.think_secs > 0.0 {
+        // people differ: from half to one and a half times the think time
+        let factor = 0.5 + rand::random::<f64>();
+        tokio::time::sleep(Duration::from_secs_f64(ctx.behaviour.think_secs * factor)).await;
+    }
+    if let Some(events) = &ctx.events {
+        let _ = events.send(crate::phone::Event::FollowUp {
+            device_id: ctx.device.device_id.clone(),
+            at: Instant::now(),
+        });
+    }
     match ctx
         .api
         .post("/api/v1/mobile/call/followup", Some(token), body)

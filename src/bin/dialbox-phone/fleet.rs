@@ -213,6 +213,7 @@ pub async fn run(args: FleetArgs) -> Result<(), String> {
                 Some(Event::Online) => online += 1,
                 Some(Event::Dial { .. }) => dials += 1,
                 Some(Event::Disconnected) => drops += 1,
+                Some(Event::FollowUp { .. }) => {}
                 None => break,
             },
             _ = tick.tick() => println!("fleet: {online} online acks, {dials} dial commands, {drops} disconnections"),

@@ -91,6 +91,10 @@ pub struct Behaviour {
     /// Do not upload a recording.
     #[arg(long)]
     pub no_recording: bool,
+    /// Seconds the salesperson takes to fill in the follow-up after a call (a person's think
+    /// time; the power dialer sends the next number once it is in).
+    #[arg(long, default_value_t = 0.0)]
+    pub think_secs: f64,
     /// Do not submit a follow-up (§5.1) after each call.
     #[arg(long)]
     pub no_followup: bool,

@@ -73,6 +73,7 @@ pub async fn dial_by_hand(args: DialArgs) -> Result<(), String> {
         behaviour: b.clone(),
         log,
         to_socket,
+        events: None,
     });
     if !b.no_recording {
         let name = format!(

@@ -56,7 +56,13 @@ pub enum Event {
     /// The server acknowledged DEVICE_ONLINE.
     Online,
     /// A DIAL_COMMAND arrived at this instant.
-    Dial { call_id: String, at: Instant },
+    Dial {
+        call_id: String,
+        device_id: String,
+        at: Instant,
+    },
+    /// A follow-up (§5.1) left for the server at this instant.
+    FollowUp { device_id: String, at: Instant },
     /// The socket went down.
     Disconnected,
 }
@@ -126,6 +132,7 @@ impl Phone {
                 behaviour: self.behaviour,
                 log: self.log,
                 to_socket,
+                events: events.clone(),
             }),
             from_calls,
             outbox: Outbox::default(),
@@ -295,6 +302,7 @@ impl Run {
                 ));
                 self.event(Event::Dial {
                     call_id: call_id.clone(),
+                    device_id: self.ctx.device.device_id.clone(),
                     at,
                 });
                 if self.calls.contains_key(&call_id) || call_id.is_empty() {

@@ -110,8 +110,12 @@ async fn wait_dial(
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         match tokio::time::timeout_at(deadline, phones.events.recv()).await {
-            Ok(Some(Event::Dial { call_id: id, at })) if id == call_id => return Some(at),
-            Ok(Some(Event::Dial { call_id: id, at })) => {
+            Ok(Some(Event::Dial {
+                call_id: id, at, ..
+            })) if id == call_id => return Some(at),
+            Ok(Some(Event::Dial {
+                call_id: id, at, ..
+            })) => {
                 early.insert(id, at);
             }
             Ok(Some(_)) => {}

@@ -8,6 +8,7 @@ mod export;
 mod files;
 mod hardening;
 mod nginx;
+mod power;
 mod report;
 mod server;
 mod sockets;
@@ -43,6 +44,10 @@ pub enum Which {
     IdleFlood,
     /// Issue 15: 通话记录 exported as .xlsx and CSV, with the server's RSS growth.
     Export,
+    /// Issue 16: salespeople working a call list; follow-up → next DIAL_COMMAND.
+    PowerDialer,
+    /// Issue 16: 100,000 numbers imported into a call list.
+    ListImport,
     All,
 }
 
@@ -131,6 +136,8 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
             Which::LoginBurst => hardening::login_burst(&args).await?,
             Which::IdleFlood => hardening::idle_flood(&args).await?,
             Which::Export => export::run(&args).await?,
+            Which::PowerDialer => power::power_dialer(&args).await?,
+            Which::ListImport => power::list_import(&args).await?,
             Which::All => unreachable!("expanded above"),
         };
         if scenarios.len() == 1 {
@@ -156,6 +163,7 @@ pub fn behaviour(outcome: Outcome) -> Behaviour {
         format: audio::Format::Mp3,
         no_recording: true,
         no_followup: true,
+        think_secs: 0.0,
         heartbeat_secs: 30.0,
         ack_timeout_secs: 5.0,
         never_connected: false,
