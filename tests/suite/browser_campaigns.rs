@@ -40,7 +40,7 @@ async fn a_list_is_made_on_the_page_and_worked_from_the_workbench() {
     .await;
     b.js(
         "for (const l of document.querySelectorAll('dialog label.check')) \
-           if (l.textContent.includes('sales_a')) l.querySelector('input').checked = true; \
+           if (l.textContent.includes('sales_a')) l.querySelector('input[name=assignee]').checked = true; \
          return true;",
         vec![],
     )

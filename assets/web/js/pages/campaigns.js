@@ -139,15 +139,22 @@ async function fromCustomers(c, reload) {
 async function assign(c, reload) {
   const users = (await api.get('/api/v1/users')).filter((u) => !u.disabled);
   const boxes = users.map((u) => h('label', { class: 'check' },
-    h('input', { type: 'checkbox', value: u.id, name: 'assignee' }), u.realName || u.username));
+    h('input', { type: 'checkbox', value: u.id, name: 'assignee' }), u.realName || u.username,
+    h('input', { type: 'number', min: 0, name: 'count', class: 'small', placeholder: '数量', style: 'width:64px' })));
   const from = h('select', { name: 'from' }, h('option', { value: 'unassigned' }, '未分配的号码'), h('option', { value: 'all' }, '全部未完成的号码（重新分配）'));
   modal({
     title: `分配号码：${c.name}`,
-    body: h('div', { class: 'form' }, h('label', {}, '平均分给'), h('div', { class: 'assignees' }, boxes), h('label', {}, '范围'), from),
+    body: h('div', { class: 'form' }, h('label', {}, '分给（填数量：按数量，否则平均）'), h('div', { class: 'assignees' }, boxes), h('label', {}, '范围'), from),
     actions: [{ label: '取消' }, {
       label: '分配', kind: 'primary', onClick: async () => {
-        const userIds = boxes.map((b) => b.querySelector('input')).filter((i) => i.checked).map((i) => i.value);
-        const resp = await api.post(`/api/v1/campaigns/${c.id}/assign`, { mode: 'even', userIds, from: from.value });
+        const chosen = boxes.filter((b) => b.querySelector('input[name=assignee]').checked);
+        const userIds = chosen.map((b) => b.querySelector('input[name=assignee]').value);
+        // a count beside anyone: that many each, in list order; else evenly
+        const counted = chosen.filter((b) => b.querySelector('input[name=count]').value !== '');
+        const body = counted.length
+          ? { mode: 'count', counts: Object.fromEntries(counted.map((b) => [b.querySelector('input[name=assignee]').value, Number(b.querySelector('input[name=count]').value)])), from: from.value }
+          : { mode: 'even', userIds, from: from.value };
+        const resp = await api.post(`/api/v1/campaigns/${c.id}/assign`, body);
         toast(`已分配 ${resp.data.assigned} 个号码`, 'ok');
         await reload();
       },
