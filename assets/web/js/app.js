@@ -7,20 +7,20 @@ import { clear, h } from './ui.js';
 import { ROLE } from './format.js';
 
 const PAGES = [
-  { id: 'overview', title: '概览', load: () => import('./pages/overview.js') },
-  { id: 'phones', title: '工作手机', load: () => import('./pages/phones.js') },
-  { id: 'customers', title: '客户', load: () => import('./pages/customers.js') },
-  { id: 'calls', title: '通话记录', load: () => import('./pages/calls.js') },
-  { id: 'followups', title: '跟进记录', load: () => import('./pages/followups.js') },
-  { id: 'recordings', title: '录音', load: () => import('./pages/recordings.js') },
-  { id: 'campaigns', title: '外呼任务', load: () => import('./pages/campaigns.js') },
-  { id: 'workbench', title: '工作台', load: () => import('./pages/workbench.js') },
-  { id: 'users', title: '用户', load: () => import('./pages/users.js'), admin: true },
-  { id: 'audit', title: '审计日志', load: () => import('./pages/audit.js'), admin: true },
-  { id: 'settings', title: '设置', load: () => import('./pages/settings.js'), admin: true },
-  { id: 'account', title: '我的账号', load: () => import('./pages/account.js') },
+  { id: 'overview', title: '概览', load: (q = '') => import(`./pages/overview.js${q}`) },
+  { id: 'phones', title: '工作手机', load: (q = '') => import(`./pages/phones.js${q}`) },
+  { id: 'customers', title: '客户', load: (q = '') => import(`./pages/customers.js${q}`) },
+  { id: 'calls', title: '通话记录', load: (q = '') => import(`./pages/calls.js${q}`) },
+  { id: 'followups', title: '跟进记录', load: (q = '') => import(`./pages/followups.js${q}`) },
+  { id: 'recordings', title: '录音', load: (q = '') => import(`./pages/recordings.js${q}`) },
+  { id: 'campaigns', title: '外呼任务', load: (q = '') => import(`./pages/campaigns.js${q}`) },
+  { id: 'workbench', title: '工作台', load: (q = '') => import(`./pages/workbench.js${q}`) },
+  { id: 'users', title: '用户', load: (q = '') => import(`./pages/users.js${q}`), admin: true },
+  { id: 'audit', title: '审计日志', load: (q = '') => import(`./pages/audit.js${q}`), admin: true },
+  { id: 'settings', title: '设置', load: (q = '') => import(`./pages/settings.js${q}`), admin: true },
+  { id: 'account', title: '我的账号', load: (q = '') => import(`./pages/account.js${q}`) },
   // reached by a link, not from the menu
-  { id: 'customer', title: '客户详情', load: () => import('./pages/customer.js'), hidden: true },
+  { id: 'customer', title: '客户详情', load: (q = '') => import(`./pages/customer.js${q}`), hidden: true },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -28,6 +28,7 @@ const live = new LiveFeed(() => session.token);
 let user = null;
 let cleanup = null;
 let shown = 0; // counts page switches, so a slow page load does not draw over a newer page
+const failedLoads = new Set(); // pages whose code could not be fetched (the server was away)
 
 function visiblePages() {
   return PAGES.filter((p) => !p.admin || (user && user.role === 'admin'));
@@ -99,8 +100,11 @@ async function route() {
   const container = clear($('page'), h('p', { class: 'muted page-loading' }, '加载中…'));
   let module;
   try {
-    module = await page.load();
+    // a module whose fetch failed stays failed in the browser's module map: ask for it anew
+    module = await page.load(failedLoads.has(page.id) ? `?retry=${Date.now()}` : '');
+    failedLoads.delete(page.id);
   } catch {
+    failedLoads.add(page.id);
     // the page's code could not be fetched (the server is down): say so, never a blank page
     if (ticket !== shown) return;
     clear(container, h('div', { class: 'card page-error' },
@@ -143,6 +147,8 @@ function markOffline() {
   if (!user) return;
   offline = true;
   $('offline-banner').hidden = false;
+  // the banner goes when the feed is back: make sure the feed notices the server went away
+  if (live.connected) live.recheck();
 }
 function markOnline() {
   $('offline-banner').hidden = true;

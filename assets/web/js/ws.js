@@ -66,6 +66,21 @@ export class LiveFeed {
     };
   }
 
+  /**
+   * A request just found the server unreachable while this socket still looks open (a socket
+   * whose server went away without a close frame looks open until the network says otherwise):
+   * drop it and connect again, so the feed's own status says when the server is back.
+   */
+  recheck() {
+    if (this.stopped || !this.socket) return;
+    const stale = this.socket;
+    this.socket = null;
+    stale.onclose = null;
+    stale.close();
+    this.setConnected(false);
+    this.scheduleReconnect();
+  }
+
   scheduleReconnect() {
     if (this.stopped) return;
     const base = Math.min(MAX_DELAY_MS, 1000 * 2 ** this.attempt);
