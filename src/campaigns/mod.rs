@@ -3,19 +3,21 @@
 //! wrap-up, within the pacing rules, with the protocol the phones already speak.
 //!
 //! - here: a list's settings, who sees and who manages it, its progress;
-//! - `items`: adding numbers (by hand, from customers, from a file) and assigning them;
+//! - `items`: adding numbers (by hand, from customers, from a file); `assign`: who works which;
 //! - `outcome`: what a call's end and its follow-up do to the item and the session (inside
 //!   the call's own transaction);
-//! - `session`: one salesperson's dialing session and its commands;
+//! - `session`: one salesperson's dialing session and its commands; `workbench`: its view;
 //! - `driver`: the background task that dials for the running sessions;
 //! - `dnc`: the do-not-call list (黑名单), enforced on every dial path by `calls::dial`.
 
+pub mod assign;
 pub mod dnc;
 pub mod driver;
 pub mod items;
 pub mod outcome;
 pub mod session;
 pub mod wake;
+pub mod workbench;
 
 use rusqlite::Connection;
 

@@ -148,6 +148,16 @@ pub fn time_field(
     }
 }
 
+/// A body field that may be absent (`None`) or null (`Some(None)`): null removes a value (a
+/// limit, a list's own pacing). Use with `#[serde(default, deserialize_with = "…")]`.
+pub fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

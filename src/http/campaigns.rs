@@ -10,7 +10,8 @@ use super::query::{Query, paged};
 use super::{body, reply};
 use crate::auth::Caller;
 use crate::calls::pacing::PacingForm;
-use crate::campaigns::items::{self, Assign, From, Line};
+use crate::campaigns::assign::{self, Assign, From};
+use crate::campaigns::items::{self, Line};
 use crate::campaigns::{self, Change, Overview};
 use crate::customers::phone;
 use crate::db::campaign_items::Item;
@@ -93,15 +94,6 @@ pub(super) fn item_view(caller: &Caller, i: &Item) -> Value {
     })
 }
 
-/// A field that may be absent (`None`) or null (`Some(None)`).
-fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ItemBody {
@@ -133,7 +125,7 @@ pub struct CampaignBody {
     wrap_up_seconds: Option<i64>,
     retry_delay_seconds: Option<i64>,
     max_attempts: Option<i64>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "body::nullable")]
     pacing: Option<Option<PacingForm>>,
     /// Numbers to add at once (create only).
     items: Option<Vec<ItemBody>>,
@@ -207,7 +199,7 @@ pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Respo
 pub async fn item_list(id: String, state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
     let queue = q.one_of("queue", &["fresh", "retry", "callback", "dialing", "done"])?;
-    let (rows, total) = items::page(
+    let (rows, total) = assign::page(
         &state,
         &caller,
         id,
@@ -261,8 +253,7 @@ pub async fn import(
     q: Query,
     bytes: bytes::BytesMut,
 ) -> ApiResult<Response> {
-    let sheet = q.text("sheet");
-    crate::limits::name("sheet", sheet.as_deref().unwrap_or_default())?;
+    let sheet = q.sheet()?;
     let added = items::import(&state, &caller, id, bytes.freeze(), sheet).await?;
     Ok(reply::ok_with("导入完成", json!(added)))
 }
@@ -309,7 +300,7 @@ pub async fn assign(
         Some("all") => From::AllOpen,
         Some(user) => From::Person(user.to_string()),
     };
-    let n = items::assign(&state, &caller, id, how, from).await?;
+    let n = assign::assign(&state, &caller, id, how, from).await?;
     Ok(reply::ok_with("分配完成", json!({ "assigned": n })))
 }
 
@@ -331,7 +322,7 @@ pub async fn callback(
         .map_err(|_| ApiError::with_message(crate::error::ErrorCode::NotFound, "号码不存在"))?;
     let at = body::time_field("at", &Some(b.at), state.config.timezone)?
         .ok_or_else(|| ApiError::invalid_field("at", "缺少再联系时间"))?;
-    items::callback(&state, &caller, id, at).await?;
+    assign::callback(&state, &caller, id, at).await?;
     Ok(reply::ok_with(
         "已设置再联系",
         json!({ "itemId": id, "dueAt": iso_opt(Some(at)) }),

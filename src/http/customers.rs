@@ -186,8 +186,7 @@ pub async fn import_csv(
     q: Query,
     bytes: bytes::BytesMut,
 ) -> ApiResult<Response> {
-    let sheet = q.text("sheet");
-    crate::limits::name("sheet", sheet.as_deref().unwrap_or_default())?;
+    let sheet = q.sheet()?;
     let s = import::import(&state, &caller, bytes.freeze(), sheet).await?;
     Ok(reply::ok_with(
         "导入完成",

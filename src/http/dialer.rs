@@ -11,7 +11,8 @@ use super::query::Query;
 use super::reply;
 use crate::auth::Caller;
 use crate::calls::pacing::PacingForm;
-use crate::campaigns::session::{self, Command, Workbench};
+use crate::campaigns::session::{self, Command};
+use crate::campaigns::workbench::{self, Workbench};
 use crate::customers::phone;
 use crate::db::dialer_sessions::Session;
 use crate::error::{ApiError, ApiResult};
@@ -70,7 +71,7 @@ fn workbench_view(caller: &Caller, w: &Workbench) -> Value {
 
 /// GET /api/v1/dialer/session
 pub async fn show(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
-    let w = session::workbench(&state, &caller, q.text("userId")).await?;
+    let w = workbench::workbench(&state, &caller, q.text("userId")).await?;
     Ok(reply::ok(workbench_view(&caller, &w)))
 }
 
@@ -87,7 +88,7 @@ pub async fn start(state: State, caller: Caller, b: StartBody) -> ApiResult<Resp
     crate::limits::id("campaignId", &b.campaign_id)?;
     let user = b.user_id.clone();
     session::start(&state, &caller, b.campaign_id, b.user_id, b.phone_id).await?;
-    let w = session::workbench(&state, &caller, user).await?;
+    let w = workbench::workbench(&state, &caller, user).await?;
     Ok(reply::ok_with("外呼已开始", workbench_view(&caller, &w)))
 }
 
@@ -118,7 +119,7 @@ pub async fn command(
     }
     let user = b.user_id.clone();
     session::command(&state, &caller, b.user_id, cmd).await?;
-    let w = session::workbench(&state, &caller, user).await?;
+    let w = workbench::workbench(&state, &caller, user).await?;
     Ok(reply::ok_with(message, workbench_view(&caller, &w)))
 }
 

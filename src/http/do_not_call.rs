@@ -74,8 +74,7 @@ pub async fn import(
     q: Query,
     bytes: bytes::BytesMut,
 ) -> ApiResult<Response> {
-    let sheet = q.text("sheet");
-    crate::limits::name("sheet", sheet.as_deref().unwrap_or_default())?;
+    let sheet = q.sheet()?;
     let out = dnc::import(&state, &caller, bytes.freeze(), sheet).await?;
     Ok(reply::ok_with("导入完成", json!(out)))
 }

@@ -33,6 +33,13 @@ impl Page {
 }
 
 impl Query {
+    /// An import's `?sheet=` (the workbook's sheet to read; none: the first).
+    pub fn sheet(&self) -> ApiResult<Option<String>> {
+        let sheet = self.text("sheet");
+        crate::limits::name("sheet", sheet.as_deref().unwrap_or_default())?;
+        Ok(sheet)
+    }
+
     /// A trimmed, non-empty value.
     pub fn text(&self, name: &str) -> Option<String> {
         self.0

@@ -49,21 +49,12 @@ pub async fn show(state: State, caller: Caller) -> ApiResult<Response> {
     })))
 }
 
-/// A field that may be absent (`None`) or null (`Some(None)`): null removes a limit.
-fn nullable<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsBody {
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::body::nullable")]
     recording_max_age_days: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "super::body::nullable")]
     recording_max_bytes: Option<Option<u64>>,
     bind_ttl_secs: Option<u64>,
     dial_timeout_secs: Option<u64>,
