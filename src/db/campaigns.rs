@@ -99,22 +99,22 @@ pub fn delete(conn: &Connection, id: &str) -> DbResult<()> {
 /// The lists a scope sees, newest first: all (admins), the department's (managers: lists their
 /// department owns or has numbers in), or those with numbers assigned to the person.
 pub fn visible(conn: &Connection, scope: &Scope) -> DbResult<Vec<Campaign>> {
-    let (cond, arg) = match scope {
-        Scope::All => ("1 = 1 OR ?1 IS NULL", None),
+    let (cond, args): (&str, Vec<&str>) = match scope {
+        Scope::All => ("", vec![]),
         Scope::Department(d) => (
-            "c.department = ?1 OR EXISTS (SELECT 1 FROM campaign_items i JOIN users a \
+            " WHERE c.department = ?1 OR EXISTS (SELECT 1 FROM campaign_items i JOIN users a \
              ON a.id = i.assignee_id WHERE i.campaign_id = c.id AND a.department = ?1)",
-            Some(d.clone()),
+            vec![d.as_str()],
         ),
         Scope::Own(u) => (
-            "EXISTS (SELECT 1 FROM campaign_items i WHERE i.campaign_id = c.id \
+            " WHERE EXISTS (SELECT 1 FROM campaign_items i WHERE i.campaign_id = c.id \
              AND i.assignee_id = ?1)",
-            Some(u.clone()),
+            vec![u.as_str()],
         ),
     };
-    let sql = format!("{SELECT} WHERE {cond} ORDER BY c.created_at DESC, c.id");
+    let sql = format!("{SELECT}{cond} ORDER BY c.created_at DESC, c.id");
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([arg], from_row)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
