@@ -69,6 +69,15 @@ async fn round(state: &State) -> ApiResult<Duration> {
 /// dialed keeps its place: the call's end (the phone's late report, or the dial timeout) still
 /// gives it its outcome.
 pub async fn phone_offline(state: &State, phone_id: i64) -> ApiResult<()> {
+    // a read first: almost every socket that closes has no session on it, and a close must not
+    // queue for the write lock
+    let running = state
+        .db
+        .run(move |c| db::dialer_sessions::running_on_phone(c, phone_id))
+        .await?;
+    if running.is_empty() {
+        return Ok(());
+    }
     let changed = state
         .db
         .write(move |tx| {
@@ -90,6 +99,18 @@ pub async fn phone_offline(state: &State, phone_id: i64) -> ApiResult<()> {
 
 /// A phone connected: sessions of its owner paused because their phone went away run again.
 pub async fn phone_online(state: &State, user_id: String) -> ApiResult<()> {
+    // a read first, as above: a connect writes only when it has a session to resume
+    let id = user_id.clone();
+    let waiting = state
+        .db
+        .run(move |c| db::dialer_sessions::of_user(c, &id))
+        .await?
+        .is_some_and(|s| {
+            s.status == "paused" && s.pause_reason.as_deref() == Some("phone_offline")
+        });
+    if !waiting {
+        return Ok(());
+    }
     let changed = state
         .db
         .write(move |tx| {
