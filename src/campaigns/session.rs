@@ -291,12 +291,6 @@ pub async fn step(state: &State, user_id: String) -> ApiResult<()> {
                     return Ok(Stepped::Changed(Box::new((user, s))));
                 };
                 let item = db::campaign_items::by_id(tx, id)?;
-                if let Err(blocked) = rules.check(tx, phone.phone_id, now, tz)? {
-                    // on a call the list did not make (inbound, from the dialpad): look again soon
-                    wait(&mut s, blocked.until.unwrap_or(now + 5_000), blocked.rule);
-                    db::dialer_sessions::save(tx, &s)?;
-                    return Ok(Stepped::Changed(Box::new((user, s))));
-                }
                 let req = DialRequest {
                     customer_id: item.customer_id.clone(),
                     customer_phone: Some(item.phone.clone()),
@@ -317,6 +311,15 @@ pub async fn step(state: &State, user_id: String) -> ApiResult<()> {
                     {
                         db::campaign_items::set_queue(tx, id, "done", Some("invalid"), 0, now)?;
                         continue;
+                    }
+                    // the pace is the dial's own check (one for every path): the session waits
+                    Err(e) if e.code == ErrorCode::PacingLimited => {
+                        // on a call the list did not make (inbound, from the dialpad): look
+                        // again soon
+                        let until = e.retry_at_ms.unwrap_or(now + 5_000);
+                        wait(&mut s, until, e.rule.unwrap_or("min_gap"));
+                        db::dialer_sessions::save(tx, &s)?;
+                        return Ok(Stepped::Changed(Box::new((user, s))));
                     }
                     Err(e) if e.status() < 500 => {
                         pause(&mut s, "phone_offline");

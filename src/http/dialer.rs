@@ -13,7 +13,6 @@ use crate::auth::Caller;
 use crate::calls::pacing::PacingForm;
 use crate::campaigns::session::{self, Command};
 use crate::campaigns::workbench::{self, Workbench};
-use crate::customers::phone;
 use crate::db::dialer_sessions::Session;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
@@ -121,9 +120,4 @@ pub async fn command(
     session::command(&state, &caller, b.user_id, cmd).await?;
     let w = workbench::workbench(&state, &caller, user).await?;
     Ok(reply::ok_with(message, workbench_view(&caller, &w)))
-}
-
-/// The number as the caller may see it (the do-not-call list's rows).
-pub(super) fn number_for(caller: &Caller, number: &str) -> String {
-    phone::shown_to(caller, number)
 }

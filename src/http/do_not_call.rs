@@ -5,11 +5,11 @@ use serde::Deserialize;
 use serde_json::json;
 use warp::reply::Response;
 
-use super::dialer::number_for;
 use super::query::{Query, paged};
 use super::reply;
 use crate::auth::Caller;
 use crate::campaigns::dnc;
+use crate::customers::phone;
 use crate::error::ApiResult;
 use crate::state::State;
 use crate::times::iso_ms;
@@ -19,15 +19,13 @@ pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response>
     let page = q.page()?;
     let keyword = q.text("keyword");
     crate::limits::keyword(keyword.as_deref())?;
-    let digits = keyword
-        .as_deref()
-        .and_then(crate::customers::phone::keyword_digits);
+    let digits = keyword.as_deref().and_then(phone::keyword_digits);
     let (rows, total) = dnc::page(&state, digits, page.page_size, page.offset()).await?;
     let rows: Vec<_> = rows
         .iter()
         .map(|e| {
             json!({
-                "phone": number_for(&caller, &e.phone),
+                "phone": phone::shown_to(&caller, &e.phone),
                 "reason": e.reason,
                 "addedBy": e.added_by,
                 "addedByName": e.added_by_name,
@@ -57,7 +55,7 @@ pub async fn add(state: State, caller: Caller, b: AddBody) -> ApiResult<Response
     };
     Ok(reply::ok_with(
         message,
-        json!({ "phone": number_for(&caller, &number), "added": added }),
+        json!({ "phone": phone::shown_to(&caller, &number), "added": added }),
     ))
 }
 
