@@ -121,21 +121,19 @@ pub fn open_database(config: &Config) -> Result<db::Pool, StartError> {
 /// Writes `bytes` to `path` through a temporary file that is synced and renamed, so a crash
 /// never leaves a half-written file under the real name.
 pub fn write_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
     {
-        let mut file = fs::OpenOptions::new()
+        let mut file = crate::platform::private_file(mode)
             .write(true)
             .create(true)
             .truncate(true)
-            .mode(mode)
             .open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
     }
     fs::rename(&tmp, path)?;
     if let Some(parent) = path.parent() {
-        fs::File::open(parent)?.sync_all()?;
+        crate::platform::sync_dir(parent)?;
     }
     Ok(())
 }

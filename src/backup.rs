@@ -66,7 +66,10 @@ fn copy(source: &Path, tmp: &Path, out: &Path) -> Result<Copied, String> {
     dst.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))
         .map_err(|e| e.to_string())?;
     drop(dst);
-    let bytes = std::fs::File::open(tmp)
+    // opened for writing: Windows flushes only a handle that may write
+    let bytes = std::fs::OpenOptions::new()
+        .write(true)
+        .open(tmp)
         .and_then(|f| {
             f.sync_all()?;
             f.metadata()
@@ -76,9 +79,7 @@ fn copy(source: &Path, tmp: &Path, out: &Path) -> Result<Copied, String> {
     std::fs::rename(tmp, out).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         // the new name must survive a crash too
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| e.to_string())?;
+        crate::platform::sync_dir(dir).map_err(|e| e.to_string())?;
     }
     Ok(Copied { bytes })
 }

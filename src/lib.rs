@@ -13,7 +13,8 @@
 //!   knows SQLite and nothing of the API.
 //! - beside them: `auth` (passwords, tokens, login limits, roles, the caller), `hub` (connected
 //!   phones and the PC page's live events), `error` (the one catalogue of error codes),
-//!   `config`, `app` (opening a data folder), `times`, `ids`, `netaddr`, `backup`, `cli`.
+//!   `config`, `app` (opening a data folder), `times`, `ids`, `netaddr`, `backup`, `cli`, and
+//!   `platform` (what differs between Linux and Windows).
 
 pub mod access;
 pub mod app;
@@ -35,6 +36,7 @@ pub mod ids;
 pub mod limits;
 pub mod netaddr;
 pub mod phones;
+pub mod platform;
 pub mod recordings;
 pub mod settings;
 pub mod state;

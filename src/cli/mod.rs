@@ -1,6 +1,9 @@
 //! The command line (contract §12): `serve` (the default), `user add|list|passwd|disable|enable`,
 //! `backup`. Every serve flag also reads a `DIALBOX_*` variable.
 
+mod serve;
+#[cfg(windows)]
+mod service;
 mod user;
 
 use std::net::SocketAddr;
@@ -44,6 +47,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run DialBox as a Windows service: install, uninstall, start, stop.
+    #[cfg(windows)]
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
     /// Fill the data folder with generated calls for benchmarks (maintenance; hidden).
     #[command(hide = true)]
     GenCalls {
@@ -220,7 +227,8 @@ impl ServeArgs {
     }
 }
 
-/// The platform's data folder for the app (`~/.local/share/dialbox` on Linux).
+/// The platform's data folder for the app (`~/.local/share/dialbox` on Linux,
+/// `%APPDATA%\dialbox\data` on Windows; the Windows service uses `%ProgramData%\DialBox`).
 fn default_data_dir() -> Result<PathBuf, String> {
     directories::ProjectDirs::from("", "", "dialbox")
         .map(|dirs| dirs.data_dir().to_path_buf())
@@ -231,20 +239,60 @@ fn default_data_dir() -> Result<PathBuf, String> {
 
 /// Runs the parsed command line; the exit code is 1 with one line on stderr for any failure.
 pub fn run(cli: Cli) -> ExitCode {
+    let double_clicked = crate::platform::started_by_double_click();
     match execute(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("dialbox: {message}");
+            if double_clicked {
+                // the window closes with the process: keep the reason on screen until read
+                eprintln!("按回车键关闭窗口 (press Enter to close this window)");
+                let _ = std::io::stdin().read_line(&mut String::new());
+            }
             ExitCode::FAILURE
         }
     }
 }
 
+/// Where `dialbox` logs: stderr, or for the Windows service (which has no console)
+/// `dialbox.log` in its data folder.
+pub fn init_logging(cli: &Cli) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DIALBOX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    #[cfg(windows)]
+    if let Some(path) = service::log_file(cli)
+        && let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+    {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .init();
+        return;
+    }
+    #[cfg(not(windows))]
+    let _ = cli;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // colour codes only for a person at a terminal, not in a journal or a log file
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
 fn execute(cli: Cli) -> Result<(), String> {
+    #[cfg(windows)]
+    let cli_data_dir = cli.data_dir.clone();
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,
     };
+    // `dialbox.exe` double-clicked in Explorer: open the page once the server listens
+    let open_page = cli.command.is_none() && crate::platform::started_by_double_click();
     let command = match cli.command {
         Some(command) => command,
         // `dialbox` alone serves with every default (and every DIALBOX_* variable)
@@ -254,7 +302,9 @@ fn execute(cli: Cli) -> Result<(), String> {
         },
     };
     match command {
-        Command::Serve(args) => serve(args.into_config(data_dir)),
+        Command::Serve(args) => serve::run(args.into_config(data_dir), open_page),
+        #[cfg(windows)]
+        Command::Service(command) => service::run(command, cli_data_dir),
         Command::User(user) => user::run(&Config::new(data_dir), user),
         Command::Backup { out, force } => {
             let config = Config::new(data_dir);
@@ -308,71 +358,4 @@ fn execute(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
-}
-
-/// Threads for blocking work: SQLite calls (8 pooled connections), file I/O and password hashes.
-/// Tokio's default of 512 lets a burst of phones (a thousand reconnecting after a restart) start
-/// hundreds of threads that all wait for the same 8 connections, each costing a stack and an
-/// allocator arena; queueing the work in tokio instead costs nothing.
-const BLOCKING_THREADS: usize = 16;
-
-fn serve(config: Config) -> Result<(), String> {
-    return_big_blocks_to_the_system();
-    // every phone holds a socket: take all the open files the system allows this process (the
-    // soft limit is often 1,024 while the hard one is far higher)
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) => tracing::debug!(open_files = n, "open file limit"),
-        Err(e) => tracing::warn!(error = %e, "cannot raise the open file limit"),
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .max_blocking_threads(BLOCKING_THREADS)
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async move {
-        // listen for SIGTERM before anything else, so a stop sent during start-up is not lost
-        let shutdown = shutdown_signal()?;
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-        crate::serve(config, listener, shutdown)
-            .await
-            .map_err(|e| e.to_string())
-    })
-}
-
-/// glibc serves a large allocation with its own mapping and unmaps it on free, but after the first
-/// such free it raises that threshold, so later ones (argon2id's 19 MiB per login) come from the
-/// thread's arena and stay resident: a few logins on different threads left the server holding
-/// ~350 MB. A fixed threshold keeps big blocks mapped and returned when freed. Fixing it also
-/// stops glibc's matching rise of the trim threshold, so that is set too: left at 128 KiB, the
-/// heap was given back and faulted in again for every 256 KiB chunk of a streamed recording
-/// (a third less throughput measured).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn return_big_blocks_to_the_system() {
-    const MMAP_THRESHOLD: libc::c_int = 1 << 20;
-    // SAFETY: mallopt only sets allocator parameters; it is called before any thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 2 * MMAP_THRESHOLD);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn return_big_blocks_to_the_system() {}
-
-/// A future that resolves on SIGINT (Ctrl-C) or SIGTERM (systemd stop). The handlers are
-/// installed when this is called, not when the future is first polled.
-fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term =
-        signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
-    let mut int =
-        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
-    Ok(async move {
-        tokio::select! {
-            _ = term.recv() => tracing::info!("SIGTERM received"),
-            _ = int.recv() => tracing::info!("SIGINT received"),
-        }
-    })
 }

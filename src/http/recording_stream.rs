@@ -5,7 +5,6 @@
 //! threads — never the whole file in memory — with single byte ranges.
 
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -210,7 +209,7 @@ pub(crate) fn file_body(file: std::fs::File, start: u64, end: u64) -> Body {
             let want = (end - pos).min(CHUNK) as usize;
             let buf = tokio::task::spawn_blocking(move || -> io::Result<Vec<u8>> {
                 let mut buf = vec![0u8; want];
-                let n = file.read_at(&mut buf, pos)?;
+                let n = crate::platform::read_at(&file, &mut buf, pos)?;
                 buf.truncate(n);
                 Ok(buf)
             })

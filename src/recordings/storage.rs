@@ -38,7 +38,9 @@ pub fn rel_path(now_ms: i64, tz: Tz, name: &str) -> String {
 
 /// Whether `rel` is exactly `YYYY/MM/DD/<name>` with a name of `[A-Za-z0-9_.-]` starting with a
 /// letter or digit. Everything a traversal needs — `..`, `/` at the start, `\`, `%`, `//`, a
-/// name of dots — fails here, before the string goes near the filesystem.
+/// name of dots — fails here, before the string goes near the filesystem. So do the names
+/// Windows reads as something else: a trailing dot (dropped there, so two names would be one
+/// file) and the device names (`NUL`, `con.mp3`, `COM1`…), on every system alike.
 pub fn is_valid_rel_path(rel: &str) -> bool {
     let parts: Vec<&str> = rel.split('/').collect();
     let [year, month, day, name] = parts[..] else {
@@ -50,8 +52,23 @@ pub fn is_valid_rel_path(rel: &str) -> bool {
         && name.as_bytes()[0].is_ascii_alphanumeric()
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        && !name.ends_with('.')
+        && !is_windows_device(name);
     digits(year, 4) && digits(month, 2) && digits(day, 2) && name_ok
+}
+
+/// `CON`, `PRN`, `AUX`, `NUL`, `COM0`–`COM9`, `LPT0`–`LPT9`, with or without an extension.
+fn is_windows_device(name: &str) -> bool {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit())
 }
 
 /// The recordings folder of a configuration.
@@ -144,9 +161,7 @@ pub fn check_room(config: &Config, incoming: u64) -> Result<(), crate::error::Ap
 
 /// Free and total bytes of the file system that holds `dir`.
 pub fn disk_space(dir: &Path) -> io::Result<(u64, u64)> {
-    let st = rustix::fs::statvfs(dir)?;
-    let unit = st.f_frsize.max(1);
-    Ok((st.f_bavail * unit, st.f_blocks * unit))
+    crate::platform::disk_space(dir)
 }
 
 #[cfg(test)]
@@ -157,6 +172,8 @@ mod tests {
     fn the_strict_pattern() {
         assert!(is_valid_rel_path("2025/12/25/rec_abc.mp3"));
         assert!(is_valid_rel_path("2025/12/25/a"));
+        assert!(is_valid_rel_path("2025/12/25/console.mp3"));
+        assert!(is_valid_rel_path("2025/12/25/COM10.mp3"));
         for bad in [
             "",
             "../etc/passwd",
@@ -173,6 +190,12 @@ mod tests {
             ".tmp/12/25/rec.mp3",
             "2025/12/25/rec.mp3/",
             "2025/12/25/rec mp3",
+            // what Windows reads as a device or trims
+            "2025/12/25/rec.mp3.",
+            "2025/12/25/NUL",
+            "2025/12/25/con.mp3",
+            "2025/12/25/Com1.wav",
+            "2025/12/25/lpt9",
         ] {
             assert!(!is_valid_rel_path(bad), "{bad:?} must be refused");
         }

@@ -184,11 +184,11 @@ fn place(temp: &Path, final_path: &Path) -> std::io::Result<()> {
     let created = !day_dir.exists();
     std::fs::create_dir_all(day_dir)?;
     std::fs::rename(temp, final_path)?;
-    std::fs::File::open(day_dir)?.sync_all()?;
+    crate::platform::sync_dir(day_dir)?;
     if created {
         // the new day (and maybe month and year) folder entries must survive a crash too
         for dir in day_dir.ancestors().skip(1).take(3) {
-            std::fs::File::open(dir)?.sync_all()?;
+            crate::platform::sync_dir(dir)?;
         }
     }
     Ok(())
