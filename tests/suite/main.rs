@@ -4,7 +4,8 @@
 //!
 //! Browser tests (`browser_*`) are `#[ignore = "needs chromium"]`: `cargo test` reports them as
 //! ignored, `cargo test -- --include-ignored` (what `.ci/run` runs) runs them and fails without
-//! Chromium.
+//! Chromium. The simulator's tests need `--features simulator` (the README's test command):
+//! without it they fail saying so.
 
 mod common;
 

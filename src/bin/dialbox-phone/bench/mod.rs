@@ -99,6 +99,7 @@ pub struct BenchArgs {
 }
 
 /// Raises this process's open-file limit to the hard limit (a child server inherits it).
+#[cfg(unix)]
 pub fn raise_open_files() -> u64 {
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(n) => n,
@@ -107,6 +108,12 @@ pub fn raise_open_files() -> u64 {
             0
         }
     }
+}
+
+/// Windows counts no open-file limit against sockets: nothing to raise (0: "not applicable").
+#[cfg(not(unix))]
+pub fn raise_open_files() -> u64 {
+    0
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {

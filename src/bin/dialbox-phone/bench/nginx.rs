@@ -2,7 +2,6 @@
 //! configuration in a temporary folder, serving the same file from the same disk.
 
 use std::net::TcpStream;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -35,7 +34,7 @@ impl Nginx {
             .port();
         let d = dir.path().display();
         // as root, nginx would otherwise serve as `nobody`, who cannot read our temp folders
-        let running_as_root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+        let running_as_root = running_as_root();
         let user = if running_as_root { "user root;" } else { "" };
         let conf = format!(
             "{user}
@@ -95,4 +94,16 @@ impl Drop for Nginx {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Whether this process is root (nginx then needs `user root;` to read our temp folders).
+#[cfg(unix)]
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+#[cfg(not(unix))]
+fn running_as_root() -> bool {
+    false
 }

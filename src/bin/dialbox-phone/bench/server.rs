@@ -170,7 +170,7 @@ pub fn dialbox_path(args: &BenchArgs) -> Result<PathBuf, String> {
         Ok(beside)
     } else {
         Err(format!(
-            "no dialbox binary at {}: build it (cargo build --release --bins) or pass --dialbox PATH",
+            "no dialbox binary at {}: build it (cargo build --release --features simulator) or pass --dialbox PATH",
             beside.display()
         ))
     }
