@@ -98,6 +98,9 @@ fn install(raw: &[OsString], data_dir: PathBuf) -> Result<(), String> {
     let args = serve_args(raw)?;
     let port = args.listen.port();
     let config = args.into_config(data_dir.clone());
+    std::fs::create_dir_all(&data_dir)
+        .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+    restrict_to_administrators(&data_dir);
     // the first admin is made here, at a console, so its password can be shown: the service
     // itself prints to no one
     let first = first_start(&config)?;
@@ -139,6 +142,30 @@ fn first_start(config: &Config) -> Result<Option<(String, String)>, String> {
     let first = crate::app::ensure_first_admin(&pool, config.initial_admin_password.as_deref())
         .map_err(|e| e.to_string())?;
     Ok(first.map(|f| (f.username, f.password)))
+}
+
+/// `%ProgramData%` lets every local user read what is made in it: the JWT secret and the
+/// recordings must not be. The folder keeps only SYSTEM's (the service's) and administrators'
+/// access, for everything made in it later too.
+fn restrict_to_administrators(dir: &std::path::Path) {
+    // well-known SIDs: *S-1-5-18 is SYSTEM, *S-1-5-32-544 the Administrators group (names
+    // differ by the system's language)
+    let outcome = std::process::Command::new("icacls")
+        .arg(dir)
+        .args([
+            "/inheritance:r",
+            "/grant:r",
+            "*S-1-5-18:(OI)(CI)F",
+            "*S-1-5-32-544:(OI)(CI)F",
+        ])
+        .output();
+    if !outcome.is_ok_and(|out| out.status.success()) {
+        println!(
+            "  warning: could not limit {} to administrators; run: icacls \"{}\" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F *S-1-5-32-544:(OI)(CI)F",
+            dir.display(),
+            dir.display()
+        );
+    }
 }
 
 /// Runs `netsh advfirewall firewall ARGS`; whether it worked (it needs administrator rights).
