@@ -247,7 +247,9 @@ impl Running {
 pub fn kib_text(kib: Option<u64>) -> String {
     match kib {
         Some(k) => format!("{:.1} MB", k as f64 / 1024.0),
-        None => "n/a (give --server-pid)".into(),
+        None if cfg!(target_os = "linux") => "n/a (give --server-pid)".into(),
+        // read from /proc: Linux only
+        None => "n/a (Linux only)".into(),
     }
 }
 

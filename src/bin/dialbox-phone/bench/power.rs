@@ -143,7 +143,7 @@ pub async fn power_dialer(args: &BenchArgs) -> Result<Value, String> {
             ("next dial max", format!("{} ms", p(100.0))),
             (
                 "server CPU",
-                cpu.map_or("n/a".into(), |c| {
+                cpu.map_or("n/a (give --server-pid; Linux only)".into(), |c| {
                     format!("{c:.2} s ({:.1}% of one core)", c / secs * 100.0)
                 }),
             ),

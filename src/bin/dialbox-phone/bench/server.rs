@@ -165,7 +165,7 @@ pub fn dialbox_path(args: &BenchArgs) -> Result<PathBuf, String> {
         return Ok(path.clone());
     }
     let me = std::env::current_exe().map_err(|e| format!("where am I? {e}"))?;
-    let beside = me.with_file_name("dialbox");
+    let beside = me.with_file_name(format!("dialbox{}", std::env::consts::EXE_SUFFIX));
     if beside.exists() {
         Ok(beside)
     } else {
