@@ -4,7 +4,7 @@
 # box, into dist/ — a folder and an archive per platform, each with a short README, and
 # dist/SHA256SUMS.
 #
-# Usage: scripts/release.sh [--target TRIPLE]... [--profile release|dev] [--out DIR]
+# Usage: scripts/release.sh [--target TRIPLE]... [--profile release|dev] [--out DIR] [--server-only]
 # Needs: rustup targets aarch64-unknown-linux-gnu and x86_64-pc-windows-gnu, and Debian's
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross and mingw-w64 (the linkers, .cargo/config.toml).
 set -euo pipefail
@@ -13,11 +13,13 @@ cd "$(dirname "$0")/.."
 TARGETS=()
 PROFILE=release
 OUT=dist
+SERVER_ONLY=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --target) TARGETS+=("${2:?--target needs a triple}"); shift ;;
         --profile) PROFILE="${2:?--profile needs a name}"; shift ;;
         --out) OUT="${2:?--out needs a folder}"; shift ;;
+        --server-only) SERVER_ONLY=1 ;;
         -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "release.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -96,19 +98,21 @@ for t in "${TARGETS[@]}"; do
     echo "release.sh: building $t ($PROFILE)..."
     # crt-static: one file with no libc to match; the explicit --target keeps the flag off
     # build scripts and proc-macros
+    bins=(dialbox dialbox-phone)
+    build=(--features simulator --bin dialbox --bin dialbox-phone)
+    if [ "$SERVER_ONLY" = 1 ]; then bins=(dialbox); build=(--bin dialbox); fi
     RUSTFLAGS="-C target-feature=+crt-static" \
-        cargo build --locked --profile "$PROFILE" --features simulator --target "$t" \
-        --bin dialbox --bin dialbox-phone
+        cargo build --locked --profile "$PROFILE" --target "$t" "${build[@]}"
     exe=""
     [[ "$t" == *windows* ]] && exe=".exe"
     name="dialbox-$VERSION-$platform"
     rm -rf "${OUT:?}/$name"
     mkdir -p "$OUT/$name"
-    for bin in dialbox dialbox-phone; do
-        cp "target/$t/$DIR_OF_PROFILE/$bin$exe" "$OUT/$name/"
+    for bin in "${bins[@]}"; do
+        cp "${CARGO_TARGET_DIR:-target}/$t/$DIR_OF_PROFILE/$bin$exe" "$OUT/$name/"
+        made+=("$name/$bin$exe")
     done
     readme "$platform" > "$OUT/$name/README.txt"
-    made+=("$name/dialbox$exe" "$name/dialbox-phone$exe")
     case "$platform" in
         windows-*)
             rm -f "$OUT/$name.zip"
