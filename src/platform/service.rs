@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use windows_service::service::{
-    ServiceAccess, ServiceControl, ServiceControlAccept, ServiceErrorControl, ServiceExitCode,
-    ServiceInfo, ServiceStartType, ServiceState, ServiceStatus, ServiceType,
+    Service, ServiceAccess, ServiceControl, ServiceControlAccept, ServiceErrorControl,
+    ServiceExitCode, ServiceInfo, ServiceStartType, ServiceState, ServiceStatus, ServiceType,
 };
 use windows_service::service_control_handler::{self, ServiceControlHandlerResult};
 use windows_service::service_manager::{ServiceManager, ServiceManagerAccess};
@@ -74,33 +74,38 @@ pub fn install(exe: &Path, data_dir: &Path, serve_args: &[OsString]) -> Result<(
     Ok(())
 }
 
+/// The installed service, opened for `access`.
+fn open(access: ServiceAccess) -> Result<Service, String> {
+    manager(ServiceManagerAccess::CONNECT)?
+        .open_service(NAME, access)
+        .map_err(|e| {
+            format!(
+                "cannot open the service {NAME} (is it installed?): {}",
+                why(&e)
+            )
+        })
+}
+
+fn state(service: &Service) -> Result<ServiceState, String> {
+    service
+        .query_status()
+        .map(|status| status.current_state)
+        .map_err(|e| format!("cannot ask the service {NAME} its state: {}", why(&e)))
+}
+
 /// Stops the service if it runs and removes it; the data folder stays.
 pub fn uninstall() -> Result<(), String> {
-    let manager = manager(ServiceManagerAccess::CONNECT)?;
-    let access = ServiceAccess::QUERY_STATUS | ServiceAccess::STOP | ServiceAccess::DELETE;
-    let service = manager
-        .open_service(NAME, access)
-        .map_err(|e| format!("cannot open the service {NAME}: {}", why(&e)))?;
+    let service = open(ServiceAccess::QUERY_STATUS | ServiceAccess::STOP | ServiceAccess::DELETE)?;
     stop_and_wait(&service)?;
     service
         .delete()
         .map_err(|e| format!("cannot remove the service {NAME}: {}", why(&e)))
 }
 
+/// Starts the service (already running is fine) and waits until it runs.
 pub fn start() -> Result<(), String> {
-    let manager = manager(ServiceManagerAccess::CONNECT)?;
-    let service = manager
-        .open_service(NAME, ServiceAccess::START | ServiceAccess::QUERY_STATUS)
-        .map_err(|e| {
-            format!(
-                "cannot open the service {NAME} (is it installed?): {}",
-                why(&e)
-            )
-        })?;
-    let now = service
-        .query_status()
-        .map_err(|e| format!("cannot ask the service {NAME} its state: {}", why(&e)))?;
-    if now.current_state == ServiceState::Running {
+    let service = open(ServiceAccess::START | ServiceAccess::QUERY_STATUS)?;
+    if state(&service)? == ServiceState::Running {
         return Ok(());
     }
     service
@@ -110,23 +115,11 @@ pub fn start() -> Result<(), String> {
 }
 
 pub fn stop() -> Result<(), String> {
-    let manager = manager(ServiceManagerAccess::CONNECT)?;
-    let service = manager
-        .open_service(NAME, ServiceAccess::STOP | ServiceAccess::QUERY_STATUS)
-        .map_err(|e| {
-            format!(
-                "cannot open the service {NAME} (is it installed?): {}",
-                why(&e)
-            )
-        })?;
-    stop_and_wait(&service)
+    stop_and_wait(&open(ServiceAccess::STOP | ServiceAccess::QUERY_STATUS)?)
 }
 
-fn stop_and_wait(service: &windows_service::service::Service) -> Result<(), String> {
-    let status = service
-        .query_status()
-        .map_err(|e| format!("cannot ask the service {NAME} its state: {}", why(&e)))?;
-    if status.current_state == ServiceState::Stopped {
+fn stop_and_wait(service: &Service) -> Result<(), String> {
+    if state(service)? == ServiceState::Stopped {
         return Ok(());
     }
     service
@@ -135,23 +128,17 @@ fn stop_and_wait(service: &windows_service::service::Service) -> Result<(), Stri
     wait_for(service, ServiceState::Stopped)
 }
 
-/// Waits (up to 30 s: the server drains requests first) for the service to reach `state`.
-fn wait_for(
-    service: &windows_service::service::Service,
-    state: ServiceState,
-) -> Result<(), String> {
+/// Waits (up to 30 s: the server drains requests first) for the service to reach `want`.
+fn wait_for(service: &Service, want: ServiceState) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let now = service
-            .query_status()
-            .map_err(|e| format!("cannot ask the service {NAME} its state: {}", why(&e)))?
-            .current_state;
-        if now == state {
+        let now = state(service)?;
+        if now == want {
             return Ok(());
         }
         if Instant::now() > deadline {
             return Err(format!(
-                "the service {NAME} is {now:?} after 30 s, not {state:?}: see dialbox.log in its data folder"
+                "the service {NAME} is {now:?} after 30 s, not {want:?}: see dialbox.log in its data folder"
             ));
         }
         std::thread::sleep(Duration::from_millis(200));
