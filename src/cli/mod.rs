@@ -240,7 +240,7 @@ fn default_data_dir() -> Result<PathBuf, String> {
 /// Runs the parsed command line; the exit code is 1 with one line on stderr for any failure.
 pub fn run(cli: Cli) -> ExitCode {
     let double_clicked = crate::platform::started_by_double_click();
-    match execute(cli) {
+    match execute(cli, double_clicked) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("dialbox: {message}");
@@ -284,7 +284,7 @@ pub fn init_logging(cli: &Cli) {
         .init();
 }
 
-fn execute(cli: Cli) -> Result<(), String> {
+fn execute(cli: Cli, double_clicked: bool) -> Result<(), String> {
     #[cfg(windows)]
     let cli_data_dir = cli.data_dir.clone();
     let data_dir = match cli.data_dir {
@@ -292,7 +292,7 @@ fn execute(cli: Cli) -> Result<(), String> {
         None => default_data_dir()?,
     };
     // `dialbox.exe` double-clicked in Explorer: open the page once the server listens
-    let open_page = cli.command.is_none() && crate::platform::started_by_double_click();
+    let open_page = cli.command.is_none() && double_clicked;
     let command = match cli.command {
         Some(command) => command,
         // `dialbox` alone serves with every default (and every DIALBOX_* variable)
