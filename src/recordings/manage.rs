@@ -114,7 +114,7 @@ pub async fn storage(state: &State, caller: &Caller) -> ApiResult<Storage> {
         .await?;
     let config = state.config.clone();
     let ((disk_free, disk_total), orphaned) = tokio::task::spawn_blocking(move || {
-        let disk = super::storage::disk_space(&config.data_dir)?;
+        let disk = crate::platform::disk_space(&config.data_dir)?;
         Ok::<_, std::io::Error>((disk, super::reconcile::orphaned(&config)?))
     })
     .await

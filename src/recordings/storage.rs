@@ -3,7 +3,7 @@
 //! pattern before any path is built, and resolved files must stay inside the folder.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::Datelike;
 use chrono_tz::Tz;
@@ -146,7 +146,8 @@ pub async fn remove_deleted(config: &Config, rels: Vec<String>) {
 /// STORAGE_FULL unless the recordings' disk keeps `config.storage_reserve_bytes` free after
 /// `incoming` more bytes: uploads stop before the database runs out of room.
 pub fn check_room(config: &Config, incoming: u64) -> Result<(), crate::error::ApiError> {
-    let (free, _) = disk_space(&root(config)).map_err(|e| crate::error::ApiError::from_io(&e))?;
+    let (free, _) = crate::platform::disk_space(&root(config))
+        .map_err(|e| crate::error::ApiError::from_io(&e))?;
     if free < incoming.saturating_add(config.storage_reserve_bytes) {
         tracing::error!(
             free_bytes = free,
@@ -157,11 +158,6 @@ pub fn check_room(config: &Config, incoming: u64) -> Result<(), crate::error::Ap
         return Err(crate::error::ErrorCode::StorageFull.into());
     }
     Ok(())
-}
-
-/// Free and total bytes of the file system that holds `dir`.
-pub fn disk_space(dir: &Path) -> io::Result<(u64, u64)> {
-    crate::platform::disk_space(dir)
 }
 
 #[cfg(test)]
