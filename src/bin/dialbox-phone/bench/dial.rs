@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::report::{percentile, r3, table};
+use super::server::cpu_secs;
 use super::{BenchArgs, Running, Target, USER_PASSWORD, provision};
 use crate::phone::Event;
 use crate::scenario::Outcome;
@@ -42,6 +43,7 @@ pub async fn latency(args: &BenchArgs) -> Result<Value, String> {
     // DIAL_COMMANDs that arrived before their dial's answer was read
     let mut early: HashMap<String, Instant> = HashMap::new();
     let mut lost = 0;
+    let cpu_before = target.pid.and_then(cpu_secs);
     let started = Instant::now();
     for d in 0..dials {
         let token = &tokens[d % tokens.len()];
@@ -59,6 +61,11 @@ pub async fn latency(args: &BenchArgs) -> Result<Value, String> {
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    // the server's CPU per dial (its phones' ringing and end reports included)
+    let cpu_ms = match (cpu_before, target.pid.and_then(cpu_secs)) {
+        (Some(before), Some(after)) => Some(r3((after - before) * 1000.0 / dials.max(1) as f64)),
+        _ => None,
+    };
     phones.stop().await;
     let p = |s: &[f64], q| r3(percentile(s, q));
     table(
@@ -80,6 +87,12 @@ pub async fn latency(args: &BenchArgs) -> Result<Value, String> {
             ),
             ("to phone max", format!("{} ms", p(&to_phone, 100.0))),
             (
+                "server CPU per dial",
+                cpu_ms.map_or("n/a".into(), |c| {
+                    format!("{c} ms (its phones' reports included)")
+                }),
+            ),
+            (
                 "HTTP answer p50 / p99",
                 format!("{} / {} ms", p(&answered, 50.0), p(&answered, 99.0)),
             ),
@@ -98,6 +111,7 @@ pub async fn latency(args: &BenchArgs) -> Result<Value, String> {
         "max_ms": p(&to_phone, 100.0),
         "http_p50_ms": p(&answered, 50.0),
         "http_p99_ms": p(&answered, 99.0),
+        "cpu_ms_per_dial": cpu_ms,
     }))
 }
 

@@ -10,34 +10,13 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
+use super::BenchArgs;
 use super::report::{r3, table};
-use super::server::{dialbox_command, dialbox_path, rss_kib};
-use super::{BenchArgs, Target};
+use super::server::rss_kib;
 
 pub async fn run(args: &BenchArgs) -> Result<Value, String> {
-    let dir = tempfile::Builder::new()
-        .prefix("dialbox-bench-export-")
-        .tempdir()
-        .map_err(|e| format!("cannot make a temporary folder: {e}"))?;
-    let data = dir.path().join("data");
-    let dialbox = dialbox_path(args)?;
-    println!("export: generating {} call records …", args.records);
-    let started = Instant::now();
-    let count = args.records.to_string();
-    let users = args.users.to_string();
-    let days = args.days.to_string();
-    let args_gen = [
-        "gen-calls",
-        "--count",
-        &count,
-        "--users",
-        &users,
-        "--days",
-        &days,
-    ];
-    print!("{}", dialbox_command(&dialbox, &data, &args_gen)?);
-    println!("  generated in {:.1} s", started.elapsed().as_secs_f64());
-    let target = Target::own(args, dir, data, &[], true).await?;
+    let records = args.records.unwrap_or(2_000_000);
+    let target = super::data::generated_target(args, "export", records).await?;
     let pid = target
         .pid
         .ok_or("export: the server's pid is needed for its RSS")?;
@@ -96,6 +75,6 @@ pub async fn run(args: &BenchArgs) -> Result<Value, String> {
             }),
         );
     }
-    table(&format!("export: {} call records", args.records), &rows);
-    Ok(json!({ "bench": "export", "records": args.records, "formats": results }))
+    table(&format!("export: {records} call records"), &rows);
+    Ok(json!({ "bench": "export", "records": records, "formats": results }))
 }

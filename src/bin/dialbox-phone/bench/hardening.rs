@@ -19,7 +19,7 @@ use super::{BenchArgs, Target};
 /// `import-beside-writes`: `--records` rows imported while 4 writers create calls.
 pub async fn import_beside_writes(args: &BenchArgs) -> Result<Value, String> {
     let target = Target::open(args, &[]).await?;
-    let rows = args.records.min(200_000) as usize;
+    let rows = args.records.unwrap_or(200_000).min(200_000) as usize;
     let mut csv = String::from("姓名,电话\n");
     for i in 0..rows {
         csv.push_str(&format!("客户{i},13{:09}\n", i));

@@ -3,11 +3,14 @@
 //! `dialbox serve` on 127.0.0.1:0 with a temporary data folder; loads stay on loopback, are
 //! bounded in count and time, and stop by themselves.
 
+mod compare;
+mod data;
 mod dial;
 mod export;
 mod files;
 mod hardening;
 mod nginx;
+mod pages;
 mod power;
 mod report;
 mod server;
@@ -48,10 +51,12 @@ pub enum Which {
     PowerDialer,
     /// Issue 16: 100,000 numbers imported into a call list.
     ListImport,
+    /// Issue 18: §5.6 pages at 1 and 16 connections: req/s, latency, server CPU per request.
+    RecordsPage,
     All,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
     #[arg(value_enum)]
     pub scenario: Which,
@@ -81,9 +86,27 @@ pub struct BenchArgs {
     /// churn: connect/disconnect cycles.
     #[arg(long, default_value_t = 10_000)]
     pub cycles: usize,
-    /// stats: call records to generate.
-    #[arg(long, default_value_t = 2_000_000)]
-    pub records: u64,
+    /// Call records to generate (stats, export: 2,000,000; records-page: 100,000;
+    /// import-beside-writes: rows to import, at most 200,000).
+    #[arg(long)]
+    pub records: Option<u64>,
+    /// stats, records-page, export: copy this data folder instead of generating calls (one
+    /// that `dialbox gen-calls` filled; `compare` generates one and hands it to every round).
+    #[arg(long)]
+    pub from_data: Option<PathBuf>,
+    /// records-page: clients asking at once, one run each (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "1,16")]
+    pub connections: Vec<usize>,
+    /// records-page: seconds of load per view and connection count.
+    #[arg(long, default_value_t = 5.0)]
+    pub seconds: f64,
+    /// Compare: run the scenario on --dialbox (A) and on this binary (B) in turn, `--rounds`
+    /// times each on fresh servers, and print every figure's medians and the ratio B / A.
+    #[arg(long)]
+    pub compare: Option<PathBuf>,
+    /// compare: rounds per binary (the order alternates, A B, B A, …).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// stats: days the records span.
     #[arg(long, default_value_t = 730)]
     pub days: u32,
@@ -119,6 +142,11 @@ pub fn raise_open_files() -> u64 {
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     let files = raise_open_files();
     println!("open-file limit: {files} (a server started here inherits it)");
+    if let Some(b) = args.compare.clone() {
+        let result = compare::run(&args, b).await?;
+        report::json_line(&result);
+        return Ok(());
+    }
     let scenarios = match args.scenario {
         Which::All => vec![
             Which::IdleMemory,
@@ -132,21 +160,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     };
     let mut results = serde_json::Map::new();
     for scenario in &scenarios {
-        let result = match scenario {
-            Which::IdleMemory => sockets::idle_memory(&args).await?,
-            Which::DialLatency => dial::latency(&args).await?,
-            Which::Churn => sockets::churn(&args).await?,
-            Which::Upload => files::upload(&args).await?,
-            Which::Range => files::range(&args).await?,
-            Which::Stats => stats::run(&args).await?,
-            Which::ImportBesideWrites => hardening::import_beside_writes(&args).await?,
-            Which::LoginBurst => hardening::login_burst(&args).await?,
-            Which::IdleFlood => hardening::idle_flood(&args).await?,
-            Which::Export => export::run(&args).await?,
-            Which::PowerDialer => power::power_dialer(&args).await?,
-            Which::ListImport => power::list_import(&args).await?,
-            Which::All => unreachable!("expanded above"),
-        };
+        let result = one(*scenario, &args).await?;
         if scenarios.len() == 1 {
             report::json_line(&result);
             return Ok(());
@@ -159,6 +173,26 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     }
     report::json_line(&json!({ "bench": "all", "results": results }));
     Ok(())
+}
+
+/// Runs one scenario (not `All`).
+pub async fn one(scenario: Which, args: &BenchArgs) -> Result<Value, String> {
+    match scenario {
+        Which::IdleMemory => sockets::idle_memory(args).await,
+        Which::DialLatency => dial::latency(args).await,
+        Which::Churn => sockets::churn(args).await,
+        Which::Upload => files::upload(args).await,
+        Which::Range => files::range(args).await,
+        Which::Stats => stats::run(args).await,
+        Which::ImportBesideWrites => hardening::import_beside_writes(args).await,
+        Which::LoginBurst => hardening::login_burst(args).await,
+        Which::IdleFlood => hardening::idle_flood(args).await,
+        Which::Export => export::run(args).await,
+        Which::PowerDialer => power::power_dialer(args).await,
+        Which::ListImport => power::list_import(args).await,
+        Which::RecordsPage => pages::run(args).await,
+        Which::All => Err("`all` runs each scenario; name one".into()),
+    }
 }
 
 /// Bench phones: quiet, answering at once with `outcome`, socket on the bench's server address.

@@ -159,6 +159,18 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU seconds a process has used (user + system), from /proc/<pid>/stat.
+pub fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the command name (field 2) may hold spaces: count the fields after its closing paren
+    let after = &stat[stat.rfind(')')? + 2..];
+    let mut fields = after.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    // /proc counts in USER_HZ, 100 on every Linux DialBox runs on
+    Some((user + system) / 100.0)
+}
+
 /// `--dialbox`, else the `dialbox` binary beside this one.
 pub fn dialbox_path(args: &BenchArgs) -> Result<PathBuf, String> {
     if let Some(path) = &args.dialbox {
