@@ -92,8 +92,16 @@ fn refuse_lost_database(config: &Config) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Opens and migrates the database, for the server and for the CLI commands.
+/// Opens and migrates the database for the CLI commands (SQLite checkpoints at commit).
 pub fn open_database(config: &Config) -> Result<db::Pool, StartError> {
+    open_database_with(config, db::Checkpoints::AtCommit)
+}
+
+/// Opens and migrates the database, checkpointed as `checkpoints` says.
+fn open_database_with(
+    config: &Config,
+    checkpoints: db::Checkpoints,
+) -> Result<db::Pool, StartError> {
     prepare_data_dir(&config.data_dir)?;
     refuse_lost_database(config)?;
     let path = config.db_path();
@@ -115,7 +123,7 @@ pub fn open_database(config: &Config) -> Result<db::Pool, StartError> {
     }
     db::migrations::migrate(&mut conn)?;
     drop(conn);
-    db::open_pool(&path, 8).map_err(|e| db_err(e.to_string()))
+    db::open_pool(&path, 8, checkpoints).map_err(|e| db_err(e.to_string()))
 }
 
 /// Writes `bytes` to `path` through a temporary file that is synced and renamed, so a crash
@@ -194,7 +202,7 @@ pub fn ensure_first_admin(
 
 /// Everything `serve` needs, for a server listening on `local`.
 pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdmin>), StartError> {
-    let pool = open_database(&config)?;
+    let pool = open_database_with(&config, db::Checkpoints::InBackground)?;
     // the statistics rollup's days must be in the office zone configured now
     let mut conn = pool.get().map_err(|e| StartError::Other(e.to_string()))?;
     crate::calls::rollup::ensure_timezone(&mut conn, config.timezone)
@@ -212,7 +220,8 @@ pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdm
     let state = Arc::new(AppState {
         exports: Default::default(),
         settings,
-        db: Db::new(pool),
+        db: Db::with_checkpoints(pool, &config.db_path())
+            .map_err(|e| StartError::Other(format!("cannot start the checkpoint thread: {e}")))?,
         keys: Keys::new(&secret),
         limiter,
         hashing: Semaphore::new(2),

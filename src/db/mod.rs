@@ -8,6 +8,7 @@ pub mod call_lists;
 pub mod calls;
 pub mod campaign_items;
 pub mod campaigns;
+pub mod checkpoint;
 pub mod customers;
 pub mod device_messages;
 pub mod dialer_sessions;
@@ -71,10 +72,17 @@ pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+pub use checkpoint::Checkpoints;
+
 /// Opens the pool over an already migrated database.
-pub fn open_pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
-    let manager =
-        SqliteConnectionManager::file(path).with_init(|c| c.execute_batch(CONNECTION_PRAGMAS));
+pub fn open_pool(path: &Path, size: u32, checkpoints: Checkpoints) -> Result<Pool, r2d2::Error> {
+    let manager = SqliteConnectionManager::file(path).with_init(move |c| {
+        c.execute_batch(CONNECTION_PRAGMAS)?;
+        if checkpoints == Checkpoints::InBackground {
+            c.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
+        }
+        Ok(())
+    });
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
@@ -92,13 +100,32 @@ pub struct Db {
     /// that keeps committing (an import's batches) then starves the others for seconds. With
     /// it, a phone's end report waits at most for the one transaction ahead of it.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The checkpoint thread, told of every commit (the server's pool; `None` for the CLI's).
+    checkpoints: Option<checkpoint::Signal>,
 }
 
 impl Db {
+    /// A pool whose connections checkpoint at commit (`Checkpoints::AtCommit`).
     pub fn new(pool: Pool) -> Self {
         Self {
             pool,
             writer: Default::default(),
+            checkpoints: None,
+        }
+    }
+
+    /// A pool opened with `Checkpoints::InBackground`, with the thread that checkpoints
+    /// `path` in its place.
+    pub fn with_checkpoints(pool: Pool, path: &Path) -> std::io::Result<Self> {
+        Ok(Self {
+            checkpoints: Some(checkpoint::start(path.to_path_buf())?),
+            ..Self::new(pool)
+        })
+    }
+
+    fn committed(&self) {
+        if let Some(signal) = &self.checkpoints {
+            signal.committed();
         }
     }
 
@@ -136,7 +163,9 @@ impl Db {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E>,
     {
         let _turn = self.writer.blocking_lock();
-        self.run_blocking(|conn| in_transaction(conn, f))
+        let value = self.run_blocking(|conn| in_transaction(conn, f))?;
+        self.committed();
+        Ok(value)
     }
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction: writes that belong together commit
@@ -149,11 +178,14 @@ impl Db {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
         let turn = std::sync::Arc::clone(&self.writer).lock_owned().await;
-        self.run(move |conn| {
-            let _turn = turn;
-            in_transaction(conn, f)
-        })
-        .await
+        let value = self
+            .run(move |conn| {
+                let _turn = turn;
+                in_transaction(conn, f)
+            })
+            .await?;
+        self.committed();
+        Ok(value)
     }
 }
 
