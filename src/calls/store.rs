@@ -17,7 +17,7 @@ pub fn insert(conn: &Connection, tz: Tz, call: &Call) -> DbResult<()> {
 
 /// Saves `after` over `before` (the row as read in this transaction).
 pub fn update(conn: &Connection, tz: Tz, before: &Call, after: &Call) -> DbResult<()> {
-    calls::save(conn, after)?;
+    calls::save(conn, before, after)?;
     if after.has_recording && after.duration > 0 && after.duration != before.duration {
         crate::db::recordings::fill_unknown_durations(conn, &after.id, after.duration)?;
     }

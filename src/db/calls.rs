@@ -135,35 +135,53 @@ pub fn insert(conn: &Connection, c: &Call) -> DbResult<()> {
     Ok(())
 }
 
-/// Writes every changeable column of `c` (owner, id and creation stay).
-pub fn save(conn: &Connection, c: &Call) -> DbResult<()> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE call_records SET customer_id = ?2, customer_name = ?3, customer_phone = ?4,
-                state = ?5, end_status = ?6, end_reason = ?7, start_time = ?8,
-                connected_at = ?9, end_time = ?10, duration = ?11, has_recording = ?12,
-                notes = ?13, call_tags = ?14, follow_up_required = ?15, updated_at = ?16
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            c.id,
-            c.customer_id,
-            c.customer_name,
-            c.customer_phone,
-            c.state,
-            c.end_status,
-            c.end_reason,
-            c.start_time,
-            c.connected_at,
-            c.end_time,
-            c.duration,
-            c.has_recording,
-            c.notes,
-            super::customers::tags_to_json(&c.call_tags),
-            c.follow_up_required,
-            c.updated_at
-        ])?;
-    if changed == 0 {
+/// Writes the changeable columns of `after` that differ from `before`, the row as read in this
+/// transaction (owner, id and creation stay). Only those are named: SQLite rewrites the index
+/// entries of every column a SET names, changed or not, and a call's state changes (ringing,
+/// connected, ended) touch three or four of its fifteen columns (issue 18).
+pub fn save(conn: &Connection, before: &Call, after: &Call) -> DbResult<()> {
+    let tags = super::customers::tags_to_json(&after.call_tags);
+    let mut sets: Vec<&str> = Vec::new();
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&after.id];
+    macro_rules! column {
+        ($field:ident) => {
+            if before.$field != after.$field {
+                sets.push(stringify!($field));
+                values.push(&after.$field);
+            }
+        };
+    }
+    column!(customer_id);
+    column!(customer_name);
+    column!(customer_phone);
+    column!(state);
+    column!(end_status);
+    column!(end_reason);
+    column!(start_time);
+    column!(connected_at);
+    column!(end_time);
+    column!(duration);
+    column!(has_recording);
+    column!(notes);
+    if before.call_tags != after.call_tags {
+        sets.push("call_tags");
+        values.push(&tags);
+    }
+    column!(follow_up_required);
+    column!(updated_at);
+    if sets.is_empty() {
+        return Ok(());
+    }
+    let assignments: Vec<String> = sets
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!("{column} = ?{}", i + 2))
+        .collect();
+    let sql = format!(
+        "UPDATE call_records SET {} WHERE id = ?1",
+        assignments.join(", ")
+    );
+    if conn.prepare_cached(&sql)?.execute(values.as_slice())? == 0 {
         return Err(DbError::NotFound);
     }
     Ok(())

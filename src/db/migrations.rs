@@ -26,6 +26,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_campaigns",
         include_str!("../../sql/0006_campaigns.sql"),
     ),
+    (
+        "0007_search_follows_text",
+        include_str!("../../sql/0007_search_follows_text.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
