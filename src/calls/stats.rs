@@ -97,12 +97,9 @@ pub struct Report {
 fn per_department(users: &[PersonTotals]) -> Vec<(String, Totals)> {
     let mut sums: std::collections::BTreeMap<&str, Totals> = Default::default();
     for p in users {
-        let t = sums.entry(p.department.as_str()).or_default();
-        t.total += p.totals.total;
-        t.connected += p.totals.connected;
-        t.inbound += p.totals.inbound;
-        t.outbound += p.totals.outbound;
-        t.duration += p.totals.duration;
+        sums.entry(p.department.as_str())
+            .or_default()
+            .add(&p.totals);
     }
     let mut out: Vec<(String, Totals)> =
         sums.into_iter().map(|(d, t)| (d.to_string(), t)).collect();
@@ -153,11 +150,7 @@ pub async fn report(
             Some((d, _)) if *d == key => rows.next().map(|(_, t)| t).unwrap_or_default(),
             _ => Totals::default(),
         };
-        sum.total += t.total;
-        sum.connected += t.connected;
-        sum.inbound += t.inbound;
-        sum.outbound += t.outbound;
-        sum.duration += t.duration;
+        sum.add(&t);
         all_days.push((key, t));
     }
     Ok(Report {

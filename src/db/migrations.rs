@@ -30,6 +30,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_search_follows_text",
         include_str!("../../sql/0007_search_follows_text.sql"),
     ),
+    (
+        "0008_rollup_levels",
+        include_str!("../../sql/0008_rollup_levels.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.
