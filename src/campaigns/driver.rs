@@ -46,16 +46,24 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
 /// Steps every due session; returns how long to sleep until the next one is due.
 async fn round(state: &State) -> ApiResult<Duration> {
     let now = crate::times::now_ms();
-    let due = state
+    // one blocking hop when nothing is due, as after most rings (every call's state change
+    // rings, with or without a session running)
+    let (due, mut next) = state
         .db
-        .run(move |c| db::dialer_sessions::due(c, now))
+        .run(move |c| {
+            let due = db::dialer_sessions::due(c, now)?;
+            let next = db::dialer_sessions::next_wake(c)?;
+            Ok::<_, crate::db::DbError>((due, next))
+        })
         .await?;
-    for user in due {
-        if let Err(err) = super::session::step(state, user.clone()).await {
-            tracing::warn!(error = %err, user, "dialing step failed");
+    if !due.is_empty() {
+        for user in due {
+            if let Err(err) = super::session::step(state, user.clone()).await {
+                tracing::warn!(error = %err, user, "dialing step failed");
+            }
         }
+        next = state.db.run(|c| db::dialer_sessions::next_wake(c)).await?;
     }
-    let next = state.db.run(|c| db::dialer_sessions::next_wake(c)).await?;
     Ok(match next {
         Some(at) => {
             let ms = (at - crate::times::now_ms()).clamp(0, IDLE.as_millis() as i64);

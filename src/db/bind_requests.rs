@@ -57,13 +57,13 @@ pub fn insert(
 }
 
 pub fn by_id(conn: &Connection, id: &str) -> DbResult<BindRequest> {
-    Ok(conn.query_row(
-        "SELECT b.id, b.kind, b.user_id, u.department, b.created_by, b.expires_at, b.phone_id,
+    Ok(conn
+        .prepare_cached(
+            "SELECT b.id, b.kind, b.user_id, u.department, b.created_by, b.expires_at, b.phone_id,
                 b.bound_at
          FROM bind_requests b JOIN users u ON u.id = b.user_id WHERE b.id = ?1",
-        [id],
-        from_row,
-    )?)
+        )?
+        .query_row([id], from_row)?)
 }
 
 /// Marks a request used by `phone_id`; false when it was already used (it binds once).

@@ -57,10 +57,10 @@ pub fn insert(
 /// Whether the phone said anything about this call yet (the dial timeout waits for that):
 /// an event from `Source::PhoneHttp` or `Source::PhoneSocket`.
 pub fn phone_reported(conn: &Connection, call_id: &str) -> DbResult<bool> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM call_events
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM call_events
                         WHERE call_id = ?1 AND source IN ('http', 'ws'))",
-        [call_id],
-        |r| r.get(0),
-    )?)
+        )?
+        .query_row([call_id], |r| r.get(0))?)
 }

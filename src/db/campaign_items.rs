@@ -61,11 +61,11 @@ pub struct NewItem {
 
 /// The list's last position (0 when empty).
 pub fn last_position(conn: &Connection, campaign_id: &str) -> DbResult<i64> {
-    Ok(conn.query_row(
-        "SELECT COALESCE(MAX(position), 0) FROM campaign_items WHERE campaign_id = ?1",
-        [campaign_id],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT COALESCE(MAX(position), 0) FROM campaign_items WHERE campaign_id = ?1",
+        )?
+        .query_row([campaign_id], |r| r.get(0))?)
 }
 
 /// Adds one number at `position`; false when the list already has it.
@@ -282,7 +282,7 @@ pub fn assignable(
         }
     }
     sql.push_str(" ORDER BY position");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

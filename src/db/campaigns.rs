@@ -113,7 +113,7 @@ pub fn visible(conn: &Connection, scope: &Scope) -> DbResult<Vec<Campaign>> {
         ),
     };
     let sql = format!("{SELECT}{cond} ORDER BY c.created_at DESC, c.id");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -58,13 +58,16 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
 
 pub fn by_id(conn: &Connection, id: &str) -> DbResult<Customer> {
     let sql = format!("{SELECT} WHERE c.id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row)?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row)?)
 }
 
 /// The customer with this normalised number, if any.
 pub fn by_phone(conn: &Connection, phone: &str) -> DbResult<Option<Customer>> {
     let sql = format!("{SELECT} WHERE c.phone = ?1");
-    Ok(conn.query_row(&sql, [phone], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([phone], from_row)
+        .optional()?)
 }
 
 /// The fields a customer is written with.

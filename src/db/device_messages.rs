@@ -11,11 +11,8 @@ pub const KEEP_MS: i64 = 24 * 3600 * 1000;
 
 pub fn seen(conn: &Connection, phone_id: i64, message_id: &str) -> DbResult<bool> {
     Ok(conn
-        .query_row(
-            "SELECT 1 FROM device_messages WHERE phone_id = ?1 AND message_id = ?2",
-            params![phone_id, message_id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM device_messages WHERE phone_id = ?1 AND message_id = ?2")?
+        .query_row(params![phone_id, message_id], |_| Ok(()))
         .optional()?
         .is_some())
 }

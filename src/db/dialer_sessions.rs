@@ -102,11 +102,9 @@ pub fn due(conn: &Connection, now: i64) -> DbResult<Vec<String>> {
 
 /// When the earliest running session is next due.
 pub fn next_wake(conn: &Connection) -> DbResult<Option<i64>> {
-    Ok(conn.query_row(
-        "SELECT MIN(next_at) FROM dialer_sessions WHERE status = 'running'",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT MIN(next_at) FROM dialer_sessions WHERE status = 'running'")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// At start: every running session pauses, and one paused for its phone stays paused when the

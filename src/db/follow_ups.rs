@@ -116,7 +116,10 @@ pub fn delete(conn: &Connection, id: &str) -> DbResult<()> {
 pub fn after_call_of(conn: &Connection, call_id: &str) -> DbResult<Option<FollowUp>> {
     use rusqlite::OptionalExtension;
     let sql = format!("{SELECT} WHERE f.call_id = ?1 AND f.after_call = 1");
-    Ok(conn.query_row(&sql, [call_id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([call_id], from_row)
+        .optional()?)
 }
 
 /// Pending follow-ups due in `[today_start, tomorrow_start)` and before `today_start`
@@ -135,9 +138,11 @@ pub fn due_counts(
     );
     let mut args: Vec<Value> = vec![Value::Integer(today_start), Value::Integer(tomorrow_start)];
     args.extend(scope_arg.map(Value::Text));
-    Ok(conn.query_row(&sql, rusqlite::params_from_iter(args), |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(args), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?)
 }
 
 pub fn by_id(conn: &Connection, id: &str) -> DbResult<FollowUp> {
@@ -150,7 +155,9 @@ pub fn by_id_in_scope(conn: &Connection, scope: &Scope, id: &str) -> DbResult<Fo
     let sql = format!("{SELECT} WHERE f.id = ? AND {cond}");
     let mut args = vec![Value::Text(id.to_string())];
     args.extend(arg.map(Value::Text));
-    Ok(conn.query_row(&sql, rusqlite::params_from_iter(args), from_row)?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(rusqlite::params_from_iter(args), from_row)?)
 }
 
 /// A call's follow-ups, newest first (§5.2 followUpRecords).

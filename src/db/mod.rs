@@ -19,6 +19,7 @@ pub mod phones;
 pub mod recordings;
 pub mod settings;
 pub mod stats;
+pub mod stats_range;
 pub mod users;
 
 use std::path::Path;
@@ -74,10 +75,16 @@ pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 
 pub use checkpoint::Checkpoints;
 
+/// Prepared statements each pooled connection keeps.
+const STATEMENT_CACHE: usize = 128;
+
 /// Opens the pool over an already migrated database.
 pub fn open_pool(path: &Path, size: u32, checkpoints: Checkpoints) -> Result<Pool, r2d2::Error> {
     let manager = SqliteConnectionManager::file(path).with_init(move |c| {
         c.execute_batch(CONNECTION_PRAGMAS)?;
+        // the server's queries are a few dozen statements; rusqlite keeps 16 by default, and
+        // one parse costs more than most of its queries run
+        c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         if checkpoints == Checkpoints::InBackground {
             c.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
         }

@@ -10,11 +10,11 @@ use crate::times::now_ms;
 /// What a device token is checked against: the phone's owner and its current token id, for a
 /// phone that is still bound. `NotFound` once the phone is unbound.
 pub fn active_token(conn: &Connection, phone_id: i64) -> DbResult<(String, String)> {
-    Ok(conn.query_row(
-        "SELECT user_id, token_id FROM work_phones WHERE id = ?1 AND unbound_at IS NULL",
-        params![phone_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT user_id, token_id FROM work_phones WHERE id = ?1 AND unbound_at IS NULL",
+        )?
+        .query_row(params![phone_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// A bound phone with its owner's department (visibility needs it).
@@ -64,29 +64,31 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Phone> {
 /// A phone by id, bound or not (a bind request's status shows the phone it bound).
 pub fn by_id(conn: &Connection, id: i64) -> DbResult<Phone> {
     let sql = format!("{SELECT} WHERE p.id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row)?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row)?)
 }
 
 /// A bound phone by id; `NotFound` when unknown or unbound.
 pub fn active_by_id(conn: &Connection, id: i64) -> DbResult<Phone> {
     let sql = format!("{SELECT} WHERE p.id = ?1 AND p.unbound_at IS NULL");
-    Ok(conn.query_row(&sql, [id], from_row)?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row)?)
 }
 
 /// The bound phone of a device, if any.
 pub fn active_by_device(conn: &Connection, device_id: &str) -> DbResult<Option<Phone>> {
     let sql = format!("{SELECT} WHERE p.device_id = ?1 AND p.unbound_at IS NULL");
-    Ok(conn.query_row(&sql, [device_id], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([device_id], from_row)
+        .optional()?)
 }
 
 /// The id of the bound phone with this number, if any.
 pub fn active_id_by_number(conn: &Connection, number: &str) -> DbResult<Option<i64>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id FROM work_phones WHERE phone_number = ?1 AND unbound_at IS NULL",
-            [number],
-            |r| r.get(0),
-        )
+        )?
+        .query_row([number], |r| r.get(0))
         .optional()?)
 }
 
@@ -96,7 +98,7 @@ pub fn active_of_user(conn: &Connection, user_id: &str) -> DbResult<Vec<Phone>> 
         "{SELECT} WHERE p.user_id = ?1 AND p.unbound_at IS NULL
          ORDER BY p.is_primary DESC, p.created_at, p.id"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([user_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -108,7 +110,7 @@ pub fn active_in_scope(conn: &Connection, scope: &Scope) -> DbResult<Vec<Phone>>
         "{SELECT} WHERE p.unbound_at IS NULL AND {cond}
          ORDER BY p.user_id, p.is_primary DESC, p.created_at, p.id"
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = match param.as_deref() {
         Some(p) => stmt.query_map([p], from_row)?,
         None => stmt.query_map([], from_row)?,

@@ -61,11 +61,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Recording> {
 
 /// The owner and duration of a call, for an upload.
 pub fn call_owner(conn: &Connection, call_id: &str) -> DbResult<(String, i64)> {
-    Ok(conn.query_row(
-        "SELECT user_id, duration FROM call_records WHERE id = ?1",
-        [call_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT user_id, duration FROM call_records WHERE id = ?1")?
+        .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 pub struct NewRecording<'a> {
@@ -124,11 +122,9 @@ pub fn by_rel_path(conn: &Connection, rel: &str) -> DbResult<Recording> {
 /// Deletes a recording row; the call keeps `hasRecording` only while it has another recording.
 /// Returns the stored path, for removing the file after the commit.
 pub fn delete(conn: &Connection, id: &str) -> DbResult<String> {
-    let (call_id, rel): (String, String) = conn.query_row(
-        "DELETE FROM recordings WHERE id = ?1 RETURNING call_id, rel_path",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (call_id, rel): (String, String) = conn
+        .prepare_cached("DELETE FROM recordings WHERE id = ?1 RETURNING call_id, rel_path")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     conn.execute(
         "UPDATE call_records
             SET has_recording = EXISTS (SELECT 1 FROM recordings WHERE call_id = ?1),
@@ -248,18 +244,18 @@ pub fn stats(
                 COALESCE(SUM(r.file_size) FILTER (WHERE r.created_at >= ? AND r.created_at < ?), 0)
            FROM recordings r JOIN call_records c ON c.id = r.call_id {cond}"
     );
-    Ok(conn.query_row(&sql, params_from_iter(params.iter()), |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    })?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(params.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?)
 }
 
 /// Count and bytes of every recording (the retention budget and the storage view).
 pub fn totals(conn: &Connection) -> DbResult<(i64, i64)> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(file_size), 0) FROM recordings",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*), COALESCE(SUM(file_size), 0) FROM recordings")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// Every recording's path and whether it is marked missing (the reconcile's snapshot).
@@ -280,11 +276,9 @@ pub fn set_file_missing(conn: &Connection, rel: &str, missing: bool) -> DbResult
 
 /// How many rows are marked as having no file.
 pub fn missing_count(conn: &Connection) -> DbResult<i64> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM recordings WHERE file_missing = 1",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM recordings WHERE file_missing = 1")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// The oldest recordings (id, path, bytes, stored at), oldest first.

@@ -70,21 +70,21 @@ pub fn insert(conn: &Connection, user: &NewUser<'_>) -> DbResult<User> {
 
 pub fn by_id(conn: &Connection, id: &str) -> DbResult<User> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row)?)
+    Ok(conn.prepare_cached(&sql)?.query_row([id], from_row)?)
 }
 
 pub fn by_username(conn: &Connection, username: &str) -> DbResult<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE username = ?1");
-    Ok(conn.query_row(&sql, [username], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([username], from_row)
+        .optional()?)
 }
 
 pub fn username_taken(conn: &Connection, username: &str) -> DbResult<bool> {
     Ok(conn
-        .query_row(
-            "SELECT 1 FROM users WHERE username = ?1",
-            [username],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM users WHERE username = ?1")?
+        .query_row([username], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -92,13 +92,15 @@ pub fn username_taken(conn: &Connection, username: &str) -> DbResult<bool> {
 /// All users, oldest first (the admin page's table and `dialbox user list`).
 pub fn list(conn: &Connection) -> DbResult<Vec<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users ORDER BY created_at, id");
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn count(conn: &Connection) -> DbResult<i64> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM users")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Changes the profile fields; `None` keeps a field as it is.
@@ -153,9 +155,9 @@ pub fn set_disabled(conn: &Connection, id: &str, disabled: bool) -> DbResult<Use
 
 /// Active admins other than `except`: the last admin may not be disabled or demoted.
 pub fn other_active_admins(conn: &Connection, except: &str) -> DbResult<i64> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?1",
-        [except],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id <> ?1",
+        )?
+        .query_row([except], |r| r.get(0))?)
 }
