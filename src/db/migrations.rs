@@ -34,6 +34,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_rollup_levels",
         include_str!("../../sql/0008_rollup_levels.sql"),
     ),
+    (
+        "0009_recordings_by_call_time",
+        include_str!("../../sql/0009_recordings_by_call_time.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -18,14 +18,24 @@ pub fn ok<T: Serialize>(data: T) -> Response {
 
 pub const DEFAULT_MESSAGE: &str = "操作成功";
 
+/// The success envelope, serialized straight to the body: a `json!` here would first copy the
+/// whole answer into a `serde_json::Value` (issue 18: a list page was serialized three times).
+#[derive(Serialize)]
+struct Success<'a, T> {
+    code: u16,
+    success: bool,
+    message: &'a str,
+    data: T,
+}
+
 /// Success with a message of the document's.
 pub fn ok_with<T: Serialize>(message: &str, data: T) -> Response {
-    warp::reply::json(&json!({
-        "code": 200,
-        "success": true,
-        "message": message,
-        "data": data,
-    }))
+    warp::reply::json(&Success {
+        code: 200,
+        success: true,
+        message,
+        data,
+    })
     .into_response()
 }
 
