@@ -169,7 +169,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
             })
         })
         .await?;
-    state.dialer.ring();
+    state.dialer.ring_if_dialing();
     Ok(synced)
 }
 

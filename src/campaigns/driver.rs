@@ -48,21 +48,30 @@ async fn round(state: &State) -> ApiResult<Duration> {
     let now = crate::times::now_ms();
     // one blocking hop when nothing is due, as after most rings (every call's state change
     // rings, with or without a session running)
-    let (due, mut next) = state
+    // rings that come while this round looks are kept (it says "dialing" until it knows), so a
+    // change right after its read still brings the next round
+    state.dialer.set_dialing(true);
+    let (due, running) = state
         .db
         .run(move |c| {
             let due = db::dialer_sessions::due(c, now)?;
-            let next = db::dialer_sessions::next_wake(c)?;
-            Ok::<_, crate::db::DbError>((due, next))
+            let running = db::dialer_sessions::running(c)?;
+            Ok::<_, crate::db::DbError>((due, running))
         })
         .await?;
+    let mut next = running.next_at;
+    state.dialer.set_dialing(running.any);
     if !due.is_empty() {
         for user in due {
             if let Err(err) = super::session::step(state, user.clone()).await {
                 tracing::warn!(error = %err, user, "dialing step failed");
             }
         }
-        next = state.db.run(|c| db::dialer_sessions::next_wake(c)).await?;
+        next = state
+            .db
+            .run(|c| db::dialer_sessions::running(c))
+            .await?
+            .next_at;
     }
     Ok(match next {
         Some(at) => {

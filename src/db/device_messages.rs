@@ -18,11 +18,11 @@ pub fn seen(conn: &Connection, phone_id: i64, message_id: &str) -> DbResult<bool
 }
 
 pub fn record(conn: &Connection, phone_id: i64, message_id: &str) -> DbResult<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO device_messages (phone_id, message_id, created_at)
          VALUES (?1, ?2, ?3)",
-        params![phone_id, message_id, now_ms()],
-    )?;
+    )?
+    .execute(params![phone_id, message_id, now_ms()])?;
     Ok(())
 }
 

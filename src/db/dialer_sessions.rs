@@ -100,11 +100,26 @@ pub fn due(conn: &Connection, now: i64) -> DbResult<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// When the earliest running session is next due.
-pub fn next_wake(conn: &Connection) -> DbResult<Option<i64>> {
+/// What the running sessions wait for, as the driver needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Running {
+    /// Whether any session is running (one waiting for its call's end has no `next_at`).
+    pub any: bool,
+    /// When the earliest running session is next due.
+    pub next_at: Option<i64>,
+}
+
+pub fn running(conn: &Connection) -> DbResult<Running> {
     Ok(conn
-        .prepare_cached("SELECT MIN(next_at) FROM dialer_sessions WHERE status = 'running'")?
-        .query_row([], |r| r.get(0))?)
+        .prepare_cached(
+            "SELECT COUNT(*) > 0, MIN(next_at) FROM dialer_sessions WHERE status = 'running'",
+        )?
+        .query_row([], |r| {
+            Ok(Running {
+                any: r.get(0)?,
+                next_at: r.get(1)?,
+            })
+        })?)
 }
 
 /// At start: every running session pauses, and one paused for its phone stays paused when the
