@@ -224,14 +224,19 @@ pub fn by_day(
     from: &str,
     to: &str,
 ) -> DbResult<Vec<(String, Totals)>> {
-    let table = if f.is_whole_office() {
-        "call_day_totals"
-    } else {
-        "call_daily_stats"
-    };
     let (cond, args) = filter_sql(f, "day", from, to);
-    let sql =
-        format!("SELECT s.day, {SUMS} FROM {table} s WHERE {cond} GROUP BY s.day ORDER BY s.day");
+    // the office's days are one row each already: summing them per day was half the read
+    let sql = if f.is_whole_office() {
+        format!(
+            "SELECT s.day, s.total_calls, s.connected_calls, s.inbound_calls, s.outbound_calls,
+                    s.total_duration
+             FROM call_day_totals s WHERE {cond} ORDER BY s.day"
+        )
+    } else {
+        format!(
+            "SELECT s.day, {SUMS} FROM call_daily_stats s WHERE {cond} GROUP BY s.day ORDER BY s.day"
+        )
+    };
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
         Ok((r.get(0)?, totals_at(r, 1)?))
@@ -257,33 +262,34 @@ pub fn by_user(
     from: &str,
     to: &str,
 ) -> DbResult<Vec<PersonTotals>> {
-    let mut people: Vec<PersonTotals> = Vec::new();
-    let mut at: std::collections::HashMap<String, usize> = Default::default();
+    // each level summed per person, the names looked up once for the people found: joining
+    // `users` to every rollup row before grouping cost as much as the sums
+    let mut sums: std::collections::HashMap<String, Totals> = Default::default();
     for (table, key, a, b) in pieces(f, from, to, false) {
         let (cond, args) = filter_sql(f, key, &a, &b);
-        let sql = format!(
-            "SELECT s.user_id, COALESCE(NULLIF(u.real_name, ''), u.username), u.department, {SUMS}
-             FROM {table} s
-             JOIN users u ON u.id = s.user_id
-             WHERE {cond} GROUP BY s.user_id"
-        );
+        let sql =
+            format!("SELECT s.user_id, {SUMS} FROM {table} s WHERE {cond} GROUP BY s.user_id");
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(args.iter()))?;
         while let Some(r) = rows.next()? {
-            let user_id: String = r.get(0)?;
-            let totals = totals_at(r, 3)?;
-            match at.get(&user_id) {
-                Some(&i) => people[i].totals.add(&totals),
-                None => {
-                    at.insert(user_id.clone(), people.len());
-                    people.push(PersonTotals {
-                        user_id,
-                        name: r.get(1)?,
-                        department: r.get(2)?,
-                        totals,
-                    });
-                }
-            }
+            let totals = totals_at(r, 1)?;
+            sums.entry(r.get(0)?).or_default().add(&totals);
+        }
+    }
+    let mut people = Vec::with_capacity(sums.len());
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, COALESCE(NULLIF(real_name, ''), username), department FROM users",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let user_id: String = r.get(0)?;
+        if let Some(totals) = sums.remove(&user_id) {
+            people.push(PersonTotals {
+                user_id,
+                name: r.get(1)?,
+                department: r.get(2)?,
+                totals,
+            });
         }
     }
     people.sort_by(|a, b| {
