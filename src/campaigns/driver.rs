@@ -46,10 +46,9 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
 /// Steps every due session; returns how long to sleep until the next one is due.
 async fn round(state: &State) -> ApiResult<Duration> {
     let now = crate::times::now_ms();
-    // one blocking hop when nothing is due, as after most rings (every call's state change
-    // rings, with or without a session running)
-    // rings that come while this round looks are kept (it says "dialing" until it knows), so a
-    // change right after its read still brings the next round
+    // one blocking hop when nothing is due, as after most rings. Rings that come while this
+    // round looks are kept (it says "dialing" until it knows), so a call's change right after
+    // its read still brings the next round
     state.dialer.set_dialing(true);
     let (due, running) = state
         .db
