@@ -56,6 +56,18 @@ impl Format {
     }
 }
 
+/// A text cell as a CSV file may carry it: Excel runs a cell that starts with `=`, `+`, `-`,
+/// `@`, TAB or CR as a formula (`=HYPERLINK(…)` in a customer's name), so such text gets OWASP's
+/// leading `'`, which Excel shows as text and does not display. Numbers are written as
+/// `Cell::Int` and never pass here. (.xlsx cells are string cells: never formulas.)
+pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// One cell of a row.
 pub enum Cell {
     Text(String),
@@ -147,7 +159,7 @@ impl Sheet {
                 let texts: Vec<String> = cells
                     .iter()
                     .map(|c| match c {
-                        Cell::Text(t) => t.clone(),
+                        Cell::Text(t) => csv_text(t).into_owned(),
                         Cell::Int(n) => n.to_string(),
                     })
                     .collect();
@@ -251,6 +263,23 @@ pub fn hms(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_text_that_excel_would_run_is_kept_as_text() {
+        for formula in [
+            "=1+1",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(1+1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(csv_text(formula), format!("'{formula}"));
+        }
+        for plain in ["张三", "13800138000", "0:01:05", "", "a=b"] {
+            assert_eq!(csv_text(plain), plain);
+        }
+    }
 
     #[test]
     fn durations_and_times_read_as_an_office_reads_them() {

@@ -117,7 +117,8 @@ pub fn write(r: &Report, format: Format, tmp: &std::path::Path) -> ApiResult<Fil
                 head.extend(HEADERS);
                 w.write_record(&head).map_err(failed)?;
                 for (label, cells) in rows {
-                    let mut record = vec![label];
+                    // a person's or department's name is typed by people
+                    let mut record = vec![super::csv_text(&label).into_owned()];
                     record.extend(cells);
                     w.write_record(&record).map_err(failed)?;
                 }
