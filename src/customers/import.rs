@@ -78,12 +78,28 @@ pub struct FileRows {
     pub encoding: &'static str,
     pub sheet: Option<String>,
     pub sheets: Vec<String>,
+    /// This import's turn: held until its rows are written and dropped (`one_at_a_time`).
+    _turn: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// One list is read and imported at a time in the whole server, whichever route it came by:
+/// what an import holds (the file, its rows, calamine's strings) is bounded per import, so
+/// this keeps the server's total bounded too (issue 27: three at once took 2 GB). The others
+/// wait their turn.
+async fn one_at_a_time() -> tokio::sync::OwnedSemaphorePermit {
+    static TURN: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+        std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
+    TURN.clone()
+        .acquire_owned()
+        .await
+        .expect("the import semaphore is never closed")
 }
 
 pub async fn read_file(bytes: bytes::Bytes, sheet: Option<String>) -> ApiResult<FileRows> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("文件为空"));
     }
+    let turn = one_at_a_time().await;
     if super::sheet::kind(&bytes).is_some() {
         // unpacking and parsing a workbook takes a while: off the async threads
         let read =
@@ -95,16 +111,18 @@ pub async fn read_file(bytes: bytes::Bytes, sheet: Option<String>) -> ApiResult<
             encoding: "Excel",
             sheet: Some(read.sheet),
             sheets: read.sheets,
+            _turn: turn,
         });
     }
     let (text, encoding) = decode(&bytes)
         .ok_or_else(|| ApiError::invalid("文件编码无法识别（支持 Excel、UTF-8 或 GBK 的 CSV）"))?;
-    let records = parse(&text).map_err(|e| ApiError::invalid(format!("CSV格式错误: {e}")))?;
+    let records = parse(&text)?;
     Ok(FileRows {
         records,
         encoding,
         sheet: None,
         sheets: Vec::new(),
+        _turn: turn,
     })
 }
 
@@ -124,10 +142,16 @@ pub async fn import(
     sheet: Option<String>,
 ) -> ApiResult<Summary> {
     caller.require_manager()?;
-    let file = read_file(bytes, sheet).await?;
-    let (records, encoding) = (file.records, file.encoding);
-    let book = (file.sheet, file.sheets);
+    let FileRows {
+        records,
+        encoding,
+        sheet,
+        sheets,
+        _turn,
+    } = read_file(bytes, sheet).await?;
+    let book = (sheet, sheets);
     let (mut rows, mut skipped) = rows(&records);
+    drop(records);
     let unmapped = map_words(&mut rows);
     let total = rows.len() + skipped.len();
     if total == 0 {
@@ -263,14 +287,32 @@ pub fn split_tags(cell: &str) -> Vec<String> {
         .collect()
 }
 
-/// Parses decoded CSV text. Duplicate numbers inside the file are skipped after the first.
-pub fn parse(text: &str) -> Result<Vec<csv::StringRecord>, csv::Error> {
+/// Parses decoded CSV text, refusing it at the limits a workbook has (rows, cells) as the
+/// records come, not after holding them all: 8 MB of one-character lines are 4 million records.
+pub fn parse(text: &str) -> ApiResult<Vec<csv::StringRecord>> {
+    use super::sheet::{MAX_CELLS, MAX_ROWS};
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    reader.records().collect()
+    let (mut records, mut cells) = (Vec::new(), 0usize);
+    for record in reader.records() {
+        let record = record.map_err(|e| ApiError::invalid(format!("CSV格式错误: {e}")))?;
+        cells += record.len();
+        if records.len() > MAX_ROWS {
+            return Err(ApiError::invalid(format!(
+                "行数过多（超过 {MAX_ROWS} 行），一次最多导入 {MAX_ROWS} 行"
+            )));
+        }
+        if cells > MAX_CELLS {
+            return Err(ApiError::invalid(format!(
+                "表格过大（超过 {MAX_CELLS} 个单元格），请只保留客户资料的列"
+            )));
+        }
+        records.push(record);
+    }
+    Ok(records)
 }
 
 /// Turns CSV records into usable rows and skipped ones.

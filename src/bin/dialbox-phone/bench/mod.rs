@@ -9,6 +9,7 @@ mod dial;
 mod export;
 mod files;
 mod hardening;
+mod imports;
 mod nginx;
 mod pages;
 mod power;
@@ -53,6 +54,9 @@ pub enum Which {
     ListImport,
     /// Issue 18: §5.6 pages at 1 and 16 connections: req/s, latency, server CPU per request.
     RecordsPage,
+    /// Issue 27: hostile spreadsheets (and the largest honest one) imported alone and three at
+    /// once: the server's RSS growth.
+    HostileImports,
     All,
 }
 
@@ -191,6 +195,7 @@ pub async fn one(scenario: Which, args: &BenchArgs) -> Result<Value, String> {
         Which::PowerDialer => power::power_dialer(args).await,
         Which::ListImport => power::list_import(args).await,
         Which::RecordsPage => pages::run(args).await,
+        Which::HostileImports => imports::run(args).await,
         Which::All => Err("`all` runs each scenario; name one".into()),
     }
 }

@@ -1,0 +1,69 @@
+//! Spreadsheets built the way an attacker would build them, for the tests, the fuzz run and the
+//! `hostile-imports` bench (issue 27). Not used by the server.
+
+use std::io::{Cursor, Read, Write};
+
+/// A real workbook (rust_xlsxwriter's) with some of its parts replaced.
+pub fn xlsx_with(parts: &[(&str, String)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "姓名").unwrap();
+    sheet.write_string(0, 1, "电话").unwrap();
+    let base = book.save_to_buffer().unwrap();
+    let mut from = zip::ZipArchive::new(Cursor::new(base)).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for i in 0..from.len() {
+        let mut entry = from.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut body = Vec::new();
+        entry.read_to_end(&mut body).unwrap();
+        if let Some((_, replaced)) = parts.iter().find(|(n, _)| *n == name) {
+            body = replaced.clone().into_bytes();
+        }
+        out.start_file(name, options).unwrap();
+        out.write_all(&body).unwrap();
+    }
+    for (name, body) in parts {
+        if from.index_for_name(name).is_none() {
+            out.start_file(*name, options).unwrap();
+            out.write_all(body.as_bytes()).unwrap();
+        }
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// A worksheet part holding `rows` (the `<sheetData>` content), with a `<dimension>`.
+pub fn sheet_xml(dimension: &str, rows: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{rows}</sheetData></worksheet>"#
+    )
+}
+
+pub fn inline(cell: &str, text: &str) -> String {
+    format!(r#"<c r="{cell}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+}
+
+/// The issue's sheet: a header, one customer, and one value far away.
+pub fn far_cell(row: u64, cell: &str) -> Vec<u8> {
+    let rows = format!(
+        r#"<row r="1">{}{}</row><row r="2">{}{}</row><row r="{row}">{}</row>"#,
+        inline("A1", "姓名"),
+        inline("B1", "电话"),
+        inline("A2", "张三"),
+        inline("B2", "13800138000"),
+        inline(cell, "x"),
+    );
+    xlsx_with(&[("xl/worksheets/sheet1.xml", sheet_xml("A1:B2", &rows))])
+}
+
+/// An .xls holding `stream` as its workbook stream.
+pub fn xls(stream: &[u8]) -> Vec<u8> {
+    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    file.create_stream("/Workbook")
+        .unwrap()
+        .write_all(stream)
+        .unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
