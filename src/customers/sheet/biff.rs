@@ -27,11 +27,14 @@ const CELLS: [u16; 5] = [0x0203, 0x0204, 0x00D6, 0x0205, 0x027E];
 /// STRING, a formula's text value, which calamine stores as a cell of its own.
 const STRING: u16 = 0x0207;
 
-/// Sizes calamine's values take: a `Cell<Data>` (40 bytes, in a vector that grows by doubling),
-/// a `Data` in a dense range, a `String` in one.
-const CELL: u64 = 60;
-const DENSE_DATA: u64 = 32;
+/// What calamine's values cost. A `Cell<Data>` is 40 bytes, in a vector that grows by
+/// doubling (80). A sheet's dense range holds a 32-byte `Data` per position, and
+/// `worksheet_range` hands out a copy of it (64); its formula range a 24-byte `String`.
+/// A cell's text is held three times: in calamine's cell, in the copy, and in our row.
+const CELL: u64 = 80;
+const DENSE_DATA: u64 = 64;
 const DENSE_TEXT: u64 = 24;
+const TEXT_COPIES: u64 = 3;
 /// A printed formula after `sanitize` ("Unrecognised formula for cell (r, c): …").
 const FORMULA_TEXT: u64 = 160;
 
@@ -246,13 +249,13 @@ fn sheet_cost(stream: &[u8], from: usize, strings: &[u64]) -> Scan<u64> {
             t if CELLS.contains(&t) => {
                 let (row, col) = pos()?;
                 cells.add(row, col);
-                bytes += CELL + 3 * r.data.len() as u64;
+                bytes += CELL + TEXT_COPIES * 3 * r.data.len() as u64;
             }
             LABELSST => {
                 let (row, col) = pos()?;
                 let index = u32_at(r.data, 6).ok_or(Refusal::Malformed)? as usize;
                 cells.add(row, col);
-                bytes += CELL + 24 + 6 * strings.get(index).copied().unwrap_or(0);
+                bytes += CELL + TEXT_COPIES * (24 + 6 * strings.get(index).copied().unwrap_or(0));
             }
             MULRK => {
                 let (row, first) = pos()?;
@@ -278,7 +281,7 @@ fn sheet_cost(stream: &[u8], from: usize, strings: &[u64]) -> Scan<u64> {
             }
             STRING => {
                 cells.add(formula_at.0, formula_at.1);
-                bytes += CELL + 3 * r.data.len() as u64;
+                bytes += CELL + TEXT_COPIES * 3 * r.data.len() as u64;
             }
             _ => {}
         }

@@ -59,7 +59,8 @@ pub fn far_cell(row: u64, cell: &str) -> Vec<u8> {
 
 /// An .xls holding `stream` as its workbook stream.
 pub fn xls(stream: &[u8]) -> Vec<u8> {
-    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    let mut file =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
     file.create_stream("/Workbook")
         .unwrap()
         .write_all(stream)

@@ -44,7 +44,8 @@ fn workbook_stream(bytes: &[u8]) -> ApiResult<(&'static str, Vec<u8>)> {
 
 /// A compound file holding `stream` alone, under `name`.
 fn compound_file(name: &str, stream: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new()))?;
+    let mut file =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;
     file.create_stream(name)?.write_all(stream)?;
     file.flush()?;
     Ok(file.into_inner().into_inner())
