@@ -141,7 +141,7 @@ fn generated_xls(rng: &mut StdRng) -> Vec<u8> {
             2 => {
                 let (first, count) = (
                     col,
-                    rng.random_range(0..40u16).min(4).max(1) - u16::from(rng.random_bool(0.01)),
+                    rng.random_range(1..=4u16) - u16::from(rng.random_bool(0.01)),
                 );
                 let mut data = build::at(row, first)[..4].to_vec();
                 data.extend(std::iter::repeat_n(0u8, 6 * count as usize));
