@@ -143,6 +143,16 @@ pub async fn record_alone(
         .await?)
 }
 
+/// `record_alone` for acts that must go on when the disk cannot take the line (a login, right
+/// or wrong, on a full disk or a read-only folder): the line goes to the log instead, and the
+/// act is not refused for it (issue 27: a full disk locked everyone out).
+pub async fn record_or_log(state: &State, who: Actor, action: Action, detail: String) {
+    let (user, kind) = (who.username.clone(), action.as_str());
+    if let Err(e) = record_alone(state, who, action, String::new(), detail.clone()).await {
+        tracing::error!(user, action = kind, detail, error = %e, "audit line not written");
+    }
+}
+
 /// One page of the log, newest first; admins only.
 pub async fn list(
     state: &State,

@@ -10,8 +10,11 @@
 //! own checkpoints: they run alone and briefly.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::Duration;
+
+use super::room::Room;
 
 /// Who copies the write-ahead log back into the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +42,17 @@ impl Signal {
     }
 }
 
-/// Starts the checkpoint thread for the database at `path`.
-pub fn start(path: PathBuf) -> std::io::Result<Signal> {
+/// Starts the checkpoint thread for the database at `path`; it also takes the disk's reserved
+/// room back when there is space again.
+pub fn start(path: PathBuf, room: Arc<Room>) -> std::io::Result<Signal> {
     let (tx, rx) = sync_channel(1);
     std::thread::Builder::new()
         .name("dialbox-checkpoint".into())
-        .spawn(move || run(&path, &rx))?;
+        .spawn(move || run(&path, &rx, &room))?;
     Ok(Signal(tx))
 }
 
-fn run(path: &std::path::Path, commits: &Receiver<()>) {
+fn run(path: &std::path::Path, commits: &Receiver<()>, room: &Room) {
     let conn = match super::open_connection(path) {
         Ok(conn) => conn,
         Err(e) => {
@@ -73,5 +77,6 @@ fn run(path: &std::path::Path, commits: &Receiver<()>) {
             // a full disk or a damaged file: the log keeps everything, and the next try may pass
             Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
         }
+        room.take_back();
     }
 }

@@ -17,6 +17,7 @@ pub mod follow_ups;
 pub mod migrations;
 pub mod phones;
 pub mod recordings;
+pub mod room;
 pub mod settings;
 pub mod stats;
 pub mod stats_range;
@@ -123,6 +124,8 @@ pub struct Db {
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// The checkpoint thread, told of every commit (the server's pool; `None` for the CLI's).
     checkpoints: Option<checkpoint::Signal>,
+    /// Room kept on the disk for the writes (the server's pool; `None` for the CLI's).
+    room: Option<std::sync::Arc<room::Room>>,
 }
 
 impl Db {
@@ -132,16 +135,27 @@ impl Db {
             pool,
             writer: Default::default(),
             checkpoints: None,
+            room: None,
         }
     }
 
     /// A pool opened with `Checkpoints::InBackground`, with the thread that checkpoints
     /// `path` in its place.
+    /// It also keeps room on the disk for the writes (`room`).
     pub fn with_checkpoints(pool: Pool, path: &Path) -> std::io::Result<Self> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let room = std::sync::Arc::new(room::Room::keep(dir)?);
         Ok(Self {
-            checkpoints: Some(checkpoint::start(path.to_path_buf())?),
+            checkpoints: Some(checkpoint::start(path.to_path_buf(), room.clone())?),
+            room: Some(room),
             ..Self::new(pool)
         })
+    }
+
+    fn make_room(&self) {
+        if let Some(room) = &self.room {
+            room.before_write();
+        }
     }
 
     fn committed(&self) {
@@ -184,6 +198,7 @@ impl Db {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E>,
     {
         let _turn = self.writer.blocking_lock();
+        self.make_room();
         let value = self.run_blocking(|conn| in_transaction(conn, f))?;
         self.committed();
         Ok(value)
@@ -199,9 +214,13 @@ impl Db {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
         let turn = std::sync::Arc::clone(&self.writer).lock_owned().await;
+        let room = self.room.clone();
         let value = self
             .run(move |conn| {
                 let _turn = turn;
+                if let Some(room) = room {
+                    room.before_write();
+                }
                 in_transaction(conn, f)
             })
             .await?;

@@ -188,3 +188,75 @@ async fn with_no_reserve_the_database_meeting_a_full_disk_is_storage_full() {
     assert_eq!(resp.status(), 200);
     stop(child);
 }
+
+/// Issue 27: the disk filled by something else on the box, after the server started, to 0 bytes
+/// free. Logging in (right and wrong), reading and deleting a recording — the act that frees
+/// space — still work: the room the server keeps for its database is let go at the first write.
+#[tokio::test]
+async fn a_disk_filled_by_something_else_lets_people_log_in_read_and_delete() {
+    let data = tempfile::tempdir().unwrap();
+    let signals = tempfile::tempdir().unwrap();
+    let (go, done) = (signals.path().join("go"), signals.path().join("done"));
+    // a filler in the server's mount namespace, started on a signal from outside the tmpfs
+    let filler = format!(
+        r#"(while [ ! -e "{go}" ]; do sleep 0.05; done; dd if=/dev/zero of="$1/filler" bs=64k 2>/dev/null; touch "{done}") & "#,
+        go = go.display(),
+        done = done.display()
+    );
+    let flags = ["--storage-reserve-mb", "1"];
+    let (child, base, _) = start(on_tmpfs_with(data.path(), "12m", &filler, &flags));
+    let client = reqwest::Client::new();
+    let token = login_token(&base, "admin", PASSWORD).await;
+    let (status, body) = upload(&client, &base, &token, audio::mp3(200)).await;
+    assert_eq!(status, 200, "{body}");
+    let recording = body["data"]["id"].as_str().unwrap().to_string();
+    std::fs::write(&go, b"").unwrap();
+    for _ in 0..200 {
+        if done.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(done.exists(), "the filler filled the disk");
+    let login = |password: &'static str| {
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            let resp = client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"username": "admin", "password": password}))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = login("wrong-password").await;
+    assert_eq!(status, 401, "a wrong password is told as such: {body}");
+    let (status, body) = login(PASSWORD).await;
+    assert_eq!(status, 200, "the right one logs in: {body}");
+    let token = body["data"]["token"].as_str().unwrap().to_string();
+    for path in ["/api/v1/customers?pageSize=5", "/api/v1/calls/recordings"] {
+        let resp = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+    }
+    let resp = client
+        .delete(format!("{base}/api/v1/calls/recordings/{recording}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    assert_eq!(
+        status,
+        200,
+        "deleting frees space: {}",
+        resp.text().await.unwrap()
+    );
+    stop(child);
+}
