@@ -15,11 +15,17 @@ use crate::state::State;
 /// Largest file accepted by the import.
 pub const IMPORT_LIMIT: u64 = 8 * 1024 * 1024;
 
-/// What an import did: every row is imported or listed in `skipped` with its reason.
+/// Most skipped (and unmapped) rows an import's answer lists by row and reason; the counts are
+/// always whole. 200,000 reasons made an answer of tens of MB that no one reads (issue 27).
+pub const LISTED: usize = 1000;
+
+/// What an import did: every row is imported or skipped; the first `LISTED` skipped rows are
+/// listed with their reason.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub total: usize,
     pub imported: usize,
+    pub skipped_count: usize,
     pub skipped: Vec<Skipped>,
     pub encoding: &'static str,
     /// How many transactions the rows were written in (`IMPORT_BATCH` rows each).
@@ -79,20 +85,31 @@ pub struct FileRows {
     pub sheet: Option<String>,
     pub sheets: Vec<String>,
     /// This import's turn: held until its rows are written and dropped (`one_at_a_time`).
-    _turn: tokio::sync::OwnedSemaphorePermit,
+    _turn: Turn,
 }
 
 /// One list is read and imported at a time in the whole server, whichever route it came by:
 /// what an import holds (the file, its rows, calamine's strings) is bounded per import, so
 /// this keeps the server's total bounded too (issue 27: three at once took 2 GB). The others
-/// wait their turn.
-async fn one_at_a_time() -> tokio::sync::OwnedSemaphorePermit {
+/// wait their turn; each turn ends by giving the freed memory back (`Turn`).
+async fn one_at_a_time() -> Turn {
     static TURN: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
         std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
-    TURN.clone()
-        .acquire_owned()
-        .await
-        .expect("the import semaphore is never closed")
+    Turn(
+        TURN.clone()
+            .acquire_owned()
+            .await
+            .expect("the import semaphore is never closed"),
+    )
+}
+
+/// An import's turn; when it ends, what the import freed goes back to the system.
+pub struct Turn(#[allow(dead_code)] tokio::sync::OwnedSemaphorePermit);
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        crate::platform::return_freed_memory();
+    }
 }
 
 pub async fn read_file(bytes: bytes::Bytes, sheet: Option<String>) -> ApiResult<FileRows> {
@@ -150,32 +167,51 @@ pub async fn import(
         _turn,
     } = read_file(bytes, sheet).await?;
     let book = (sheet, sheets);
-    let (mut rows, mut skipped) = rows(&records);
-    drop(records);
-    let unmapped = map_words(&mut rows);
-    let total = rows.len() + skipped.len();
-    if total == 0 {
-        return Err(ApiError::invalid("文件中没有客户数据"));
-    }
-    let mut imported = 0usize;
-    let mut batches = 0usize;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<ImportRow> = rows.by_ref().take(IMPORT_BATCH).collect();
+    let mut reader = RowReader::new(records.first());
+    let (mut skipped, mut unmapped) = (Vec::new(), Vec::new());
+    let (mut total, mut imported, mut batches) = (0usize, 0usize, 0usize);
+    let mut index = 0usize;
+    // read and written a batch at a time: the file's rows are never all held twice
+    for chunk in records.chunks(IMPORT_BATCH) {
+        let mut batch = Vec::with_capacity(chunk.len());
+        for record in chunk {
+            match reader.read(index, record) {
+                Some(Ok(row)) => batch.push(row),
+                Some(Err(skip)) => {
+                    skipped.push(skip);
+                    total += 1;
+                }
+                None => {}
+            }
+            index += 1;
+        }
+        unmapped.extend(map_words(&mut batch));
+        total += batch.len();
+        if batch.is_empty() {
+            continue;
+        }
         let (written, in_db) = state.db.write(move |tx| write_batch(tx, batch)).await?;
         imported += written;
         batches += 1;
         skipped.extend(in_db);
     }
+    drop(records);
+    if total == 0 {
+        return Err(ApiError::invalid("文件中没有客户数据"));
+    }
     skipped.sort_by_key(|s| s.row);
-    let detail = format!("导入 {imported}，跳过 {}，共 {total} 行", skipped.len());
+    let skipped_count = skipped.len();
+    skipped.truncate(LISTED);
+    unmapped.truncate(LISTED);
+    let detail = format!("导入 {imported}，跳过 {skipped_count}，共 {total} 行");
     let who = crate::audit::Actor::of(caller);
     let action = crate::audit::Action::CustomerImport;
     crate::audit::record_alone(state, who, action, String::new(), detail).await?;
-    tracing::info!(by = %caller.username, imported, batches, skipped = skipped.len(), "customers imported");
+    tracing::info!(by = %caller.username, imported, batches, skipped = skipped_count, "customers imported");
     Ok(Summary {
         total,
         imported,
+        skipped_count,
         skipped,
         encoding,
         batches,
@@ -317,73 +353,96 @@ pub fn parse(text: &str) -> ApiResult<Vec<csv::StringRecord>> {
 
 /// Turns CSV records into usable rows and skipped ones.
 pub fn rows(records: &[csv::StringRecord]) -> (Vec<ImportRow>, Vec<Skipped>) {
-    let mut out = Vec::new();
-    let mut skipped = Vec::new();
-    let Some(first) = records.first() else {
-        return (out, skipped);
-    };
-    let header: Vec<Column> = first.iter().map(column_of).collect();
-    let has_header = header.contains(&Column::Name) && header.contains(&Column::Phone);
-    let columns: Vec<Column> = if has_header {
-        header
-    } else {
-        DEFAULT_COLUMNS.to_vec()
-    };
-    let mut numbers = HashSet::new();
+    let mut reader = RowReader::new(records.first());
+    let (mut out, mut skipped) = (Vec::new(), Vec::new());
     for (index, record) in records.iter().enumerate() {
-        if index == 0 && has_header {
-            continue;
+        match reader.read(index, record) {
+            Some(Ok(row)) => out.push(row),
+            Some(Err(skip)) => skipped.push(skip),
+            None => {}
+        }
+    }
+    (out, skipped)
+}
+
+/// Reads records one at a time, so an import can write its rows in batches as it reads them
+/// rather than hold every row of the file twice (issue 27): the columns from the first record,
+/// and the numbers seen so far (a number repeated in the file is skipped after the first).
+pub struct RowReader {
+    columns: Vec<Column>,
+    has_header: bool,
+    numbers: HashSet<String>,
+}
+
+impl RowReader {
+    pub fn new(first: Option<&csv::StringRecord>) -> Self {
+        let header: Vec<Column> = first
+            .map(|r| r.iter().map(column_of).collect())
+            .unwrap_or_default();
+        let has_header = header.contains(&Column::Name) && header.contains(&Column::Phone);
+        Self {
+            columns: if has_header {
+                header
+            } else {
+                DEFAULT_COLUMNS.to_vec()
+            },
+            has_header,
+            numbers: HashSet::new(),
+        }
+    }
+
+    /// The record at `index` (0-based): a row, a skipped row, or nothing (the header, an empty
+    /// line).
+    pub fn read(
+        &mut self,
+        index: usize,
+        record: &csv::StringRecord,
+    ) -> Option<Result<ImportRow, Skipped>> {
+        if index == 0 && self.has_header {
+            return None;
         }
         let line = index + 1;
         if record.iter().all(str::is_empty) {
-            continue;
+            return None;
         }
         let cell = |want: Column| {
-            columns
+            self.columns
                 .iter()
                 .position(|c| *c == want)
                 .and_then(|i| record.get(i))
                 .unwrap_or("")
         };
-        let skip = |reason: &str| Skipped {
-            row: line,
-            reason: reason.to_string(),
-        };
+        let skip = |reason: String| Some(Err(Skipped { row: line, reason }));
         let name = cell(Column::Name);
         if name.is_empty() {
-            skipped.push(skip("缺少客户姓名"));
-            continue;
+            return skip("缺少客户姓名".into());
         }
         if name.chars().count() > 64 {
-            skipped.push(skip("客户姓名过长"));
-            continue;
+            return skip("客户姓名过长".into());
         }
         let raw_phone = cell(Column::Phone);
         let Some(number) = phone::normalize(raw_phone) else {
-            let reason = if raw_phone.is_empty() {
+            return skip(if raw_phone.is_empty() {
                 "缺少电话号码".to_string()
             } else {
                 format!("电话号码无效: {raw_phone}")
-            };
-            skipped.push(Skipped { row: line, reason });
-            continue;
+            });
         };
-        if !numbers.insert(number.clone()) {
-            skipped.push(skip("文件中号码重复"));
-            continue;
-        }
         let optional = |c: Column| Some(cell(c)).filter(|v| !v.is_empty()).map(str::to_string);
-        out.push(ImportRow {
+        let row = ImportRow {
             line,
             name: name.to_string(),
-            phone: number,
+            phone: number.clone(),
             level: optional(Column::Level),
             tags: split_tags(cell(Column::Tags)),
             follow_status: optional(Column::FollowStatus),
             notes: cell(Column::Notes).to_string(),
-        });
+        };
+        if !self.numbers.insert(number) {
+            return skip("文件中号码重复".into());
+        }
+        Some(Ok(row))
     }
-    (out, skipped)
 }
 
 #[cfg(test)]

@@ -193,7 +193,7 @@ pub async fn import_csv(
         json!({
             "total": s.total,
             "imported": s.imported,
-            "skipped": s.skipped.len(),
+            "skipped": s.skipped_count,
             "errors": s.skipped,
             "encoding": s.encoding,
             "batches": s.batches,

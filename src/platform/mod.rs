@@ -34,3 +34,15 @@ pub fn return_big_blocks_to_the_system() {
         }
     }
 }
+
+/// Gives the memory a big transient job freed (an import's rows, a sheet's strings) back to the
+/// system. Many small blocks freed on different threads stay in glibc's per-thread arenas and
+/// in the server's RSS (three imports of 200,000 rows left ~300 MB resident though they ran one
+/// at a time); `malloc_trim` returns every arena's free pages. Elsewhere, nothing to do.
+pub fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it is safe to call from any thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

@@ -86,6 +86,21 @@ async fn what_a_workbook_declares_sizes_nothing() {
         let message = assert_error(status, &body, 400, "INVALID_PARAMS");
         assert!(message.contains("文字条目过多"), "{message}");
     }
+    // one text, or one comment full of markup, longer than any cell: refused, not held
+    for long in [
+        inline("A1", &"长".repeat(1_000_000)),
+        format!("<!--{}-->", "<c>".repeat(1_000_000)),
+    ] {
+        let file = xlsx_with(&[(
+            "xl/worksheets/sheet1.xml",
+            sheet_xml("A1", &format!("<row r=\"1\">{long}</row>")),
+        )]);
+        let answers = import_everywhere(&server, &file).await;
+        for (status, body) in answers {
+            let message = assert_error(status, &body, 400, "INVALID_PARAMS");
+            assert!(message.contains("过长"), "{message}");
+        }
+    }
     // a dimension of the whole sheet over two real rows: read as the two rows it has
     let rows = format!(
         r#"<row r="1">{}{}</row><row r="2">{}{}</row>"#,

@@ -14,14 +14,15 @@
 pub mod biff;
 #[doc(hidden)]
 pub mod hostile;
+mod parts;
 mod rows;
 mod xls;
 mod xlsx;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+pub use parts::MAX_UNPACKED;
 pub use rows::{MAX_CELLS, MAX_COLUMNS, MAX_ROWS};
-pub use xlsx::MAX_UNPACKED;
 
 use crate::error::{ApiError, ApiResult};
 
