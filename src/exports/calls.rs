@@ -1,6 +1,6 @@
 //! 通话记录 as a file: the §5.6 filters, the caller's scope, numbers masked for salespeople.
 
-use std::fs::File;
+use tempfile::TempPath;
 
 use super::write::{self, Table};
 use super::{Cell, Format, hms, local_time};
@@ -56,7 +56,7 @@ pub async fn export(
     caller: &Caller,
     filter: CallFilter,
     format: Format,
-) -> ApiResult<(File, u64)> {
+) -> ApiResult<(TempPath, u64)> {
     let tz = state.config.timezone;
     let who = caller.clone();
     let scope = caller.scope();

@@ -1,7 +1,7 @@
 //! 客户 as a file: the list's filters and order, numbers masked for salespeople. Its columns are
 //! the import's, in the import's words, so an exported file imports into another box as it is.
 
-use std::fs::File;
+use tempfile::TempPath;
 
 use super::write::{self, Table};
 use super::{Cell, Format, local_time};
@@ -50,7 +50,7 @@ pub async fn export(
     caller: &Caller,
     filter: CustomerFilter,
     format: Format,
-) -> ApiResult<(File, u64)> {
+) -> ApiResult<(TempPath, u64)> {
     let tz = state.config.timezone;
     let who = caller.clone();
     let table = Table {

@@ -1,6 +1,6 @@
 //! 跟进记录 as a file: §5.11's filters (and `due`), the caller's scope.
 
-use std::fs::File;
+use tempfile::TempPath;
 
 use super::write::{self, Table};
 use super::{Cell, Format, local_time};
@@ -79,7 +79,7 @@ pub async fn export(
     caller: &Caller,
     filter: FollowUpFilter,
     format: Format,
-) -> ApiResult<(File, u64)> {
+) -> ApiResult<(TempPath, u64)> {
     let tz = state.config.timezone;
     let scope = caller.scope();
     let table = Table {

@@ -12,14 +12,14 @@ pub mod stats;
 pub mod write;
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::TimeZone;
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
+use tempfile::{NamedTempFile, TempPath};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -85,7 +85,7 @@ enum Out {
         book: Box<Workbook>,
         bold: CellFormat,
     },
-    Csv(csv::Writer<File>),
+    Csv(csv::Writer<NamedTempFile>),
 }
 
 fn failed(e: impl std::fmt::Display) -> ApiError {
@@ -108,7 +108,7 @@ impl Sheet {
                 }
             }
             Format::Csv => {
-                let mut file = tempfile::tempfile_in(tmp).map_err(|e| ApiError::from_io(&e))?;
+                let mut file = NamedTempFile::new_in(tmp).map_err(|e| ApiError::from_io(&e))?;
                 // a BOM, so Excel opens the UTF-8 file with its Chinese intact
                 file.write_all(b"\xEF\xBB\xBF")
                     .map_err(|e| ApiError::from_io(&e))?;
@@ -169,52 +169,71 @@ impl Sheet {
         Ok(())
     }
 
-    /// The finished file, read from its start (it has no name: it goes when it is closed), and
-    /// the number of rows under the header.
-    pub fn finish(self, tmp: &Path) -> ApiResult<(File, u64)> {
-        let mut file = match self.out {
+    /// The finished file, closed, and the number of rows under the header.
+    pub fn finish(self, tmp: &Path) -> ApiResult<(TempPath, u64)> {
+        let file = match self.out {
             Out::Xlsx { mut book, .. } => {
-                let mut file = tempfile::tempfile_in(tmp).map_err(|e| ApiError::from_io(&e))?;
+                let mut file = NamedTempFile::new_in(tmp).map_err(|e| ApiError::from_io(&e))?;
                 book.save_to_writer(&mut file).map_err(failed)?;
                 file
             }
             Out::Csv(w) => w.into_inner().map_err(failed)?,
         };
-        file.seek(SeekFrom::Start(0))
-            .map_err(|e| ApiError::from_io(&e))?;
-        Ok((file, self.rows))
+        Ok((file.into_temp_path(), self.rows))
     }
 }
 
 /// A written export waiting to be downloaded: its one-use link holds for this long.
 pub const DOWNLOAD_TTL: Duration = Duration::from_secs(300);
+/// Exports one user may have waiting; a newer one lets their oldest go.
+pub const WAITING_PER_USER: usize = 3;
+/// Exports the server keeps waiting in all; a newer one lets the oldest go.
+pub const WAITING_IN_ALL: usize = 64;
 
-/// A finished file and what the download says about it.
+/// A finished file and what the download says about it. The file is named in the data folder's
+/// temporary folder and closed (issue 27: 1,100 open exports filled the server's descriptors);
+/// it is removed when the export is fetched, expires or is let go.
 pub struct Ready {
-    pub file: File,
+    pub path: TempPath,
     /// The name the browser saves it under, e.g. `通话记录-20261203.xlsx`.
     pub name: String,
     pub format: Format,
     pub bytes: u64,
-    expires: Instant,
+    /// The user it was made for, and their token version then: the link stops when they are
+    /// disabled or their tokens are revoked, as a recording's link does.
+    pub owner: (String, i64),
+    made: Instant,
 }
 
 impl Ready {
-    pub fn new(file: File, name: String, format: Format) -> ApiResult<Self> {
-        let bytes = file.metadata().map_err(|e| ApiError::from_io(&e))?.len();
+    pub fn new(
+        path: TempPath,
+        name: String,
+        format: Format,
+        owner: (String, i64),
+    ) -> ApiResult<Self> {
+        let bytes = std::fs::metadata(&path)
+            .map_err(|e| ApiError::from_io(&e))?
+            .len();
         Ok(Self {
-            file,
+            path,
             name,
             format,
             bytes,
-            expires: Instant::now() + DOWNLOAD_TTL,
+            owner,
+            made: Instant::now(),
         })
+    }
+
+    fn expired(&self, now: Instant) -> bool {
+        now.duration_since(self.made) >= DOWNLOAD_TTL
     }
 }
 
 /// Exports written and not yet fetched, by their one-use token. The export is made by an
 /// authenticated request; the browser then fetches it by a plain link, so it downloads to disk
-/// as any file does (the token is the credential: random, single use, minutes long).
+/// as any file does (the token and its owner's standing are the credential: random, single use,
+/// minutes long).
 #[derive(Default)]
 pub struct Downloads(Mutex<HashMap<String, Ready>>);
 
@@ -223,12 +242,20 @@ impl Downloads {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Keeps `ready` and returns its token; forgets the expired ones (their files go with them).
+    /// Keeps `ready` and returns its token; forgets the expired ones, and the oldest of the
+    /// owner's or of all past `WAITING_PER_USER` / `WAITING_IN_ALL` (their files go with them).
     pub fn put(&self, ready: Ready) -> String {
         let token = crate::ids::secret_hex(16);
         let mut map = self.lock();
         let now = Instant::now();
-        map.retain(|_, r| r.expires > now);
+        map.retain(|_, r| !r.expired(now));
+        let owner = ready.owner.0.clone();
+        while map.values().filter(|r| r.owner.0 == owner).count() >= WAITING_PER_USER {
+            remove_oldest(&mut map, |r| r.owner.0 == owner);
+        }
+        while map.len() >= WAITING_IN_ALL {
+            remove_oldest(&mut map, |_| true);
+        }
         map.insert(token.clone(), ready);
         token
     }
@@ -237,7 +264,23 @@ impl Downloads {
     pub fn take(&self, token: &str) -> Option<Ready> {
         self.lock()
             .remove(token)
-            .filter(|r| r.expires > Instant::now())
+            .filter(|r| !r.expired(Instant::now()))
+    }
+
+    /// How many exports wait (for the tests and the log).
+    pub fn waiting(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+fn remove_oldest(map: &mut HashMap<String, Ready>, which: impl Fn(&Ready) -> bool) {
+    let oldest = map
+        .iter()
+        .filter(|(_, r)| which(r))
+        .min_by_key(|(_, r)| r.made)
+        .map(|(token, _)| token.clone());
+    if let Some(token) = oldest {
+        map.remove(&token);
     }
 }
 

@@ -1,7 +1,7 @@
 //! 录音's list as a file (the recordings themselves are downloaded one by one): §4.4's filters,
 //! the caller's scope, numbers masked for salespeople.
 
-use std::fs::File;
+use tempfile::TempPath;
 
 use super::write::{self, Table};
 use super::{Cell, Format, hms, local_time};
@@ -50,7 +50,7 @@ pub async fn export(
     caller: &Caller,
     filter: Filter,
     format: Format,
-) -> ApiResult<(File, u64)> {
+) -> ApiResult<(TempPath, u64)> {
     let tz = state.config.timezone;
     let who = caller.clone();
     let scope = caller.scope();

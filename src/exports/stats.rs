@@ -2,10 +2,10 @@
 //! department — three sheets of an .xlsx, or three titled sections of a CSV. A year is at most a
 //! few hundred rows, so this one is written in memory-light normal mode.
 
-use std::fs::File;
 use std::io::Write;
 
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
+use tempfile::{NamedTempFile, TempPath};
 
 use super::{Format, hms};
 use crate::calls::stats::{Report, percent, ratio};
@@ -74,10 +74,9 @@ fn failed(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("statistics export: {e}"))
 }
 
-/// Writes the report into an unnamed temporary file under `tmp`, read from its start.
-pub fn write(r: &Report, format: Format, tmp: &std::path::Path) -> ApiResult<File> {
-    use std::io::{Seek, SeekFrom};
-    let mut file = tempfile::tempfile_in(tmp).map_err(|e| ApiError::from_io(&e))?;
+/// Writes the report into a temporary file under `tmp`, closed.
+pub fn write(r: &Report, format: Format, tmp: &std::path::Path) -> ApiResult<TempPath> {
+    let mut file = NamedTempFile::new_in(tmp).map_err(|e| ApiError::from_io(&e))?;
     match format {
         Format::Xlsx => {
             let mut book = Workbook::new();
@@ -127,7 +126,5 @@ pub fn write(r: &Report, format: Format, tmp: &std::path::Path) -> ApiResult<Fil
             w.flush().map_err(|e| ApiError::from_io(&e))?;
         }
     }
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| ApiError::from_io(&e))?;
-    Ok(file)
+    Ok(file.into_temp_path())
 }

@@ -3,8 +3,9 @@
 //! own module so that the server state, which holds the waiting downloads, does not reach the
 //! audit log through them.
 
-use std::fs::File;
 use std::path::PathBuf;
+
+use tempfile::TempPath;
 
 use super::{Format, Sheet};
 use crate::audit::{self, Action, Actor};
@@ -21,8 +22,10 @@ pub struct Table {
 }
 
 /// The data folder's temporary folder, made if need be (not a tmpfs that would hold the file
-/// in memory).
+/// in memory). An export is refused while the disk has less than the storage reserve free:
+/// its file counts against the room the database and the phones' uploads need.
 pub fn tmp_dir(state: &State) -> ApiResult<PathBuf> {
+    crate::recordings::storage::check_room(&state.config, 0)?;
     let tmp = crate::recordings::storage::tmp_dir(&state.config);
     std::fs::create_dir_all(&tmp).map_err(|e| ApiError::from_io(&e))?;
     Ok(tmp)
@@ -53,7 +56,7 @@ pub async fn rows<F>(
     format: Format,
     table: Table,
     fill: F,
-) -> ApiResult<(File, u64)>
+) -> ApiResult<(TempPath, u64)>
 where
     F: FnOnce(&rusqlite::Connection, &mut Sheet) -> ApiResult<()> + Send + 'static,
 {

@@ -30,14 +30,16 @@ fn format_of(q: &Query) -> ApiResult<Format> {
 /// The answer to an export: where to fetch it, under what name, how big.
 fn link(
     state: &State,
+    caller: &Caller,
     title: &str,
     format: Format,
-    file: std::fs::File,
+    file: tempfile::TempPath,
     rows: u64,
 ) -> ApiResult<WarpResponse> {
     let day = crate::times::local_day(crate::times::now_ms(), state.config.timezone);
     let name = format!("{title}-{}.{}", day.format("%Y%m%d"), format.extension());
-    let ready = Ready::new(file, name.clone(), format)?;
+    let owner = (caller.user_id.clone(), caller.token_version);
+    let ready = Ready::new(file, name.clone(), format, owner)?;
     let bytes = ready.bytes;
     let token = state.exports.put(ready);
     Ok(reply::ok(json!({
@@ -54,7 +56,7 @@ pub async fn calls(state: State, caller: Caller, q: Query) -> ApiResult<WarpResp
     let format = format_of(&q)?;
     let filter = call_filter(&state, &q)?;
     let (file, rows) = exports::calls::export(&state, &caller, filter, format).await?;
-    link(&state, "通话记录", format, file, rows)
+    link(&state, &caller, "通话记录", format, file, rows)
 }
 
 /// GET /api/v1/customers/export
@@ -62,7 +64,7 @@ pub async fn customers(state: State, caller: Caller, q: Query) -> ApiResult<Warp
     let format = format_of(&q)?;
     let filter = super::customers::customer_filter(&q)?;
     let (file, rows) = exports::customers::export(&state, &caller, filter, format).await?;
-    link(&state, "客户", format, file, rows)
+    link(&state, &caller, "客户", format, file, rows)
 }
 
 /// GET /api/v1/calls/followups/export
@@ -71,7 +73,7 @@ pub async fn follow_ups(state: State, caller: Caller, q: Query) -> ApiResult<War
     let today = crate::calls::follow_up_edit::Today::now(state.config.timezone);
     let filter = super::follow_ups::follow_up_filter(&state, &q, &today)?;
     let (file, rows) = exports::follow_ups::export(&state, &caller, filter, format).await?;
-    link(&state, "跟进记录", format, file, rows)
+    link(&state, &caller, "跟进记录", format, file, rows)
 }
 
 /// GET /api/v1/calls/recordings/export
@@ -79,7 +81,7 @@ pub async fn recordings(state: State, caller: Caller, q: Query) -> ApiResult<War
     let format = format_of(&q)?;
     let filter = super::recordings::filter(&state, &q)?;
     let (file, rows) = exports::recordings::export(&state, &caller, filter, format).await?;
-    link(&state, "录音列表", format, file, rows)
+    link(&state, &caller, "录音列表", format, file, rows)
 }
 
 /// GET /api/v1/calls/statistics/export
@@ -95,7 +97,31 @@ pub async fn statistics(state: State, caller: Caller, q: Query) -> ApiResult<War
     let detail = format!("统计（{}）", format.extension());
     exports::write::audited(&state, &caller, "statistics", detail).await?;
     let rows = 0;
-    link(&state, "通话统计", format, file, rows)
+    link(&state, &caller, "通话统计", format, file, rows)
+}
+
+/// Whether the export's owner still stands (not disabled, tokens not revoked since) and, when
+/// the request carries a token, is the one asking.
+async fn owner_stands(state: &State, ready: &Ready, req: &Request<Incoming>) -> bool {
+    let (owner, version) = ready.owner.clone();
+    if let Some(header) = req.headers().get(header::AUTHORIZATION) {
+        let token = crate::auth::caller::bearer(header.to_str().ok());
+        let asking = match token {
+            Some(t) => {
+                crate::auth::caller::authenticate(state, t, crate::auth::caller::Accept::Login)
+                    .await
+            }
+            None => return false,
+        };
+        if asking.map(|c| c.user_id) != Ok(owner.clone()) {
+            return false;
+        }
+    }
+    let user = state
+        .db
+        .run(move |conn| crate::db::users::by_id(conn, &owner))
+        .await;
+    matches!(user, Ok(u) if !u.disabled && u.token_version == version)
 }
 
 /// GET /api/v1/exports/download/{token}
@@ -111,19 +137,25 @@ pub async fn download(state: State, req: Request<Incoming>) -> Response<Body> {
     let found = exports::is_token(token)
         .then(|| state.exports.take(token))
         .flatten();
-    let Some(ready) = found else {
+    let gone = || {
         let gone = ApiError::with_message(ErrorCode::NotFound, "下载链接无效或已过期，请重新导出");
-        return raw_error(&gone);
+        raw_error(&gone)
+    };
+    let Some(ready) = found else {
+        return gone();
+    };
+    if !owner_stands(&state, &ready, &req).await {
+        return gone();
+    }
+    // opened now; the name goes when `ready` does, the open file when the body is sent
+    let Ok(file) = std::fs::File::open(&ready.path) else {
+        return gone();
     };
     let encoded =
         percent_encoding::utf8_percent_encode(&ready.name, percent_encoding::NON_ALPHANUMERIC);
     let ascii = format!("export.{}", ready.format.extension());
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let mut resp = Response::new(super::recording_stream::file_body(
-        ready.file,
-        0,
-        ready.bytes,
-    ));
+    let mut resp = Response::new(super::recording_stream::file_body(file, 0, ready.bytes));
     let headers = resp.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

@@ -45,6 +45,7 @@ mod customers_lists;
 mod disk;
 mod exports;
 mod exports_formulas;
+mod exports_links;
 mod follow_ups_close;
 mod hostile_sheets;
 mod http_frame;
