@@ -14,6 +14,26 @@ pub struct Copied {
 }
 
 /// The temporary name of a copy in progress, and the files SQLite may put beside it.
+/// What every backup's unfinished copy is called after: `.<out>.dialbox-partial`, in the folder
+/// of `--out`.
+const PARTIAL: &str = ".dialbox-partial";
+
+/// Unfinished copies a killed backup left in `dir`, whatever `--out` they were for (issue 27:
+/// a later backup under another name never removed them).
+fn stale_partials(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.starts_with('.') && name.contains(PARTIAL)
+        })
+        .collect()
+}
+
 fn leftovers(tmp: &Path) -> Vec<PathBuf> {
     let mut files = vec![tmp.to_path_buf()];
     for suffix in ["-journal", "-wal", "-shm"] {
@@ -38,9 +58,11 @@ pub fn run(source: &Path, out: &Path, force: bool) -> Result<Copied, String> {
             out.display()
         ));
     }
-    let tmp = out.with_extension("partial");
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("backup");
+    let tmp = out.with_file_name(format!(".{name}{PARTIAL}"));
     let leftover = leftovers(&tmp);
-    remove_all(&leftover);
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
+    remove_all(&stale_partials(dir.unwrap_or(Path::new("."))));
     let result = copy(source, &tmp, out);
     remove_all(&leftover);
     result

@@ -64,14 +64,28 @@ pub fn at_most(field: &str, value: &str, max: usize) -> ApiResult<()> {
     Ok(())
 }
 
-/// A name: at most `NAME_CHARS`.
+/// A name: at most `NAME_CHARS`, on one line and without control characters (a NUL byte in a
+/// list's name was stored, issue 27).
 pub fn name(field: &str, value: &str) -> ApiResult<()> {
-    at_most(field, value, NAME_CHARS)
+    at_most(field, value, NAME_CHARS)?;
+    printable(field, value, |_| false)
 }
 
-/// Free text: at most `TEXT_CHARS`.
+/// Free text: at most `TEXT_CHARS`; line breaks and tabs, but no other control character.
 pub fn text(field: &str, value: &str) -> ApiResult<()> {
-    at_most(field, value, TEXT_CHARS)
+    at_most(field, value, TEXT_CHARS)?;
+    printable(field, value, |c| matches!(c, '\n' | '\r' | '\t'))
+}
+
+fn printable(field: &str, value: &str, allowed: impl Fn(char) -> bool) -> ApiResult<()> {
+    if value.chars().any(|c| c.is_control() && !allowed(c)) {
+        let words = label(field);
+        return Err(ApiError::invalid_field(
+            field,
+            format!("{words}含有不可见的控制字符"),
+        ));
+    }
+    Ok(())
 }
 
 /// A client's identifier: at most `ID_CHARS`.

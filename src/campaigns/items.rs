@@ -180,9 +180,12 @@ pub async fn from_customers(
     filter: CustomerFilter,
 ) -> ApiResult<Added> {
     caller.require_manager()?;
+    let (who, key) = (caller.clone(), id.clone());
     let lines = state
         .db
         .run(move |c| {
+            // an unknown or unseen list is 404 before its customers are looked at
+            managed(c, &who, &key)?;
             let mut lines = Vec::new();
             db::customers::for_each(c, &filter, |cust| {
                 if lines.len() <= MAX_ITEMS {

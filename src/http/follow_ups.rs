@@ -69,6 +69,13 @@ pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response>
 /// §5.11's filters and `due` (the export of 跟进记录 takes the same).
 pub fn follow_up_filter(state: &State, q: &Query, today: &Today) -> ApiResult<FollowUpFilter> {
     let (from, to) = q.time_range(state.config.timezone)?;
+    // this list has no keyword search; a page that sends one is still held to the lists' rule
+    crate::limits::keyword(q.text("keyword").as_deref())?;
+    for field in ["customerId", "callId", "userId"] {
+        if let Some(id) = q.text(field) {
+            crate::limits::id(field, &id)?;
+        }
+    }
     Ok(FollowUpFilter {
         customer_id: q.text("customerId"),
         call_id: q.text("callId"),

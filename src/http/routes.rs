@@ -331,22 +331,53 @@ pub fn api_routes() -> Vec<(String, String)> {
 }
 
 /// The methods the API answers on `path` (upper case, in table order): a 405's `Allow` header.
+/// Where a route names a segment that another only matches as a parameter, the named one is the
+/// resource (`/work-phones/bind` is not `/work-phones/{id}`); the raw and page routes' last
+/// parameter takes the rest of the path (a recording's `YYYY/MM/DD/file`).
 pub fn allowed_methods(path: &str) -> Vec<String> {
     let asked: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let tails: Vec<(String, String)> = RAW_ROUTES
+        .iter()
+        .chain(PAGE_ROUTES)
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let mut best: Option<usize> = None;
     let mut methods: Vec<String> = Vec::new();
     for (method, pattern) in api_routes() {
-        let pattern: Vec<&str> = pattern.split('/').collect();
-        let same = pattern.len() == asked.len()
-            && pattern
-                .iter()
-                .zip(&asked)
-                .all(|(p, a)| *p == "{}" || p == a);
+        let is_tail = tails.contains(&(method.clone(), pattern.clone()));
+        let Some(named) = matching(&pattern, &asked, is_tail) else {
+            continue;
+        };
         let method = method.to_ascii_uppercase();
-        if same && !methods.contains(&method) {
+        match best {
+            Some(b) if named < b => continue,
+            Some(b) if named > b => methods.clear(),
+            _ => {}
+        }
+        best = Some(named);
+        if !methods.contains(&method) {
             methods.push(method);
         }
     }
     methods
+}
+
+/// How many named segments of `pattern` match `asked`; `None` when it does not match.
+fn matching(pattern: &str, asked: &[&str], tail: bool) -> Option<usize> {
+    let pattern: Vec<&str> = pattern.split('/').collect();
+    let fits = pattern.len() == asked.len() || (tail && asked.len() > pattern.len());
+    if !fits {
+        return None;
+    }
+    let mut named = 0;
+    for (p, a) in pattern.iter().zip(asked) {
+        match *p {
+            "{}" if !a.is_empty() => {}
+            _ if p == a => named += 1,
+            _ => return None,
+        }
+    }
+    Some(named)
 }
 
 /// The API behind one `recover` and CORS (contract §1): each route matches its path first and

@@ -12,12 +12,12 @@ use warp::reply::Response;
 struct WebAssets;
 
 pub fn routes() -> BoxedFilter<(Response,)> {
-    let index = warp::path::end()
-        .and(warp::get())
-        .map(|| serve("index.html"));
+    // HEAD answers as GET does; hyper sends no body with it
+    let read = || warp::get().or(warp::head()).unify();
+    let index = warp::path::end().and(read()).map(|| serve("index.html"));
     let file = warp::path("static")
         .and(warp::path::tail())
-        .and(warp::get())
+        .and(read())
         .map(|tail: Tail| serve(tail.as_str()));
     index.or(file).unify().boxed()
 }
@@ -28,9 +28,18 @@ fn serve(path: &str) -> Response {
     match WebAssets::get(path) {
         Some(file) => {
             let mime = mime_guess::from_path(path).first_or_octet_stream();
+            // the page's text is UTF-8, and says so: a client that defaults to Latin-1 for a
+            // text type without a charset (Python's requests) misreads its Chinese
+            let kind = match mime.type_() {
+                mime_guess::mime::TEXT => format!("{mime}; charset=utf-8"),
+                _ => mime.to_string(),
+            };
+            let length = file.data.len();
             let mut resp = Response::new(file.data.into_owned().into());
             let headers = resp.headers_mut();
-            if let Ok(v) = mime.as_ref().parse() {
+            // said outright, so a HEAD (whose body hyper drops) tells the length GET would send
+            headers.insert(header::CONTENT_LENGTH, header::HeaderValue::from(length));
+            if let Ok(v) = kind.parse() {
                 headers.insert(header::CONTENT_TYPE, v);
             }
             // the page is small and changes only with the binary: revalidate every load

@@ -320,6 +320,12 @@ async fn backup_while_serving_gives_a_file_that_passes_integrity_check() {
     }
     let out_dir = tempfile::tempdir().unwrap();
     let out_file = out_dir.path().join("copy.db");
+    // what a backup to another name left when it was killed: the next backup removes it, and
+    // nothing else of the folder's
+    let killed = [".old.db.dialbox-partial", ".old.db.dialbox-partial-journal"];
+    for name in killed.iter().chain(&["notes.partial"]) {
+        std::fs::write(out_dir.path().join(name), b"left").unwrap();
+    }
     let out = dialbox()
         .arg("--data-dir")
         .arg(data.path())
@@ -341,6 +347,10 @@ async fn backup_while_serving_gives_a_file_that_passes_integrity_check() {
         .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
         .unwrap();
     assert_eq!(users, 6);
+    for name in killed {
+        assert!(!out_dir.path().join(name).exists(), "{name} left behind");
+    }
+    assert!(out_dir.path().join("notes.partial").exists());
     assert_eq!(login(&base, "u3", "123456").await, 200, "server unaffected");
     stop(child);
 }

@@ -48,6 +48,7 @@ mod exports_formulas;
 mod exports_links;
 mod follow_ups_close;
 mod hostile_sheets;
+mod http_details;
 mod http_frame;
 mod install_script;
 mod openapi;

@@ -1,0 +1,101 @@
+//! Small things of the HTTP surface that a round of attacks found (issue 27, item 7): `Allow`
+//! headers that name the resource's own methods, HEAD on the page, text served with its
+//! charset, control characters in names, over-long keywords, and an unknown call list.
+
+use crate::common;
+
+use common::{TestServer, assert_error};
+use serde_json::json;
+
+async fn allow_of(server: &TestServer, method: reqwest::Method, path: &str) -> (u16, String) {
+    let resp = server
+        .client
+        .request(method, server.url(path))
+        .bearer_auth(&server.admin_token)
+        .send()
+        .await
+        .unwrap();
+    let allow = resp
+        .headers()
+        .get("allow")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (resp.status().as_u16(), allow)
+}
+
+#[tokio::test]
+async fn a_405_allows_the_methods_of_the_path_asked() {
+    let server = TestServer::start().await;
+    use reqwest::Method;
+    let cases = [
+        (
+            Method::POST,
+            "/api/v1/calls/recordings/stream/2026/01/02/rec_x.mp3",
+            "GET",
+        ),
+        (Method::GET, "/api/v1/call-config/work-phones/bind", "POST"),
+        (
+            Method::POST,
+            "/api/v1/call-config/work-phones/dev_1",
+            "DELETE",
+        ),
+    ];
+    for (method, path, want) in cases {
+        let (status, allow) = allow_of(&server, method.clone(), path).await;
+        assert_eq!((status, allow.as_str()), (405, want), "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn the_page_answers_head_and_says_its_charset() {
+    let server = TestServer::start().await;
+    for path in ["/", "/static/app.css"] {
+        let get = server.client.get(server.url(path)).send().await.unwrap();
+        assert_eq!(get.status(), 200, "{path}");
+        let kind = get.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(kind.ends_with("charset=utf-8"), "{path}: {kind}");
+        let length = get.bytes().await.unwrap().len();
+        let head = server.client.head(server.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert_eq!(head.headers()["content-type"].to_str().unwrap(), kind);
+        let said = head.headers()["content-length"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(said, length.to_string(), "{path}");
+        assert!(head.bytes().await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn names_keywords_and_unknown_lists_are_refused_as_they_should_be() {
+    let server = TestServer::start().await;
+    let t = server.admin_token.clone();
+    let (status, body) = server
+        .post("/api/v1/campaigns", &t, json!({"name": "任务\u{0}一"}))
+        .await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
+    let (status, body) = server
+        .post(
+            "/api/v1/customers",
+            &t,
+            json!({"name": "张\u{7}三", "phone": "13800138000"}),
+        )
+        .await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
+    let (_, lists) = server.get("/api/v1/campaigns", &t).await;
+    assert_eq!(lists["data"]["total"], 0, "nothing stored: {lists}");
+    let long = "a".repeat(25_000);
+    let (status, body) = server
+        .get(&format!("/api/v1/calls/followups?keyword={long}"), &t)
+        .await;
+    assert_error(status, &body, 400, "INVALID_PARAMS");
+    let (status, body) = server
+        .post(
+            "/api/v1/campaigns/camp_nosuchlist/items/from-customers",
+            &t,
+            json!({}),
+        )
+        .await;
+    assert_error(status, &body, 404, "NOT_FOUND");
+}
