@@ -90,8 +90,12 @@ if [ "$UNINSTALL" = 1 ]; then
         run systemctl daemon-reload
     fi
     run rm -f "$BIN_DIR/dialbox"
-    [ "$DRY_RUN" = 1 ] && echo "(dry run: nothing was removed)"
-    echo "DialBox removed. Kept: its data in $DATA_DIR and the user '$SERVICE_USER' (delete them yourself if you mean to)."
+    kept="Kept: its data in $DATA_DIR and the user '$SERVICE_USER' (delete them yourself if you mean to)."
+    if [ "$DRY_RUN" = 1 ]; then
+        echo "Dry run: nothing was removed. $kept"
+    else
+        echo "DialBox removed. $kept"
+    fi
     exit 0
 fi
 
@@ -135,9 +139,13 @@ run chown "$SERVICE_USER:$SERVICE_USER" "$DATA_DIR"
 run chmod 750 "$DATA_DIR"
 
 if ! have_systemd; then
-    [ "$DRY_RUN" = 1 ] && echo "(dry run: nothing was installed)"
+    if [ "$DRY_RUN" = 1 ]; then
+        done_words="Dry run: nothing was installed. It would install"
+    else
+        done_words="Installed"
+    fi
     cat <<MSG
-Installed $BIN_DIR/dialbox, the user '$SERVICE_USER' and the data folder $DATA_DIR.
+$done_words $BIN_DIR/dialbox, the user '$SERVICE_USER' and the data folder $DATA_DIR.
 This machine has no systemd, so no service was set up. Run it by hand as that user (it prints
 the first admin password on its first start), or from your init system:
 

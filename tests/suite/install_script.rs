@@ -78,6 +78,8 @@ fn a_dry_run_with_a_prebuilt_binary_prints_the_plan_and_changes_nothing() {
         "{stdout}"
     );
     assert!(!stdout.contains("Building"), "{stdout}");
+    // a dry run never says it did what it only printed
+    assert!(!stdout.contains("\nInstalled "), "{stdout}");
     assert!(
         stdout.contains("http://192.168.1.20:3000"),
         "the plan carries the flags: {stdout}"
@@ -89,4 +91,5 @@ fn a_dry_run_with_a_prebuilt_binary_prints_the_plan_and_changes_nothing() {
         stdout.contains("would run: rm -f /usr/local/bin/dialbox") && stdout.contains("Kept:"),
         "{stdout}"
     );
+    assert!(!stdout.contains("DialBox removed"), "{stdout}");
 }
