@@ -3,12 +3,11 @@
 //! Uploads stop while less than the storage reserve is free, but a disk filled by anything else
 //! on the box reaches 0 bytes with our reserve already gone, and then SQLite cannot append to
 //! its log: a delete — the one act that frees space — answered STORAGE_FULL. So the server holds
-//! a file of real blocks in the data folder (`room.reserve`, 1/20 of the disk, at most 32 MiB),
+//! a file of real blocks in the data folder (`room.reserve`, 1/20 of the disk, at most 32 MiB, allocated without being written),
 //! and before each write transaction, if less than that is free, it lets the file go: the write
 //! goes through, and so do the next ones for a while. The file is taken back once the disk has
 //! room again (four times its size free), from the checkpoint thread.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -80,16 +79,9 @@ impl Room {
     }
 }
 
-/// Writes `size` bytes that no file system stores as a hole or compresses away.
+/// A file of `size` bytes of the disk's blocks (allocated, not written, where the system can).
 fn write_filler(path: &Path, size: u64) -> std::io::Result<()> {
     let mut file = std::fs::File::create(path)?;
-    let mut chunk = vec![0u8; 1024 * 1024];
-    let mut left = size;
-    while left > 0 {
-        rand::fill(&mut chunk[..]);
-        let n = left.min(chunk.len() as u64) as usize;
-        file.write_all(&chunk[..n])?;
-        left -= n as u64;
-    }
+    crate::platform::allocate(&mut file, size)?;
     file.sync_all()
 }

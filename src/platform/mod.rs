@@ -46,3 +46,19 @@ pub fn return_freed_memory() {
         libc::malloc_trim(0);
     }
 }
+
+/// Writes `len` bytes that no file system stores as a hole or compresses away (where a file's
+/// blocks cannot be allocated otherwise).
+#[cfg_attr(windows, allow(dead_code))]
+fn write_filler(file: &mut std::fs::File, len: u64) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut chunk = vec![0u8; 1024 * 1024];
+    let mut left = len;
+    while left > 0 {
+        rand::fill(&mut chunk[..]);
+        let n = left.min(chunk.len() as u64) as usize;
+        file.write_all(&chunk[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
+}

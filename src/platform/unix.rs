@@ -35,6 +35,17 @@ pub fn disk_space(dir: &Path) -> io::Result<(u64, u64)> {
     Ok((st.f_bavail * unit, st.f_blocks * unit))
 }
 
+/// Gives `file` `len` bytes of real disk blocks without writing them (`fallocate`: instant, and
+/// the space is the file's, not a hole). Elsewhere than Linux, or where the file system cannot,
+/// the blocks are written.
+pub fn allocate(file: &mut File, len: u64) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if rustix::fs::fallocate(&*file, rustix::fs::FallocateFlags::empty(), 0, len).is_ok() {
+        return Ok(());
+    }
+    super::write_filler(file, len)
+}
+
 /// Makes the names in `dir` durable: after a rename, the folder itself must reach the disk or a
 /// crash can bring back the old name.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {

@@ -197,15 +197,19 @@ async fn a_disk_filled_by_something_else_lets_people_log_in_read_and_delete() {
     let data = tempfile::tempdir().unwrap();
     let signals = tempfile::tempdir().unwrap();
     let (go, done) = (signals.path().join("go"), signals.path().join("done"));
-    // a filler in the server's mount namespace, started on a signal from outside the tmpfs
+    // a filler in the server's mount namespace, started on a signal from outside the tmpfs (in
+    // braces: `mount && job &` would put the mount itself in the background)
     let filler = format!(
-        r#"(while [ ! -e "{go}" ]; do sleep 0.05; done; dd if=/dev/zero of="$1/filler" bs=64k 2>/dev/null; touch "{done}") & "#,
+        r#"{{ (while [ ! -e "{go}" ]; do sleep 0.05; done; dd if=/dev/zero of="$1/filler" bs=64k 2>/dev/null; touch "{done}") >/dev/null 2>&1 </dev/null & }} && "#,
         go = go.display(),
         done = done.display()
     );
     let flags = ["--storage-reserve-mb", "1"];
     let (child, base, _) = start(on_tmpfs_with(data.path(), "12m", &filler, &flags));
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
     let token = login_token(&base, "admin", PASSWORD).await;
     let (status, body) = upload(&client, &base, &token, audio::mp3(200)).await;
     assert_eq!(status, 200, "{body}");

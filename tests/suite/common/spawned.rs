@@ -67,7 +67,14 @@ pub fn start(mut cmd: Command) -> (Child, String, Vec<String>) {
     }
     // keep draining stdout so the server never writes into a closed pipe
     std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
-    let addr = addr.unwrap_or_else(|| panic!("no listening line in {lines:?}"));
+    let Some(addr) = addr else {
+        let mut stderr = String::new();
+        if let Some(mut err) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut err, &mut stderr);
+        }
+        let status = child.wait();
+        panic!("no listening line in {lines:?} ({status:?}); stderr: {stderr}");
+    };
     (child, format!("http://{addr}"), lines)
 }
 
