@@ -12,7 +12,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use dialbox::customers::sheet::biff::build;
+use dialbox::customers::sheet::hostile::biff as build;
 use dialbox::customers::sheet::hostile::{inline, sheet_xml, xls, xlsx_with};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::managed;
 use crate::auth::Caller;
-use crate::customers::import::{Column, column_of};
+use crate::customers::import_rows::{Column, column_of};
 use crate::customers::phone;
 use crate::db::campaign_items::NewItem;
 use crate::db::customers::CustomerFilter;

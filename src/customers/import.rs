@@ -2,11 +2,10 @@
 //! (with or without BOM) or GBK, which is what Excel in China saves as CSV. Rows come out checked and normalised; a row that
 //! cannot be used is reported with its line number and why, never silently dropped.
 
-use std::collections::HashSet;
-
 use serde::Serialize;
 
-use super::{FOLLOW_STATUSES, phone};
+use super::FOLLOW_STATUSES;
+use super::import_rows::{ImportRow, RowReader, Skipped};
 use crate::auth::Caller;
 use crate::db::{self, customers::CustomerFields};
 use crate::error::{ApiError, ApiResult};
@@ -247,26 +246,6 @@ fn map_words(rows: &mut [ImportRow]) -> Vec<Skipped> {
     unmapped
 }
 
-/// One usable row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportRow {
-    /// 1-based line in the file (the header is line 1).
-    pub line: usize,
-    pub name: String,
-    pub phone: String,
-    pub level: Option<String>,
-    pub tags: Vec<String>,
-    pub follow_status: Option<String>,
-    pub notes: String,
-}
-
-/// A row left out, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Skipped {
-    pub row: usize,
-    pub reason: String,
-}
-
 /// The file's text: valid UTF-8 (a BOM is dropped), else GBK. `None` when it is neither.
 pub fn decode(bytes: &[u8]) -> Option<(String, &'static str)> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -276,51 +255,6 @@ pub fn decode(bytes: &[u8]) -> Option<(String, &'static str)> {
     encoding_rs::GBK
         .decode_without_bom_handling_and_without_replacement(bytes)
         .map(|text| (text.into_owned(), "GBK"))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Column {
-    Name,
-    Phone,
-    Level,
-    Tags,
-    FollowStatus,
-    Notes,
-    Other,
-}
-
-pub(crate) fn column_of(header: &str) -> Column {
-    match header.trim().to_lowercase().as_str() {
-        "name" | "姓名" | "客户" | "客户名" | "客户名称" | "客户姓名" | "名称" => {
-            Column::Name
-        }
-        "phone" | "mobile" | "电话" | "手机" | "手机号" | "手机号码" | "电话号码" | "联系电话"
-        | "号码" => Column::Phone,
-        "level" | "级别" | "等级" | "客户等级" | "客户级别" => Column::Level,
-        "tags" | "标签" => Column::Tags,
-        "followstatus" | "follow_status" | "跟进状态" | "状态" => Column::FollowStatus,
-        "notes" | "备注" | "说明" => Column::Notes,
-        _ => Column::Other,
-    }
-}
-
-/// Without a header we can read, the columns are name, phone, level, tags, notes.
-const DEFAULT_COLUMNS: [Column; 5] = [
-    Column::Name,
-    Column::Phone,
-    Column::Level,
-    Column::Tags,
-    Column::Notes,
-];
-
-/// Tags in one cell, separated by any of the separators people type.
-pub fn split_tags(cell: &str) -> Vec<String> {
-    let mut seen = HashSet::new();
-    cell.split([';', '；', '|', ',', '，', '、'])
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && seen.insert(t.to_string()))
-        .map(str::to_string)
-        .collect()
 }
 
 /// Parses decoded CSV text, refusing it at the limits a workbook has (rows, cells) as the
@@ -351,100 +285,6 @@ pub fn parse(text: &str) -> ApiResult<Vec<csv::StringRecord>> {
     Ok(records)
 }
 
-/// Turns CSV records into usable rows and skipped ones.
-pub fn rows(records: &[csv::StringRecord]) -> (Vec<ImportRow>, Vec<Skipped>) {
-    let mut reader = RowReader::new(records.first());
-    let (mut out, mut skipped) = (Vec::new(), Vec::new());
-    for (index, record) in records.iter().enumerate() {
-        match reader.read(index, record) {
-            Some(Ok(row)) => out.push(row),
-            Some(Err(skip)) => skipped.push(skip),
-            None => {}
-        }
-    }
-    (out, skipped)
-}
-
-/// Reads records one at a time, so an import can write its rows in batches as it reads them
-/// rather than hold every row of the file twice (issue 27): the columns from the first record,
-/// and the numbers seen so far (a number repeated in the file is skipped after the first).
-pub struct RowReader {
-    columns: Vec<Column>,
-    has_header: bool,
-    numbers: HashSet<String>,
-}
-
-impl RowReader {
-    pub fn new(first: Option<&csv::StringRecord>) -> Self {
-        let header: Vec<Column> = first
-            .map(|r| r.iter().map(column_of).collect())
-            .unwrap_or_default();
-        let has_header = header.contains(&Column::Name) && header.contains(&Column::Phone);
-        Self {
-            columns: if has_header {
-                header
-            } else {
-                DEFAULT_COLUMNS.to_vec()
-            },
-            has_header,
-            numbers: HashSet::new(),
-        }
-    }
-
-    /// The record at `index` (0-based): a row, a skipped row, or nothing (the header, an empty
-    /// line).
-    pub fn read(
-        &mut self,
-        index: usize,
-        record: &csv::StringRecord,
-    ) -> Option<Result<ImportRow, Skipped>> {
-        if index == 0 && self.has_header {
-            return None;
-        }
-        let line = index + 1;
-        if record.iter().all(str::is_empty) {
-            return None;
-        }
-        let cell = |want: Column| {
-            self.columns
-                .iter()
-                .position(|c| *c == want)
-                .and_then(|i| record.get(i))
-                .unwrap_or("")
-        };
-        let skip = |reason: String| Some(Err(Skipped { row: line, reason }));
-        let name = cell(Column::Name);
-        if name.is_empty() {
-            return skip("缺少客户姓名".into());
-        }
-        if name.chars().count() > 64 {
-            return skip("客户姓名过长".into());
-        }
-        let raw_phone = cell(Column::Phone);
-        let Some(number) = phone::normalize(raw_phone) else {
-            return skip(if raw_phone.is_empty() {
-                "缺少电话号码".to_string()
-            } else {
-                format!("电话号码无效: {raw_phone}")
-            });
-        };
-        let optional = |c: Column| Some(cell(c)).filter(|v| !v.is_empty()).map(str::to_string);
-        let row = ImportRow {
-            line,
-            name: name.to_string(),
-            phone: number.clone(),
-            level: optional(Column::Level),
-            tags: split_tags(cell(Column::Tags)),
-            follow_status: optional(Column::FollowStatus),
-            notes: cell(Column::Notes).to_string(),
-        };
-        if !self.numbers.insert(number) {
-            return skip("文件中号码重复".into());
-        }
-        Some(Ok(row))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,26 +297,5 @@ mod tests {
         assert!(text.starts_with("姓名"));
         let (text, enc) = decode("\u{feff}姓名,电话".as_bytes()).unwrap();
         assert_eq!((text.as_str(), enc), ("姓名,电话", "UTF-8"));
-    }
-
-    #[test]
-    fn header_mapping_and_skips() {
-        let text =
-            "电话,姓名,标签\n138 0013 8000,张三,VIP;意向\n,李四,\n13800138000,王五,\nabc,赵六,\n";
-        let (rows, skipped) = rows(&parse(text).unwrap());
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].name, "张三");
-        assert_eq!(rows[0].phone, "13800138000");
-        assert_eq!(rows[0].tags, vec!["VIP", "意向"]);
-        let lines: Vec<usize> = skipped.iter().map(|s| s.row).collect();
-        assert_eq!(lines, vec![3, 4, 5]);
-    }
-
-    #[test]
-    fn no_header_uses_default_columns() {
-        let (rows, skipped) = rows(&parse("张三,13800138000,vip\n").unwrap());
-        assert!(skipped.is_empty());
-        assert_eq!(rows[0].level.as_deref(), Some("vip"));
-        assert_eq!(rows[0].line, 1);
     }
 }

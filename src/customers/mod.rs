@@ -3,6 +3,7 @@
 //! Creating, changing, deleting and importing customers happen here, each one transaction.
 
 pub mod import;
+pub mod import_rows;
 pub mod phone;
 pub mod sheet;
 pub mod words;
@@ -66,7 +67,7 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
             ));
         }
         let joined = tags.join("、");
-        f.tags = import::split_tags(&joined);
+        f.tags = import_rows::split_tags(&joined);
         limits::at_most("标签", &joined, 500)?;
     }
     if let Some(s) = c.follow_status {

@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::{TestServer, assert_error};
-use dialbox::customers::sheet::biff::build;
+use dialbox::customers::sheet::hostile::biff as build;
 use dialbox::customers::sheet::hostile::{far_cell, inline, sheet_xml, xls, xlsx_with};
 use serde_json::{Value, json};
 

@@ -12,14 +12,14 @@
 /// formulas; an .xls holds at most 65,536 rows, a long list fits in a few MB).
 pub const BUDGET: u64 = 48 * 1024 * 1024;
 
-const BOF: u16 = 0x0809;
-const EOF: u16 = 0x000A;
+pub(super) const BOF: u16 = 0x0809;
+pub(super) const EOF: u16 = 0x000A;
 const CONTINUE: u16 = 0x003C;
-const BOUNDSHEET: u16 = 0x0085;
-const SST: u16 = 0x00FC;
+pub(super) const BOUNDSHEET: u16 = 0x0085;
+pub(super) const SST: u16 = 0x00FC;
 const DIMENSIONS: u16 = 0x0200;
 const FORMULA: u16 = 0x0006;
-const LABELSST: u16 = 0x00FD;
+pub(super) const LABELSST: u16 = 0x00FD;
 const MULRK: u16 = 0x00BD;
 /// Records that put one cell at the (row, col) of their first four bytes: NUMBER, LABEL, RSTRING,
 /// BOOLERR, RK.
@@ -327,70 +327,9 @@ pub fn check(stream: &[u8]) -> Scan<u64> {
     Ok(total)
 }
 
-/// Builds BIFF streams by hand: the tests here and the hostile files of the test suite.
-#[doc(hidden)]
-pub mod build {
-    /// One record: type, length, data.
-    pub fn record(typ: u16, data: &[u8]) -> Vec<u8> {
-        let mut out = typ.to_le_bytes().to_vec();
-        out.extend((data.len() as u16).to_le_bytes());
-        out.extend(data);
-        out
-    }
-
-    /// A cell record's first bytes: row, column, format.
-    pub fn at(row: u16, col: u16) -> Vec<u8> {
-        [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat()
-    }
-
-    /// A workbook stream: globals with `strings` as the SST and one sheet holding `cells`.
-    pub fn workbook(strings: &[&str], cells: &[Vec<u8>]) -> Vec<u8> {
-        let bof = record(
-            super::BOF,
-            &[0, 6, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-        );
-        let mut sst = vec![0u8; 8];
-        for s in strings {
-            let units: Vec<u16> = s.encode_utf16().collect();
-            sst.extend((units.len() as u16).to_le_bytes());
-            // one byte a character where every one fits, else UTF-16
-            if s.is_ascii() {
-                sst.push(0);
-                sst.extend(s.bytes());
-            } else {
-                sst.push(1);
-                sst.extend(units.iter().flat_map(|u| u.to_le_bytes()));
-            }
-        }
-        let sst = record(super::SST, &sst);
-        let boundsheet_len = 4 + 14;
-        let pos = bof.len() + sst.len() + boundsheet_len + 4;
-        let mut sheet_meta = (pos as u32).to_le_bytes().to_vec();
-        sheet_meta.extend([0, 0, 6, 0]);
-        sheet_meta.extend(b"Sheet1");
-        let mut out = [bof.clone(), sst, record(super::BOUNDSHEET, &sheet_meta)].concat();
-        out.extend(record(super::EOF, &[]));
-        assert_eq!(out.len(), pos);
-        out.extend(bof);
-        for cell in cells {
-            out.extend(cell);
-        }
-        out.extend(record(super::EOF, &[]));
-        out
-    }
-
-    /// A LABELSST cell naming shared string `index`.
-    pub fn label_sst(row: u16, col: u16, index: u32) -> Vec<u8> {
-        record(
-            super::LABELSST,
-            &[at(row, col), index.to_le_bytes().to_vec()].concat(),
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::build::*;
+    use super::super::hostile::biff::*;
     use super::*;
 
     #[test]

@@ -76,3 +76,68 @@ pub fn numbers(rows: u32, cols: u32) -> Vec<u8> {
     let body = row.repeat(rows as usize);
     xlsx_with(&[("xl/worksheets/sheet1.xml", sheet_xml("A1:A1", &body))])
 }
+
+/// BIFF streams built by hand.
+pub mod biff {
+    /// One record: type, length, data.
+    pub fn record(typ: u16, data: &[u8]) -> Vec<u8> {
+        let mut out = typ.to_le_bytes().to_vec();
+        out.extend((data.len() as u16).to_le_bytes());
+        out.extend(data);
+        out
+    }
+
+    /// A cell record's first bytes: row, column, format.
+    pub fn at(row: u16, col: u16) -> Vec<u8> {
+        [row.to_le_bytes(), col.to_le_bytes(), [0, 0]].concat()
+    }
+
+    /// A workbook stream: globals with `strings` as the SST and one sheet holding `cells`.
+    pub fn workbook(strings: &[&str], cells: &[Vec<u8>]) -> Vec<u8> {
+        let bof = record(
+            super::super::biff::BOF,
+            &[0, 6, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        );
+        let mut sst = vec![0u8; 8];
+        for s in strings {
+            let units: Vec<u16> = s.encode_utf16().collect();
+            sst.extend((units.len() as u16).to_le_bytes());
+            // one byte a character where every one fits, else UTF-16
+            if s.is_ascii() {
+                sst.push(0);
+                sst.extend(s.bytes());
+            } else {
+                sst.push(1);
+                sst.extend(units.iter().flat_map(|u| u.to_le_bytes()));
+            }
+        }
+        let sst = record(super::super::biff::SST, &sst);
+        let boundsheet_len = 4 + 14;
+        let pos = bof.len() + sst.len() + boundsheet_len + 4;
+        let mut sheet_meta = (pos as u32).to_le_bytes().to_vec();
+        sheet_meta.extend([0, 0, 6, 0]);
+        sheet_meta.extend(b"Sheet1");
+        let mut out = [
+            bof.clone(),
+            sst,
+            record(super::super::biff::BOUNDSHEET, &sheet_meta),
+        ]
+        .concat();
+        out.extend(record(super::super::biff::EOF, &[]));
+        assert_eq!(out.len(), pos);
+        out.extend(bof);
+        for cell in cells {
+            out.extend(cell);
+        }
+        out.extend(record(super::super::biff::EOF, &[]));
+        out
+    }
+
+    /// A LABELSST cell naming shared string `index`.
+    pub fn label_sst(row: u16, col: u16, index: u32) -> Vec<u8> {
+        record(
+            super::super::biff::LABELSST,
+            &[at(row, col), index.to_le_bytes().to_vec()].concat(),
+        )
+    }
+}

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use dialbox::customers::sheet::biff::build;
+use dialbox::customers::sheet::hostile::biff as build;
 use dialbox::customers::sheet::hostile::{far_cell, numbers, xls};
 use serde_json::{Value, json};
 
