@@ -266,11 +266,6 @@ impl Downloads {
             .remove(token)
             .filter(|r| !r.expired(Instant::now()))
     }
-
-    /// How many exports wait (for the tests and the log).
-    pub fn waiting(&self) -> usize {
-        self.lock().len()
-    }
 }
 
 fn remove_oldest(map: &mut HashMap<String, Ready>, which: impl Fn(&Ready) -> bool) {
