@@ -149,6 +149,22 @@ pub fn tags(field: &str, tags: Vec<String>) -> ApiResult<Vec<String>> {
     Ok(out)
 }
 
+/// A body field that may be absent but not `null` where the document says boolean, integer or
+/// string: serde reads both as `None`, so a `null` would pass for "unchanged" (issue 27, found by
+/// schemathesis). Use with `#[serde(default, deserialize_with = "crate::limits::not_null")]`.
+pub fn not_null<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    match <Option<T> as serde::Deserialize>::deserialize(d)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "null is not a value here: leave the field out",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,7 @@ pub struct SettingsBody {
     recording_max_bytes: Option<Option<u64>>,
     bind_ttl_secs: Option<u64>,
     dial_timeout_secs: Option<u64>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     max_phones_per_user: Option<u32>,
 }
 

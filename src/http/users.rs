@@ -96,6 +96,7 @@ pub struct UpdateUser {
     real_name: Option<String>,
     department: Option<String>,
     role: Option<Role>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     disabled: Option<bool>,
 }
 

@@ -18,6 +18,7 @@ use crate::times::iso_ms;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QrRequest {
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     user_id: Option<String>,
 }
 

@@ -99,3 +99,39 @@ async fn names_keywords_and_unknown_lists_are_refused_as_they_should_be() {
         .await;
     assert_error(status, &body, 404, "NOT_FOUND");
 }
+
+/// `null` where the document says boolean, integer or string is refused, not read as "unchanged"
+/// (schemathesis found four such fields accepted).
+#[tokio::test]
+async fn a_null_is_not_a_value_for_a_typed_field() {
+    let server = TestServer::start().await;
+    let t = server.admin_token.clone();
+    let a = server.create_user("sales_a", "sales_staff", "一部").await;
+    let cases = [
+        ("/api/v1/system/settings", json!({"maxPhonesPerUser": null})),
+        ("/api/v1/system/pacing", json!({"quietWeekends": null})),
+        (
+            &format!("/api/v1/users/{}", a.id) as &str,
+            json!({"disabled": null}),
+        ),
+    ];
+    for (path, body) in cases {
+        let (status, answer) = server.put(path, &t, body).await;
+        assert_error(status, &answer, 400, "INVALID_PARAMS");
+    }
+    let (status, answer) = server
+        .post(
+            "/api/v1/call-config/work-phones/qrcode",
+            &t,
+            json!({"userId": null}),
+        )
+        .await;
+    assert_error(status, &answer, 400, "INVALID_PARAMS");
+    // left out, each is still "unchanged" / "the caller"
+    let (status, answer) = server.put("/api/v1/system/pacing", &t, json!({})).await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, answer) = server
+        .post("/api/v1/call-config/work-phones/qrcode", &t, json!({}))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+}

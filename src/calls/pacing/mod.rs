@@ -199,7 +199,11 @@ pub struct PacingForm {
     pub max_per_day: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quiet_hours: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::limits::not_null"
+    )]
     pub quiet_weekends: Option<bool>,
 }
 
