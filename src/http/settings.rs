@@ -56,7 +56,9 @@ pub struct SettingsBody {
     recording_max_age_days: Option<Option<u32>>,
     #[serde(default, deserialize_with = "super::body::nullable")]
     recording_max_bytes: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     bind_ttl_secs: Option<u64>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     dial_timeout_secs: Option<u64>,
     #[serde(default, deserialize_with = "crate::limits::not_null")]
     max_phones_per_user: Option<u32>,

@@ -109,6 +109,8 @@ async fn a_null_is_not_a_value_for_a_typed_field() {
     let a = server.create_user("sales_a", "sales_staff", "一部").await;
     let cases = [
         ("/api/v1/system/settings", json!({"maxPhonesPerUser": null})),
+        ("/api/v1/system/settings", json!({"bindTtlSecs": null})),
+        ("/api/v1/system/settings", json!({"dialTimeoutSecs": null})),
         ("/api/v1/system/pacing", json!({"quietWeekends": null})),
         (
             &format!("/api/v1/users/{}", a.id) as &str,
