@@ -169,12 +169,11 @@ pub async fn import(
     let mut reader = RowReader::new(records.first());
     let (mut skipped, mut unmapped) = (Vec::new(), Vec::new());
     let (mut total, mut imported, mut batches) = (0usize, 0usize, 0usize);
-    let mut index = 0usize;
     // read and written a batch at a time: the file's rows are never all held twice
-    for chunk in records.chunks(IMPORT_BATCH) {
+    for (n, chunk) in records.chunks(IMPORT_BATCH).enumerate() {
         let mut batch = Vec::with_capacity(chunk.len());
-        for record in chunk {
-            match reader.read(index, record) {
+        for (i, record) in chunk.iter().enumerate() {
+            match reader.read(n * IMPORT_BATCH + i, record) {
                 Some(Ok(row)) => batch.push(row),
                 Some(Err(skip)) => {
                     skipped.push(skip);
@@ -182,7 +181,6 @@ pub async fn import(
                 }
                 None => {}
             }
-            index += 1;
         }
         unmapped.extend(map_words(&mut batch));
         total += batch.len();

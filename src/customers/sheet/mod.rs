@@ -59,6 +59,23 @@ fn float_text(f: f64) -> String {
     }
 }
 
+/// A cell as text, the way a person reads it in the sheet.
+fn cell_text(cell: &calamine::Data) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    match cell {
+        calamine::Data::Empty => Cow::Borrowed(""),
+        calamine::Data::String(s) => Cow::Borrowed(s.trim()),
+        calamine::Data::Float(f) => Cow::Owned(float_text(*f)),
+        calamine::Data::Int(i) => Cow::Owned(i.to_string()),
+        calamine::Data::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
+        calamine::Data::DateTime(d) => Cow::Owned(format!("日期 {d}")),
+        calamine::Data::DateTimeIso(s) | calamine::Data::DurationIso(s) => {
+            Cow::Owned(format!("日期 {s}"))
+        }
+        calamine::Data::Error(e) => Cow::Owned(format!("单元格错误 {e}")),
+    }
+}
+
 /// What a workbook gave: the rows of the sheet read, that sheet's name, and every sheet's name
 /// (so the page can offer another).
 pub struct Read {

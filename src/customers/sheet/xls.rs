@@ -4,7 +4,7 @@
 
 use std::io::{Cursor, Read, Write};
 
-use calamine::{Data, Reader, Xls};
+use calamine::{Reader, Xls};
 
 use super::biff::{self, Refusal};
 use super::rows::RowBuilder;
@@ -51,21 +51,6 @@ fn compound_file(name: &str, stream: &[u8]) -> std::io::Result<Vec<u8>> {
     Ok(file.into_inner().into_inner())
 }
 
-/// A cell as text, the way a person reads it in the sheet.
-fn cell_text(cell: &Data) -> std::borrow::Cow<'_, str> {
-    use std::borrow::Cow;
-    match cell {
-        Data::Empty => Cow::Borrowed(""),
-        Data::String(s) => Cow::Borrowed(s.trim()),
-        Data::Float(f) => Cow::Owned(super::float_text(*f)),
-        Data::Int(i) => Cow::Owned(i.to_string()),
-        Data::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
-        Data::DateTime(d) => Cow::Owned(format!("日期 {d}")),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cow::Owned(format!("日期 {s}")),
-        Data::Error(e) => Cow::Owned(format!("单元格错误 {e}")),
-    }
-}
-
 /// The rows of one sheet (`sheet`, else the first).
 pub fn read(bytes: &[u8], sheet: Option<&str>) -> ApiResult<Sheet> {
     let (name, mut stream) = workbook_stream(bytes)?;
@@ -86,7 +71,7 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> ApiResult<Sheet> {
     let mut rows = RowBuilder::new();
     let (top, left) = range.start().unwrap_or((0, 0));
     for (row, col, cell) in range.used_cells() {
-        rows.add(top + row as u32, left + col as u32, &cell_text(cell))?;
+        rows.add(top + row as u32, left + col as u32, &super::cell_text(cell))?;
     }
     Ok(Sheet {
         records: rows.finish(),

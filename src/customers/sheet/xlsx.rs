@@ -11,19 +11,13 @@ use super::rows::RowBuilder;
 use super::{Read as Sheet, pick_sheet, unreadable};
 use crate::error::ApiResult;
 
-/// A cell as text, the way a person reads it in the sheet.
+/// A cell as text: a shared or inline string borrowed as it is (most cells), anything else as
+/// `super::cell_text` reads calamine's owned value.
 fn cell_text<'a>(cell: &'a DataRef<'_>) -> std::borrow::Cow<'a, str> {
-    use std::borrow::Cow;
     match cell {
-        DataRef::SharedString(s) => Cow::Borrowed(s.trim()),
-        DataRef::String(s) => Cow::Borrowed(s.trim()),
-        DataRef::Empty => Cow::Borrowed(""),
-        DataRef::Int(i) => Cow::Owned(i.to_string()),
-        DataRef::Float(f) => Cow::Owned(super::float_text(*f)),
-        DataRef::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
-        DataRef::DateTime(d) => Cow::Owned(format!("日期 {d}")),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cow::Owned(format!("日期 {s}")),
-        DataRef::Error(e) => Cow::Owned(format!("单元格错误 {e}")),
+        DataRef::SharedString(s) => std::borrow::Cow::Borrowed(s.trim()),
+        DataRef::String(s) => std::borrow::Cow::Borrowed(s.trim()),
+        other => std::borrow::Cow::Owned(super::cell_text(&other.clone().into()).into_owned()),
     }
 }
 
