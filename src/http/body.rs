@@ -43,13 +43,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("缺少请求体"));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        // valid JSON of the wrong kind (an array, a number…) where every route wants an object
-        match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Ok(v) if !v.is_object() => ApiError::invalid("参数错误: 请求体必须是JSON对象"),
-            _ => ApiError::invalid(format!("参数错误: {}", without_type_names(&e.to_string()))),
-        }
-    })
+    // Every route wants an object. Checked before serde, which would read a struct from an
+    // array by position (`[null, null]` passed as settings that change nothing).
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(_) => ApiError::invalid("参数错误: 请求体必须是JSON对象"),
+            Err(e) => ApiError::invalid(format!("参数错误: {e}")),
+        });
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::invalid(format!("参数错误: {}", without_type_names(&e.to_string()))))
 }
 
 /// serde's message without the names of our types: "expected struct LoginRequest" tells a

@@ -120,14 +120,20 @@ fn lines(items: Vec<ItemBody>) -> Vec<Line> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CampaignBody {
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     name: Option<String>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     description: Option<String>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     wrap_up_seconds: Option<i64>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     retry_delay_seconds: Option<i64>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     max_attempts: Option<i64>,
     #[serde(default, deserialize_with = "body::nullable")]
     pacing: Option<Option<PacingForm>>,
     /// Numbers to add at once (create only).
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     items: Option<Vec<ItemBody>>,
 }
 

@@ -93,8 +93,11 @@ pub async fn create(state: State, caller: Caller, req: CreateUser) -> ApiResult<
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateUser {
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     real_name: Option<String>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     department: Option<String>,
+    #[serde(default, deserialize_with = "crate::limits::not_null")]
     role: Option<Role>,
     #[serde(default, deserialize_with = "crate::limits::not_null")]
     disabled: Option<bool>,

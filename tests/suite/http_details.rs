@@ -112,9 +112,15 @@ async fn a_null_is_not_a_value_for_a_typed_field() {
         ("/api/v1/system/settings", json!({"bindTtlSecs": null})),
         ("/api/v1/system/settings", json!({"dialTimeoutSecs": null})),
         ("/api/v1/system/pacing", json!({"quietWeekends": null})),
+        ("/api/v1/system/pacing", json!({"quietHours": null})),
+        ("/api/v1/system/pacing", json!({"minGapSeconds": null})),
         (
             &format!("/api/v1/users/{}", a.id) as &str,
             json!({"disabled": null}),
+        ),
+        (
+            &format!("/api/v1/users/{}", a.id) as &str,
+            json!({"role": null}),
         ),
     ];
     for (path, body) in cases {
@@ -129,6 +135,16 @@ async fn a_null_is_not_a_value_for_a_typed_field() {
         )
         .await;
     assert_error(status, &answer, 400, "INVALID_PARAMS");
+    let (status, answer) = server
+        .post(
+            "/api/v1/campaigns",
+            &t,
+            json!({"name": "空值", "retryDelaySeconds": null}),
+        )
+        .await;
+    assert_error(status, &answer, 400, "INVALID_PARAMS");
+    let (_, lists) = server.get("/api/v1/campaigns", &t).await;
+    assert_eq!(lists["data"]["records"], json!([]), "{lists}");
     // left out, each is still "unchanged" / "the caller"
     let (status, answer) = server.put("/api/v1/system/pacing", &t, json!({})).await;
     assert_eq!(status, 200, "{answer}");
@@ -136,4 +152,21 @@ async fn a_null_is_not_a_value_for_a_typed_field() {
         .post("/api/v1/call-config/work-phones/qrcode", &t, json!({}))
         .await;
     assert_eq!(status, 200, "{answer}");
+}
+
+/// A body must be a JSON object: serde reads a struct from an array by position, so
+/// `[null, null]` passed as settings that changed nothing (schemathesis's negative check).
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_refused() {
+    let server = TestServer::start().await;
+    let t = server.admin_token.clone();
+    let (_, before) = server.get("/api/v1/system/settings", &t).await;
+    for body in [json!([null, null]), json!([30, 60]), json!(7), json!("x")] {
+        for path in ["/api/v1/system/settings", "/api/v1/system/pacing"] {
+            let (status, answer) = server.put(path, &t, body.clone()).await;
+            assert_error(status, &answer, 400, "INVALID_PARAMS");
+        }
+    }
+    let (_, after) = server.get("/api/v1/system/settings", &t).await;
+    assert_eq!(before["data"]["settings"], after["data"]["settings"]);
 }
