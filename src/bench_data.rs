@@ -3,7 +3,7 @@
 //! departments, a thousand customers, calls over the last `days` office days in working hours.
 //! One transaction per 50,000 calls, prepared statements throughout.
 
-use crate::calls::lifecycle::{CallState, EndStatus};
+use crate::states::call::{CallState, EndStatus};
 use std::collections::HashMap;
 use std::time::Instant;
 

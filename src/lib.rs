@@ -40,6 +40,7 @@ pub mod platform;
 pub mod recordings;
 pub mod settings;
 pub mod state;
+pub mod states;
 pub mod times;
 pub mod users;
 

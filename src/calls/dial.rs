@@ -1,16 +1,17 @@
 //! Click-to-dial (§5.0, contract §6): choose the phone, store the call `calling`, push
 //! DIAL_COMMAND, answer at once.
 
-use super::lifecycle::CallState;
+use crate::states::call::CallState;
 use serde_json::json;
 
-use super::{dialer, notify, store};
+use super::refusal::{Refusal, RefusalResult};
+use super::whose_phone::{self, ChosenPhone};
+use super::{notify, store};
 use crate::auth::Caller;
 use crate::customers::phone;
 use crate::db;
 use crate::db::call_events::Source;
 use crate::db::calls::Call;
-use crate::db::phones::Phone;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::hub::{Delivery, Hub};
 use crate::limits;
@@ -39,39 +40,6 @@ pub struct Linked {
     pub owner_id: Option<String>,
 }
 
-/// The phone to dial on: the asked one, else the primary if online, else the most recently
-/// active online phone.
-pub fn choose_phone(hub: &Hub, bound: &[Phone], asked: Option<i64>) -> ApiResult<i64> {
-    if bound.is_empty() {
-        return Err(ApiError::new(ErrorCode::DeviceNotBound));
-    }
-    let online: Vec<&Phone> = bound.iter().filter(|p| hub.is_online(p.id)).collect();
-    let chosen = match asked {
-        Some(id) => {
-            if !bound.iter().any(|p| p.id == id) {
-                return Err(ApiError::with_message(
-                    ErrorCode::NotFound,
-                    "该工作手机不存在",
-                ));
-            }
-            online.iter().find(|p| p.id == id).copied()
-        }
-        None => online
-            .iter()
-            .find(|p| p.is_primary)
-            // the hub holds the live last-activity; the row's value may be a minute old
-            .or_else(|| {
-                online
-                    .iter()
-                    .max_by_key(|p| (hub.last_active(p.id).or(p.last_active_at), p.id))
-            })
-            .copied(),
-    };
-    chosen
-        .map(|p| p.id)
-        .ok_or_else(|| ApiError::new(ErrorCode::DeviceOffline))
-}
-
 /// Who a call is with. A given customer must exist; a number alone links the customer who has
 /// it.
 pub fn link_customer(
@@ -79,11 +47,12 @@ pub fn link_customer(
     customer_id: Option<&str>,
     number: Option<&str>,
     name: Option<&str>,
-) -> ApiResult<Linked> {
+) -> RefusalResult<Linked> {
+    let bad = |e: ApiError| Refusal::BadNumber(e);
     let number = match number.map(str::trim).filter(|n| !n.is_empty()) {
         Some(raw) => Some(
             phone::normalize(raw)
-                .ok_or_else(|| ApiError::invalid_field("customerPhone", "电话号码无效"))?,
+                .ok_or_else(|| bad(ApiError::invalid_field("customerPhone", "电话号码无效")))?,
         ),
         None => None,
     };
@@ -91,7 +60,10 @@ pub fn link_customer(
         Some(id) => match db::customers::by_id(conn, id) {
             Ok(c) => Some(c),
             Err(db::DbError::NotFound) => {
-                return Err(ApiError::with_message(ErrorCode::NotFound, "客户不存在"));
+                return Err(bad(ApiError::with_message(
+                    ErrorCode::NotFound,
+                    "客户不存在",
+                )));
             }
             Err(e) => return Err(e.into()),
         },
@@ -103,9 +75,9 @@ pub fn link_customer(
     let number = match (number, &customer) {
         (Some(n), _) => n,
         (None, Some(c)) => c.phone.clone(),
-        (None, None) => return Err(ApiError::invalid("缺少 customerPhone 或 customerId")),
+        (None, None) => return Err(bad(ApiError::invalid("缺少 customerPhone 或 customerId"))),
     };
-    limits::name("customerName", name.unwrap_or_default())?;
+    limits::name("customerName", name.unwrap_or_default()).map_err(bad)?;
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
@@ -161,14 +133,14 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
     // one blocking hop: choose the phone, link the customer, check the rules, store the call
     let call = state
         .db
-        .write(move |tx| prepare(tx, &hub, &by, req, &rules, tz))
+        .write(move |tx| prepare(tx, &hub, &by, req, &rules, tz).map_err(ApiError::from))
         .await?;
     send(state, call).await
 }
 
-/// The dial's transaction, shared with the power dialer (which adds its own writes to it):
-/// choose the phone, link the customer, refuse a number on the do-not-call list and a phone the
-/// pacing `rules` do not let dial now, store the call `calling`.
+/// The click's transaction: link the customer, refuse a number on the do-not-call list,
+/// choose the phone, and store the call `calling` when the pacing `rules` let that phone dial
+/// now.
 pub fn prepare(
     tx: &rusqlite::Connection,
     hub: &Hub,
@@ -176,11 +148,33 @@ pub fn prepare(
     req: DialRequest,
     rules: &super::pacing::Pacing,
     tz: chrono_tz::Tz,
-) -> ApiResult<Call> {
-    let mut call = new_call(by, crate::times::now_ms(), tz);
-    call.notes = req.notes.clone().unwrap_or_default();
-    call.order_id = req.order_id.clone();
+) -> RefusalResult<Call> {
     // bad input is INVALID_PARAMS before any phone question
+    let linked = link_to_dial(tx, &req)?;
+    let asked = whose_phone::Asked {
+        user_id: req.user_id.as_deref(),
+        phone_id: req.phone_id,
+    };
+    let chosen = whose_phone::choose(tx, hub, by, asked, linked.owner_id.as_deref())?;
+    store_dial(tx, by, &req, linked, &chosen, rules, tz)
+}
+
+/// The power dialer's part of its step's transaction: as `prepare`, on the phone the step
+/// chose once for all the numbers it tries.
+pub fn prepare_on(
+    tx: &rusqlite::Connection,
+    by: &Caller,
+    req: &DialRequest,
+    chosen: &ChosenPhone,
+    rules: &super::pacing::Pacing,
+    tz: chrono_tz::Tz,
+) -> RefusalResult<Call> {
+    let linked = link_to_dial(tx, req)?;
+    store_dial(tx, by, req, linked, chosen, rules, tz)
+}
+
+/// The customer of a dial, unless its number is on the do-not-call list.
+fn link_to_dial(tx: &rusqlite::Connection, req: &DialRequest) -> RefusalResult<Linked> {
     let linked = link_customer(
         tx,
         req.customer_id.as_deref(),
@@ -188,19 +182,33 @@ pub fn prepare(
         req.customer_name.as_deref(),
     )?;
     if db::do_not_call::contains(tx, &linked.number)? {
-        return Err(ApiError::new(ErrorCode::DoNotCall));
+        return Err(Refusal::DoNotCall);
     }
-    let asked = dialer::Asked {
-        user_id: req.user_id.as_deref(),
-        phone_id: req.phone_id,
-    };
-    let dialer = dialer::choose(tx, hub, by, asked, linked.owner_id.as_deref())?;
-    super::pacing::allow(tx, rules, dialer.phone_id, tz)?;
+    Ok(linked)
+}
+
+/// Stores the call `calling` on `chosen` if the pace lets that phone dial now.
+fn store_dial(
+    tx: &rusqlite::Connection,
+    by: &Caller,
+    req: &DialRequest,
+    linked: Linked,
+    chosen: &ChosenPhone,
+    rules: &super::pacing::Pacing,
+    tz: chrono_tz::Tz,
+) -> RefusalResult<Call> {
+    let now = crate::times::now_ms();
+    if let Err(blocked) = rules.check(tx, chosen.phone_id, now, tz)? {
+        return Err(Refusal::Paced(blocked));
+    }
+    let mut call = new_call(by, now, tz);
+    call.notes = req.notes.clone().unwrap_or_default();
+    call.order_id = req.order_id.clone();
     // the call is the salesperson's whose phone dials; the event says who clicked
-    call.user_id = dialer.user_id;
-    call.user_name = dialer.user_name;
-    call.department = dialer.department;
-    call.phone_id = Some(dialer.phone_id);
+    call.user_id = chosen.user_id.clone();
+    call.user_name = chosen.user_name.clone();
+    call.department = chosen.department.clone();
+    call.phone_id = Some(chosen.phone_id);
     call.customer_id = linked.customer_id;
     call.customer_name = linked.name;
     call.customer_phone = linked.number;
@@ -210,7 +218,7 @@ pub fn prepare(
         &call.id,
         Source::Pc,
         "dial",
-        &json!({ "phoneId": dialer.phone_id, "by": by.user_id }),
+        &json!({ "phoneId": chosen.phone_id, "by": by.user_id }),
     )?;
     Ok(call)
 }

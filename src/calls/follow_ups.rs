@@ -101,7 +101,7 @@ fn content_or_result(content: String, call: &Call) -> String {
     }
     format!(
         "通话结果：{}",
-        super::lifecycle::status_word(call.call_status())
+        crate::states::call::status_word(call.call_status())
     )
 }
 
@@ -151,7 +151,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
             write_after_call_follow_up(tx, &f, &call, &next_call, customer.as_ref(), now)?;
             db::call_events::insert(tx, &call.id, Source::FollowUp, "followup", &json!({}))?;
             // the wrap-up is over: a dialing session may go on (a callback time re-queues)
-            crate::campaigns::outcome::follow_up_submitted(tx, &call.id, f.next_follow_up, now)?;
+            super::list_outcome::follow_up_submitted(tx, &call.id, f.next_follow_up, now)?;
 
             if let Some(c) = &customer {
                 db::customers::record_follow_up(

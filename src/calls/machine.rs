@@ -2,9 +2,9 @@
 //! call as it should be out (or nothing to change). No I/O, so every rule is unit-tested here.
 
 use super::PhoneReport;
-use super::lifecycle::{CallState, EndStatus};
 use crate::db::calls::Call;
 use crate::error::{ApiError, ApiResult};
+use crate::states::call::{CallState, EndStatus};
 
 /// What §4.1 / CALL_STATUS may say, in both dialects (§13).
 pub const STATUS_VALUES: [&str; 6] = [

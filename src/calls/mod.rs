@@ -5,21 +5,22 @@
 //! rollup in the same transaction.
 
 pub mod dial;
-pub mod dialer;
 pub mod follow_up_edit;
 pub mod follow_ups;
-pub mod lifecycle;
+pub mod list_outcome;
 pub mod machine;
 pub mod manual;
 pub mod notify;
 pub mod pacing;
 pub mod pc;
 pub mod records;
+pub mod refusal;
 pub mod reports;
 pub mod rollup;
 pub mod stats;
 pub mod store;
 pub mod timeout;
+pub mod whose_phone;
 
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 //! What the PC page does to a call: cancel a dial (contract §6, pushes CANCEL_DIAL and the
 //! shipped app's DIAL_CANCEL) and end or correct a call (§5.9, pushes CALL_END on a live one).
 
-use super::lifecycle::{CallState, EndStatus};
+use crate::states::call::{CallState, EndStatus};
 use serde_json::json;
 
 use super::{machine, notify, store};

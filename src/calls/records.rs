@@ -2,7 +2,7 @@
 //! inbound call or one made off DialBox, its notes and tags, its deletion with its recordings.
 //! Visibility per contract §2 (another person's call is NOT_FOUND).
 
-use super::lifecycle::{CallState, EndStatus};
+use crate::states::call::{CallState, EndStatus};
 use serde_json::json;
 
 use super::{dial, notify, pc, store};
@@ -18,7 +18,7 @@ use crate::limits;
 use crate::state::State;
 
 pub const CALL_TYPES: [&str; 2] = ["outbound", "inbound"];
-pub use super::lifecycle::CALL_STATUSES;
+pub use crate::states::call::CALL_STATUSES;
 
 /// §5.7's body, already parsed (times as epoch ms).
 #[derive(Debug, Clone, Default)]

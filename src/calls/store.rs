@@ -24,7 +24,7 @@ pub fn update(conn: &Connection, tz: Tz, before: &Call, after: &Call) -> DbResul
     if after.end_time != before.end_time || after.customer_id != before.customer_id {
         touch_customer(conn, after)?;
     }
-    crate::campaigns::outcome::call_changed(conn, before, after)?;
+    super::list_outcome::call_changed(conn, before, after)?;
     rollup::replace(conn, tz, Some(before), Some(after))
 }
 
@@ -34,7 +34,7 @@ pub fn update(conn: &Connection, tz: Tz, before: &Call, after: &Call) -> DbResul
 fn touch_customer(conn: &Connection, call: &Call) -> DbResult<()> {
     match (&call.customer_id, call.end_time) {
         (Some(customer), Some(end))
-            if call.state == super::lifecycle::CallState::Ended
+            if call.state == crate::states::call::CallState::Ended
                 && call.end_reason.as_deref() != Some(super::machine::TIMEOUT_REASON) =>
         {
             crate::db::customers::touch_last_contact(conn, customer, end)

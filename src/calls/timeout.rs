@@ -2,7 +2,7 @@
 //! `config.dial_timeout` ends `failed`. A background task started with the server sweeps the
 //! few live calls (a partial index holds only those).
 
-use super::lifecycle::{CallState, EndStatus};
+use crate::states::call::{CallState, EndStatus};
 use std::time::Duration;
 
 use serde_json::json;

@@ -8,6 +8,7 @@ use crate::auth::Caller;
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::State;
+use crate::states::dialer::Queue;
 
 use super::managed;
 
@@ -115,7 +116,7 @@ pub async fn page(
     caller: &Caller,
     id: String,
     assignee: Option<String>,
-    queue: Option<String>,
+    queue: Option<Queue>,
     limit: i64,
     offset: i64,
 ) -> ApiResult<(Vec<db::campaign_items::Item>, i64)> {
@@ -133,7 +134,7 @@ pub async fn page(
                 c,
                 &campaign.id,
                 assignee.as_deref(),
-                queue.as_deref(),
+                queue,
                 limit,
                 offset,
             )?)
@@ -153,20 +154,13 @@ pub async fn callback(state: &State, caller: &Caller, item_id: i64, at: i64) -> 
         .db
         .write(move |tx| {
             let item = item_of(tx, &who, item_id)?;
-            if item.queue == "dialing" {
+            if item.queue == Queue::Dialing {
                 return Err(ApiError::with_message(
                     ErrorCode::CallStateConflict,
                     "该号码正在拨打，通话结束后再设置",
                 ));
             }
-            db::campaign_items::set_queue(
-                tx,
-                item.id,
-                "callback",
-                item.outcome.as_deref(),
-                at,
-                now,
-            )?;
+            db::campaign_items::set_queue(tx, item.id, Queue::Callback, item.outcome, at, now)?;
             Ok(())
         })
         .await?;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::db;
 use crate::error::ApiResult;
 use crate::state::State;
+use crate::states::dialer::{PauseReason, SessionStatus};
 
 /// Longest sleep without a ring (a safety net; every change rings).
 const IDLE: Duration = Duration::from_secs(30);
@@ -19,7 +20,11 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
         let paused = state
             .db
             .write(|tx| {
-                db::dialer_sessions::pause_all_running(tx, "restart", crate::times::now_ms())
+                db::dialer_sessions::pause_all_running(
+                    tx,
+                    PauseReason::Restart,
+                    crate::times::now_ms(),
+                )
             })
             .await;
         match paused {
@@ -62,7 +67,7 @@ async fn round(state: &State) -> ApiResult<Duration> {
     state.dialer.set_dialing(running.any);
     if !due.is_empty() {
         for user in due {
-            if let Err(err) = super::session::step(state, user.clone()).await {
+            if let Err(err) = super::step::step(state, user.clone()).await {
                 tracing::warn!(error = %err, user, "dialing step failed");
             }
         }
@@ -101,8 +106,9 @@ pub async fn phone_offline(state: &State, phone_id: i64) -> ApiResult<()> {
             let users = db::dialer_sessions::running_on_phone(tx, phone_id)?;
             for user in &users {
                 if let Some(mut s) = db::dialer_sessions::of_user(tx, user)? {
-                    s.status = "paused".into();
-                    s.pause_reason = Some("phone_offline".into());
+                    // its wait (a wrap-up, a pace) goes on when the phone is back
+                    s.status = SessionStatus::Paused;
+                    s.pause_reason = Some(PauseReason::PhoneOffline);
                     s.updated_at = now;
                     db::dialer_sessions::save(tx, &s)?;
                 }
@@ -121,9 +127,7 @@ pub async fn phone_online(state: &State, user_id: String) -> ApiResult<()> {
         .db
         .run(move |c| db::dialer_sessions::of_user(c, &id))
         .await?
-        .is_some_and(|s| {
-            s.status == "paused" && s.pause_reason.as_deref() == Some("phone_offline")
-        });
+        .is_some_and(|s| s.paused_for(PauseReason::PhoneOffline));
     if !waiting {
         return Ok(());
     }
@@ -133,10 +137,9 @@ pub async fn phone_online(state: &State, user_id: String) -> ApiResult<()> {
             let now = crate::times::now_ms();
             let mut changed = Vec::new();
             if let Some(mut s) = db::dialer_sessions::of_user(tx, &user_id)?
-                && s.status == "paused"
-                && s.pause_reason.as_deref() == Some("phone_offline")
+                && s.paused_for(PauseReason::PhoneOffline)
             {
-                s.status = "running".into();
+                s.status = SessionStatus::Running;
                 s.pause_reason = None;
                 if s.next_at.is_none() {
                     s.next_at = Some(now);

@@ -14,8 +14,8 @@ pub mod assign;
 pub mod dnc;
 pub mod driver;
 pub mod items;
-pub mod outcome;
 pub mod session;
+pub mod step;
 pub mod wake;
 pub mod workbench;
 

@@ -276,8 +276,8 @@ pub(crate) mod plan_tests {
 #[cfg(test)]
 mod keyword_tests {
     use super::*;
-    use crate::calls::lifecycle::{CallState, EndStatus};
     use crate::db::users::{NewUser, insert as insert_user};
+    use crate::states::call::{CallState, EndStatus};
 
     const NEWEST: i64 = 1_790_000_000_000;
 

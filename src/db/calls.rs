@@ -2,7 +2,7 @@
 //! goes through `calls::store`, which keeps `call_daily_stats` in the same transaction; this
 //! module only reads and writes rows.
 
-use crate::calls::lifecycle::{CallState, EndStatus};
+use crate::states::call::{CallState, EndStatus};
 use rusqlite::{Connection, Row, params};
 
 use super::{DbError, DbResult};

@@ -5,6 +5,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{DbError, DbResult};
+use crate::states::dialer::{Outcome, Queue};
 
 #[derive(Debug, Clone)]
 pub struct Item {
@@ -17,8 +18,8 @@ pub struct Item {
     pub note: String,
     pub assignee_id: Option<String>,
     pub assignee_name: Option<String>,
-    pub queue: String,
-    pub outcome: Option<String>,
+    pub queue: Queue,
+    pub outcome: Option<Outcome>,
     pub attempts: i64,
     pub last_call_id: Option<String>,
     pub due_at: i64,
@@ -152,7 +153,7 @@ pub fn next_due(
     now: i64,
 ) -> DbResult<Option<i64>> {
     let mut stmt = conn.prepare_cached(NEXT_DUE)?;
-    for queue in ["callback", "retry", "fresh"] {
+    for queue in Queue::WAITING {
         let found = stmt
             .query_row(params![campaign_id, assignee_id, queue, now], |r| r.get(0))
             .optional()?;
@@ -175,7 +176,7 @@ pub fn next_later(
 ) -> DbResult<Option<i64>> {
     let mut stmt = conn.prepare_cached(NEXT_LATER)?;
     let mut best: Option<i64> = None;
-    for queue in ["callback", "retry"] {
+    for queue in [Queue::Callback, Queue::Retry] {
         let at: Option<i64> =
             stmt.query_row(params![campaign_id, assignee_id, queue, now], |r| r.get(0))?;
         best = match (best, at) {
@@ -190,8 +191,8 @@ pub fn next_later(
 pub fn set_queue(
     conn: &Connection,
     id: i64,
-    queue: &str,
-    outcome: Option<&str>,
+    queue: Queue,
+    outcome: Option<Outcome>,
     due_at: i64,
     now: i64,
 ) -> DbResult<()> {
@@ -216,7 +217,12 @@ pub fn start_dial(conn: &Connection, id: i64, call_id: &str, now: i64) -> DbResu
 }
 
 /// Undoes `start_dial` when the command never reached the phone.
-pub fn undo_dial(conn: &Connection, id: i64, queue: &str, last_call: Option<&str>) -> DbResult<()> {
+pub fn undo_dial(
+    conn: &Connection,
+    id: i64,
+    queue: Queue,
+    last_call: Option<&str>,
+) -> DbResult<()> {
     conn.execute(
         "UPDATE campaign_items SET queue = ?2, attempts = MAX(attempts - 1, 0), last_call_id = ?3
           WHERE id = ?1",
@@ -230,7 +236,7 @@ pub fn page(
     conn: &Connection,
     campaign_id: &str,
     assignee: Option<&str>,
-    queue: Option<&str>,
+    queue: Option<Queue>,
     limit: i64,
     offset: i64,
 ) -> DbResult<(Vec<Item>, i64)> {
@@ -241,7 +247,7 @@ pub fn page(
         cond.push_str(&format!(" AND i.assignee_id = ?{}", args.len()));
     }
     if let Some(q) = queue {
-        args.push(Value::Text(q.into()));
+        args.push(Value::Text(q.as_str().into()));
         cond.push_str(&format!(" AND i.queue = ?{}", args.len()));
     }
     let n = args.len();

@@ -3,26 +3,31 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{DbError, DbResult};
+use crate::states::dialer::{PauseReason, SessionStatus, WaitReason};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub user_id: String,
     pub campaign_id: String,
     pub phone_id: Option<i64>,
-    /// `running`, `paused` or `finished`.
-    pub status: String,
-    /// Why it is paused: `user`, `phone_offline`, `restart`, `no_phone`, `error`.
-    pub pause_reason: Option<String>,
+    pub status: SessionStatus,
+    /// Why it is paused.
+    pub pause_reason: Option<PauseReason>,
     pub item_id: Option<i64>,
     pub call_id: Option<String>,
     pub call_ended_at: Option<i64>,
     /// When the next dial may go out; `None` while the current call is live.
     pub next_at: Option<i64>,
-    /// What `next_at` waits for: `wrap_up`, a pacing rule (`min_gap`, `hourly_cap`, …),
-    /// `queue` (a retry or callback not due yet).
-    pub wait_reason: Option<String>,
+    /// What `next_at` waits for.
+    pub wait_reason: Option<WaitReason>,
     pub started_at: i64,
     pub updated_at: i64,
+}
+
+impl Session {
+    pub fn paused_for(&self, reason: PauseReason) -> bool {
+        self.status == SessionStatus::Paused && self.pause_reason == Some(reason)
+    }
 }
 
 const SELECT: &str = "SELECT user_id, campaign_id, phone_id, status, pause_reason, item_id, \
@@ -124,7 +129,7 @@ pub fn running(conn: &Connection) -> DbResult<Running> {
 
 /// At start: every running session pauses, and one paused for its phone stays paused when the
 /// phone comes back (a restart never dials by itself: the salesperson resumes).
-pub fn pause_all_running(conn: &Connection, reason: &str, now: i64) -> DbResult<usize> {
+pub fn pause_all_running(conn: &Connection, reason: PauseReason, now: i64) -> DbResult<usize> {
     Ok(conn.execute(
         "UPDATE dialer_sessions SET status = 'paused', pause_reason = ?1, updated_at = ?2
           WHERE status = 'running' OR (status = 'paused' AND pause_reason = 'phone_offline')",

@@ -5,11 +5,11 @@ use tempfile::TempPath;
 use super::write::{self, Table};
 use super::{Cell, Format, hms, local_time};
 use crate::auth::Caller;
-use crate::calls::lifecycle;
 use crate::customers::phone;
 use crate::db::{self, call_lists::CallFilter, calls::Call};
 use crate::error::ApiResult;
 use crate::state::State;
+use crate::states::call;
 
 const HEADERS: [&str; 12] = [
     "开始时间",
@@ -40,7 +40,7 @@ fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Call) -> Vec<Cell> {
             }
             .into(),
         ),
-        Cell::Text(lifecycle::status_word(c.call_status()).into()),
+        Cell::Text(call::status_word(c.call_status()).into()),
         Cell::Text(hms(c.duration)),
         Cell::Text(c.user_name.clone()),
         Cell::Text(c.department.clone()),

@@ -18,6 +18,7 @@ use crate::db::campaign_items::Item;
 use crate::db::campaigns::Progress;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
+use crate::states::dialer::Queue;
 use crate::times::{iso_ms, iso_opt};
 
 /// The numbers a person (or a whole list) has, with the connect rate in percent.
@@ -52,7 +53,7 @@ pub(super) fn campaign_view(o: &Overview) -> Value {
             let mut v = counts(p);
             v["userId"] = json!(p.assignee_id);
             v["userName"] = json!(p.assignee_name);
-            v["sessionStatus"] = json!(session.map(|s| s.status.clone()));
+            v["sessionStatus"] = json!(session.map(|s| s.status));
             v
         })
         .collect();
@@ -204,7 +205,8 @@ pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Respo
 /// GET /api/v1/campaigns/{id}/items
 pub async fn item_list(id: String, state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
-    let queue = q.one_of("queue", &["fresh", "retry", "callback", "dialing", "done"])?;
+    let queues: Vec<&str> = Queue::ALL.iter().map(|q| q.as_str()).collect();
+    let queue = q.one_of("queue", &queues)?.and_then(|w| Queue::parse(&w));
     let (rows, total) = assign::page(
         &state,
         &caller,

@@ -9,7 +9,7 @@ use super::call_views::call_view;
 use super::query::Query;
 use super::reply;
 use crate::auth::Caller;
-use crate::calls::{dial, dialer, pc};
+use crate::calls::{dial, pc, whose_phone};
 use crate::error::{ApiError, ApiResult};
 use crate::limits;
 use crate::phones::PhoneView;
@@ -59,7 +59,7 @@ pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Re
 pub async fn targets(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let customer_id = q.text("customerId");
     limits::name("customerId", customer_id.as_deref().unwrap_or_default())?;
-    let choices = dialer::choices_for(&state, &caller, customer_id).await?;
+    let choices = whose_phone::choices_for(&state, &caller, customer_id).await?;
     let phones: Vec<PhoneView> = choices
         .online
         .into_iter()

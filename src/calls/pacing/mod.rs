@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::{self, DbResult};
 use crate::error::{ApiError, ErrorCode};
+use crate::states::dialer::PaceRule;
 
 pub mod rules;
 use rules::HOUR_MS;
@@ -19,7 +20,7 @@ pub use rules::{Pacing, Quiet};
 /// Why a phone may not dial at some instant, and from when it may.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blocked {
-    pub rule: &'static str,
+    pub rule: PaceRule,
     /// `None`: not known yet (the phone is on a call; the gap runs from its end).
     pub until: Option<i64>,
     pub message: String,
@@ -28,7 +29,7 @@ pub struct Blocked {
 impl Blocked {
     pub fn into_error(self) -> ApiError {
         let mut err = ApiError::with_message(ErrorCode::PacingLimited, self.message);
-        err.rule = Some(self.rule);
+        err.rule = Some(self.rule.as_str());
         err.retry_at_ms = self.until;
         err.retry_after_secs = self.until.map(|u| {
             ((u - crate::times::now_ms()).max(0) as u64)
@@ -50,7 +51,7 @@ impl Pacing {
     ) -> DbResult<Option<Blocked>> {
         if let Some(until) = self.quiet_until(at, tz) {
             return Ok(Some(Blocked {
-                rule: "quiet_hours",
+                rule: PaceRule::QuietHours,
                 until: Some(until),
                 message: format!("当前为免打扰时段，{}后可拨号", clock_text(until, tz)),
             }));
@@ -62,7 +63,7 @@ impl Pacing {
             if dials.len() >= self.max_per_day as usize {
                 let until = crate::times::day_start_ms(day + chrono::Days::new(1), tz);
                 return Ok(Some(Blocked {
-                    rule: "daily_cap",
+                    rule: PaceRule::DailyCap,
                     until: Some(until),
                     message: format!(
                         "该工作手机今天已拨打{}通，达到每天{}通的上限，{}后可拨号",
@@ -81,7 +82,7 @@ impl Pacing {
                 // full is exactly an hour old
                 let until = dials[dials.len() - cap] + HOUR_MS;
                 return Ok(Some(Blocked {
-                    rule: "hourly_cap",
+                    rule: PaceRule::HourlyCap,
                     until: Some(until),
                     message: format!(
                         "该工作手机一小时内已拨打{}通，达到每小时{}通的上限，{}后可拨号",
@@ -96,7 +97,7 @@ impl Pacing {
             match db::calls::phone_latest(conn, phone_id)? {
                 Some((state, _)) if state.is_live() => {
                     return Ok(Some(Blocked {
-                        rule: "on_call",
+                        rule: PaceRule::OnCall,
                         until: None,
                         message: "该工作手机正在通话中，请在通话结束后再拨".into(),
                     }));
@@ -104,7 +105,7 @@ impl Pacing {
                 Some((_, Some(end))) if end + self.min_gap_ms > at => {
                     let until = end + self.min_gap_ms;
                     return Ok(Some(Blocked {
-                        rule: "min_gap",
+                        rule: PaceRule::MinGap,
                         until: Some(until),
                         message: format!(
                             "两通电话之间至少间隔{}秒，{}秒后可拨号",
@@ -149,19 +150,11 @@ impl Pacing {
             current = self.blocked_at(conn, phone_id, at, tz)?;
         }
         first.until = Some(at);
-        if first.rule != "min_gap" && first.rule != "on_call" {
+        if !matches!(first.rule, PaceRule::MinGap | PaceRule::OnCall) {
             // the message names the rule's own end; the answer's `retryAt` is when all allow
             first.message = replace_time(&first.message, at, tz);
         }
         Ok(Err(first))
-    }
-}
-
-/// Whether a phone's dial right now may go (the one question every dial path asks).
-pub fn allow(conn: &Connection, rules: &Pacing, phone_id: i64, tz: Tz) -> Result<(), ApiError> {
-    match rules.check(conn, phone_id, crate::times::now_ms(), tz)? {
-        Ok(()) => Ok(()),
-        Err(blocked) => Err(blocked.into_error()),
     }
 }
 

@@ -1,21 +1,24 @@
 //! What a call's end and its follow-up do to the list number it dialed and to the session
 //! waiting on it. Both run inside the call's own transaction (`calls::store::update`, the §5.1
 //! follow-up), so an item never says `dialing` about a call that has ended, and a crash
-//! cannot keep one without the other.
+//! cannot keep one without the other. It lives in `calls/`, not `campaigns/`, because it is a
+//! part of the call's single write: the call's writer calls it, and it needs only the
+//! database below it (the power dialer above reads what it wrote).
 
 use rusqlite::Connection;
 
 use crate::db::calls::Call;
 use crate::db::{self, DbResult};
+use crate::states::dialer::{Outcome, Queue, WaitReason};
 
-/// Where an item goes after a call that ended with `status`, on its `attempts`-th dial.
-fn next_queue(status: &str, attempts: i64, max_attempts: i64) -> &'static str {
-    match status {
+/// Where an item goes after a call that ended with `outcome`, on its `attempts`-th dial.
+fn next_queue(outcome: Outcome, attempts: i64, max_attempts: i64) -> Queue {
+    match outcome {
         // a person answered, or declined: the number is worked
-        "connected" | "rejected" => "done",
+        Outcome::Connected | Outcome::Rejected => Queue::Done,
         // nobody reached: again later, while attempts remain
-        _ if attempts < max_attempts => "retry",
-        _ => "done",
+        _ if attempts < max_attempts => Queue::Retry,
+        _ => Queue::Done,
     }
 }
 
@@ -33,24 +36,24 @@ pub fn call_changed(conn: &Connection, before: &Call, after: &Call) -> DbResult<
     };
     let now = crate::times::now_ms();
     let ended = after.end_time.unwrap_or(now);
-    let status = after.call_status();
+    let outcome = Outcome::of_call_status(after.call_status());
     let campaign = db::campaigns::by_id(conn, &item.campaign_id)?;
     // a callback the salesperson asked for stands; only the outcome is news
-    let (queue, due) = if item.queue == "callback" {
-        ("callback", item.due_at)
+    let (queue, due) = if item.queue == Queue::Callback {
+        (Queue::Callback, item.due_at)
     } else {
-        match next_queue(status, item.attempts, campaign.max_attempts) {
-            "retry" => ("retry", ended + campaign.retry_delay_ms),
+        match next_queue(outcome, item.attempts, campaign.max_attempts) {
+            Queue::Retry => (Queue::Retry, ended + campaign.retry_delay_ms),
             other => (other, 0),
         }
     };
-    db::campaign_items::set_queue(conn, item.id, queue, Some(status), due, now)?;
+    db::campaign_items::set_queue(conn, item.id, queue, Some(outcome), due, now)?;
     if let Some(mut s) = db::dialer_sessions::by_call(conn, &after.id)?
         && s.call_ended_at.is_none()
     {
         s.call_ended_at = Some(ended);
         s.next_at = Some(ended + campaign.wrap_up_ms);
-        s.wait_reason = Some("wrap_up".into());
+        s.wait_reason = Some(WaitReason::WrapUp);
         s.updated_at = now;
         db::dialer_sessions::save(conn, &s)?;
     }
@@ -69,14 +72,14 @@ pub fn follow_up_submitted(
     let mut changed = false;
     if let (Some(at), Some(item)) = (next_follow_up, db::campaign_items::by_call(conn, call_id)?)
         && at > now
-        && item.queue != "dialing"
+        && item.queue != Queue::Dialing
     {
-        db::campaign_items::set_queue(conn, item.id, "callback", item.outcome.as_deref(), at, now)?;
+        db::campaign_items::set_queue(conn, item.id, Queue::Callback, item.outcome, at, now)?;
         changed = true;
     }
     if let Some(mut s) = db::dialer_sessions::by_call(conn, call_id)?
         && s.call_ended_at.is_some()
-        && s.wait_reason.as_deref() == Some("wrap_up")
+        && s.wait_reason == Some(WaitReason::WrapUp)
     {
         s.next_at = Some(now);
         s.wait_reason = None;
@@ -90,14 +93,20 @@ pub fn follow_up_submitted(
 #[cfg(test)]
 mod tests {
     use super::next_queue;
+    use crate::states::dialer::{Outcome, Queue};
 
     #[test]
     fn unreached_numbers_come_back_until_the_attempts_run_out() {
-        assert_eq!(next_queue("connected", 1, 3), "done");
-        assert_eq!(next_queue("rejected", 1, 3), "done");
-        for status in ["missed", "busy", "failed", "canceled"] {
-            assert_eq!(next_queue(status, 1, 3), "retry", "{status}");
-            assert_eq!(next_queue(status, 3, 3), "done", "{status}");
+        assert_eq!(next_queue(Outcome::Connected, 1, 3), Queue::Done);
+        assert_eq!(next_queue(Outcome::Rejected, 1, 3), Queue::Done);
+        for outcome in [
+            Outcome::Missed,
+            Outcome::Busy,
+            Outcome::Failed,
+            Outcome::Canceled,
+        ] {
+            assert_eq!(next_queue(outcome, 1, 3), Queue::Retry, "{outcome:?}");
+            assert_eq!(next_queue(outcome, 3, 3), Queue::Done, "{outcome:?}");
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-use super::dial::choose_phone;
+use super::refusal::{Refusal, RefusalResult};
 use crate::auth::Caller;
 use crate::db::phones::Phone;
 use crate::db::{self, DbError};
@@ -15,7 +15,7 @@ use crate::state::State;
 
 /// The salesperson whose phone dials, and that phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dialer {
+pub struct ChosenPhone {
     pub user_id: String,
     pub user_name: String,
     pub department: String,
@@ -29,8 +29,15 @@ pub struct Asked<'a> {
     pub phone_id: Option<i64>,
 }
 
-fn phone_not_found() -> ApiError {
-    ApiError::with_message(ErrorCode::NotFound, "该工作手机不存在")
+fn phone_not_found() -> Refusal {
+    Refusal::NoPhone(ApiError::with_message(
+        ErrorCode::NotFound,
+        "该工作手机不存在",
+    ))
+}
+
+fn person_not_found() -> Refusal {
+    Refusal::NoPhone(ApiError::with_message(ErrorCode::NotFound, "用户不存在"))
 }
 
 /// Chooses the dialer. A phone or a person the caller may not dial for is 404 (as any record
@@ -42,7 +49,7 @@ pub fn choose(
     caller: &Caller,
     asked: Asked<'_>,
     customer_owner: Option<&str>,
-) -> ApiResult<Dialer> {
+) -> RefusalResult<ChosenPhone> {
     if let Some(id) = asked.phone_id {
         let phone = match db::phones::active_by_id(conn, id) {
             Ok(p) => p,
@@ -54,48 +61,61 @@ pub fn choose(
             return Err(phone_not_found());
         }
         if !hub.is_online(phone.id) {
-            return Err(ApiError::new(ErrorCode::DeviceOffline));
+            return Err(Refusal::NoPhone(ApiError::new(ErrorCode::DeviceOffline)));
         }
-        return Ok(dialer_of(&phone));
+        return Ok(chosen(&phone));
     }
     if let Some(user_id) = asked.user_id {
         return person(conn, hub, caller, user_id);
     }
     let owner = customer_owner.filter(|o| *o != caller.user_id);
     if let Some(owner) = owner
-        && let Ok(dialer) = person(conn, hub, caller, owner)
+        && let Ok(phone) = person(conn, hub, caller, owner)
     {
-        return Ok(dialer);
+        return Ok(phone);
     }
     person(conn, hub, caller, &caller.user_id)
 }
 
 /// The phone of one person the caller may dial for.
-fn person(conn: &Connection, hub: &Hub, caller: &Caller, user_id: &str) -> ApiResult<Dialer> {
+fn person(
+    conn: &Connection,
+    hub: &Hub,
+    caller: &Caller,
+    user_id: &str,
+) -> RefusalResult<ChosenPhone> {
     let user = match db::users::by_id(conn, user_id) {
         Ok(u) => u,
-        Err(DbError::NotFound) => {
-            return Err(ApiError::with_message(ErrorCode::NotFound, "用户不存在"));
-        }
+        Err(DbError::NotFound) => return Err(person_not_found()),
         Err(e) => return Err(e.into()),
     };
     if !caller.can_see(&user.id, &user.department) {
-        return Err(ApiError::with_message(ErrorCode::NotFound, "用户不存在"));
+        return Err(person_not_found());
     }
     if user.disabled {
-        return Err(ApiError::invalid("该用户已停用"));
+        return Err(Refusal::NoPhone(ApiError::invalid("该用户已停用")));
     }
     let bound = db::phones::active_of_user(conn, &user.id)?;
-    let phone_id = choose_phone(hub, &bound, None)?;
-    let phone = bound
+    if bound.is_empty() {
+        return Err(Refusal::NoPhone(ApiError::new(ErrorCode::DeviceNotBound)));
+    }
+    let online: Vec<&Phone> = bound.iter().filter(|p| hub.is_online(p.id)).collect();
+    // the primary if online, else the most recently active online phone (the hub holds the
+    // live last activity; the row's value may be a minute old)
+    online
         .iter()
-        .find(|p| p.id == phone_id)
-        .expect("the chosen phone is one of the bound");
-    Ok(dialer_of(phone))
+        .find(|p| p.is_primary)
+        .or_else(|| {
+            online
+                .iter()
+                .max_by_key(|p| (hub.last_active(p.id).or(p.last_active_at), p.id))
+        })
+        .map(|p| chosen(p))
+        .ok_or_else(|| Refusal::NoPhone(ApiError::new(ErrorCode::DeviceOffline)))
 }
 
-fn dialer_of(phone: &Phone) -> Dialer {
-    Dialer {
+fn chosen(phone: &Phone) -> ChosenPhone {
+    ChosenPhone {
         user_id: phone.user_id.clone(),
         user_name: phone.owner_name.clone(),
         department: phone.owner_department.clone(),
@@ -107,7 +127,7 @@ fn dialer_of(phone: &Phone) -> Dialer {
 /// that asks for nothing would use: what the page shows before anything rings.
 pub struct Choices {
     pub online: Vec<Phone>,
-    pub default: Option<Dialer>,
+    pub default: Option<ChosenPhone>,
     /// Why nothing would ring by default (DEVICE_NOT_BOUND, DEVICE_OFFLINE), when nothing would.
     pub default_refusal: Option<ApiError>,
 }
@@ -125,8 +145,8 @@ pub fn choices(
     let (default, default_refusal) =
         match choose(conn, hub, caller, Asked::default(), customer_owner) {
             Ok(d) => (Some(d), None),
-            Err(e) if e.status() < 500 => (None, Some(e)),
-            Err(e) => return Err(e),
+            Err(Refusal::Failed(e)) => return Err(e),
+            Err(refusal) => (None, Some(refusal.into())),
         };
     Ok(Choices {
         online,
