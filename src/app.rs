@@ -228,7 +228,7 @@ pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdm
         hub: Arc::new(crate::hub::Hub::new()),
         public,
         recordings: crate::recordings::Recordings::new(&secret),
-        dialer: Default::default(),
+        dialer_bell: Default::default(),
         config,
     });
     Ok((state, first))

@@ -30,6 +30,7 @@ pub struct AppState {
     pub settings: crate::settings::Live,
     /// Link signing and the retention sweep's lock.
     pub recordings: crate::recordings::Recordings,
-    /// Rung when a dialing session may have something to do (`campaigns::driver`).
-    pub dialer: crate::campaigns::wake::Wake,
+    /// The power dialer's bell: rung when a dialing session may have something to do
+    /// (`campaigns::driver` listens).
+    pub dialer_bell: crate::campaigns::bell::Bell,
 }

@@ -74,22 +74,6 @@ impl Caller {
     }
 }
 
-impl Scope {
-    /// A SQL condition on the user id column `user_col`, with its parameter when it has one:
-    /// `WHERE {cond}` with `?` bound to the parameter. A manager sees their department's users
-    /// (and always themselves).
-    pub fn sql(&self, user_col: &str) -> (String, Option<String>) {
-        match self {
-            Scope::All => ("1 = 1".to_string(), None),
-            Scope::Department(dept) => (
-                format!("{user_col} IN (SELECT id FROM users WHERE department = ?)"),
-                Some(dept.clone()),
-            ),
-            Scope::Own(id) => (format!("{user_col} = ?"), Some(id.clone())),
-        }
-    }
-}
-
 /// Which tokens a route takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accept {

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use super::pc::visible_call;
 use super::store;
+use super::visible_call;
 use crate::auth::Caller;
 use crate::db::call_events::Source;
 use crate::db::calls::Call;
@@ -169,7 +169,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
             })
         })
         .await?;
-    state.dialer.ring_if_dialing();
+    state.dialer_bell.ring_if_dialing();
     Ok(synced)
 }
 

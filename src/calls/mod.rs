@@ -4,6 +4,7 @@
 //! `dial` and `pc`; and every write of a call row through `store`, which keeps the statistics
 //! rollup in the same transaction.
 
+pub mod cancel_and_end;
 pub mod dial;
 pub mod follow_up_edit;
 pub mod follow_ups;
@@ -12,7 +13,6 @@ pub mod machine;
 pub mod manual;
 pub mod notify;
 pub mod pacing;
-pub mod pc;
 pub mod records;
 pub mod refusal;
 pub mod reports;
@@ -173,4 +173,18 @@ pub async fn apply_report(
         notify::call_state(state, &call);
     }
     Ok(())
+}
+
+/// Loads a call the caller may see, else NOT_FOUND.
+pub fn visible_call(
+    conn: &rusqlite::Connection,
+    caller: &Caller,
+    id: &str,
+) -> db::DbResult<db::calls::Call> {
+    let call = db::calls::by_id(conn, id)?;
+    if caller.can_see(&call.user_id, &call.department) {
+        Ok(call)
+    } else {
+        Err(db::DbError::NotFound)
+    }
 }

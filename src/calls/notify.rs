@@ -31,7 +31,7 @@ pub fn call_state(state: &State, call: &Call) {
         owner_department: call.department.clone(),
     });
     // a call's change may be what a dialing session waits for (its end starts the wrap-up)
-    state.dialer.ring_if_dialing();
+    state.dialer_bell.ring_if_dialing();
 }
 
 /// A server → phone message.

@@ -5,7 +5,7 @@
 use crate::states::call::{CallState, EndStatus};
 use serde_json::json;
 
-use super::{dial, notify, pc, store};
+use super::{dial, notify, store};
 use crate::auth::{Caller, Scope};
 use crate::db::call_events::Source;
 use crate::db::call_lists::CallFilter;
@@ -68,7 +68,7 @@ pub async fn detail(
     state
         .db
         .run(move |c| {
-            let call = pc::visible_call(c, &who, &id)?;
+            let call = super::visible_call(c, &who, &id)?;
             let customer = match &call.customer_id {
                 Some(cid) => Some(db::customers::by_id(c, cid)?),
                 None => None,
@@ -170,7 +170,7 @@ pub async fn edit(state: &State, caller: &Caller, id: String, e: Edit) -> ApiRes
     state
         .db
         .write(move |tx| {
-            let call = pc::visible_call(tx, &who, &id)?;
+            let call = super::visible_call(tx, &who, &id)?;
             let mut next = call.clone();
             if let Some(n) = e.notes {
                 next.notes = n;
@@ -197,7 +197,7 @@ pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()>
     let (call, files) = state
         .db
         .write(move |tx| {
-            let call = pc::visible_call(tx, &who, &id)?;
+            let call = super::visible_call(tx, &who, &id)?;
             let files = db::calls::recording_paths(tx, &call.id)?;
             store::delete(tx, tz, &call)?;
             let detail = format!("{} {}", call.customer_name, call.customer_phone);

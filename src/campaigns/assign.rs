@@ -164,7 +164,7 @@ pub async fn callback(state: &State, caller: &Caller, item_id: i64, at: i64) -> 
             Ok(())
         })
         .await?;
-    state.dialer.ring();
+    state.dialer_bell.ring();
     Ok(())
 }
 

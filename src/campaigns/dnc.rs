@@ -29,7 +29,7 @@ pub async fn add(
                 (Some(n), _) if !n.is_empty() => phone::normalize(n)
                     .ok_or_else(|| ApiError::invalid_field("phone", "电话号码无效"))?,
                 (_, Some(call)) => {
-                    let call = crate::calls::pc::visible_call(tx, &who, call.trim())?;
+                    let call = crate::calls::visible_call(tx, &who, call.trim())?;
                     if call.customer_phone.is_empty() {
                         return Err(ApiError::invalid("该通话没有号码"));
                     }

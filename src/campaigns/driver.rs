@@ -41,7 +41,7 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
                 }
             };
             tokio::select! {
-                () = state.dialer.rung() => {}
+                () = state.dialer_bell.rung() => {}
                 () = tokio::time::sleep(sleep) => {}
             }
         }
@@ -54,7 +54,7 @@ async fn round(state: &State) -> ApiResult<Duration> {
     // one blocking hop when nothing is due, as after most rings. Rings that come while this
     // round looks are kept (it says "dialing" until it knows), so a call's change right after
     // its read still brings the next round
-    state.dialer.set_dialing(true);
+    state.dialer_bell.set_dialing(true);
     let (due, running) = state
         .db
         .run(move |c| {
@@ -64,7 +64,7 @@ async fn round(state: &State) -> ApiResult<Duration> {
         })
         .await?;
     let mut next = running.next_at;
-    state.dialer.set_dialing(running.any);
+    state.dialer_bell.set_dialing(running.any);
     if !due.is_empty() {
         for user in due {
             if let Err(err) = super::step::step(state, user.clone()).await {
@@ -171,6 +171,6 @@ async fn announce(state: &State, users: Vec<String>) -> ApiResult<()> {
             .await?;
         super::session::publish(&state.hub, &u, s.as_ref());
     }
-    state.dialer.ring();
+    state.dialer_bell.ring();
     Ok(())
 }

@@ -11,12 +11,12 @@
 //! - `dnc`: the do-not-call list (黑名单), enforced on every dial path by `calls::dial`.
 
 pub mod assign;
+pub mod bell;
 pub mod dnc;
 pub mod driver;
 pub mod items;
 pub mod session;
 pub mod step;
-pub mod wake;
 pub mod workbench;
 
 use rusqlite::Connection;

@@ -134,7 +134,7 @@ pub async fn start(
         })
         .await?;
     publish(&state.hub, &user, Some(&session));
-    state.dialer.ring();
+    state.dialer_bell.ring();
     Ok(session)
 }
 
@@ -184,7 +184,7 @@ pub async fn command(
         })
         .await?;
     publish(&state.hub, &user, session.as_ref());
-    state.dialer.ring();
+    state.dialer_bell.ring();
     Ok(session)
 }
 

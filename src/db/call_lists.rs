@@ -61,7 +61,7 @@ impl CallFilter {
 /// matches a page is a few rows away, while the index would first list every match (200,000
 /// for "138" in 2 million calls: ~20 ms).
 fn filter_sql(scope: &Scope, f: &CallFilter, by_time: bool) -> (String, Vec<Value>) {
-    let (scope_cond, scope_arg) = scope.sql("c.user_id");
+    let (scope_cond, scope_arg) = super::scope::condition(scope, "c.user_id");
     let mut conds = vec![scope_cond];
     let mut args: Vec<Value> = scope_arg.into_iter().map(Value::Text).collect();
     let mut eq = |cond: &str, v: &Option<String>| {

@@ -130,7 +130,7 @@ pub fn due_counts(
     today_start: i64,
     tomorrow_start: i64,
 ) -> DbResult<(i64, i64)> {
-    let (scope_cond, scope_arg) = scope.sql("f.user_id");
+    let (scope_cond, scope_arg) = super::scope::condition(scope, "f.user_id");
     let sql = format!(
         "SELECT COALESCE(SUM(f.next_follow_up >= ?1), 0), COALESCE(SUM(f.next_follow_up < ?1), 0)
            FROM follow_ups f
@@ -151,7 +151,7 @@ pub fn by_id(conn: &Connection, id: &str) -> DbResult<FollowUp> {
 
 /// A follow-up of a user in `scope` (another's is `NotFound`, as if it were not there).
 pub fn by_id_in_scope(conn: &Connection, scope: &Scope, id: &str) -> DbResult<FollowUp> {
-    let (cond, arg) = scope.sql("f.user_id");
+    let (cond, arg) = super::scope::condition(scope, "f.user_id");
     let sql = format!("{SELECT} WHERE f.id = ? AND {cond}");
     let mut args = vec![Value::Text(id.to_string())];
     args.extend(arg.map(Value::Text));
@@ -216,7 +216,7 @@ pub fn for_each<E: From<super::DbError>>(
 }
 
 fn filter_sql(scope: &Scope, f: &FollowUpFilter) -> (String, Vec<Value>) {
-    let (scope_cond, scope_arg) = scope.sql("f.user_id");
+    let (scope_cond, scope_arg) = super::scope::condition(scope, "f.user_id");
     let mut conds = vec![scope_cond];
     let mut args: Vec<Value> = scope_arg.into_iter().map(Value::Text).collect();
     for (col, v) in [

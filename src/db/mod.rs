@@ -18,6 +18,7 @@ pub mod migrations;
 pub mod phones;
 pub mod recordings;
 pub mod room;
+pub mod scope;
 pub mod settings;
 pub mod stats;
 pub mod stats_range;

@@ -105,7 +105,7 @@ pub fn active_of_user(conn: &Connection, user_id: &str) -> DbResult<Vec<Phone>> 
 
 /// Bound phones whose owner matches the SQL condition `cond` on `p.user_id` (a `Scope::sql`).
 pub fn active_in_scope(conn: &Connection, scope: &Scope) -> DbResult<Vec<Phone>> {
-    let (cond, param) = scope.sql("p.user_id");
+    let (cond, param) = super::scope::condition(scope, "p.user_id");
     let sql = format!(
         "{SELECT} WHERE p.unbound_at IS NULL AND {cond}
          ORDER BY p.user_id, p.is_primary DESC, p.created_at, p.id"

@@ -151,7 +151,7 @@ pub struct Filter {
 
 /// The WHERE clause of a scoped, filtered query, with its parameters.
 fn where_clause(scope: &Scope, filter: &Filter) -> (String, Vec<Value>) {
-    let (scope_sql, scope_param) = scope.sql("r.user_id");
+    let (scope_sql, scope_param) = super::scope::condition(scope, "r.user_id");
     let mut sql = format!("WHERE {scope_sql}");
     let mut params: Vec<Value> = scope_param.into_iter().map(Value::from).collect();
     let mut add = |cond: &str, value: Value| {

@@ -139,7 +139,7 @@ fn pieces(f: &StatsFilter, from: &str, to: &str, office: bool) -> Vec<Piece> {
 
 /// The conditions on a rollup table `s` whose span column is `key`.
 fn filter_sql(f: &StatsFilter, key: &str, from: &str, to: &str) -> (String, Vec<Value>) {
-    let (scope_cond, scope_arg) = f.scope.sql("s.user_id");
+    let (scope_cond, scope_arg) = super::scope::condition(&f.scope, "s.user_id");
     let mut conds = vec![format!("s.{key} >= ?"), format!("s.{key} <= ?"), scope_cond];
     let mut args = vec![Value::Text(from.into()), Value::Text(to.into())];
     args.extend(scope_arg.map(Value::Text));

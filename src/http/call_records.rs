@@ -1,6 +1,6 @@
 //! Call records: §5.2 detail, §5.3 mobile list, §5.6 PC list, §5.7 create (inbound calls and
 //! calls made by hand), §5.8 update, §5.9 end, §5.10 delete, over HTTP; the rules are in
-//! `calls::records` and `calls::pc`.
+//! `calls::records` and `calls::cancel_and_end`.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,7 +10,7 @@ use super::call_views::{call_detail, call_view, phone_call_view};
 use super::query::{Query, paged};
 use super::{body, reply};
 use crate::auth::{Caller, Scope};
-use crate::calls::pc;
+use crate::calls::cancel_and_end;
 use crate::calls::records::{self, CALL_STATUSES, CALL_TYPES, Edit, NewRecord};
 use crate::customers::phone;
 use crate::db::call_lists::CallFilter;
@@ -158,13 +158,13 @@ pub struct EndCall {
 pub async fn end(id: String, state: State, caller: Caller, b: EndCall) -> ApiResult<Response> {
     records::check_duration(b.duration)?;
     records::check_notes(&b.notes)?;
-    let req = pc::EndRequest {
+    let req = cancel_and_end::EndRequest {
         end_ms: body::time_field("endTime", &b.end_time, state.config.timezone)?,
         duration: b.duration,
         notes: b.notes,
         follow_up_required: b.follow_up_required,
     };
-    let call = pc::end(&state, &caller, id, req).await?;
+    let call = cancel_and_end::end(&state, &caller, id, req).await?;
     Ok(reply::ok(call_view(&caller, call)))
 }
 

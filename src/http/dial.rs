@@ -1,5 +1,5 @@
 //! Click-to-dial from the PC page: §5.0 `POST /api/v1/calls/outbound` and the cancel of
-//! contract §11 (the rules live in `calls::dial` and `calls::pc`).
+//! contract §11 (the rules live in `calls::dial` and `calls::cancel_and_end`).
 
 use serde::Deserialize;
 use serde_json::json;
@@ -9,7 +9,7 @@ use super::call_views::call_view;
 use super::query::Query;
 use super::reply;
 use crate::auth::Caller;
-use crate::calls::{dial, pc, whose_phone};
+use crate::calls::{cancel_and_end, dial, whose_phone};
 use crate::error::{ApiError, ApiResult};
 use crate::limits;
 use crate::phones::PhoneView;
@@ -80,6 +80,6 @@ pub async fn targets(state: State, caller: Caller, q: Query) -> ApiResult<Respon
 
 /// POST /api/v1/calls/{callId}/cancel
 pub async fn cancel(id: String, state: State, caller: Caller) -> ApiResult<Response> {
-    let call = pc::cancel(&state, &caller, id).await?;
+    let call = cancel_and_end::cancel(&state, &caller, id).await?;
     Ok(reply::ok_with("已取消呼叫", call_view(&caller, call)))
 }

@@ -26,14 +26,16 @@ pub mod upload;
 pub struct Recordings {
     /// Signs and checks the links in `fileUrl` and §4.6 `url`.
     pub links: sign::LinkSigner,
-    pub sweeps: retention::SweepLock,
+    /// Serialises retention's sweeps: the periodic one and those after uploads never run
+    /// together.
+    pub sweeps: tokio::sync::Mutex<()>,
 }
 
 impl Recordings {
     pub fn new(jwt_secret: &[u8]) -> Self {
         Self {
             links: sign::LinkSigner::new(jwt_secret),
-            sweeps: retention::SweepLock::default(),
+            sweeps: tokio::sync::Mutex::new(()),
         }
     }
 }

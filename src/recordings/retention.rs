@@ -7,8 +7,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Mutex;
-
 use super::storage;
 use crate::db::{self, DbResult};
 use crate::state::State;
@@ -24,10 +22,6 @@ pub struct SweepReport {
     pub kept: u64,
     pub kept_bytes: u64,
 }
-
-/// Serialises sweeps: the periodic one and those after uploads never run together.
-#[derive(Default)]
-pub struct SweepLock(Mutex<()>);
 
 /// Starts the periodic sweep (the first one at once). The task ends when the server drops it.
 pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
@@ -64,7 +58,7 @@ pub fn after_upload(state: &State) {
 
 /// The files-and-rows reconcile, logged when it changed something.
 async fn reconcile_logged(state: &State) {
-    let _one_at_a_time = state.recordings.sweeps.0.lock().await;
+    let _one_at_a_time = state.recordings.sweeps.lock().await;
     let config = state.config.clone();
     let db = state.db.clone();
     let result = tokio::task::spawn_blocking(move || {
@@ -85,7 +79,7 @@ async fn reconcile_logged(state: &State) {
 }
 
 async fn sweep_logged(state: &State, why: &'static str) {
-    let _one_at_a_time = state.recordings.sweeps.0.lock().await;
+    let _one_at_a_time = state.recordings.sweeps.lock().await;
     let sweeper = Arc::clone(state);
     let result = tokio::task::spawn_blocking(move || sweep(&sweeper)).await;
     match result {

@@ -97,7 +97,7 @@ pub async fn save_pacing(state: &State, who: &Actor, form: PacingForm) -> ApiRes
         .db
         .write(|tx| db::dialer_sessions::recheck_paced(tx, crate::times::now_ms()))
         .await?;
-    state.dialer.ring();
+    state.dialer_bell.ring();
     tracing::info!(?after, "dialing pace changed");
     Ok(after)
 }

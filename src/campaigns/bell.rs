@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Notify;
 
 #[derive(Debug)]
-pub struct Wake {
+pub struct Bell {
     bell: Notify,
     /// Whether the driver's last look found a running session. Every call's change would ring
     /// otherwise, and each ring is a database read on a blocking thread: three or four per dial
@@ -16,9 +16,9 @@ pub struct Wake {
     dialing: AtomicBool,
 }
 
-impl Default for Wake {
+impl Default for Bell {
     fn default() -> Self {
-        Wake {
+        Bell {
             bell: Notify::new(),
             // until the first look, as if someone were dialing
             dialing: AtomicBool::new(true),
@@ -26,7 +26,7 @@ impl Default for Wake {
     }
 }
 
-impl Wake {
+impl Bell {
     /// Rings for a change to the sessions themselves (start, a command, new rules); a ring
     /// while the driver is busy is kept for its next wait (never lost).
     pub fn ring(&self) {
@@ -57,7 +57,7 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    async fn rang(wake: &Wake) -> bool {
+    async fn rang(wake: &Bell) -> bool {
         tokio::time::timeout(Duration::from_millis(20), wake.rung())
             .await
             .is_ok()
@@ -65,7 +65,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_rings_only_while_someone_dials_and_a_session_always_rings() {
-        let wake = Wake::default();
+        let wake = Bell::default();
         // before the driver's first look, as if someone dialed
         wake.ring_if_dialing();
         assert!(rang(&wake).await);

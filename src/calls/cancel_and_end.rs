@@ -4,23 +4,13 @@
 use crate::states::call::{CallState, EndStatus};
 use serde_json::json;
 
-use super::{machine, notify, store};
+use super::{machine, notify, store, visible_call};
 use crate::auth::Caller;
+use crate::db;
 use crate::db::call_events::Source;
 use crate::db::calls::Call;
-use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::State;
-
-/// Loads a call the caller may see, else NOT_FOUND.
-pub fn visible_call(conn: &rusqlite::Connection, caller: &Caller, id: &str) -> db::DbResult<Call> {
-    let call = db::calls::by_id(conn, id)?;
-    if caller.can_see(&call.user_id, &call.department) {
-        Ok(call)
-    } else {
-        Err(DbError::NotFound)
-    }
-}
 
 fn conflict(message: &'static str) -> ApiError {
     ApiError::with_message(ErrorCode::CallStateConflict, message)
