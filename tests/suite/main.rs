@@ -51,6 +51,7 @@ mod hostile_sheets;
 mod http_details;
 mod http_frame;
 mod install_script;
+mod layers;
 mod openapi;
 mod own_password;
 mod phone_sim;
