@@ -192,6 +192,7 @@ pub fn ensure_first_admin(
             department: "",
             role: Role::Admin,
         },
+        crate::times::now_ms(),
     )
     .map_err(other)?;
     Ok(Some(FirstAdmin {
@@ -225,10 +226,11 @@ pub fn open(config: Config, local: SocketAddr) -> Result<(State, Option<FirstAdm
         keys: Keys::new(&secret),
         limiter,
         hashing: Semaphore::new(2),
-        hub: Arc::new(crate::hub::Hub::new()),
+        hub: Arc::new(crate::hub::Hub::new(config.clock.clone())),
         public,
         recordings: crate::recordings::Recordings::new(&secret),
         dialer_bell: Default::default(),
+        clock: config.clock.clone(),
         config,
     });
     Ok((state, first))

@@ -126,6 +126,7 @@ fn ensure_users(
                     department: &format!("销售{}部", i % 5 + 1),
                     role: Role::SalesStaff,
                 },
+                crate::times::now_ms(),
             )
             .map_err(err)?,
         };
@@ -160,7 +161,7 @@ fn ensure_customers(
             ..Default::default()
         };
         let id = crate::ids::customer_id();
-        match db::customers::insert(conn, &id, &fields) {
+        match db::customers::insert(conn, &id, &fields, crate::times::now_ms()) {
             Ok(()) => have.push((id, fields.name, fields.phone)),
             Err(DbError::Sqlite(_)) => continue, // a number drawn twice
             Err(e) => return Err(err(e)),

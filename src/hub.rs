@@ -68,16 +68,18 @@ pub struct Hub {
     /// When each phone's socket last closed, since this server started (a phone that dropped
     /// off during the day is marked on the page).
     went_offline: Mutex<HashMap<i64, i64>>,
+    /// The server's clock: when a phone was last active, came online, went offline.
+    clock: Arc<crate::times::Clock>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Self::new()
+        Self::new(Default::default())
     }
 }
 
 impl Hub {
-    pub fn new() -> Self {
+    pub fn new(clock: Arc<crate::times::Clock>) -> Self {
         // a slow PC page that falls this far behind skips events rather than holding memory
         let (admin, _) = broadcast::channel(1024);
         let (ended, _) = broadcast::channel(64);
@@ -88,6 +90,7 @@ impl Hub {
             ended,
             closing: tokio::sync::watch::Sender::new(false),
             went_offline: Mutex::new(HashMap::new()),
+            clock,
         }
     }
 
@@ -104,8 +107,8 @@ impl Hub {
             user_id: user_id.to_string(),
             link_id,
             tx,
-            last_active_ms: crate::times::now_ms(),
-            online_since_ms: crate::times::now_ms(),
+            last_active_ms: self.clock.now_ms(),
+            online_since_ms: self.clock.now_ms(),
         };
         let previous = self.lock().insert(phone_id, entry);
         if let Some(old) = previous {
@@ -267,7 +270,7 @@ impl Drop for PhoneLink {
                 .went_offline
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .insert(self.phone_id, crate::times::now_ms());
+                .insert(self.phone_id, self.hub.clock.now_ms());
         }
     }
 }
@@ -279,7 +282,7 @@ mod tests {
 
     #[test]
     fn newer_socket_replaces_older_and_older_drop_keeps_newer() {
-        let hub = Arc::new(Hub::new());
+        let hub = Arc::new(Hub::default());
         let (tx1, mut rx1) = mpsc::unbounded_channel();
         let (tx2, mut rx2) = mpsc::unbounded_channel();
         let first = hub.register(7, "user_a", tx1);
@@ -297,7 +300,7 @@ mod tests {
 
     #[test]
     fn entry_goes_when_the_socket_task_panics() {
-        let hub = Arc::new(Hub::new());
+        let hub = Arc::new(Hub::default());
         let (tx, _rx) = mpsc::unbounded_channel();
         let hub2 = Arc::clone(&hub);
         let joined = std::thread::spawn(move || {
@@ -312,7 +315,7 @@ mod tests {
 
     #[test]
     fn last_active_follows_the_current_socket_only() {
-        let hub = Arc::new(Hub::new());
+        let hub = Arc::new(Hub::default());
         let (tx, _rx) = mpsc::unbounded_channel();
         let old = hub.register(5, "u", tx.clone());
         let new = hub.register(5, "u", tx);
@@ -327,7 +330,7 @@ mod tests {
 
     #[test]
     fn online_phones_by_user() {
-        let hub = Arc::new(Hub::new());
+        let hub = Arc::new(Hub::default());
         let (tx, _rx) = mpsc::unbounded_channel();
         let _a = hub.register(1, "u1", tx.clone());
         let _b = hub.register(2, "u2", tx.clone());

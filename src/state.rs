@@ -15,6 +15,8 @@ pub type State = Arc<AppState>;
 
 pub struct AppState {
     pub config: Config,
+    /// The one clock every time rule reads (`config.clock`, which a test may move).
+    pub clock: Arc<crate::times::Clock>,
     pub db: Db,
     pub keys: Keys,
     pub limiter: LoginLimiter,

@@ -4,18 +4,21 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// Milliseconds since the Unix epoch, the unit every time column holds: the one clock the server
-/// reads.
+/// Milliseconds since the Unix epoch by the system clock. The server's rules read `Clock`
+/// (`State::clock`) instead; this is for the command line and `Clock` itself.
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
-/// The clock the time-limited rules read — bind codes expiring, login delays running out — so
-/// a test can move it forward instead of sleeping. It runs with the system clock, plus however
-/// far `advance` has pushed it (only tests do).
+/// The server's one clock (`State::clock`), in the unit every time column holds: every rule that
+/// reads the time reads it — the dial timeout, the wrap-up, retry delays, pacing windows and
+/// quiet hours, retention, export and bind expiry, login delays — so a test moves it forward
+/// instead of sleeping. It runs with the system clock, plus however far `advance` has pushed
+/// it (only tests do); timers that wait on it (`sleep_until`) wake when it moves.
 #[derive(Debug, Default)]
 pub struct Clock {
     ahead_ms: std::sync::atomic::AtomicU64,
+    moved: tokio::sync::Notify,
 }
 
 impl Clock {
@@ -33,11 +36,30 @@ impl Clock {
         std::time::Instant::now() + std::time::Duration::from_millis(self.ahead())
     }
 
-    /// Moves the clock forward by `by`.
+    /// Moves the clock forward by `by`, and wakes whoever sleeps on it.
     pub fn advance(&self, by: std::time::Duration) {
         let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
         self.ahead_ms
             .fetch_add(by, std::sync::atomic::Ordering::Relaxed);
+        self.moved.notify_waiters();
+    }
+
+    /// Sleeps until this clock reads `at_ms` (at once if it already does), at most `most`.
+    pub async fn sleep_until(&self, at_ms: i64, most: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + most;
+        loop {
+            let moved = self.moved.notified();
+            let left = u64::try_from(at_ms - self.now_ms()).unwrap_or(0);
+            if left == 0 || tokio::time::Instant::now() >= deadline {
+                return;
+            }
+            let wake = (tokio::time::Instant::now() + std::time::Duration::from_millis(left))
+                .min(deadline);
+            tokio::select! {
+                () = tokio::time::sleep_until(wake) => {}
+                () = moved => {}
+            }
+        }
     }
 }
 

@@ -113,10 +113,11 @@ pub async fn change_own_password(
     attempt.succeeded();
     let hash = crate::users::hash_password(&state.hashing, new).await?;
     let id = user.id.clone();
+    let now = state.clock.now_ms();
     let version = state
         .db
         .write(move |tx| {
-            db::users::set_password(tx, &id, &hash)?;
+            db::users::set_password(tx, &id, &hash, now)?;
             audit::record(tx, &who, Action::UserPassword, &id, "本人修改")?;
             Ok::<_, ApiError>(db::users::by_id(tx, &id)?.token_version)
         })

@@ -20,6 +20,7 @@ fn conflict(message: &'static str) -> ApiError {
 pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Call> {
     let tz = state.config.timezone;
     let who = caller.clone();
+    let clock = state.clock.clone();
     let call = state
         .db
         .write(move |tx| {
@@ -27,7 +28,7 @@ pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Cal
             if !matches!(call.state, CallState::Calling | CallState::Ringing) {
                 return Err(conflict("通话已接通或已结束，无法取消"));
             }
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let mut next = call.clone();
             next.state = CallState::Canceled;
             next.end_time = Some(now);
@@ -40,6 +41,7 @@ pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Cal
                 Source::Pc,
                 "cancel",
                 &json!({ "by": who.user_id }),
+                now,
             )?;
             Ok(next)
         })
@@ -68,11 +70,12 @@ pub struct EndRequest {
 pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) -> ApiResult<Call> {
     let tz = state.config.timezone;
     let who = caller.clone();
+    let clock = state.clock.clone();
     let (before, call) = state
         .db
         .write(move |tx| {
             let call = visible_call(tx, &who, &id)?;
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let mut next = call.clone();
             match call.state {
                 CallState::Connected => {
@@ -107,6 +110,7 @@ pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) ->
                 Source::Pc,
                 "end",
                 &json!({ "endTime": req.end_ms, "duration": req.duration }),
+                now,
             )?;
             Ok((call, next))
         })

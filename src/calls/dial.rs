@@ -130,17 +130,20 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
     let by = caller.clone();
     let rules = state.settings.pacing();
     let tz = state.config.timezone;
+    let clock = state.clock.clone();
     // one blocking hop: choose the phone, link the customer, check the rules, store the call
     let call = state
         .db
-        .write(move |tx| prepare(tx, &hub, &by, req, &rules, tz).map_err(ApiError::from))
+        .write(move |tx| {
+            prepare(tx, &hub, &by, req, &rules, tz, clock.now_ms()).map_err(ApiError::from)
+        })
         .await?;
     send(state, call).await
 }
 
 /// The click's transaction: link the customer, refuse a number on the do-not-call list,
 /// choose the phone, and store the call `calling` when the pacing `rules` let that phone dial
-/// now.
+/// `now`.
 pub fn prepare(
     tx: &rusqlite::Connection,
     hub: &Hub,
@@ -148,6 +151,7 @@ pub fn prepare(
     req: DialRequest,
     rules: &super::pacing::Pacing,
     tz: chrono_tz::Tz,
+    now: i64,
 ) -> RefusalResult<Call> {
     // bad input is INVALID_PARAMS before any phone question
     let linked = link_to_dial(tx, &req)?;
@@ -156,7 +160,7 @@ pub fn prepare(
         phone_id: req.phone_id,
     };
     let chosen = whose_phone::choose(tx, hub, by, asked, linked.owner_id.as_deref())?;
-    store_dial(tx, by, &req, linked, &chosen, rules, tz)
+    store_dial(tx, by, &req, linked, &chosen, (rules, tz, now))
 }
 
 /// The power dialer's part of its step's transaction: as `prepare`, on the phone the step
@@ -168,9 +172,10 @@ pub fn prepare_on(
     chosen: &ChosenPhone,
     rules: &super::pacing::Pacing,
     tz: chrono_tz::Tz,
+    now: i64,
 ) -> RefusalResult<Call> {
     let linked = link_to_dial(tx, req)?;
-    store_dial(tx, by, req, linked, chosen, rules, tz)
+    store_dial(tx, by, req, linked, chosen, (rules, tz, now))
 }
 
 /// The customer of a dial, unless its number is on the do-not-call list.
@@ -187,19 +192,17 @@ fn link_to_dial(tx: &rusqlite::Connection, req: &DialRequest) -> RefusalResult<L
     Ok(linked)
 }
 
-/// Stores the call `calling` on `chosen` if the pace lets that phone dial now.
+/// Stores the call `calling` on `chosen` if the pace `rules` let that phone dial `now`.
 fn store_dial(
     tx: &rusqlite::Connection,
     by: &Caller,
     req: &DialRequest,
     linked: Linked,
     chosen: &ChosenPhone,
-    rules: &super::pacing::Pacing,
-    tz: chrono_tz::Tz,
+    (rules, tz, now): (&super::pacing::Pacing, chrono_tz::Tz, i64),
 ) -> RefusalResult<Call> {
-    let now = crate::times::now_ms();
     if let Err(blocked) = rules.check(tx, chosen.phone_id, now, tz)? {
-        return Err(Refusal::Paced(blocked));
+        return Err(Refusal::Paced { blocked, at: now });
     }
     let mut call = new_call(by, now, tz);
     call.notes = req.notes.clone().unwrap_or_default();
@@ -219,6 +222,7 @@ fn store_dial(
         Source::Pc,
         "dial",
         &json!({ "phoneId": chosen.phone_id, "by": by.user_id }),
+        now,
     )?;
     Ok(call)
 }

@@ -59,8 +59,9 @@ pub struct Today {
 }
 
 impl Today {
-    pub fn now(tz: chrono_tz::Tz) -> Self {
-        let day = crate::times::local_day(crate::times::now_ms(), tz);
+    /// The office day holding `now`.
+    pub fn at(now: i64, tz: chrono_tz::Tz) -> Self {
+        let day = crate::times::local_day(now, tz);
         let next = day.checked_add_days(Days::new(1)).unwrap_or(day);
         Self {
             start: crate::times::day_start_ms(day, tz),
@@ -134,6 +135,7 @@ pub async fn edit(state: &State, caller: &Caller, id: String, e: Edit) -> ApiRes
         None => None,
     };
     let scope = caller.scope();
+    let now = state.clock.now_ms();
     state
         .db
         .write(move |tx| {
@@ -162,7 +164,7 @@ pub async fn edit(state: &State, caller: &Caller, id: String, e: Edit) -> ApiRes
             if let Some(s) = e.status {
                 f.status = s;
             }
-            db::follow_ups::update(tx, &f)?;
+            db::follow_ups::update(tx, &f, now)?;
             Ok(db::follow_ups::by_id(tx, &f.id)?)
         })
         .await
@@ -187,7 +189,7 @@ pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()>
 
 /// `(due today, overdue)` among the follow-ups the caller may see.
 pub async fn due_counts(state: &State, caller: &Caller) -> ApiResult<(i64, i64)> {
-    let today = Today::now(state.config.timezone);
+    let today = Today::at(state.clock.now_ms(), state.config.timezone);
     let scope = caller.scope();
     Ok(state
         .db

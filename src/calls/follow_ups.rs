@@ -122,6 +122,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
     let tags = limits::tags("tags", f.tags.clone().unwrap_or_default())?;
     let tz = state.config.timezone;
     let who = caller.clone();
+    let clock = state.clock.clone();
     let synced = state
         .db
         .write(move |tx| {
@@ -130,7 +131,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
                 Some(id) => Some(existing_customer(tx, id)?),
                 None => None,
             };
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let mut next_call = call.clone();
             if let Some(notes) = &f.notes {
                 next_call.notes = notes.clone();
@@ -149,7 +150,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
             store::update(tx, tz, &call, &next_call)?;
 
             write_after_call_follow_up(tx, &f, &call, &next_call, customer.as_ref(), now)?;
-            db::call_events::insert(tx, &call.id, Source::FollowUp, "followup", &json!({}))?;
+            db::call_events::insert(tx, &call.id, Source::FollowUp, "followup", &json!({}), now)?;
             // the wrap-up is over: a dialing session may go on (a callback time re-queues)
             super::list_outcome::follow_up_submitted(tx, &call.id, f.next_follow_up, now)?;
 
@@ -161,6 +162,7 @@ pub async fn after_call(state: &State, caller: &Caller, f: AfterCall) -> ApiResu
                     f.intention.as_deref().map(follow_status_for),
                     call.end_time.unwrap_or(now),
                     f.next_follow_up,
+                    now,
                 )?;
             }
             Ok::<_, ApiError>(Synced {
@@ -207,7 +209,7 @@ fn write_after_call_follow_up(
         if let Some(required) = f.follow_up_required {
             existing.status = status(required).into();
         }
-        db::follow_ups::update(tx, &existing)?;
+        db::follow_ups::update(tx, &existing, now)?;
         return Ok(());
     }
     let content = follow_up_content(&next_call.notes, &tags);
@@ -232,6 +234,7 @@ fn write_after_call_follow_up(
             created_at: now,
             after_call: true,
         },
+        now,
     )?;
     Ok(())
 }
@@ -253,6 +256,7 @@ pub async fn create(state: &State, caller: &Caller, n: NewFollowUp) -> ApiResult
         return Err(ApiError::invalid_field("content", "内容不能为空"));
     }
     let who = caller.clone();
+    let now = state.clock.now_ms();
     state
         .db
         .write(move |tx| {
@@ -288,10 +292,10 @@ pub async fn create(state: &State, caller: &Caller, n: NewFollowUp) -> ApiResult
                 next_follow_up: n.next_follow_up,
                 priority: n.priority.unwrap_or_else(|| "medium".into()),
                 status: n.status.unwrap_or_else(|| "pending".into()),
-                created_at: crate::times::now_ms(),
+                created_at: now,
                 after_call: false,
             };
-            db::follow_ups::insert(tx, &f)?;
+            db::follow_ups::insert(tx, &f, now)?;
             Ok::<_, ApiError>(db::follow_ups::by_id(tx, &f.id)?)
         })
         .await

@@ -34,7 +34,8 @@ pub fn call_changed(conn: &Connection, before: &Call, after: &Call) -> DbResult<
     let Some(item) = db::campaign_items::by_call(conn, &after.id)? else {
         return Ok(());
     };
-    let now = crate::times::now_ms();
+    // the time of this write: the writer stamped the row with it
+    let now = after.updated_at;
     let ended = after.end_time.unwrap_or(now);
     let outcome = Outcome::of_call_status(after.call_status());
     let campaign = db::campaigns::by_id(conn, &item.campaign_id)?;

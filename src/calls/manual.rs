@@ -34,6 +34,7 @@ pub fn create(
     source: Source,
     id: &str,
     started_at: Option<i64>,
+    now: i64,
 ) -> ApiResult<Call> {
     let phone_id = match caller.phone_id {
         Some(id) => id,
@@ -42,7 +43,6 @@ pub fn create(
             .map(|p| p.id)
             .ok_or_else(ApiError::not_found)?,
     };
-    let now = crate::times::now_ms();
     let mut call = dial::new_call(caller, now, tz);
     call.id = id.to_string();
     call.phone_id = Some(phone_id);
@@ -54,6 +54,7 @@ pub fn create(
         source,
         "manual",
         &json!({ "phoneId": phone_id }),
+        now,
     )?;
     tracing::info!(call = %call.id, phone = phone_id, "manual call created from the phone's report");
     Ok(call)
@@ -74,6 +75,7 @@ pub fn learn_number(
     tz: chrono_tz::Tz,
     call_id: &str,
     number: &str,
+    now: i64,
 ) -> db::DbResult<()> {
     let call = db::calls::by_id(tx, call_id)?;
     if !call.customer_phone.is_empty() {
@@ -87,7 +89,7 @@ pub fn learn_number(
         next.customer_id = Some(c.id);
         next.customer_name = c.name;
     }
-    next.updated_at = crate::times::now_ms();
+    next.updated_at = now;
     store::update(tx, tz, &call, &next)
 }
 

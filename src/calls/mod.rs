@@ -113,13 +113,17 @@ impl Once {
     /// In the report's transaction: true when this message was applied before. Otherwise it is
     /// recorded as applied, and commits (or rolls back) with the report itself, so a crash
     /// can neither apply a resend twice nor forget a report it acknowledged.
-    pub fn seen_before(&self, tx: &rusqlite::Transaction<'_>) -> Result<bool, db::DbError> {
+    pub fn seen_before(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        now: i64,
+    ) -> Result<bool, db::DbError> {
         if db::device_messages::seen(tx, self.phone_id, &self.message_id)? {
             return Ok(true);
         }
-        db::device_messages::record(tx, self.phone_id, &self.message_id)?;
+        db::device_messages::record(tx, self.phone_id, &self.message_id, now)?;
         if self.prune {
-            db::device_messages::prune(tx)?;
+            db::device_messages::prune(tx, now)?;
         }
         Ok(false)
     }
@@ -139,18 +143,20 @@ pub async fn apply_report(
     machine::validate(&report)?;
     let tz = state.config.timezone;
     let who = caller.clone();
+    let clock = state.clock.clone();
     let changed = state
         .db
         .write(move |tx| {
+            let now = clock.now_ms();
             if let Some(once) = &once
-                && once.seen_before(tx)?
+                && once.seen_before(tx, now)?
             {
                 return Ok(None);
             }
             let id = report.call_id().trim();
             let (call, created) = match db::calls::by_id(tx, id) {
                 Err(db::DbError::NotFound) if manual::is_manual_id(id) => (
-                    manual::create(tx, tz, &who, source, id, report.started_at())?,
+                    manual::create(tx, tz, &who, source, id, report.started_at(), now)?,
                     true,
                 ),
                 other => (other?, false),
@@ -159,8 +165,8 @@ pub async fn apply_report(
                 return Err(ApiError::not_found());
             }
             let (kind, payload) = report.payload();
-            db::call_events::insert(tx, &call.id, source, kind, &payload)?;
-            match machine::apply(&call, &report, crate::times::now_ms())? {
+            db::call_events::insert(tx, &call.id, source, kind, &payload, now)?;
+            match machine::apply(&call, &report, now)? {
                 Some(next) => {
                     store::update(tx, tz, &call, &next)?;
                     Ok(Some(next))

@@ -105,7 +105,7 @@ pub async fn create(state: &State, caller: &Caller, r: NewRecord) -> ApiResult<C
         .ok_or_else(|| ApiError::invalid(format!("callStatus 无效: {given}")))?;
     check_duration(r.duration)?;
     check_notes(&r.notes)?;
-    let now = crate::times::now_ms();
+    let now = state.clock.now_ms();
     let start = r.start_time.unwrap_or(now);
     if r.end_time.is_some_and(|e| e < start) {
         return Err(ApiError::invalid("endTime 不能早于 startTime"));
@@ -150,7 +150,7 @@ pub async fn create(state: &State, caller: &Caller, r: NewRecord) -> ApiResult<C
             call.customer_name = linked.name;
             call.customer_phone = linked.number;
             store::insert(tx, tz, &call)?;
-            db::call_events::insert(tx, &call.id, Source::Pc, "create", &json!({}))?;
+            db::call_events::insert(tx, &call.id, Source::Pc, "create", &json!({}), now)?;
             Ok::<_, ApiError>(db::calls::by_id(tx, &call.id)?)
         })
         .await?;
@@ -167,6 +167,7 @@ pub async fn edit(state: &State, caller: &Caller, id: String, e: Edit) -> ApiRes
         .transpose()?;
     let tz = state.config.timezone;
     let who = caller.clone();
+    let clock = state.clock.clone();
     state
         .db
         .write(move |tx| {
@@ -181,7 +182,7 @@ pub async fn edit(state: &State, caller: &Caller, id: String, e: Edit) -> ApiRes
             if let Some(f) = e.follow_up_required {
                 next.follow_up_required = f;
             }
-            next.updated_at = crate::times::now_ms();
+            next.updated_at = clock.now_ms();
             store::update(tx, tz, &call, &next)?;
             Ok::<_, ApiError>(next)
         })

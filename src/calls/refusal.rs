@@ -13,8 +13,8 @@ pub enum Refusal {
     BadNumber(ApiError),
     /// The number is on the do-not-call list (黑名单).
     DoNotCall,
-    /// The pace holds the phone back: which rule, and from when it may dial.
-    Paced(Blocked),
+    /// The pace holds the phone back at `at`: which rule, and from when it may dial.
+    Paced { blocked: Blocked, at: i64 },
     /// No phone can take it: the person or phone is none the caller may dial with, the person
     /// is disabled, or has no phone bound or none online. The error says which.
     NoPhone(ApiError),
@@ -27,7 +27,7 @@ impl From<Refusal> for ApiError {
         match refusal {
             Refusal::BadNumber(e) | Refusal::NoPhone(e) | Refusal::Failed(e) => e,
             Refusal::DoNotCall => ApiError::new(ErrorCode::DoNotCall),
-            Refusal::Paced(blocked) => blocked.into_error(),
+            Refusal::Paced { blocked, at } => blocked.into_error(at),
         }
     }
 }

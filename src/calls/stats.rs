@@ -28,7 +28,7 @@ pub fn day_text(d: NaiveDate) -> String {
 
 /// Today in the office's zone.
 pub fn today(state: &State) -> NaiveDate {
-    crate::times::local_day(crate::times::now_ms(), state.config.timezone)
+    crate::times::local_day(state.clock.now_ms(), state.config.timezone)
 }
 
 /// The shipped app's periods: today, this week (Monday to today), this month (the 1st to today).

@@ -34,7 +34,7 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
     let tz = state.config.timezone;
     let timeout = state.settings.get().dial_timeout.as_millis() as i64;
     // a read first: most sweeps find nothing and should not take the write lock
-    let cutoff = crate::times::now_ms() - timeout;
+    let cutoff = state.clock.now_ms() - timeout;
     let due = state
         .db
         .run(move |c| db::calls::unanswered_dials(c, cutoff))
@@ -42,10 +42,11 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
     if due.is_empty() {
         return Ok(0);
     }
+    let clock = state.clock.clone();
     let failed = state
         .db
         .write(move |tx| {
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let mut failed = Vec::new();
             for id in due {
                 let call = db::calls::by_id(tx, &id)?;
@@ -60,7 +61,7 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
                 next.end_time = Some(now);
                 next.updated_at = now;
                 store::update(tx, tz, &call, &next)?;
-                db::call_events::insert(tx, &id, Source::Timeout, "timeout", &json!({}))?;
+                db::call_events::insert(tx, &id, Source::Timeout, "timeout", &json!({}), now)?;
                 failed.push(next);
             }
             Ok::<_, ApiError>(failed)

@@ -44,6 +44,7 @@ pub async fn assign(
     from: From,
 ) -> ApiResult<usize> {
     let who = caller.clone();
+    let clock = state.clock.clone();
     state
         .db
         .write(move |tx| {
@@ -68,7 +69,7 @@ pub async fn assign(
                     return Err(ApiError::invalid(format!("用户 {} 已停用", u.username)));
                 }
             }
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let open = match &from {
                 From::Unassigned => db::campaign_items::assignable(tx, &campaign.id, Some(None))?,
                 From::AllOpen => db::campaign_items::assignable(tx, &campaign.id, None)?,
@@ -145,7 +146,7 @@ pub async fn page(
 /// 再联系: puts one of the caller's numbers (or, for admins and managers, one of their
 /// people's) back in the queue as a callback due `at`.
 pub async fn callback(state: &State, caller: &Caller, item_id: i64, at: i64) -> ApiResult<()> {
-    let now = crate::times::now_ms();
+    let now = state.clock.now_ms();
     if at <= now {
         return Err(ApiError::invalid_field("at", "再联系时间须在将来"));
     }

@@ -22,6 +22,7 @@ pub async fn add(
 ) -> ApiResult<(String, bool)> {
     limits::text("reason", &reason)?;
     let who = caller.clone();
+    let clock = state.clock.clone();
     state
         .db
         .write(move |tx| {
@@ -37,7 +38,7 @@ pub async fn add(
                 }
                 _ => return Err(ApiError::invalid("缺少 phone 或 callId")),
             };
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let added = db::do_not_call::add(tx, &number, &reason, Some(&who.user_id), now)?;
             Ok::<_, ApiError>((number, added))
         })
@@ -115,10 +116,11 @@ pub async fn import(
         }
     }
     let by = caller.user_id.clone();
+    let clock = state.clock.clone();
     let (added, already) = state
         .db
         .write(move |tx| {
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let mut added = 0;
             for (number, reason) in &good {
                 if db::do_not_call::add(tx, number, reason, Some(&by), now)? {

@@ -17,15 +17,10 @@ const IDLE: Duration = Duration::from_secs(30);
 /// server stops.
 pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let now = state.clock.now_ms();
         let paused = state
             .db
-            .write(|tx| {
-                db::dialer_sessions::pause_all_running(
-                    tx,
-                    PauseReason::Restart,
-                    crate::times::now_ms(),
-                )
-            })
+            .write(move |tx| db::dialer_sessions::pause_all_running(tx, PauseReason::Restart, now))
             .await;
         match paused {
             Ok(0) => {}
@@ -33,24 +28,26 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
             Err(err) => tracing::warn!(error = %err, "could not pause the dialing sessions"),
         }
         loop {
-            let sleep = match round(&state).await {
-                Ok(sleep) => sleep,
+            // until the next session is due on the server's clock (a test that moves the clock
+            // wakes it), at most IDLE
+            let (until, most) = match round(&state).await {
+                Ok(next) => (next.unwrap_or(i64::MAX), IDLE),
                 Err(err) => {
                     tracing::warn!(error = %err, "dialer round failed");
-                    Duration::from_secs(1)
+                    (i64::MAX, Duration::from_secs(1))
                 }
             };
             tokio::select! {
                 () = state.dialer_bell.rung() => {}
-                () = tokio::time::sleep(sleep) => {}
+                () = state.clock.sleep_until(until, most) => {}
             }
         }
     })
 }
 
-/// Steps every due session; returns how long to sleep until the next one is due.
-async fn round(state: &State) -> ApiResult<Duration> {
-    let now = crate::times::now_ms();
+/// Steps every due session; returns when the next one is due, if one is running.
+async fn round(state: &State) -> ApiResult<Option<i64>> {
+    let now = state.clock.now_ms();
     // one blocking hop when nothing is due, as after most rings. Rings that come while this
     // round looks are kept (it says "dialing" until it knows), so a call's change right after
     // its read still brings the next round
@@ -77,13 +74,7 @@ async fn round(state: &State) -> ApiResult<Duration> {
             .await?
             .next_at;
     }
-    Ok(match next {
-        Some(at) => {
-            let ms = (at - crate::times::now_ms()).clamp(0, IDLE.as_millis() as i64);
-            Duration::from_millis(ms as u64)
-        }
-        None => IDLE,
-    })
+    Ok(next)
 }
 
 /// A phone's socket closed and no other is open: its running sessions pause. The number being
@@ -99,10 +90,11 @@ pub async fn phone_offline(state: &State, phone_id: i64) -> ApiResult<()> {
     if running.is_empty() {
         return Ok(());
     }
+    let clock = state.clock.clone();
     let changed = state
         .db
         .write(move |tx| {
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let users = db::dialer_sessions::running_on_phone(tx, phone_id)?;
             for user in &users {
                 if let Some(mut s) = db::dialer_sessions::of_user(tx, user)? {
@@ -131,10 +123,11 @@ pub async fn phone_online(state: &State, user_id: String) -> ApiResult<()> {
     if !waiting {
         return Ok(());
     }
+    let clock = state.clock.clone();
     let changed = state
         .db
         .write(move |tx| {
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let mut changed = Vec::new();
             if let Some(mut s) = db::dialer_sessions::of_user(tx, &user_id)?
                 && s.paused_for(PauseReason::PhoneOffline)

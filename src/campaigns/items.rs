@@ -77,8 +77,8 @@ fn write_batch(
     campaign_id: &str,
     lines: Vec<(Line, String)>,
     out: &mut Added,
+    now: i64,
 ) -> ApiResult<()> {
-    let now = crate::times::now_ms();
     let mut position = db::campaign_items::last_position(tx, campaign_id)?;
     for (line, number) in lines {
         if db::do_not_call::contains(tx, &number)? {
@@ -156,11 +156,12 @@ pub async fn add(state: &State, caller: &Caller, id: String, lines: Vec<Line>) -
     while rows.peek().is_some() {
         let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
         let cid = campaign.id.clone();
+        let now = state.clock.now_ms();
         let part = state
             .db
             .write(move |tx| {
                 let mut part = Added::default();
-                write_batch(tx, &cid, batch, &mut part)?;
+                write_batch(tx, &cid, batch, &mut part, now)?;
                 Ok::<_, ApiError>(part)
             })
             .await?;

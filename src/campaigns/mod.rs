@@ -168,7 +168,7 @@ pub async fn create(state: &State, caller: &Caller, ch: Change) -> ApiResult<Cam
     {
         return Err(ApiError::invalid_field("name", "任务名称不能为空"));
     }
-    let now = crate::times::now_ms();
+    let now = state.clock.now_ms();
     let blank = Campaign {
         id: crate::ids::campaign_id(),
         name: String::new(),
@@ -194,12 +194,13 @@ pub async fn create(state: &State, caller: &Caller, ch: Change) -> ApiResult<Cam
 
 pub async fn update(state: &State, caller: &Caller, id: String, ch: Change) -> ApiResult<Campaign> {
     let who = caller.clone();
+    let clock = state.clock.clone();
     state
         .db
         .write(move |tx| {
             let before = managed(tx, &who, &id)?;
             let mut after = apply(before, ch)?;
-            after.updated_at = crate::times::now_ms();
+            after.updated_at = clock.now_ms();
             db::campaigns::save(tx, &after)?;
             Ok::<_, ApiError>(after)
         })

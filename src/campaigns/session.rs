@@ -86,6 +86,7 @@ pub async fn start(
 ) -> ApiResult<Session> {
     let hub = state.hub.clone();
     let who = caller.clone();
+    let clock = state.clock.clone();
     let (user, session) = state
         .db
         .write(move |tx| {
@@ -102,7 +103,7 @@ pub async fn start(
                 phone_id,
             };
             let phone = whose_phone::choose(tx, &hub, &who, asked, None)?;
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             let existing = db::dialer_sessions::of_user(tx, &user.id)?;
             let live = match &existing {
                 Some(s) => call_is_live(tx, s.call_id.as_deref())?,
@@ -147,12 +148,13 @@ pub async fn command(
 ) -> ApiResult<Option<Session>> {
     let hub = state.hub.clone();
     let who = caller.clone();
+    let clock = state.clock.clone();
     let (user, session) = state
         .db
         .write(move |tx| {
             let user = target(tx, &who, user_id.as_deref())?;
             let mut s = db::dialer_sessions::of_user(tx, &user.id)?.ok_or_else(no_session)?;
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             match cmd {
                 Command::Stop => {
                     db::dialer_sessions::delete(tx, &user.id)?;

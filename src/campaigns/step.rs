@@ -71,7 +71,7 @@ pub mod decide {
         Some(match refusal {
             Refusal::DoNotCall => Refused::LeaveOut(Outcome::DoNotCall),
             Refusal::BadNumber(_) => Refused::LeaveOut(Outcome::Invalid),
-            Refusal::Paced(blocked) => Refused::Session(Next::Wait {
+            Refusal::Paced { blocked, .. } => Refused::Session(Next::Wait {
                 until: blocked.until.unwrap_or(now + 5_000),
                 reason: WaitReason::Paced(blocked.rule),
             }),
@@ -133,13 +133,14 @@ pub async fn step(state: &State, user_id: String) -> ApiResult<()> {
     let hub = state.hub.clone();
     let office = state.settings.pacing();
     let tz = state.config.timezone;
+    let clock = state.clock.clone();
     let stepped = state
         .db
         .write(move |tx| {
             let Some(mut s) = db::dialer_sessions::of_user(tx, &user_id)? else {
                 return Ok(Stepped::Nothing);
             };
-            let now = crate::times::now_ms();
+            let now = clock.now_ms();
             if !decide::is_due(&s, now) {
                 return Ok(Stepped::Nothing);
             }
@@ -232,7 +233,8 @@ impl Round<'_> {
                 ..Default::default()
             };
             let refusal =
-                match dial::prepare_on(tx, self.caller, &req, self.phone, self.rules, self.tz) {
+                match dial::prepare_on(tx, self.caller, &req, self.phone, self.rules, self.tz, now)
+                {
                     Ok(call) => {
                         db::campaign_items::start_dial(tx, id, &call.id, now)?;
                         return Ok(Ok((call, item)));
@@ -357,12 +359,13 @@ mod tests {
         let now = 1_000;
         let bad = Refusal::BadNumber(ApiError::invalid("x"));
         let dnc = Refusal::DoNotCall;
-        let paced = |until| {
-            Refusal::Paced(Blocked {
+        let paced = |until| Refusal::Paced {
+            blocked: Blocked {
                 rule: PaceRule::HourlyCap,
                 until,
                 message: String::new(),
-            })
+            },
+            at: now,
         };
         let offline = Refusal::NoPhone(ApiError::new(ErrorCode::DeviceOffline));
         let failed = Refusal::Failed(ApiError::new(ErrorCode::InternalError));

@@ -23,6 +23,8 @@ pub struct Workbench {
     pub history: Vec<Call>,
     pub progress: Option<db::campaigns::Progress>,
     pub rules: crate::calls::pacing::Pacing,
+    /// The server's time of this look (the page counts the waits from it).
+    pub now: i64,
 }
 
 pub async fn workbench(
@@ -32,11 +34,13 @@ pub async fn workbench(
 ) -> ApiResult<Workbench> {
     let who = caller.clone();
     let office = state.settings.pacing();
+    let clock = state.clock.clone();
     state
         .db
         .run(move |c| {
             let user = target(c, &who, user_id.as_deref())?;
             let session = db::dialer_sessions::of_user(c, &user.id)?;
+            let now = clock.now_ms();
             let mut bench = Workbench {
                 user,
                 session: None,
@@ -47,6 +51,7 @@ pub async fn workbench(
                 history: Vec::new(),
                 progress: None,
                 rules: office.clone(),
+                now,
             };
             let Some(s) = session else {
                 return Ok(bench);
@@ -62,7 +67,6 @@ pub async fn workbench(
                 Some(id) => db::calls::by_id(c, id).ok(),
                 None => None,
             };
-            let now = crate::times::now_ms();
             bench.next = match db::campaign_items::next_due(c, &campaign.id, &bench.user.id, now)? {
                 Some(id) => db::campaign_items::by_id(c, id).ok(),
                 None => None,

@@ -40,7 +40,14 @@ async fn execute(db: &Db, command: UserCommand) -> Result<(), ApiError> {
                 department,
                 role,
             };
-            let user = users::create(db, &hashing, &Actor::command_line(), new).await?;
+            let user = users::create(
+                db,
+                crate::times::now_ms(),
+                &hashing,
+                &Actor::command_line(),
+                new,
+            )
+            .await?;
             println!(
                 "created {} ({}, {})",
                 user.username,
@@ -67,7 +74,15 @@ async fn execute(db: &Db, command: UserCommand) -> Result<(), ApiError> {
         }
         UserCommand::Passwd { username, password } => {
             let user = users::by_username(db, &username).await?;
-            users::set_password(db, &hashing, &Actor::command_line(), &user.id, password).await?;
+            users::set_password(
+                db,
+                crate::times::now_ms(),
+                &hashing,
+                &Actor::command_line(),
+                &user.id,
+                password,
+            )
+            .await?;
             println!("password changed for {username}; their old tokens no longer work");
         }
         UserCommand::Disable { username } => {
@@ -88,6 +103,13 @@ async fn set_disabled(db: &Db, username: &str, disabled: bool) -> Result<(), Api
         disabled: Some(disabled),
         ..Change::default()
     };
-    users::update(db, &Actor::command_line(), &user.id, change).await?;
+    users::update(
+        db,
+        crate::times::now_ms(),
+        &Actor::command_line(),
+        &user.id,
+        change,
+    )
+    .await?;
     Ok(())
 }

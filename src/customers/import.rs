@@ -41,6 +41,7 @@ pub struct Summary {
 fn write_batch(
     tx: &rusqlite::Transaction<'_>,
     rows: Vec<ImportRow>,
+    now: i64,
 ) -> ApiResult<(usize, Vec<Skipped>)> {
     let mut imported = 0usize;
     let mut in_db = Vec::new();
@@ -70,7 +71,7 @@ fn write_batch(
             owner_id: None,
             notes: row.notes,
         };
-        db::customers::insert(tx, &crate::ids::customer_id(), &fields)?;
+        db::customers::insert(tx, &crate::ids::customer_id(), &fields, now)?;
         imported += 1;
     }
     Ok((imported, in_db))
@@ -187,7 +188,11 @@ pub async fn import(
         if batch.is_empty() {
             continue;
         }
-        let (written, in_db) = state.db.write(move |tx| write_batch(tx, batch)).await?;
+        let now = state.clock.now_ms();
+        let (written, in_db) = state
+            .db
+            .write(move |tx| write_batch(tx, batch, now))
+            .await?;
         imported += written;
         batches += 1;
         skipped.extend(in_db);

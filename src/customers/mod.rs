@@ -153,12 +153,13 @@ pub async fn create(state: &State, caller: &Caller, change: Change) -> ApiResult
         ..Default::default()
     };
     merge(&mut fields, change)?;
+    let now = state.clock.now_ms();
     state
         .db
         .write(move |tx| {
             let id = crate::ids::customer_id();
             check_refs(tx, &id, &fields)?;
-            db::customers::insert(tx, &id, &fields)?;
+            db::customers::insert(tx, &id, &fields, now)?;
             Ok::<_, ApiError>(db::customers::by_id(tx, &id)?)
         })
         .await
@@ -166,6 +167,7 @@ pub async fn create(state: &State, caller: &Caller, change: Change) -> ApiResult
 
 /// Changes the given fields of customer `id` (NOT_FOUND when there is none).
 pub async fn update(state: &State, id: String, change: Change) -> ApiResult<Customer> {
+    let now = state.clock.now_ms();
     state
         .db
         .write(move |tx| {
@@ -182,7 +184,7 @@ pub async fn update(state: &State, id: String, change: Change) -> ApiResult<Cust
             };
             merge(&mut fields, change)?;
             check_refs(tx, &id, &fields)?;
-            db::customers::update(tx, &id, &fields)?;
+            db::customers::update(tx, &id, &fields, now)?;
             Ok::<_, ApiError>(db::customers::by_id(tx, &id)?)
         })
         .await

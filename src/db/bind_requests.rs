@@ -3,7 +3,6 @@
 use rusqlite::{Connection, Row, params};
 
 use super::DbResult;
-use crate::times::now_ms;
 
 /// Expired requests are kept this long (so bind-status can still say `expired`), then pruned.
 const KEEP_EXPIRED_MS: i64 = 24 * 3600 * 1000;
@@ -42,8 +41,8 @@ pub fn insert(
     user_id: &str,
     created_by: &str,
     expires_at: i64,
+    now: i64,
 ) -> DbResult<()> {
-    let now = now_ms();
     conn.execute(
         "DELETE FROM bind_requests WHERE expires_at < ?1",
         [now - KEEP_EXPIRED_MS],
@@ -67,10 +66,10 @@ pub fn by_id(conn: &Connection, id: &str) -> DbResult<BindRequest> {
 }
 
 /// Marks a request used by `phone_id`; false when it was already used (it binds once).
-pub fn mark_bound(conn: &Connection, id: &str, phone_id: i64) -> DbResult<bool> {
+pub fn mark_bound(conn: &Connection, id: &str, phone_id: i64, now: i64) -> DbResult<bool> {
     let changed = conn.execute(
         "UPDATE bind_requests SET phone_id = ?2, bound_at = ?3 WHERE id = ?1 AND bound_at IS NULL",
-        params![id, phone_id, now_ms()],
+        params![id, phone_id, now],
     )?;
     Ok(changed == 1)
 }

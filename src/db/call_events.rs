@@ -3,7 +3,6 @@
 use rusqlite::{Connection, params};
 
 use super::DbResult;
-use crate::times::now_ms;
 
 /// Who an event on a call came from: the `call_events.source` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +38,7 @@ pub fn insert(
     source: Source,
     kind: &str,
     payload: &serde_json::Value,
+    now: i64,
 ) -> DbResult<()> {
     conn.prepare_cached(
         "INSERT INTO call_events (call_id, source, kind, payload, created_at)
@@ -49,7 +49,7 @@ pub fn insert(
         source.as_str(),
         kind,
         payload.to_string(),
-        now_ms()
+        now
     ])?;
     Ok(())
 }

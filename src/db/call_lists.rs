@@ -323,7 +323,7 @@ mod keyword_tests {
                 department,
                 role: crate::auth::Role::SalesStaff,
             };
-            insert_user(&conn, &user).unwrap();
+            insert_user(&conn, &user, 0).unwrap();
         }
         // ua: 1,500 matches a minute apart; ub: 700, each a second after its ua twin; ux: others
         for i in 0..1500 {

@@ -4,7 +4,6 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{DbError, DbResult};
-use crate::times::now_ms;
 
 #[derive(Debug, Clone)]
 pub struct Customer {
@@ -83,7 +82,7 @@ pub struct CustomerFields {
     pub notes: String,
 }
 
-pub fn insert(conn: &Connection, id: &str, f: &CustomerFields) -> DbResult<()> {
+pub fn insert(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbResult<()> {
     conn.execute(
         "INSERT INTO customers (id, name, phone, level, tags, follow_status, next_follow_time,
                                 owner_id, notes, created_at, updated_at)
@@ -98,7 +97,7 @@ pub fn insert(conn: &Connection, id: &str, f: &CustomerFields) -> DbResult<()> {
             f.next_follow_time,
             f.owner_id,
             f.notes,
-            now_ms()
+            now
         ],
     )?;
     Ok(())
@@ -116,7 +115,7 @@ pub fn touch_last_contact(conn: &Connection, id: &str, at: i64) -> DbResult<()> 
 }
 
 /// Rewrites every editable field (the caller merged the change into the current row).
-pub fn update(conn: &Connection, id: &str, f: &CustomerFields) -> DbResult<()> {
+pub fn update(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbResult<()> {
     let changed = conn.execute(
         "UPDATE customers SET name = ?2, phone = ?3, level = ?4, tags = ?5, follow_status = ?6,
                 next_follow_time = ?7, owner_id = ?8, notes = ?9, updated_at = ?10
@@ -131,7 +130,7 @@ pub fn update(conn: &Connection, id: &str, f: &CustomerFields) -> DbResult<()> {
             f.next_follow_time,
             f.owner_id,
             f.notes,
-            now_ms()
+            now
         ],
     )?;
     if changed == 0 {
@@ -148,6 +147,7 @@ pub fn record_follow_up(
     follow_status: Option<&str>,
     last_contact_time: i64,
     next_follow_time: Option<i64>,
+    now: i64,
 ) -> DbResult<()> {
     conn.execute(
         "UPDATE customers SET tags = ?2, follow_status = COALESCE(?3, follow_status),
@@ -160,7 +160,7 @@ pub fn record_follow_up(
             follow_status,
             last_contact_time,
             next_follow_time,
-            now_ms()
+            now
         ],
     )?;
     Ok(())

@@ -4,7 +4,6 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::DbResult;
-use crate::times::now_ms;
 
 /// A phone resends an unacked message within minutes; a day is far more than enough.
 pub const KEEP_MS: i64 = 24 * 3600 * 1000;
@@ -17,19 +16,19 @@ pub fn seen(conn: &Connection, phone_id: i64, message_id: &str) -> DbResult<bool
         .is_some())
 }
 
-pub fn record(conn: &Connection, phone_id: i64, message_id: &str) -> DbResult<()> {
+pub fn record(conn: &Connection, phone_id: i64, message_id: &str, now: i64) -> DbResult<()> {
     conn.prepare_cached(
         "INSERT OR IGNORE INTO device_messages (phone_id, message_id, created_at)
          VALUES (?1, ?2, ?3)",
     )?
-    .execute(params![phone_id, message_id, now_ms()])?;
+    .execute(params![phone_id, message_id, now])?;
     Ok(())
 }
 
 /// Drops rows older than `KEEP_MS` (over the `created_at` index).
-pub fn prune(conn: &Connection) -> DbResult<usize> {
+pub fn prune(conn: &Connection, now: i64) -> DbResult<usize> {
     Ok(conn.execute(
         "DELETE FROM device_messages WHERE created_at < ?1",
-        [now_ms() - KEEP_MS],
+        [now - KEEP_MS],
     )?)
 }

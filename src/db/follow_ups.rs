@@ -6,7 +6,6 @@ use rusqlite::{Connection, Row, params};
 use super::DbResult;
 use super::customers::{tags_from_json, tags_to_json};
 use crate::access::Scope;
-use crate::times::now_ms;
 
 #[derive(Debug, Clone)]
 pub struct FollowUp {
@@ -54,7 +53,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<FollowUp> {
     })
 }
 
-pub fn insert(conn: &Connection, f: &FollowUp) -> DbResult<()> {
+pub fn insert(conn: &Connection, f: &FollowUp, now: i64) -> DbResult<()> {
     conn.execute(
         "INSERT INTO follow_ups (id, call_id, customer_id, customer_name, user_id, type, content,
                                  intention, call_tags, next_follow_up, priority, status,
@@ -74,7 +73,7 @@ pub fn insert(conn: &Connection, f: &FollowUp) -> DbResult<()> {
             f.priority,
             f.status,
             f.created_at,
-            now_ms(),
+            now,
             f.after_call
         ],
     )?;
@@ -82,7 +81,7 @@ pub fn insert(conn: &Connection, f: &FollowUp) -> DbResult<()> {
 }
 
 /// Writes back what an edit may change: content, intention, tags, next time, priority, status.
-pub fn update(conn: &Connection, f: &FollowUp) -> DbResult<()> {
+pub fn update(conn: &Connection, f: &FollowUp, now: i64) -> DbResult<()> {
     let changed = conn.execute(
         "UPDATE follow_ups SET content = ?2, intention = ?3, call_tags = ?4, next_follow_up = ?5,
                 priority = ?6, status = ?7, user_id = ?8, updated_at = ?9
@@ -96,7 +95,7 @@ pub fn update(conn: &Connection, f: &FollowUp) -> DbResult<()> {
             f.priority,
             f.status,
             f.user_id,
-            now_ms()
+            now
         ],
     )?;
     if changed == 0 {

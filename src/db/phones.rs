@@ -5,7 +5,6 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::DbResult;
 use crate::access::Scope;
-use crate::times::now_ms;
 
 /// What a device token is checked against: the phone's owner and its current token id, for a
 /// phone that is still bound. `NotFound` once the phone is unbound.
@@ -136,8 +135,8 @@ pub fn insert(
     info: &DeviceInfo<'_>,
     is_primary: bool,
     token_id: &str,
+    now: i64,
 ) -> DbResult<i64> {
-    let now = now_ms();
     conn.execute(
         "INSERT INTO work_phones (user_id, device_id, phone_number, device_name, device_model,
              os_type, os_version, app_version, is_primary, token_id, last_active_at, created_at)
@@ -161,8 +160,13 @@ pub fn insert(
 
 /// The same device binding again for the same user: the row keeps its id and primary flag and
 /// takes the new device details and a new token id (the old wsToken stops working).
-pub fn rebind(conn: &Connection, id: i64, info: &DeviceInfo<'_>, token_id: &str) -> DbResult<()> {
-    let now = now_ms();
+pub fn rebind(
+    conn: &Connection,
+    id: i64,
+    info: &DeviceInfo<'_>,
+    token_id: &str,
+    now: i64,
+) -> DbResult<()> {
     conn.execute(
         "UPDATE work_phones SET phone_number = ?2, device_name = ?3, device_model = ?4,
              os_type = ?5, os_version = ?6, app_version = ?7, token_id = ?8,
@@ -184,11 +188,11 @@ pub fn rebind(conn: &Connection, id: i64, info: &DeviceInfo<'_>, token_id: &str)
 }
 
 /// Unbinds a phone: revokes its token and drops its primary flag.
-pub fn unbind(conn: &Connection, id: i64) -> DbResult<()> {
+pub fn unbind(conn: &Connection, id: i64, now: i64) -> DbResult<()> {
     let changed = conn.execute(
         "UPDATE work_phones SET unbound_at = ?2, is_primary = 0
          WHERE id = ?1 AND unbound_at IS NULL",
-        params![id, now_ms()],
+        params![id, now],
     )?;
     if changed == 0 {
         return Err(super::DbError::NotFound);

@@ -121,7 +121,7 @@ pub fn by_rel_path(conn: &Connection, rel: &str) -> DbResult<Recording> {
 
 /// Deletes a recording row; the call keeps `hasRecording` only while it has another recording.
 /// Returns the stored path, for removing the file after the commit.
-pub fn delete(conn: &Connection, id: &str) -> DbResult<String> {
+pub fn delete(conn: &Connection, id: &str, now: i64) -> DbResult<String> {
     let (call_id, rel): (String, String) = conn
         .prepare_cached("DELETE FROM recordings WHERE id = ?1 RETURNING call_id, rel_path")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -130,7 +130,7 @@ pub fn delete(conn: &Connection, id: &str) -> DbResult<String> {
             SET has_recording = EXISTS (SELECT 1 FROM recordings WHERE call_id = ?1),
                 updated_at = ?2
           WHERE id = ?1",
-        params![call_id, crate::times::now_ms()],
+        params![call_id, now],
     )?;
     Ok(rel)
 }
@@ -295,8 +295,8 @@ pub fn oldest(conn: &Connection, limit: u32) -> DbResult<Vec<(String, String, i6
 
 /// Deletes a recording row if it still exists (the retention sweep races nothing but a user's
 /// delete); returns its path when it was deleted.
-pub fn delete_if_present(conn: &Connection, id: &str) -> DbResult<Option<String>> {
-    match delete(conn, id) {
+pub fn delete_if_present(conn: &Connection, id: &str, now: i64) -> DbResult<Option<String>> {
+    match delete(conn, id, now) {
         Ok(rel) => Ok(Some(rel)),
         Err(DbError::NotFound) => Ok(None),
         Err(e) => Err(e),

@@ -4,7 +4,6 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::DbResult;
 use crate::access::Role;
-use crate::times::now_ms;
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -49,8 +48,7 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
-pub fn insert(conn: &Connection, user: &NewUser<'_>) -> DbResult<User> {
-    let now = now_ms();
+pub fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> DbResult<User> {
     conn.execute(
         "INSERT INTO users (id, username, password_hash, real_name, department, role,
                             created_at, updated_at)
@@ -110,6 +108,7 @@ pub fn update_profile(
     real_name: Option<&str>,
     department: Option<&str>,
     role: Option<Role>,
+    now: i64,
 ) -> DbResult<User> {
     let changed = conn.execute(
         "UPDATE users SET real_name = COALESCE(?2, real_name),
@@ -117,7 +116,7 @@ pub fn update_profile(
                           role = COALESCE(?4, role),
                           updated_at = ?5
          WHERE id = ?1",
-        params![id, real_name, department, role.map(Role::as_str), now_ms()],
+        params![id, real_name, department, role.map(Role::as_str), now],
     )?;
     if changed == 0 {
         return Err(super::DbError::NotFound);
@@ -126,11 +125,11 @@ pub fn update_profile(
 }
 
 /// Sets a new password hash and revokes every token issued before.
-pub fn set_password(conn: &Connection, id: &str, password_hash: &str) -> DbResult<()> {
+pub fn set_password(conn: &Connection, id: &str, password_hash: &str, now: i64) -> DbResult<()> {
     let changed = conn.execute(
         "UPDATE users SET password_hash = ?2, token_version = token_version + 1, updated_at = ?3
          WHERE id = ?1",
-        params![id, password_hash, now_ms()],
+        params![id, password_hash, now],
     )?;
     if changed == 0 {
         return Err(super::DbError::NotFound);
@@ -139,13 +138,13 @@ pub fn set_password(conn: &Connection, id: &str, password_hash: &str) -> DbResul
 }
 
 /// Disables or re-enables a user. Disabling revokes every token the user holds.
-pub fn set_disabled(conn: &Connection, id: &str, disabled: bool) -> DbResult<User> {
+pub fn set_disabled(conn: &Connection, id: &str, disabled: bool, now: i64) -> DbResult<User> {
     let changed = conn.execute(
         "UPDATE users SET disabled = ?2,
                           token_version = token_version + (CASE WHEN ?2 THEN 1 ELSE 0 END),
                           updated_at = ?3
          WHERE id = ?1",
-        params![id, disabled, now_ms()],
+        params![id, disabled, now],
     )?;
     if changed == 0 {
         return Err(super::DbError::NotFound);

@@ -206,11 +206,13 @@ pub struct Ready {
 }
 
 impl Ready {
+    /// The export written at `made` (the server clock's instant).
     pub fn new(
         path: TempPath,
         name: String,
         format: Format,
         owner: (String, i64),
+        made: Instant,
     ) -> ApiResult<Self> {
         let bytes = std::fs::metadata(&path)
             .map_err(|e| ApiError::from_io(&e))?
@@ -221,7 +223,7 @@ impl Ready {
             format,
             bytes,
             owner,
-            made: Instant::now(),
+            made,
         })
     }
 
@@ -244,10 +246,9 @@ impl Downloads {
 
     /// Keeps `ready` and returns its token; forgets the expired ones, and the oldest of the
     /// owner's or of all past `WAITING_PER_USER` / `WAITING_IN_ALL` (their files go with them).
-    pub fn put(&self, ready: Ready) -> String {
+    pub fn put(&self, ready: Ready, now: Instant) -> String {
         let token = crate::ids::secret_hex(16);
         let mut map = self.lock();
-        let now = Instant::now();
         map.retain(|_, r| !r.expired(now));
         let owner = ready.owner.0.clone();
         while map.values().filter(|r| r.owner.0 == owner).count() >= WAITING_PER_USER {
@@ -260,11 +261,9 @@ impl Downloads {
         token
     }
 
-    /// The export for `token`, once; `None` when unknown, used or expired.
-    pub fn take(&self, token: &str) -> Option<Ready> {
-        self.lock()
-            .remove(token)
-            .filter(|r| !r.expired(Instant::now()))
+    /// The export for `token`, once; `None` when unknown, used or expired at `now`.
+    pub fn take(&self, token: &str, now: Instant) -> Option<Ready> {
+        self.lock().remove(token).filter(|r| !r.expired(now))
     }
 }
 

@@ -64,7 +64,7 @@ fn workbench_view(caller: &Caller, w: &Workbench) -> Value {
             "remaining": p.remaining, "callbacks": p.callbacks,
         })),
         "pacing": PacingForm::of(&w.rules),
-        "now": iso_ms(crate::times::now_ms()),
+        "now": iso_ms(w.now),
     })
 }
 

@@ -36,12 +36,12 @@ fn link(
     file: tempfile::TempPath,
     rows: u64,
 ) -> ApiResult<WarpResponse> {
-    let day = crate::times::local_day(crate::times::now_ms(), state.config.timezone);
+    let day = crate::times::local_day(state.clock.now_ms(), state.config.timezone);
     let name = format!("{title}-{}.{}", day.format("%Y%m%d"), format.extension());
     let owner = (caller.user_id.clone(), caller.token_version);
-    let ready = Ready::new(file, name.clone(), format, owner)?;
+    let ready = Ready::new(file, name.clone(), format, owner, state.clock.instant())?;
     let bytes = ready.bytes;
-    let token = state.exports.put(ready);
+    let token = state.exports.put(ready, state.clock.instant());
     Ok(reply::ok(json!({
         "downloadUrl": format!("{DOWNLOAD_PREFIX}{token}"),
         "fileName": name,
@@ -70,7 +70,8 @@ pub async fn customers(state: State, caller: Caller, q: Query) -> ApiResult<Warp
 /// GET /api/v1/calls/followups/export
 pub async fn follow_ups(state: State, caller: Caller, q: Query) -> ApiResult<WarpResponse> {
     let format = format_of(&q)?;
-    let today = crate::calls::follow_up_edit::Today::now(state.config.timezone);
+    let today =
+        crate::calls::follow_up_edit::Today::at(state.clock.now_ms(), state.config.timezone);
     let filter = super::follow_ups::follow_up_filter(&state, &q, &today)?;
     let (file, rows) = exports::follow_ups::export(&state, &caller, filter, format).await?;
     link(&state, &caller, "跟进记录", format, file, rows)
@@ -135,7 +136,7 @@ pub async fn download(state: State, req: Request<Incoming>) -> Response<Body> {
         .strip_prefix(DOWNLOAD_PREFIX)
         .unwrap_or_default();
     let found = exports::is_token(token)
-        .then(|| state.exports.take(token))
+        .then(|| state.exports.take(token, state.clock.instant()))
         .flatten();
     let gone = || {
         let gone = ApiError::with_message(ErrorCode::NotFound, "下载链接无效或已过期，请重新导出");

@@ -55,7 +55,7 @@ pub async fn call_follow_up(
 /// GET /api/v1/calls/followups
 pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
-    let today = Today::now(state.config.timezone);
+    let today = Today::at(state.clock.now_ms(), state.config.timezone);
     let filter = follow_up_filter(&state, &q, &today)?;
     let (rows, total) =
         follow_ups::list(&state, &caller, filter, page.page_size, page.offset()).await?;
@@ -129,7 +129,7 @@ pub async fn create(state: State, caller: Caller, b: NewFollowUpBody) -> ApiResu
         status: b.status,
     };
     let created = follow_ups::create(&state, &caller, new).await?;
-    let today = Today::now(state.config.timezone);
+    let today = Today::at(state.clock.now_ms(), state.config.timezone);
     Ok(reply::ok(follow_up_view(created, &today)))
 }
 
@@ -174,7 +174,7 @@ pub async fn update(
         status: b.status,
     };
     let edited = follow_up_edit::edit(&state, &caller, id, edit).await?;
-    let today = Today::now(tz);
+    let today = Today::at(state.clock.now_ms(), tz);
     Ok(reply::ok_with(
         "跟进记录已更新",
         follow_up_view(edited, &today),

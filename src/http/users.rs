@@ -85,7 +85,14 @@ pub async fn create(state: State, caller: Caller, req: CreateUser) -> ApiResult<
         department: req.department,
         role: req.role,
     };
-    let user = users::create(&state.db, &state.hashing, &Actor::of(&caller), new).await?;
+    let user = users::create(
+        &state.db,
+        state.clock.now_ms(),
+        &state.hashing,
+        &Actor::of(&caller),
+        new,
+    )
+    .await?;
     tracing::info!(by = %caller.username, user = %user.username, "user created");
     Ok(reply::ok_with("用户创建成功", UserView::from(user)))
 }
@@ -117,7 +124,14 @@ pub async fn update(
         role: req.role,
         disabled: req.disabled,
     };
-    let user = users::update(&state.db, &Actor::of(&caller), &id, change).await?;
+    let user = users::update(
+        &state.db,
+        state.clock.now_ms(),
+        &Actor::of(&caller),
+        &id,
+        change,
+    )
+    .await?;
     if user.disabled {
         // the phones' sockets and the page's live feed close now, not at the next re-check
         state.hub.end_sessions(&user.id);
@@ -142,6 +156,7 @@ pub async fn reset_password(
     caller.require_admin()?;
     users::set_password(
         &state.db,
+        state.clock.now_ms(),
         &state.hashing,
         &Actor::of(&caller),
         &id,

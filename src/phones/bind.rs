@@ -41,7 +41,7 @@ pub async fn create_request(
     user_id: &str,
     created_by: &str,
 ) -> ApiResult<NewRequest> {
-    let now = state.config.clock.now_ms();
+    let now = state.clock.now_ms();
     let id = match kind {
         RequestKind::Pc => crate::ids::connection_id(user_id, now),
         RequestKind::Mobile => crate::ids::bind_token(),
@@ -51,7 +51,7 @@ pub async fn create_request(
     state
         .db
         .write(move |tx| {
-            db::bind_requests::insert(tx, &row_id, kind.as_str(), &user, &by, expires_at)
+            db::bind_requests::insert(tx, &row_id, kind.as_str(), &user, &by, expires_at, now)
         })
         .await?;
     Ok(NewRequest { id, expires_at })
@@ -125,7 +125,7 @@ pub async fn bind(
         text("appVersion", input.app_version)?,
     ];
     let max = i64::from(state.settings.get().max_phones_per_user);
-    let clock = state.config.clock.clone();
+    let clock = state.clock.clone();
     let used = request_id.clone();
     let (phone, token_id, version, replaced) = state
         .db
@@ -146,7 +146,8 @@ pub async fn bind(
                 }
                 Err(e) => return Err(e.into()),
             };
-            if clock.now_ms() >= request.expires_at {
+            let now = clock.now_ms();
+            if now >= request.expires_at {
                 return Err(ApiError::new(ErrorCode::BindExpired));
             }
             let user = db::users::by_id(tx, &request.user_id)?;
@@ -175,12 +176,12 @@ pub async fn bind(
             let token_id = crate::ids::secret_hex(16);
             let id = match replaced {
                 Some(id) => {
-                    db::phones::rebind(tx, id, &info, &token_id)?;
+                    db::phones::rebind(tx, id, &info, &token_id, now)?;
                     id
                 }
-                None => db::phones::insert(tx, &user.id, &info, mine.is_empty(), &token_id)?,
+                None => db::phones::insert(tx, &user.id, &info, mine.is_empty(), &token_id, now)?,
             };
-            if !db::bind_requests::mark_bound(tx, &request.id, id)? {
+            if !db::bind_requests::mark_bound(tx, &request.id, id, now)? {
                 return Err(ApiError::with_message(ErrorCode::NotFound, NO_REQUEST));
             }
             let phone = db::phones::active_by_id(tx, id)?;

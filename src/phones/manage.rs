@@ -58,7 +58,7 @@ pub async fn bind_status(state: &State, caller: &Caller, id: String) -> ApiResul
     }
     Ok(match phone {
         Some(phone) if request.bound_at.is_some() => BindStatus::Connected(Box::new(phone)),
-        _ if state.config.clock.now_ms() >= request.expires_at => BindStatus::Expired,
+        _ if state.clock.now_ms() >= request.expires_at => BindStatus::Expired,
         _ => BindStatus::Pending,
     })
 }
@@ -76,7 +76,7 @@ pub async fn visible_phones(state: &State, caller: &Caller) -> ApiResult<Vec<Pho
 /// list's health columns).
 pub async fn calls_today(state: &State) -> ApiResult<(std::collections::HashMap<i64, i64>, i64)> {
     let tz = state.config.timezone;
-    let today = crate::times::local_day(crate::times::now_ms(), tz);
+    let today = crate::times::local_day(state.clock.now_ms(), tz);
     let start = crate::times::day_start_ms(today, tz);
     let counts = state
         .db

@@ -168,11 +168,12 @@ pub fn server_message(kind: &str, data: Option<Value>) -> Value {
 /// `NotFound` when the phone is not bound (any more).
 pub async fn unbind(state: &State, phone_id: i64, reason: &'static str) -> ApiResult<()> {
     let hub = state.hub.clone();
+    let now = state.clock.now_ms();
     let phone = state
         .db
         .write(move |tx| {
             let phone = db::phones::active_by_id(tx, phone_id)?;
-            db::phones::unbind(tx, phone_id)?;
+            db::phones::unbind(tx, phone_id, now)?;
             if phone.is_primary {
                 let rest = db::phones::active_of_user(tx, &phone.user_id)?;
                 let next = rest

@@ -22,6 +22,7 @@ pub async fn store_activity(db: &Db, phone_id: i64, at: i64) -> ApiResult<()> {
 /// change and the record of the id are one transaction.
 pub async fn device_online(
     db: &Db,
+    now: i64,
     phone_id: i64,
     new_version: Option<String>,
     once: Option<Once>,
@@ -31,7 +32,7 @@ pub async fn device_online(
     }
     db.write(move |tx| {
         if let Some(once) = &once
-            && once.seen_before(tx)?
+            && once.seen_before(tx, now)?
         {
             return Ok(());
         }

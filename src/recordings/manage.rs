@@ -56,10 +56,11 @@ pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()>
     let rec_id = rec.id.clone();
     let who = crate::audit::Actor::of(caller);
     let detail = format!("{} {}", rec.customer_name, rec.file_name);
+    let now = state.clock.now_ms();
     let rel = state
         .db
         .write(move |tx| {
-            let rel = db::recordings::delete(tx, &rec_id)?;
+            let rel = db::recordings::delete(tx, &rec_id, now)?;
             let action = crate::audit::Action::RecordingDelete;
             crate::audit::record(tx, &who, action, &rec_id, &detail)?;
             Ok::<_, db::DbError>(rel)
@@ -73,7 +74,7 @@ pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()>
 /// §4.8: what the caller may see, and what of it was stored today (the office's day).
 pub async fn counts(state: &State, caller: &Caller) -> ApiResult<Counts> {
     let tz = state.config.timezone;
-    let today = crate::times::local_day(crate::times::now_ms(), tz);
+    let today = crate::times::local_day(state.clock.now_ms(), tz);
     let start = crate::times::day_start_ms(today, tz);
     let end = crate::times::day_start_ms(today.succ_opt().unwrap_or(today), tz);
     let scope = caller.scope();

@@ -100,9 +100,10 @@ async fn sweep_logged(state: &State, why: &'static str) {
 pub fn sweep(state: &State) -> DbResult<SweepReport> {
     let limits = state.settings.get();
     let config = &state.config;
+    let now = state.clock.now_ms();
     let cutoff = limits
         .recording_max_age_days
-        .map(|days| crate::times::now_ms() - i64::from(days) * 86_400_000);
+        .map(|days| now - i64::from(days) * 86_400_000);
     let (mut count, mut bytes) = state.db.run_blocking(|c| db::recordings::totals(c))?;
     let mut report = SweepReport::default();
     loop {
@@ -121,7 +122,7 @@ pub fn sweep(state: &State) -> DbResult<SweepReport> {
             }
             let deleted = state
                 .db
-                .write_blocking(|tx| db::recordings::delete_if_present(tx, id))?;
+                .write_blocking(|tx| db::recordings::delete_if_present(tx, id, now))?;
             if let Some(rel) = deleted {
                 if let Err(e) = storage::remove(config, &rel) {
                     tracing::warn!(recording = %id, error = %e, "cannot remove a recording file");

@@ -91,7 +91,7 @@ async fn store(state: &State, caller: &Caller, form: Form) -> ApiResult<Stored> 
         _ => None,
     };
     let id = crate::ids::recording_id();
-    let now = crate::times::now_ms();
+    let now = state.clock.now_ms();
     let file_name = storage::file_name(&id, form.file.format.as_str());
     let rel_path = storage::rel_path(now, state.config.timezone, &file_name);
     let stored = Stored {
@@ -155,7 +155,7 @@ fn place_and_record(
             return Err(DbError::NotFound);
         }
         if let Some(number) = call.number {
-            calls::manual::learn_number(tx, tz, call_id, number)?;
+            calls::manual::learn_number(tx, tz, call_id, number, now)?;
         }
         db::recordings::insert(
             tx,

@@ -93,9 +93,10 @@ pub async fn save_pacing(state: &State, who: &Actor, form: PacingForm) -> ApiRes
         .await?;
     state.settings.set_pacing(after.clone());
     // sessions held back by the old rules look again under the new ones
+    let now = state.clock.now_ms();
     state
         .db
-        .write(|tx| db::dialer_sessions::recheck_paced(tx, crate::times::now_ms()))
+        .write(move |tx| db::dialer_sessions::recheck_paced(tx, now))
         .await?;
     state.dialer_bell.ring();
     tracing::info!(?after, "dialing pace changed");

@@ -77,7 +77,13 @@ pub async fn by_username(db: &Db, username: &str) -> ApiResult<User> {
 }
 
 /// Creates a user after checking every field; a taken username is refused.
-pub async fn create(db: &Db, hashing: &Semaphore, who: &Actor, new: NewUser) -> ApiResult<User> {
+pub async fn create(
+    db: &Db,
+    now: i64,
+    hashing: &Semaphore,
+    who: &Actor,
+    new: NewUser,
+) -> ApiResult<User> {
     let who = who.clone();
     let username = new.username.trim().to_string();
     check_username(&username)?;
@@ -99,6 +105,7 @@ pub async fn create(db: &Db, hashing: &Semaphore, who: &Actor, new: NewUser) -> 
                 department: new.department.trim(),
                 role: new.role,
             },
+            now,
         )?;
         let detail = format!("{} ({})", user.username, user.role.as_str());
         audit::record(tx, &who, Action::UserCreate, &user.id, &detail)?;
@@ -110,7 +117,7 @@ pub async fn create(db: &Db, hashing: &Semaphore, who: &Actor, new: NewUser) -> 
 /// Changes a user. `who` is who asks (an admin on the page, or the command line).
 /// The last active admin can neither be disabled nor lose the role, and nobody disables
 /// themselves: either would lock the office out.
-pub async fn update(db: &Db, who: &Actor, id: &str, change: Change) -> ApiResult<User> {
+pub async fn update(db: &Db, now: i64, who: &Actor, id: &str, change: Change) -> ApiResult<User> {
     for (field, value) in [("姓名", &change.real_name), ("部门", &change.department)] {
         if let Some(v) = value {
             limits::name(field, v)?;
@@ -134,9 +141,10 @@ pub async fn update(db: &Db, who: &Actor, id: &str, change: Change) -> ApiResult
             change.real_name.as_deref().map(str::trim),
             change.department.as_deref().map(str::trim),
             change.role,
+            now,
         )?;
         if let Some(disabled) = change.disabled {
-            user = db::users::set_disabled(tx, &id, disabled)?;
+            user = db::users::set_disabled(tx, &id, disabled, now)?;
         }
         let action = match change.disabled {
             Some(true) if !current.disabled => Action::UserDisable,
@@ -154,6 +162,7 @@ pub async fn update(db: &Db, who: &Actor, id: &str, change: Change) -> ApiResult
 /// user is NOT_FOUND before any hash is spent.
 pub async fn set_password(
     db: &Db,
+    now: i64,
     hashing: &Semaphore,
     who: &Actor,
     id: &str,
@@ -171,7 +180,7 @@ pub async fn set_password(
     let hash = hash_password(hashing, plain).await?;
     let id = id.to_string();
     db.write(move |tx| {
-        db::users::set_password(tx, &id, &hash)?;
+        db::users::set_password(tx, &id, &hash, now)?;
         Ok::<_, ApiError>(audit::record(tx, &who, Action::UserPassword, &id, "")?)
     })
     .await

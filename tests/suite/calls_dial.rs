@@ -143,8 +143,8 @@ async fn cancel_rules_and_visibility() {
 
 #[tokio::test]
 async fn a_dial_the_phone_never_reports_on_times_out_to_failed() {
-    // long enough that `heard`'s report surely lands before its deadline on a busy machine
-    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_secs(1)).await;
+    // a minute on the server's clock, which the test moves past both deadlines at once
+    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_secs(60)).await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Document).await;
     // `heard` is dialed first, so once `silent` has timed out, `heard` was past its deadline too
@@ -158,6 +158,7 @@ async fn a_dial_the_phone_never_reports_on_times_out_to_failed() {
         .await;
     assert_eq!(s, 200, "{b}");
     let silent = dialed_call(&server, &user, &mut phone).await;
+    server.clock.advance(Duration::from_secs(61));
     wait_status(&server, &user.token, &silent, "failed").await;
     assert_eq!(
         end_reason(&server, &silent).as_deref(),
@@ -187,7 +188,7 @@ async fn a_dial_the_phone_never_reports_on_times_out_to_failed() {
 #[tokio::test]
 async fn a_follow_up_alone_does_not_keep_a_silent_dial_alive() {
     // §5.1 says nothing about the call's state: the phone that only saved notes never dialed
-    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_secs(1)).await;
+    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_secs(60)).await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Document).await;
     let call = dialed_call(&server, &user, &mut phone).await;
@@ -199,6 +200,7 @@ async fn a_follow_up_alone_does_not_keep_a_silent_dial_alive() {
         )
         .await;
     assert_eq!(s, 200, "{b}");
+    server.clock.advance(Duration::from_secs(61));
     wait_status(&server, &user.token, &call, "failed").await;
     assert_eq!(end_reason(&server, &call).as_deref(), Some("dial_timeout"));
     assert_rollup_consistent(&server);

@@ -47,10 +47,11 @@ async fn a_phone_already_on_a_call_rejects_the_next_dial_as_busy() {
 
 #[tokio::test]
 async fn a_dial_the_phone_never_answers_fails_and_a_late_end_still_counts() {
-    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_millis(300)).await;
+    let server = TestServer::start_with(|c| c.dial_timeout = Duration::from_secs(60)).await;
     let user = server.create_user("sales_a", "sales_staff", "一部").await;
     let mut phone = online_phone(&server, &user, Dialect::Document).await;
     let (id, _) = dial_number(&server, &user, &mut phone, "13800138000").await;
+    server.clock.advance(Duration::from_secs(61));
     let d = wait_status(&server, &user.token, &id, "failed").await;
     assert!(d["endTime"].is_string(), "{d}");
     assert_eq!(end_reason(&server, &id).as_deref(), Some("dial_timeout"));

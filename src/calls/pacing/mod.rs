@@ -27,15 +27,14 @@ pub struct Blocked {
 }
 
 impl Blocked {
-    pub fn into_error(self) -> ApiError {
+    /// The API's PACING_LIMITED, its `retryAfter` counted from `now`.
+    pub fn into_error(self, now: i64) -> ApiError {
         let mut err = ApiError::with_message(ErrorCode::PacingLimited, self.message);
         err.rule = Some(self.rule.as_str());
         err.retry_at_ms = self.until;
-        err.retry_after_secs = self.until.map(|u| {
-            ((u - crate::times::now_ms()).max(0) as u64)
-                .div_ceil(1000)
-                .max(1)
-        });
+        err.retry_after_secs = self
+            .until
+            .map(|u| ((u - now).max(0) as u64).div_ceil(1000).max(1));
         err
     }
 }
@@ -53,7 +52,7 @@ impl Pacing {
             return Ok(Some(Blocked {
                 rule: PaceRule::QuietHours,
                 until: Some(until),
-                message: format!("当前为免打扰时段，{}后可拨号", clock_text(until, tz)),
+                message: format!("当前为免打扰时段，{}后可拨号", clock_text(until, at, tz)),
             }));
         }
         if self.max_per_day > 0 {
@@ -69,7 +68,7 @@ impl Pacing {
                         "该工作手机今天已拨打{}通，达到每天{}通的上限，{}后可拨号",
                         dials.len(),
                         self.max_per_day,
-                        clock_text(until, tz)
+                        clock_text(until, at, tz)
                     ),
                 }));
             }
@@ -88,7 +87,7 @@ impl Pacing {
                         "该工作手机一小时内已拨打{}通，达到每小时{}通的上限，{}后可拨号",
                         dials.len(),
                         self.max_per_hour,
-                        clock_text(until, tz)
+                        clock_text(until, at, tz)
                     ),
                 }));
             }
@@ -152,15 +151,15 @@ impl Pacing {
         first.until = Some(at);
         if !matches!(first.rule, PaceRule::MinGap | PaceRule::OnCall) {
             // the message names the rule's own end; the answer's `retryAt` is when all allow
-            first.message = replace_time(&first.message, at, tz);
+            first.message = replace_time(&first.message, at, now, tz);
         }
         Ok(Err(first))
     }
 }
 
 /// `14:05`, or `12月4日 09:00` when not today.
-fn clock_text(at: i64, tz: Tz) -> String {
-    let now = crate::times::local_day(crate::times::now_ms(), tz);
+fn clock_text(at: i64, now: i64, tz: Tz) -> String {
+    let now = crate::times::local_day(now, tz);
     let local = tz
         .timestamp_millis_opt(at)
         .single()
@@ -172,9 +171,9 @@ fn clock_text(at: i64, tz: Tz) -> String {
     }
 }
 
-fn replace_time(message: &str, at: i64, tz: Tz) -> String {
+fn replace_time(message: &str, at: i64, now: i64, tz: Tz) -> String {
     match message.rfind('，') {
-        Some(i) => format!("{}，{}后可拨号", &message[..i], clock_text(at, tz)),
+        Some(i) => format!("{}，{}后可拨号", &message[..i], clock_text(at, now, tz)),
         None => message.to_string(),
     }
 }

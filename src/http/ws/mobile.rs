@@ -242,7 +242,7 @@ fn error(theirs: Option<&Value>, code: ErrorCode, message: &str) -> Value {
 impl Session {
     /// Notes activity: in the hub at once, in the database at most every `TOUCH_EVERY_MS`.
     async fn touch(&mut self) {
-        let now = crate::times::now_ms();
+        let now = self.state.clock.now_ms();
         self.link.touch(now);
         if now - self.stored_at >= presence::TOUCH_EVERY_MS {
             self.store_activity(now).await;
@@ -327,7 +327,8 @@ impl Session {
             Some(_) => return Err(ApiError::invalid("appVersion 须为字符串")),
         };
         let version = version.filter(|v| !v.is_empty() && *v != self.phone.app_version);
-        presence::device_online(&self.state.db, self.phone.id, version.clone(), once).await?;
+        let now = self.state.clock.now_ms();
+        presence::device_online(&self.state.db, now, self.phone.id, version.clone(), once).await?;
         if let Some(version) = version {
             self.phone.app_version = version;
         }
@@ -363,6 +364,7 @@ impl Session {
 fn prune_due() -> bool {
     use std::sync::atomic::{AtomicI64, Ordering};
     static LAST: AtomicI64 = AtomicI64::new(0);
+    // a sampling rate over the process, not a rule: the system clock
     let now = crate::times::now_ms();
     let last = LAST.load(Ordering::Relaxed);
     now - last >= PRUNE_EVERY_MS

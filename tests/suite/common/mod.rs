@@ -30,6 +30,8 @@ pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub client: reqwest::Client,
     pub admin_token: String,
+    /// The server's clock: a test of a time rule moves it forward instead of sleeping.
+    pub clock: std::sync::Arc<dialbox::times::Clock>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -57,17 +59,22 @@ impl TestServer {
     pub async fn restart_with(mut self, tune: impl FnOnce(&mut Config)) -> Self {
         // the folder moves to the new server; the old one gets an empty stand-in to drop
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        let clock = self.clock.clone();
         self.stop().await;
-        Self::start_in(dir, tune).await
+        Self::start_in(dir, |c| {
+            c.clock = clock;
+            tune(c)
+        })
+        .await
     }
 
     /// Stops this server and keeps its data folder and address, for a test of what clients do
     /// while the server is away; `Paused::resume` starts it again where it was.
     pub async fn pause(mut self) -> Paused {
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
-        let addr = self.addr;
+        let (addr, clock) = (self.addr, self.clock.clone());
         self.stop().await;
-        Paused { dir, addr }
+        Paused { dir, addr, clock }
     }
 
     async fn start_in(dir: tempfile::TempDir, tune: impl FnOnce(&mut Config)) -> Self {
@@ -94,6 +101,7 @@ impl TestServer {
         // dial twice; the pacing tests (tests/suite/campaigns_pacing.rs) set their own rules
         config.pacing = dialbox::calls::pacing::Pacing::off();
         tune(&mut config);
+        let clock = config.clock.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(async move {
             dialbox::serve(config, listener, async {
@@ -113,6 +121,7 @@ impl TestServer {
             dir,
             client,
             admin_token: String::new(),
+            clock,
             shutdown: Some(tx),
             handle: Some(handle),
         };
@@ -249,6 +258,8 @@ impl TestServer {
 pub struct Paused {
     dir: tempfile::TempDir,
     addr: std::net::SocketAddr,
+    /// Kept over the restart, so the server's time does not go back.
+    clock: std::sync::Arc<dialbox::times::Clock>,
 }
 
 impl Paused {
@@ -257,7 +268,8 @@ impl Paused {
     pub async fn resume(self) -> TestServer {
         for _ in 0..100 {
             if let Ok(listener) = tokio::net::TcpListener::bind(self.addr).await {
-                return TestServer::start_on(self.dir, listener, |_| {}).await;
+                let clock = self.clock.clone();
+                return TestServer::start_on(self.dir, listener, |c| c.clock = clock).await;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
