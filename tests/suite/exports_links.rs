@@ -63,12 +63,11 @@ async fn waiting_exports_hold_no_descriptor_and_the_oldest_go() {
     );
     // the newest three work, the older ones were let go
     for (i, link) in links.iter().enumerate() {
-        let status = client
-            .get(format!("{base}{link}"))
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let resp = client.get(format!("{base}{link}")).send().await.unwrap();
+        let status = resp.status();
+        // read to the end, as a browser does: a response left half-read holds its connection
+        // open while `stop` blocks this test's only thread, and the server's drain waits for it
+        resp.bytes().await.unwrap();
         let want = if i >= 37 { 200 } else { 404 };
         assert_eq!(status.as_u16(), want, "export {i}");
     }
@@ -109,6 +108,22 @@ async fn a_link_stops_for_another_user_and_when_its_owner_is_disabled() {
         )
         .await;
     assert_eq!(s, 200, "{r}");
+    let resp = client.get(server.url(&link)).send().await.unwrap();
+    assert_eq!(resp.status(), 404);
+}
+
+/// An export's link holds five minutes on the server's clock, then stops.
+#[tokio::test]
+async fn a_link_stops_five_minutes_after_its_export() {
+    let server = TestServer::start().await;
+    let client = &server.client;
+    let link = export_link(client, &server.base, &server.admin_token).await;
+    let kept = export_link(client, &server.base, &server.admin_token).await;
+    let resp = client.get(server.url(&kept)).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "a fresh link works");
+    server
+        .clock
+        .advance(dialbox::exports::DOWNLOAD_TTL + std::time::Duration::from_secs(1));
     let resp = client.get(server.url(&link)).send().await.unwrap();
     assert_eq!(resp.status(), 404);
 }

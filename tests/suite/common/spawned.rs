@@ -90,5 +90,10 @@ pub fn stop(mut child: Child) {
         std::thread::sleep(Duration::from_millis(50));
     }
     child.kill().unwrap();
-    panic!("server did not stop on SIGTERM");
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut err, &mut stderr);
+    }
+    let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+    panic!("server did not stop on SIGTERM; its last log lines, newest first: {tail:#?}");
 }
