@@ -275,6 +275,21 @@ impl Drop for PhoneLink {
     }
 }
 
+/// A server → socket message (contract §5; the PC page's feed too), the one envelope every push uses: `type`, a fresh
+/// `messageId`, `timestamp` in ms (the time of sending, by the system clock), and `data` when
+/// there is any.
+pub fn socket_message(kind: &str, data: Option<serde_json::Value>) -> serde_json::Value {
+    let mut msg = serde_json::json!({
+        "type": kind,
+        "messageId": crate::ids::message_id(),
+        "timestamp": crate::times::now_ms(),
+    });
+    if let Some(data) = data {
+        msg["data"] = data;
+    }
+    msg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

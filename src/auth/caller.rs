@@ -14,6 +14,8 @@ pub struct Caller {
     pub user_id: String,
     pub username: String,
     pub real_name: String,
+    /// The real name, or the username when there is none (`users_named`).
+    pub display_name: String,
     pub department: String,
     pub role: Role,
     /// Set when the request came with a bound phone's wsToken.
@@ -29,14 +31,9 @@ impl Caller {
         self.role == Role::Admin
     }
 
-    /// The name the views show: the real name, or the username when there is none (as the
-    /// queries do with `COALESCE(NULLIF(real_name, ''), username)`).
+    /// The name the views show (the `users_named` view's `display_name`).
     pub fn display_name(&self) -> String {
-        if self.real_name.is_empty() {
-            self.username.clone()
-        } else {
-            self.real_name.clone()
-        }
+        self.display_name.clone()
     }
 
     pub fn scope(&self) -> Scope {
@@ -141,6 +138,7 @@ impl Caller {
             user_id: user.id,
             username: user.username,
             real_name: user.real_name,
+            display_name: user.display_name,
             department: user.department,
             role: user.role,
             phone_id,

@@ -34,20 +34,10 @@ pub fn call_state(state: &State, call: &Call) {
     state.dialer_bell.ring_if_dialing();
 }
 
-/// A server → phone message.
-pub fn phone_message(kind: &str, data: Value) -> Value {
-    json!({
-        "type": kind,
-        "messageId": crate::ids::message_id(),
-        "timestamp": crate::times::now_ms(),
-        "data": data,
-    })
-}
-
 /// Sends a message to the phone a call was dialed on, if it has one.
 pub fn to_call_phone(state: &State, call: &Call, kind: &str, data: Value) -> Delivery {
     match call.phone_id {
-        Some(phone) => state.hub.send(phone, phone_message(kind, data)),
+        Some(phone) => state.hub.send(phone, crate::hub::socket_message(kind, Some(data))),
         None => Delivery::NotConnected,
     }
 }

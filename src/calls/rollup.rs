@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use rusqlite::Connection;
 
-use crate::db::calls::Call;
+use crate::db::calls::{Call, STATUS_SQL};
 use crate::db::stats::{self, Totals};
 use crate::db::{DbResult, settings};
 
@@ -111,12 +111,11 @@ pub fn accumulate(sums: &mut HashMap<(String, String), Totals>, c: &Contribution
 pub fn rebuild(conn: &Connection, tz: Tz) -> DbResult<usize> {
     let mut sums: HashMap<(String, String), Totals> = HashMap::new();
     {
-        let mut stmt = conn.prepare(
-            "SELECT start_time, user_id,
-                    (CASE WHEN state = 'ended' THEN end_status ELSE state END) = 'connected',
-                    call_type = 'inbound', duration
-             FROM call_records",
-        )?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT c.start_time, c.user_id, {STATUS_SQL} = 'connected',
+                    c.call_type = 'inbound', c.duration
+             FROM call_records c"
+        ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let user: String = r.get(1)?;

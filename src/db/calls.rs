@@ -59,10 +59,10 @@ pub(super) const SELECT: &str = "SELECT c.id, c.user_id, c.phone_id, c.customer_
     c.customer_phone, c.call_type, c.state, c.end_status, c.end_reason, c.start_time, \
     c.connected_at, c.end_time, c.duration, c.has_recording, c.notes, c.call_tags, \
     c.follow_up_required, c.order_id, c.created_at, c.updated_at, \
-    COALESCE(NULLIF(u.real_name, ''), u.username), u.department, \
+    u.display_name, u.department, \
     (SELECT r.rel_path FROM recordings r WHERE r.call_id = c.id ORDER BY r.created_at DESC LIMIT 1), \
     (SELECT r.id FROM recordings r WHERE r.call_id = c.id ORDER BY r.created_at DESC LIMIT 1) \
-    FROM call_records c JOIN users u ON u.id = c.user_id";
+    FROM call_records c JOIN users_named u ON u.id = c.user_id";
 
 pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Call> {
     let tags: String = row.get(16)?;

@@ -27,9 +27,9 @@ pub struct Item {
 }
 
 const SELECT: &str = "SELECT i.id, i.campaign_id, i.position, i.phone, i.customer_id, i.name, \
-    i.note, i.assignee_id, COALESCE(NULLIF(u.real_name, ''), u.username), i.queue, i.outcome, \
+    i.note, i.assignee_id, u.display_name, i.queue, i.outcome, \
     i.attempts, i.last_call_id, i.due_at, i.updated_at \
-    FROM campaign_items i LEFT JOIN users u ON u.id = i.assignee_id";
+    FROM campaign_items i LEFT JOIN users_named u ON u.id = i.assignee_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Item> {
     Ok(Item {

@@ -23,9 +23,9 @@ pub struct Campaign {
 }
 
 const SELECT: &str = "SELECT c.id, c.name, c.description, c.owner_id, \
-    COALESCE(NULLIF(u.real_name, ''), u.username, ''), c.department, c.wrap_up_ms, \
+    COALESCE(u.display_name, ''), c.department, c.wrap_up_ms, \
     c.retry_delay_ms, c.max_attempts, c.pacing, c.created_at, c.updated_at \
-    FROM campaigns c LEFT JOIN users u ON u.id = c.owner_id";
+    FROM campaigns c LEFT JOIN users_named u ON u.id = c.owner_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Campaign> {
     Ok(Campaign {
@@ -136,10 +136,10 @@ pub struct Progress {
 /// Each assignee's counts of a list (unassigned numbers under `None`).
 pub fn progress(conn: &Connection, campaign_id: &str) -> DbResult<Vec<Progress>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT i.assignee_id, COALESCE(NULLIF(u.real_name, ''), u.username), COUNT(*),
+        "SELECT i.assignee_id, u.display_name, COUNT(*),
                 SUM(i.attempts > 0), SUM(i.outcome = 'connected'), SUM(i.queue <> 'done'),
                 SUM(i.queue = 'callback')
-           FROM campaign_items i LEFT JOIN users u ON u.id = i.assignee_id
+           FROM campaign_items i LEFT JOIN users_named u ON u.id = i.assignee_id
           WHERE i.campaign_id = ?1 GROUP BY i.assignee_id ORDER BY 2",
     )?;
     let rows = stmt.query_map([campaign_id], |r| {

@@ -24,8 +24,8 @@ pub struct Customer {
 
 const SELECT: &str = "SELECT c.id, c.name, c.phone, c.level, c.tags, c.follow_status, \
     c.last_contact_time, c.next_follow_time, c.owner_id, \
-    COALESCE(NULLIF(u.real_name, ''), u.username), c.notes, c.created_at, \
-    c.updated_at FROM customers c LEFT JOIN users u ON u.id = c.owner_id";
+    u.display_name, c.notes, c.created_at, \
+    c.updated_at FROM customers c LEFT JOIN users_named u ON u.id = c.owner_id";
 
 /// A JSON array column → strings (a broken value reads as no tags).
 pub fn tags_from_json(text: &str) -> Vec<String> {

@@ -15,8 +15,8 @@ pub struct Entry {
 }
 
 const SELECT: &str = "SELECT d.phone, d.reason, d.added_by, \
-    COALESCE(NULLIF(u.real_name, ''), u.username), d.created_at \
-    FROM do_not_call d LEFT JOIN users u ON u.id = d.added_by";
+    u.display_name, d.created_at \
+    FROM do_not_call d LEFT JOIN users_named u ON u.id = d.added_by";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {

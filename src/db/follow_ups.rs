@@ -28,9 +28,9 @@ pub struct FollowUp {
 }
 
 const SELECT: &str = "SELECT f.id, f.call_id, f.customer_id, f.customer_name, f.user_id, \
-    COALESCE(NULLIF(u.real_name, ''), u.username), f.type, f.content, f.intention, \
+    u.display_name, f.type, f.content, f.intention, \
     f.call_tags, f.next_follow_up, f.priority, f.status, f.created_at, f.after_call \
-    FROM follow_ups f JOIN users u ON u.id = f.user_id";
+    FROM follow_ups f JOIN users_named u ON u.id = f.user_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<FollowUp> {
     let tags: String = row.get(9)?;

@@ -38,8 +38,8 @@ pub struct Phone {
 
 const SELECT: &str = "SELECT p.id, p.user_id, u.department, p.device_id, p.phone_number,
         p.device_name, p.device_model, p.os_type, p.os_version, p.app_version, p.is_primary,
-        p.last_active_at, p.created_at, COALESCE(NULLIF(u.real_name, ''), u.username)
-     FROM work_phones p JOIN users u ON u.id = p.user_id";
+        p.last_active_at, p.created_at, u.display_name
+     FROM work_phones p JOIN users_named u ON u.id = p.user_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Phone> {
     Ok(Phone {

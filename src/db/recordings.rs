@@ -31,12 +31,12 @@ pub struct Recording {
 }
 
 const SELECT: &str = "SELECT r.id, r.call_id, r.user_id, u.department,
-        COALESCE(NULLIF(u.real_name, ''), u.username), c.customer_name, c.customer_phone,
+        u.display_name, c.customer_name, c.customer_phone,
         c.start_time, r.file_name, r.rel_path, r.file_size, r.duration, r.format,
         r.storage_type, r.created_at, r.file_missing
    FROM recordings r
    JOIN call_records c ON c.id = r.call_id
-   JOIN users u ON u.id = r.user_id";
+   JOIN users_named u ON u.id = r.user_id";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Recording> {
     Ok(Recording {

@@ -278,7 +278,7 @@ pub fn by_user(
     }
     let mut people = Vec::with_capacity(sums.len());
     let mut stmt = conn.prepare_cached(
-        "SELECT id, COALESCE(NULLIF(real_name, ''), username), department FROM users",
+        "SELECT id, display_name, department FROM users_named",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {

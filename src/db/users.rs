@@ -11,6 +11,8 @@ pub struct User {
     pub username: String,
     pub password_hash: String,
     pub real_name: String,
+    /// The real name, or the username when there is none (the `users_named` view's).
+    pub display_name: String,
     pub department: String,
     pub role: Role,
     pub disabled: bool,
@@ -20,7 +22,7 @@ pub struct User {
 }
 
 const COLUMNS: &str = "id, username, password_hash, real_name, department, role, disabled, \
-                       token_version, created_at, updated_at";
+                       token_version, created_at, updated_at, display_name";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     let role: String = row.get(5)?;
@@ -36,6 +38,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         token_version: row.get(7)?,
         created_at: row.get(8)?,
         updated_at: row.get(9)?,
+        display_name: row.get(10)?,
     })
 }
 
@@ -67,12 +70,12 @@ pub fn insert(conn: &Connection, user: &NewUser<'_>, now: i64) -> DbResult<User>
 }
 
 pub fn by_id(conn: &Connection, id: &str) -> DbResult<User> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
+    let sql = format!("SELECT {COLUMNS} FROM users_named WHERE id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([id], from_row)?)
 }
 
 pub fn by_username(conn: &Connection, username: &str) -> DbResult<Option<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = ?1");
+    let sql = format!("SELECT {COLUMNS} FROM users_named WHERE username = ?1");
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([username], from_row)
@@ -89,7 +92,7 @@ pub fn username_taken(conn: &Connection, username: &str) -> DbResult<bool> {
 
 /// All users, oldest first (the admin page's table and `dialbox user list`).
 pub fn list(conn: &Connection) -> DbResult<Vec<User>> {
-    let sql = format!("SELECT {COLUMNS} FROM users ORDER BY created_at, id");
+    let sql = format!("SELECT {COLUMNS} FROM users_named ORDER BY created_at, id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

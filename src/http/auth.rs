@@ -80,6 +80,7 @@ pub async fn me(caller: Caller) -> ApiResult<Response> {
         "id": caller.user_id,
         "username": caller.username,
         "realName": caller.real_name,
+        "displayName": caller.display_name,
         "department": caller.department,
         "role": caller.role.as_str(),
         "phoneId": caller.phone_id,

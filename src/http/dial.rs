@@ -10,7 +10,7 @@ use super::query::Query;
 use super::reply;
 use crate::auth::Caller;
 use crate::calls::{cancel_and_end, dial, whose_phone};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::limits;
 use crate::phones::PhoneView;
 use crate::state::State;
@@ -29,9 +29,6 @@ pub struct Outbound {
 
 /// POST /api/v1/calls/outbound
 pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Response> {
-    if b.customer_id.is_none() && b.customer_phone.is_none() {
-        return Err(ApiError::invalid("缺少 customerPhone 或 customerId"));
-    }
     limits::text("备注", b.notes.as_deref().unwrap_or_default())?;
     limits::name("orderId", b.order_id.as_deref().unwrap_or_default())?;
     limits::name("userId", b.user_id.as_deref().unwrap_or_default())?;

@@ -149,19 +149,6 @@ pub fn publish(hub: &Hub, kind: &str, phone: &Phone, mut data: Value) {
     });
 }
 
-/// A server → phone message (contract §5): `type`, a fresh `messageId`, `timestamp` in ms, and
-/// `data` when there is any.
-pub fn server_message(kind: &str, data: Option<Value>) -> Value {
-    let mut msg = json!({
-        "type": kind,
-        "messageId": crate::ids::message_id(),
-        "timestamp": crate::times::now_ms(),
-    });
-    if let Some(data) = data {
-        msg["data"] = data;
-    }
-    msg
-}
 
 /// Unbinds a bound phone (§3.4, contract §4): revokes its token, hands the primary flag to the
 /// owner's most recently active remaining phone, pushes DEVICE_UNBIND and closes its socket.
@@ -186,7 +173,7 @@ pub async fn unbind(state: &State, phone_id: i64, reason: &'static str) -> ApiRe
             Ok::<_, ApiError>(phone)
         })
         .await?;
-    let notice = server_message("DEVICE_UNBIND", Some(json!({ "reason": reason })));
+    let notice = crate::hub::socket_message("DEVICE_UNBIND", Some(json!({ "reason": reason })));
     state.hub.send_and_close(phone_id, notice);
     publish(
         &state.hub,

@@ -209,3 +209,43 @@ async fn the_last_admin_cannot_be_disabled_or_demoted() {
     let (s, _) = server.get("/api/v1/auth/me", &server.admin_token).await;
     assert_eq!(s, 200);
 }
+
+/// `displayName` is the real name, or the username when there is none: one rule (the
+/// `users_named` view) for the users list, the caller's own `me` and every record's user name.
+#[tokio::test]
+async fn the_display_name_is_the_real_name_or_else_the_username() {
+    let server = TestServer::start().await;
+    let t = server.admin_token.clone();
+    let (s, b) = server
+        .post(
+            "/api/v1/users",
+            &t,
+            json!({"username": "noname", "password": "secret-pw-1", "role": "sales_staff"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["data"]["displayName"], "noname");
+    let named = server.create_user("sales_b", "sales_staff", "一部").await;
+    let (_, list) = server.get("/api/v1/users", &t).await;
+    let rows = list["data"].as_array().or(list["data"]["records"].as_array());
+    let row = rows
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == json!(named.id))
+        .cloned()
+        .unwrap();
+    assert_ne!(row["realName"], "");
+    assert_eq!(row["displayName"], row["realName"]);
+    let (_, me) = server.get("/api/v1/auth/me", &named.token).await;
+    assert_eq!(me["data"]["displayName"], row["realName"], "{me}");
+    // the name in the view follows an edit at once
+    let (s, b) = server
+        .put(
+            &format!("/api/v1/users/{}", named.id),
+            &t,
+            json!({"realName": ""}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["data"]["displayName"], "sales_b");
+}

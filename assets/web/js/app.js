@@ -76,7 +76,7 @@ function showApp(me) {
   user = me;
   $('login-view').hidden = true;
   $('app-view').hidden = false;
-  $('current-user').textContent = `${me.realName || me.username}（${ROLE[me.role] || me.role}）`;
+  $('current-user').textContent = `${me.displayName}（${ROLE[me.role] || me.role}）`;
   clear($('nav'), visiblePages().filter((p) => !p.hidden).map((p) => h('a', { href: `#/${p.id}`, dataset: { page: p.id } }, p.title)));
   live.start();
   route();

@@ -18,7 +18,7 @@ use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate};
 use crate::http::reply::Body;
 use crate::hub::AdminEvent;
-use crate::phones::server_message;
+use crate::hub::socket_message;
 use crate::state::State;
 
 /// GET /ws/admin
@@ -64,7 +64,7 @@ async fn run(
         tokio::select! {
             event = events.recv() => match event {
                 Ok(event) if caller.can_see(&event.owner_id, &event.owner_department) => {
-                    let message = server_message(&event.kind, Some(event.data));
+                    let message = socket_message(&event.kind, Some(event.data));
                     if !send_text(&mut socket, message.to_string()).await {
                         break;
                     }
@@ -99,7 +99,7 @@ async fn run(
                 Some(Ok(message)) => {
                     silence.as_mut().reset(Instant::now() + idle);
                     if is_heartbeat(&message) {
-                        let ack = server_message("HEARTBEAT_ACK", None).to_string();
+                        let ack = socket_message("HEARTBEAT_ACK", None).to_string();
                         if !send_text(&mut socket, ack).await {
                             break;
                         }

@@ -24,7 +24,8 @@ use crate::db::{self, phones::Phone};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::reply::Body;
 use crate::hub::{PhoneLink, ToPhone};
-use crate::phones::{self, presence, server_message};
+use crate::hub::socket_message;
+use crate::phones::{self, presence};
 use crate::state::State;
 
 /// How often `device_messages` is pruned (by the socket that happens to write after this long).
@@ -228,7 +229,7 @@ impl Envelope {
 }
 
 fn ack(theirs: &Value) -> Value {
-    server_message("ACK", Some(json!({ "messageId": theirs })))
+    socket_message("ACK", Some(json!({ "messageId": theirs })))
 }
 
 fn error(theirs: Option<&Value>, code: ErrorCode, message: &str) -> Value {
@@ -236,7 +237,7 @@ fn error(theirs: Option<&Value>, code: ErrorCode, message: &str) -> Value {
     if let Some(id) = theirs {
         data["messageId"] = id.clone();
     }
-    server_message("ERROR", Some(data))
+    socket_message("ERROR", Some(data))
 }
 
 impl Session {
@@ -273,7 +274,7 @@ impl Session {
         };
         let applied = match msg.kind.as_str() {
             "HEARTBEAT" | "PING" => {
-                let mut replies = vec![server_message("HEARTBEAT_ACK", None)];
+                let mut replies = vec![socket_message("HEARTBEAT_ACK", None)];
                 replies.extend(msg.message_id.as_ref().map(ack));
                 return Outcome::reply(replies);
             }

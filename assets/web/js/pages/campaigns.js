@@ -139,7 +139,7 @@ async function fromCustomers(c, reload) {
 async function assign(c, reload) {
   const users = (await api.get('/api/v1/users')).filter((u) => !u.disabled);
   const boxes = users.map((u) => h('label', { class: 'check' },
-    h('input', { type: 'checkbox', value: u.id, name: 'assignee' }), u.realName || u.username,
+    h('input', { type: 'checkbox', value: u.id, name: 'assignee' }), u.displayName,
     h('input', { type: 'number', min: 0, name: 'count', class: 'small', placeholder: '数量', style: 'width:64px' })));
   const from = h('select', { name: 'from' }, h('option', { value: 'unassigned' }, '未分配的号码'), h('option', { value: 'all' }, '全部未完成的号码（重新分配）'));
   modal({

@@ -14,7 +14,7 @@ export function personSelect(user, initial = '', name = 'userId', allLabel = 'å…
   if (pending) { select.append(pending); select.value = initial; }
   api.get('/api/v1/users').then((users) => {
     const chosen = select.value;
-    for (const u of users) select.append(h('option', { value: u.id }, u.realName || u.username));
+    for (const u of users) select.append(h('option', { value: u.id }, u.displayName));
     if (pending) pending.remove();
     select.value = chosen;
   }).catch(() => { select.hidden = true; });

@@ -70,7 +70,7 @@ async function userPicker(user) {
   let users = [];
   try { users = await api.get('/api/v1/users'); } catch { return null; }
   const select = h('select', { id: 'bind-user' }, users.filter((u) => !u.disabled).map((u) =>
-    h('option', { value: u.id, selected: u.id === user.id }, `${u.realName || u.username}（${u.username}）`)));
+    h('option', { value: u.id, selected: u.id === user.id }, `${u.displayName}（${u.username}）`)));
   return select;
 }
 

@@ -43,7 +43,7 @@ export function mount(container, { user }) {
   }
 
   async function setDisabled(u, disabled) {
-    if (disabled && !(await confirmDialog(`停用用户“${u.realName || u.username}”？停用后该账号立即无法登录。`, '停用'))) return;
+    if (disabled && !(await confirmDialog(`停用用户“${u.displayName}”？停用后该账号立即无法登录。`, '停用'))) return;
     try {
       await api.put(`/api/v1/users/${encodeURIComponent(u.id)}`, { disabled });
       toast(disabled ? '已停用' : '已启用', 'ok');
@@ -94,7 +94,7 @@ function resetPassword(u) {
   ]);
   fields.el.id = 'password-form';
   modal({
-    title: `重置 ${u.realName || u.username} 的密码`,
+    title: `重置 ${u.displayName} 的密码`,
     body: [fields.el, h('p', { class: 'muted' }, '重置后该用户已登录的设备需要用新密码重新登录。')],
     actions: [
       { label: '取消' },
