@@ -37,7 +37,9 @@ pub fn call_state(state: &State, call: &Call) {
 /// Sends a message to the phone a call was dialed on, if it has one.
 pub fn to_call_phone(state: &State, call: &Call, kind: &str, data: Value) -> Delivery {
     match call.phone_id {
-        Some(phone) => state.hub.send(phone, crate::hub::socket_message(kind, Some(data))),
+        Some(phone) => state
+            .hub
+            .send(phone, crate::hub::socket_message(kind, Some(data))),
         None => Delivery::NotConnected,
     }
 }

@@ -2,47 +2,45 @@
 //! (issue 14, item 1): an Excel sheet says 重要 or VIP or 已成交, the database keeps `important`,
 //! `vip`, `deal`. The codes themselves and the page's own words are accepted too.
 
-/// Customer levels and the words that mean them.
-const LEVEL_WORDS: &[(&str, &[&str])] = &[
-    (
-        "normal",
-        &["normal", "普通", "一般", "普通客户", "c", "c类"],
-    ),
-    ("vip", &["vip", "vip客户", "贵宾", "b", "b类"]),
+/// Customer levels: the code, the page's word, and the other words an office's sheet uses.
+const LEVEL_WORDS: &[(&str, &str, &[&str])] = &[
+    ("normal", "普通", &["一般", "普通客户", "c", "c类"]),
+    ("vip", "VIP", &["vip客户", "贵宾", "b", "b类"]),
     (
         "important",
-        &[
-            "important",
-            "重要",
-            "重点",
-            "重要客户",
-            "重点客户",
-            "a",
-            "a类",
-        ],
+        "重要",
+        &["重点", "重要客户", "重点客户", "a", "a类"],
     ),
 ];
 
-/// Follow statuses (`super::FOLLOW_STATUSES`) and the words that mean them.
-const STATUS_WORDS: &[(&str, &[&str])] = &[
-    ("new", &["new", "新客户", "新建", "新", "未联系", "待联系"]),
-    ("contacted", &["contacted", "已联系", "联系过"]),
-    ("interested", &["interested", "有意向", "感兴趣", "意向"]),
-    ("considering", &["considering", "考虑中", "考虑"]),
-    ("hesitant", &["hesitant", "犹豫", "犹豫中"]),
-    (
-        "not_interested",
-        &["not_interested", "无意向", "不感兴趣", "没兴趣", "拒绝"],
-    ),
-    ("deal", &["deal", "已成交", "成交", "签单"]),
+/// Follow statuses (`super::FOLLOW_STATUSES`): the code, the page's word, and other words.
+const STATUS_WORDS: &[(&str, &str, &[&str])] = &[
+    ("new", "新客户", &["新建", "新", "未联系", "待联系"]),
+    ("contacted", "已联系", &["联系过"]),
+    ("interested", "有意向", &["感兴趣", "意向"]),
+    ("considering", "考虑中", &["考虑"]),
+    ("hesitant", "犹豫", &["犹豫中"]),
+    ("not_interested", "无意向", &["不感兴趣", "没兴趣", "拒绝"]),
+    ("deal", "已成交", &["成交", "签单"]),
 ];
 
-fn lookup(table: &[(&'static str, &[&str])], text: &str) -> Option<&'static str> {
+/// The code `text` means: the code itself, the page's word or another word (any case).
+fn lookup(table: &[(&'static str, &str, &[&str])], text: &str) -> Option<&'static str> {
     let text = text.trim().to_lowercase();
     table
         .iter()
-        .find(|(_, words)| words.contains(&text.as_str()))
-        .map(|(code, _)| *code)
+        .find(|(code, word, others)| {
+            *code == text || word.to_lowercase() == text || others.contains(&text.as_str())
+        })
+        .map(|(code, _, _)| *code)
+}
+
+/// The page's word for `code` in `table`; an unknown code is shown as it is.
+fn word<'a>(table: &[(&str, &'static str, &[&str])], code: &'a str) -> &'a str {
+    table
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or(code, |(_, word, _)| *word)
 }
 
 /// The level code `text` means, if any.
@@ -58,26 +56,23 @@ pub fn follow_status(text: &str) -> Option<&'static str> {
 /// The page's word for a level code (an export writes what the page shows; an import of the
 /// file reads it back as the code).
 pub fn level_word(code: &str) -> &str {
-    match code {
-        "normal" => "普通",
-        "vip" => "VIP",
-        "important" => "重要",
-        other => other,
-    }
+    word(LEVEL_WORDS, code)
 }
 
 /// The page's word for a follow status code.
 pub fn status_word(code: &str) -> &str {
-    match code {
-        "new" => "新客户",
-        "contacted" => "已联系",
-        "interested" => "有意向",
-        "considering" => "考虑中",
-        "hesitant" => "犹豫",
-        "not_interested" => "无意向",
-        "deal" => "已成交",
-        other => other,
-    }
+    word(STATUS_WORDS, code)
+}
+
+/// Every level code with the page's word, in the page's order (the test that holds the page's
+/// words to these, the import template's notes).
+pub fn level_words() -> impl Iterator<Item = (&'static str, &'static str)> {
+    LEVEL_WORDS.iter().map(|(code, word, _)| (*code, *word))
+}
+
+/// Every follow status code with the page's word, in the pipeline's order.
+pub fn status_words() -> impl Iterator<Item = (&'static str, &'static str)> {
+    STATUS_WORDS.iter().map(|(code, word, _)| (*code, *word))
 }
 
 #[cfg(test)]

@@ -38,7 +38,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0009_recordings_by_call_time",
         include_str!("../../sql/0009_recordings_by_call_time.sql"),
     ),
-    ("0010_user_names", include_str!("../../sql/0010_user_names.sql")),
+    (
+        "0010_user_names",
+        include_str!("../../sql/0010_user_names.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

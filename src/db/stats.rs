@@ -277,9 +277,7 @@ pub fn by_user(
         }
     }
     let mut people = Vec::with_capacity(sums.len());
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, display_name, department FROM users_named",
-    )?;
+    let mut stmt = conn.prepare_cached("SELECT id, display_name, department FROM users_named")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let user_id: String = r.get(0)?;

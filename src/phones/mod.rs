@@ -149,7 +149,6 @@ pub fn publish(hub: &Hub, kind: &str, phone: &Phone, mut data: Value) {
     });
 }
 
-
 /// Unbinds a bound phone (§3.4, contract §4): revokes its token, hands the primary flag to the
 /// owner's most recently active remaining phone, pushes DEVICE_UNBIND and closes its socket.
 /// `NotFound` when the phone is not bound (any more).

@@ -227,7 +227,9 @@ async fn the_display_name_is_the_real_name_or_else_the_username() {
     assert_eq!(b["data"]["displayName"], "noname");
     let named = server.create_user("sales_b", "sales_staff", "一部").await;
     let (_, list) = server.get("/api/v1/users", &t).await;
-    let rows = list["data"].as_array().or(list["data"]["records"].as_array());
+    let rows = list["data"]
+        .as_array()
+        .or(list["data"]["records"].as_array());
     let row = rows
         .unwrap()
         .iter()

@@ -155,6 +155,10 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         sheet.write_string(1, col as u16, *value)?;
     }
     let help = book.add_worksheet().set_name("说明")?;
+    let statuses: Vec<&str> = crate::customers::words::status_words()
+        .map(|(_, word)| word)
+        .collect();
+    let statuses = statuses.join(" / ");
     let notes = [
         ("姓名", "必填"),
         ("电话", "必填；手机或座机，一个号码只能属于一位客户"),
@@ -163,10 +167,7 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             "普通 / VIP / 重要（也认 一般、贵宾、重点、A/B/C）；认不出的记为普通并在结果中列出",
         ),
         ("标签", "多个标签用 ；、, 或 | 分隔"),
-        (
-            "跟进状态",
-            "新客户 / 已联系 / 有意向 / 考虑中 / 犹豫 / 无意向 / 已成交",
-        ),
+        ("跟进状态", statuses.as_str()),
         ("备注", "任意文字"),
     ];
     help.write_string_with_format(0, 0, "列", &bold)?;

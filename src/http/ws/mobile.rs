@@ -23,8 +23,8 @@ use crate::calls::{self, Source};
 use crate::db::{self, phones::Phone};
 use crate::error::{ApiError, ErrorCode};
 use crate::http::reply::Body;
-use crate::hub::{PhoneLink, ToPhone};
 use crate::hub::socket_message;
+use crate::hub::{PhoneLink, ToPhone};
 use crate::phones::{self, presence};
 use crate::state::State;
 
