@@ -162,6 +162,9 @@ impl ApiError {
     /// 400 INVALID_PARAMS about one input field (its request key): the message should name it
     /// in words (`limits::label`).
     pub fn invalid_field(field: &str, message: impl Into<Cow<'static, str>>) -> Self {
+        // the body's own key (`customerPhone`), never the words a person reads: those are in
+        // the message (`limits::label`)
+        debug_assert!(field.is_ascii(), "a field is a JSON key: {field}");
         let mut err = Self::invalid(message);
         err.field = Some(Cow::Owned(field.to_string()));
         err

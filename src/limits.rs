@@ -30,7 +30,7 @@ pub fn label(field: &str) -> &str {
         "callStatus" => "通话状态",
         "callType" => "通话类型",
         "followStatus" => "跟进状态",
-        "level" => "等级",
+        "level" => "客户等级",
         "orderId" => "订单号",
         "userId" => "人员",
         "ownerId" => "负责人",
@@ -171,10 +171,11 @@ mod tests {
 
     #[test]
     fn limits_count_characters_not_bytes() {
-        assert!(name("姓名", &"张".repeat(NAME_CHARS)).is_ok());
-        let err = name("姓名", &"张".repeat(NAME_CHARS + 1)).unwrap_err();
+        assert!(name("realName", &"张".repeat(NAME_CHARS)).is_ok());
+        let err = name("realName", &"张".repeat(NAME_CHARS + 1)).unwrap_err();
         assert_eq!(err.message, "姓名过长（最多64字）");
-        assert!(text("备注", &"a".repeat(TEXT_CHARS + 1)).is_err());
+        assert_eq!(err.field.as_deref(), Some("realName"));
+        assert!(text("notes", &"a".repeat(TEXT_CHARS + 1)).is_err());
         assert_eq!(
             duration_secs("duration", MAX_DURATION_SECS).unwrap(),
             MAX_DURATION_SECS

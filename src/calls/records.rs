@@ -55,7 +55,7 @@ pub fn check_duration(d: Option<i64>) -> ApiResult<()> {
 }
 
 pub fn check_notes(notes: &Option<String>) -> ApiResult<()> {
-    limits::text("备注", notes.as_deref().unwrap_or_default())
+    limits::text("notes", notes.as_deref().unwrap_or_default())
 }
 
 /// §5.2: a call the caller may see, its customer and its follow-ups.

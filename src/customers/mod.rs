@@ -47,7 +47,7 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
         if name.is_empty() {
             return Err(ApiError::invalid_field("name", "客户姓名不能为空"));
         }
-        limits::name("客户姓名", name)?;
+        limits::name("name", name)?;
         f.name = name.to_string();
     }
     if let Some(raw) = c.phone {
@@ -55,7 +55,7 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
             .ok_or_else(|| ApiError::invalid_field("phone", "电话号码无效"))?;
     }
     if let Some(level) = c.level {
-        limits::at_most("客户等级", level.trim(), limits::TAG_CHARS)?;
+        limits::at_most("level", level.trim(), limits::TAG_CHARS)?;
         f.level = level.trim().to_string();
     }
     if let Some(tags) = c.tags {
@@ -68,7 +68,7 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
         }
         let joined = tags.join("、");
         f.tags = import_rows::split_tags(&joined);
-        limits::at_most("标签", &joined, 500)?;
+        limits::at_most("tags", &joined, 500)?;
     }
     if let Some(s) = c.follow_status {
         if !FOLLOW_STATUSES.contains(&s.as_str()) {
@@ -86,7 +86,7 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
         f.owner_id = Some(owner).filter(|o| !o.trim().is_empty());
     }
     if let Some(notes) = c.notes {
-        limits::text("备注", &notes)?;
+        limits::text("notes", &notes)?;
         f.notes = notes;
     }
     Ok(())

@@ -29,7 +29,7 @@ pub struct Outbound {
 
 /// POST /api/v1/calls/outbound
 pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Response> {
-    limits::text("备注", b.notes.as_deref().unwrap_or_default())?;
+    limits::text("notes", b.notes.as_deref().unwrap_or_default())?;
     limits::name("orderId", b.order_id.as_deref().unwrap_or_default())?;
     limits::name("userId", b.user_id.as_deref().unwrap_or_default())?;
     let req = dial::DialRequest {

@@ -88,8 +88,8 @@ pub async fn create(
     let username = new.username.trim().to_string();
     check_username(&username)?;
     check_password(&new.password)?;
-    limits::name("姓名", &new.real_name)?;
-    limits::name("部门", &new.department)?;
+    limits::name("realName", &new.real_name)?;
+    limits::name("department", &new.department)?;
     let hash = hash_password(hashing, new.password).await?;
     db.write(move |tx| {
         if db::users::username_taken(tx, &username)? {
