@@ -21,6 +21,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+#[cfg(feature = "bench")]
 pub mod bench_data;
 pub mod calls;
 pub mod campaigns;

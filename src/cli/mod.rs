@@ -52,6 +52,7 @@ pub enum Command {
     #[command(subcommand)]
     Service(service::ServiceCommand),
     /// Fill the data folder with generated calls for benchmarks (maintenance; hidden).
+    #[cfg(feature = "bench")]
     #[command(hide = true)]
     GenCalls {
         #[arg(long)]
@@ -335,6 +336,7 @@ fn execute(cli: Cli, double_clicked: bool) -> Result<(), String> {
             }
             Ok(())
         }
+        #[cfg(feature = "bench")]
         Command::GenCalls {
             count,
             users,

@@ -5,12 +5,20 @@ use crate::common;
 
 use std::process::Command;
 
+/// Runs the server's binary; `gen-calls` is in it only with the `bench` feature (which
+/// `simulator`, the README's test command, turns on): without it these tests fail saying so.
 fn dialbox(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_dialbox"))
+    let out = Command::new(env!("CARGO_BIN_EXE_dialbox"))
         .args(args)
         .env_remove("DIALBOX_TIMEZONE")
         .output()
-        .expect("dialbox runs")
+        .expect("dialbox runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("unrecognized subcommand 'gen-calls'"),
+        "dialbox has no gen-calls: run the tests with --features simulator (the README's test command)"
+    );
+    out
 }
 
 fn one(conn: &rusqlite::Connection, sql: &str) -> i64 {
