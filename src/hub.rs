@@ -49,7 +49,7 @@ struct Entry {
     link_id: u64,
     tx: mpsc::UnboundedSender<ToPhone>,
     /// When the phone last spoke (epoch ms): fresher than the database, which is written at
-    /// most every ~30 s per phone.
+    /// most every `phones::presence::TOUCH_EVERY_MS` per phone.
     last_active_ms: i64,
     /// When this socket connected (a phone's 在线时长 on the page).
     online_since_ms: i64,

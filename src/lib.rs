@@ -2,19 +2,29 @@
 //! click-to-dial from the PC page, live call state, records, follow-ups, recordings, statistics.
 //!
 //! `serve(config, listener, shutdown)` is the whole server; `main.rs` only parses the command
-//! line. The layers, each importing only those below it:
+//! line. The layers, each importing only those below it (`.ci/layers` checks it):
 //!
+//! - `cli` — the command line: `serve`, `user …`, `backup`, the Windows service.
 //! - `http` — the transport: accept loop, the route table (`http::routes`, every URL on one
 //!   screen), handlers that parse, call the domain and build the view, the sockets, the
 //!   recording stream, the JSON envelope. The only layer that knows warp and hyper.
-//! - the domain — `users`, `phones`, `calls`, `customers`, `recordings`, `audit`, `settings`: every business
-//!   rule and every write transaction, shared by the HTTP routes, the sockets and the CLI.
+//! - the domain — every business rule and every write transaction, shared by the HTTP routes,
+//!   the sockets and the CLI: `users`, `phones`, `calls` (dialing and whose phone, the call
+//!   state machine, reports, follow-ups, pacing, list outcomes, the rollup), `campaigns` (call
+//!   lists, the do-not-call list, the power dialer: its sessions, step, driver and bell),
+//!   `customers` (numbers, words, spreadsheets in and out), `recordings`, `exports` (the
+//!   sheets the page downloads), `settings` (what 设置 changes at runtime), `audit`.
 //! - `db` — one module per table, one function per query, the pool and its transactions; it
 //!   knows SQLite and nothing of the API.
-//! - beside them: `auth` (passwords, tokens, login limits, roles, the caller), `hub` (connected
-//!   phones and the PC page's live events), `error` (the one catalogue of error codes),
-//!   `config`, `app` (opening a data folder), `times`, `ids`, `netaddr`, `backup`, `cli`, and
+//! - the leaves, importing nothing of ours but each other: `states` (a call's, a session's and
+//!   a list number's states as types, shared by `db` and the domain), `access` (roles and
+//!   scopes), `times` (wire times, the office zone and the one `Clock`), `ids`, `netaddr`,
 //!   `platform` (what differs between Linux and Windows).
+//! - beside them: `auth` (passwords, tokens, login limits, the caller), `hub` (connected phones,
+//!   the PC page's live events, the socket envelope), `error` (the one catalogue of error
+//!   codes), `limits` (every input limit with its message), `state` (what handlers share),
+//!   `config`, `app` (opening a data folder), `backup`, and `bench_data` (`gen-calls`, with the
+//!   `bench` feature only).
 
 pub mod access;
 pub mod app;
