@@ -54,6 +54,7 @@ mod install_script;
 mod layers;
 mod openapi;
 mod own_password;
+mod page_routes;
 mod page_words;
 mod phone_sim;
 mod phone_sim_shipped;

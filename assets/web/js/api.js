@@ -1,6 +1,8 @@
 // The JSON API (contract §1): one fetch wrapper that adds the token, unwraps the envelope and turns
 // every failure into an ApiError carrying the server's Chinese message — never a raw status.
 
+import * as ep from './endpoints.js';
+
 const TOKEN_KEY = 'dialbox.token';
 const USER_KEY = 'dialbox.user';
 
@@ -48,7 +50,7 @@ function fallbackMessage(status) {
   return '请求失败，请稍后再试';
 }
 
-function queryString(query) {
+export function queryString(query) {
   if (!query) return '';
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
@@ -62,7 +64,7 @@ function queryString(query) {
  * Sends one request. `body` is sent as JSON unless `contentType` says otherwise (then as is).
  * Resolves to the whole envelope; rejects with ApiError.
  */
-export async function request(method, path, { query, body, contentType, auth = true } = {}) {
+async function request(method, path, { query, body, contentType, auth = true } = {}) {
   const headers = {};
   if (auth && session.token) headers.Authorization = `Bearer ${session.token}`;
   let payload;
@@ -88,23 +90,26 @@ export async function request(method, path, { query, body, contentType, auth = t
   throw new ApiError(message, (json && json.code) || '', resp.status, json && json.field);
 }
 
-export const api = {
-  get: (path, query) => request('GET', path, { query }).then((r) => r.data),
-  post: (path, body) => request('POST', path, { body: body ?? {} }),
-  put: (path, body) => request('PUT', path, { body: body ?? {} }),
-  del: (path) => request('DELETE', path),
-};
+/**
+ * Calls one route of endpoints.js: `{ query }` for the URL, `{ body }` as JSON (a POST or PUT
+ * without one sends `{}`), `{ body, contentType }` as is (a file). Every route answers the same
+ * shape: the whole envelope (`data`, `message`); rejects with ApiError.
+ */
+export function call({ method, path }, { query, body, contentType, auth } = {}) {
+  const sendsJson = (method === 'POST' || method === 'PUT') && body === undefined && !contentType;
+  return request(method, path, { query, body: sendsJson ? {} : body, contentType, auth });
+}
 
 /** Logs in through the PC route; stores and returns the user. */
 export async function login(username, password) {
-  const resp = await request('POST', '/api/v1/auth/login', { body: { username, password }, auth: false });
+  const resp = await call(ep.login(), { body: { username, password }, auth: false });
   session.save(resp.data.token, resp.data.user);
   return resp.data.user;
 }
 
 /** Checks the stored token (a reload, an expired token): the user, or null after a 401. */
 export async function whoAmI() {
-  const me = await api.get('/api/v1/auth/me');
+  const me = (await call(ep.me())).data;
   session.save(session.token, me);
   return me;
 }

@@ -1,7 +1,8 @@
 // The frame: login, the side menu, hash routing (#/customers …), the live feed. Each page is a
 // module exporting `mount(container, ctx)` that may return a cleanup function.
 
-import { api, login, onUnauthorized, onUnreachable, session, whoAmI } from './api.js';
+import { call, login, onUnauthorized, onUnreachable, session, whoAmI } from './api.js';
+import * as ep from './endpoints.js';
 import { LiveFeed } from './ws.js';
 import { clear, h } from './ui.js';
 import { ROLE } from './format.js';
@@ -64,7 +65,7 @@ async function refreshDue() {
   if (!link || !user) return;
   let counts;
   try {
-    counts = await api.get('/api/v1/calls/followups/due');
+    counts = (await call(ep.followUpsDue())).data;
   } catch { return; }
   for (const old of link.querySelectorAll('.nav-count')) old.remove();
   if (counts.today) link.append(h('span', { class: 'nav-count today', id: 'nav-due-today', title: '今日待跟进' }, String(counts.today)));

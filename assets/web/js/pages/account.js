@@ -2,7 +2,8 @@
 // server answers with a new token for this session; every other login (and the bound phones)
 // must log in again.
 
-import { api, session } from '../api.js';
+import { call, session } from '../api.js';
+import * as ep from '../endpoints.js';
 import { form, h, toast } from '../ui.js';
 import { ROLE, word } from '../format.js';
 
@@ -27,7 +28,7 @@ export function mount(container, { user }) {
     }
     submit.disabled = true;
     try {
-      const r = await api.put('/api/v1/auth/password', { oldPassword: v.oldPassword, newPassword: v.newPassword });
+      const r = await call(ep.ownPassword(), { body: { oldPassword: v.oldPassword, newPassword: v.newPassword } });
       session.save(r.data.token, session.user || user);
       for (const name of ['oldPassword', 'newPassword', 'confirm']) fields.input(name).value = '';
       toast('密码已修改，其他登录需重新登录', 'ok');

@@ -2,7 +2,8 @@
 // newest first, filtered by action and date. Read-only: the log cannot be edited from here or
 // anywhere else.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { clear, fieldError, h, pager, showError, table } from '../ui.js';
 import { fmtTime } from '../format.js';
 import { filterBar, listPlace } from './filters.js';
@@ -34,7 +35,7 @@ export function mount(container) {
 
   async function load() {
     place.save(filters.values());
-    const d = await api.get('/api/v1/audit', { page: place.page, pageSize: place.pageSize, ...filters.values() });
+    const d = (await call(ep.audit(), { query: { page: place.page, pageSize: place.pageSize, ...filters.values() } })).data;
     clear(list, table([
       { title: '时间', render: (e) => fmtTime(e.time) },
       { title: '操作人', render: (e) => e.username },

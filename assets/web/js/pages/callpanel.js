@@ -2,7 +2,8 @@
 // failure in words) from CALL_STATE events — with §5.2 polling as a fallback when the live socket
 // is down —, cancels (contract §11) or ends (§5.9) the call, then takes the follow-up.
 
-import { api, request } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { clear, h, modal, showError, toast } from '../ui.js';
 import { CALL_STATUS, fmtDuration } from '../format.js';
 import { followUpForm } from './followupform.js';
@@ -46,7 +47,7 @@ export async function dial(customer, live, user) {
 async function chooseDialer(customer) {
   let choices;
   try {
-    choices = await api.get('/api/v1/calls/outbound/targets', customer.id ? { customerId: customer.id } : {});
+    choices = (await call(ep.dialTargets(), { query: customer.id ? { customerId: customer.id } : {} })).data;
   } catch (err) {
     showError(err);
     return null;
@@ -114,7 +115,7 @@ class CallPanel {
     // a masked number (sales staff see 138****5678) is not sent: the server dials the customer's own
     if (this.customer.phone && !this.customer.phone.includes('*')) body.customerPhone = this.customer.phone;
     try {
-      const r = await api.post('/api/v1/calls/outbound', body);
+      const r = await call(ep.dial(), { body });
       this.callId = r.data.callId;
       this.el.dataset.callId = this.callId;
       this.apply({ status: r.data.status || 'calling' });
@@ -140,7 +141,7 @@ class CallPanel {
   async poll() {
     if (!this.callId || this.finished) return;
     try {
-      this.apply(await api.get(`/api/v1/mobile/call/${encodeURIComponent(this.callId)}`));
+      this.apply((await call(ep.callState(this.callId))).data);
     } catch { /* the live event is the main path; polling is only a fallback */ }
   }
 
@@ -154,12 +155,11 @@ class CallPanel {
     this.el.dataset.state = this.state;
     const buttons = [];
     if (this.callId && (this.state === 'calling' || this.state === 'ringing')) {
-      buttons.push(this.button('取消呼叫', 'danger', () => request('POST', `/api/v1/calls/${encodeURIComponent(this.callId)}/cancel`)));
+      buttons.push(this.button('取消呼叫', 'danger', () => call(ep.callCancel(this.callId))));
     }
     // some phones never report connected (contract §13.1): hanging up works in every live state
     if (this.callId && ['calling', 'ringing', 'connected'].includes(this.state)) {
-      buttons.push(this.button('结束通话', 'danger', () => api.put(`/api/v1/calls/records/${encodeURIComponent(this.callId)}/end`,
-        { endTime: new Date().toISOString() })));
+      buttons.push(this.button('结束通话', 'danger', () => call(ep.recordEnd(this.callId), { body: { endTime: new Date().toISOString() } })));
     }
     clear(this.buttons, buttons);
   }

@@ -2,7 +2,8 @@
 // follow-ups (§5.11 by callId) and the recording player (§4.4 fileUrl), edit notes and tags
 // (§5.8), delete (§5.10).
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { badge, clear, confirmDialog, debounce, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, word } from '../format.js';
 import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
@@ -29,7 +30,7 @@ export function mount(container, { user, live }) {
     { name: 'keyword', placeholder: '客户名 / 电话 / 备注' },
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.append(h('span', { class: 'spacer' }),
-    h('button', { type: 'button', id: 'calls-export', onclick: () => exportFile('/api/v1/calls/records/export', filters.values()).catch(failed) }, '导出 Excel'));
+    h('button', { type: 'button', id: 'calls-export', onclick: () => exportFile(ep.recordsExport(), filters.values()).catch(failed) }, '导出 Excel'));
   container.append(filters.el, list);
   const reload = () => load().catch(failed);
   // a bad filter (a date the wrong way round) is said next to it
@@ -37,7 +38,7 @@ export function mount(container, { user, live }) {
 
   async function load() {
     place.save(filters.values());
-    const d = await api.get('/api/v1/calls/records', { page: place.page, pageSize: place.pageSize, ...filters.values() });
+    const d = (await call(ep.records(), { query: { page: place.page, pageSize: place.pageSize, ...filters.values() } })).data;
     clear(list, table([
       { title: '时间', render: (c) => fmtTime(c.startTime) },
       { title: '客户', render: (c) => [c.customerName || '—', h('div', { class: 'muted' }, c.customerPhone)] },
@@ -85,7 +86,7 @@ async function detail(call, done) {
       {
         label: '删除记录', kind: 'danger', onClick: async () => {
           if (!(await confirmDialog('删除这条通话记录？它的录音也会一并删除。', '删除'))) return false;
-          await api.del(`/api/v1/calls/records/${encodeURIComponent(call.id)}`);
+          await call(ep.recordDelete(call.id));
           toast('通话记录已删除', 'ok');
           done();
           return true;
@@ -94,8 +95,7 @@ async function detail(call, done) {
       { label: '关闭' },
       {
         label: '保存', kind: 'primary', onClick: async () => {
-          await api.put(`/api/v1/calls/records/${encodeURIComponent(call.id)}`,
-            { notes: notes.value.trim(), callTags: picker.value(), followUpRequired: required.checked });
+          await call(ep.recordUpdate(call.id), { body: { notes: notes.value.trim(), callTags: picker.value(), followUpRequired: required.checked } });
           toast('通话记录已更新', 'ok');
           done();
         },
@@ -104,7 +104,7 @@ async function detail(call, done) {
   });
 
   try {
-    const f = await api.get('/api/v1/calls/followups', { callId: call.id, pageSize: 100 });
+    const f = (await call(ep.followUps(), { query: { callId: call.id, pageSize: 100 } })).data;
     clear(followups, table([
       { title: '时间', render: (r) => fmtTime(r.createdAt) },
       { title: '内容', render: (r) => h('div', { style: 'white-space:pre-wrap' }, r.content) },
@@ -120,7 +120,7 @@ async function detail(call, done) {
     return;
   }
   try {
-    const r = await api.get('/api/v1/calls/recordings', { callId: call.id, pageSize: 100 });
+    const r = (await call(ep.recordings(), { query: { callId: call.id, pageSize: 100 } })).data;
     clear(player, (r.recordings || []).map((rec) => h('div', {},
       h('audio', { controls: true, preload: 'metadata', src: rec.fileUrl }),
       h('span', { class: 'muted' }, ` ${fmtDuration(rec.duration)}`))));

@@ -2,7 +2,8 @@
 // remaining, per person), live; for admins and managers, new lists, numbers from a file or
 // from customers, assignment, and the office's 黑名单 (do-not-call list).
 
-import { api, request } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, confirmDialog, debounce, form, h, modal, showError, table, toast } from '../ui.js';
 import { fmtTime } from '../format.js';
 
@@ -23,7 +24,7 @@ export function mount(container, { user, live }) {
   if (manages) container.append(doNotCall());
 
   async function reload() {
-    const data = await api.get('/api/v1/campaigns');
+    const data = (await call(ep.campaigns())).data;
     clear(list, data.records.length ? data.records.map((c) => card(c, reload, manages)) : h('p', { class: 'muted', id: 'campaign-empty' }, '还没有外呼任务'));
   }
   reload().catch(showError);
@@ -54,7 +55,7 @@ function card(c, reload, manages) {
     actionButton('分配号码', () => assign(c, reload)),
     actionButton('删除', async () => {
       if (!(await confirmDialog(`删除外呼任务“${c.name}”及其全部号码？`, '删除'))) return;
-      await api.del(`/api/v1/campaigns/${c.id}`);
+      await call(ep.campaignDelete(c.id));
       toast('外呼任务已删除', 'ok');
       await reload();
     })) : null;
@@ -86,14 +87,14 @@ function create(reload) {
           const [phone, ...name] = l.split(/[\s,，]+/);
           return { phone, name: name.join(' ') || undefined };
         });
-        const made = await api.post('/api/v1/campaigns', {
+        const made = await call(ep.campaignCreate(), { body: {
           name: v.name,
           description: v.description,
           wrapUpSeconds: Number(v.wrapUpSeconds),
           retryDelaySeconds: Math.round(Number(v.retryMinutes) * 60),
           maxAttempts: Number(v.maxAttempts),
           items: items.length ? items : undefined,
-        });
+        } });
         toast(made.data.added ? `外呼任务已创建，${leftOut(made.data.added)}` : '外呼任务已创建', 'ok');
         await reload();
       },
@@ -108,7 +109,7 @@ function importButton(c, reload) {
     file.value = '';
     if (!chosen) return;
     try {
-      const resp = await request('POST', `/api/v1/campaigns/${c.id}/import`, { body: chosen, contentType: chosen.type || 'application/octet-stream' });
+      const resp = await call(ep.campaignImport(c.id), { body: chosen, contentType: chosen.type || 'application/octet-stream' });
       toast(`导入完成：${leftOut(resp.data)}`, 'ok');
       await reload();
     } catch (err) { showError(err); }
@@ -127,8 +128,7 @@ async function fromCustomers(c, reload) {
     actions: [{ label: '取消' }, {
       label: '添加', kind: 'primary', onClick: async () => {
         const v = f.values();
-        const q = new URLSearchParams(Object.entries(v).filter(([, x]) => x)).toString();
-        const resp = await api.post(`/api/v1/campaigns/${c.id}/items/from-customers${q ? `?${q}` : ''}`);
+        const resp = await call(ep.campaignFromCustomers(c.id), { query: v });
         toast(leftOut(resp.data), 'ok');
         await reload();
       },
@@ -137,7 +137,7 @@ async function fromCustomers(c, reload) {
 }
 
 async function assign(c, reload) {
-  const users = (await api.get('/api/v1/users')).filter((u) => !u.disabled);
+  const users = ((await call(ep.users())).data).filter((u) => !u.disabled);
   const boxes = users.map((u) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', value: u.id, name: 'assignee' }), u.displayName,
     h('input', { type: 'number', min: 0, name: 'count', class: 'small', placeholder: '数量', style: 'width:64px' })));
@@ -154,7 +154,7 @@ async function assign(c, reload) {
         const body = counted.length
           ? { mode: 'count', counts: Object.fromEntries(counted.map((b) => [b.querySelector('input[name=assignee]').value, Number(b.querySelector('input[name=count]').value)])), from: from.value }
           : { mode: 'even', userIds, from: from.value };
-        const resp = await api.post(`/api/v1/campaigns/${c.id}/assign`, body);
+        const resp = await call(ep.campaignAssign(c.id), { body });
         toast(`已分配 ${resp.data.assigned} 个号码`, 'ok');
         await reload();
       },
@@ -169,17 +169,17 @@ function doNotCall() {
   const reason = h('input', { name: 'dncReason', placeholder: '原因（如：客户要求不再来电）' });
   const rows = h('div', {});
   async function reload() {
-    const data = await api.get('/api/v1/do-not-call', { pageSize: 100 });
+    const data = (await call(ep.doNotCall(), { query: { pageSize: 100 } })).data;
     clear(rows, table([
       { title: '号码', render: (r) => r.phone },
       { title: '原因', render: (r) => r.reason || '—' },
       { title: '添加人', render: (r) => r.addedByName || '—' },
       { title: '时间', render: (r) => fmtTime(r.createdAt) },
-      { title: '', render: (r) => actionButton('移出', async () => { await api.del(`/api/v1/do-not-call/${r.phone}`); await reload(); }) },
+      { title: '', render: (r) => actionButton('移出', async () => { await call(ep.doNotCallRemove(r.phone)); await reload(); }) },
     ], data.records, { empty: '黑名单为空' }), h('p', { class: 'muted' }, `共 ${data.total} 个号码`));
   }
   const add = actionButton('加入黑名单', async () => {
-    await api.post('/api/v1/do-not-call', { phone: number.value.trim(), reason: reason.value.trim() });
+    await call(ep.doNotCallAdd(), { body: { phone: number.value.trim(), reason: reason.value.trim() } });
     number.value = '';
     reason.value = '';
     toast('已加入黑名单', 'ok');

@@ -2,7 +2,8 @@
 // everything that happened with them in time order: calls (with their recordings) and
 // follow-ups; 拨打 and 编辑 from here. Reached from the name in 客户 (#/customer?id=…).
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { badge, clear, h, showError, tags } from '../ui.js';
 import { CALL_STATUS, FOLLOW_STATUS, fmtDuration, fmtTime, LEVEL, word } from '../format.js';
 import { dial } from './callpanel.js';
@@ -17,7 +18,7 @@ export function mount(container, { user, live }) {
   container.append(h('p', {}, h('a', { href: '#/customers' }, '← 返回客户列表')), head, timeline);
 
   async function load() {
-    const c = await api.get(`/api/v1/customers/${encodeURIComponent(id)}`);
+    const c = (await call(ep.customer(id))).data;
     clear(head,
       h('div', { class: 'toolbar' },
         h('h3', { style: 'margin:0' }, c.name),
@@ -35,9 +36,9 @@ export function mount(container, { user, live }) {
         h('label', {}, '备注'), h('div', { style: 'white-space:pre-wrap' }, c.notes || '—')));
     const q = { customerId: id, pageSize: MAX };
     const [calls, followUps, recordings] = await Promise.all([
-      api.get('/api/v1/calls/records', q),
-      api.get('/api/v1/calls/followups', q),
-      api.get('/api/v1/calls/recordings', q),
+      call(ep.records(), { query: q }).then((r) => r.data),
+      call(ep.followUps(), { query: q }).then((r) => r.data),
+      call(ep.recordings(), { query: q }).then((r) => r.data),
     ]);
     const audioOf = {};
     for (const r of recordings.recordings || []) (audioOf[r.callId] ||= []).push(r);

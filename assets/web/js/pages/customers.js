@@ -1,7 +1,8 @@
 // 客户 (contract §11): search, paging, add and edit, delete and CSV import (admin / manager),
 // and 拨打 on every row, which opens the call panel.
 
-import { api, session } from '../api.js';
+import { call, queryString, session } from '../api.js';
+import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, confirmDialog, debounce, fieldError, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
 import { dial } from './callpanel.js';
@@ -29,7 +30,7 @@ export function mount(container, { user, live }) {
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.querySelector('input[name=keyword]').id = 'customer-search';
   filters.el.append(h('span', { class: 'spacer' }),
-    h('button', { type: 'button', id: 'customer-export', onclick: () => exportFile('/api/v1/customers/export', filters.values()).catch(failed) }, '导出 Excel'),
+    h('button', { type: 'button', id: 'customer-export', onclick: () => exportFile(ep.customersExport(), filters.values()).catch(failed) }, '导出 Excel'),
     canManage ? h('button', { type: 'button', id: 'customer-template', onclick: () => downloadTemplate().catch(showError) }, '下载模板') : null,
     canManage ? h('button', {
       type: 'button', id: 'customer-import', onclick: () => file.click(),
@@ -42,7 +43,7 @@ export function mount(container, { user, live }) {
   async function load() {
     const f = filters.values();
     place.save(f);
-    const d = await api.get('/api/v1/customers', { page: place.page, pageSize: place.pageSize, ...f });
+    const d = (await call(ep.customers(), { query: { page: place.page, pageSize: place.pageSize, ...f } })).data;
     const rows = d.records || [];
     const filtered = Object.values(f).some(Boolean);
     clear(list, table([
@@ -60,7 +61,7 @@ export function mount(container, { user, live }) {
           h('button', { type: 'button', class: 'small', onclick: () => edit(c, reload, user) }, '编辑'),
           canManage ? actionButton('删除', async () => {
             if (!(await confirmDialog(`删除客户“${c.name}”？通话记录会保留。`, '删除'))) return;
-            await api.del(`/api/v1/customers/${encodeURIComponent(c.id)}`);
+            await call(ep.customerDelete(c.id));
             toast('客户已删除', 'ok');
             reload();
           }, 'small danger') : null,
@@ -104,8 +105,8 @@ export function edit(c, done, user) {
           const body = { ...v, tags: v.tags.split(/[,，]/).map((t) => t.trim()).filter(Boolean) };
           if (owner && owner.value) body.ownerId = owner.value;
           if (c && c.phone === v.phone) delete body.phone;
-          if (c) await api.put(`/api/v1/customers/${encodeURIComponent(c.id)}`, body);
-          else await api.post('/api/v1/customers', body);
+          if (c) await call(ep.customerUpdate(c.id), { body });
+          else await call(ep.customerCreate(), { body });
           toast(c ? '客户已更新' : '客户已添加', 'ok');
           done();
         },
@@ -116,7 +117,8 @@ export function edit(c, done, user) {
 
 /** The import template (.xlsx), fetched with the session's token and saved under its name. */
 async function downloadTemplate() {
-  const resp = await fetch('/api/v1/customers/import/template', { headers: { Authorization: `Bearer ${session.token}` } });
+  const { method, path } = ep.customersTemplate();
+  const resp = await fetch(path, { method, headers: { Authorization: `Bearer ${session.token}` } });
   if (!resp.ok) throw new Error('模板下载失败');
   const url = URL.createObjectURL(await resp.blob());
   const a = h('a', { href: url, download: '客户导入模板.xlsx', hidden: true });
@@ -143,8 +145,7 @@ async function importFile(chosen, sheet, done) {
   const text = progress.querySelector('.import-progress-text');
   try {
     // the server tells Excel from CSV by the content, not the name
-    const path = `/api/v1/customers/import${sheet ? `?sheet=${encodeURIComponent(sheet)}` : ''}`;
-    const r = await uploadWithProgress(path, chosen, (sent) => {
+    const r = await uploadWithProgress(ep.customersImport(), { sheet }, chosen, (sent) => {
       bar.value = Math.round(sent * 100);
       text.textContent = sent < 1 ? `正在上传 ${chosen.name}… ${Math.round(sent * 100)}%` : '正在导入，请稍候（每 1000 行一批写入）…';
       if (sent >= 1) bar.removeAttribute('value');
@@ -190,10 +191,10 @@ function sheetChoice(d, chosen, done) {
 }
 
 /** POSTs a file with the session's token, reporting the share sent (0–1); the §1 envelope. */
-function uploadWithProgress(path, file, onProgress) {
+function uploadWithProgress({ method, path }, query, file, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', path);
+    xhr.open(method, path + queryString(query));
     xhr.setRequestHeader('Authorization', `Bearer ${session.token}`);
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) onProgress(ev.loaded / ev.total); };

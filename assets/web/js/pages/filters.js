@@ -2,7 +2,8 @@
 // list's place (page, size, filters) kept in the URL. `filterBar(fields, onSearch)` returns
 // {el, values()}.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { h, PAGE_SIZES, toast } from '../ui.js';
 
 /** A <select> of the people the caller may see; null for sales staff (they see only their own). */
@@ -12,7 +13,7 @@ export function personSelect(user, initial = '', name = 'userId', allLabel = '�
   // the person the URL names counts from the first load, before the names arrive
   const pending = initial ? h('option', { value: initial }, '…') : null;
   if (pending) { select.append(pending); select.value = initial; }
-  api.get('/api/v1/users').then((users) => {
+  call(ep.users()).then((r) => r.data).then((users) => {
     const chosen = select.value;
     for (const u of users) select.append(h('option', { value: u.id }, u.displayName));
     if (pending) pending.remove();
@@ -81,8 +82,8 @@ export function filterBar(fields, onSearch, initial = {}) {
  * 导出: the server writes the file with the list's filters and answers a one-use link, which
  * the browser then downloads as any file (the export is never held in the page).
  */
-export async function exportFile(path, filters, format = 'xlsx') {
-  const r = await api.get(path, { ...filters, format });
+export async function exportFile(endpoint, filters, format = 'xlsx') {
+  const r = (await call(endpoint, { query: { ...filters, format } })).data;
   const a = h('a', { href: r.downloadUrl, download: r.fileName, hidden: true });
   document.body.append(a);
   a.click();

@@ -3,7 +3,8 @@
 // the follow-up and the customer's tags, follow status and next follow time in one transaction
 // (contract §7). The page keeps no copy of those rules.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { h, showError, toast } from '../ui.js';
 import { fromLocalInput, INTENTION, QUICK_TAGS } from '../format.js';
 
@@ -51,7 +52,7 @@ export function followUpForm({ callId, customer, onSaved }) {
 
   async function save() {
     const nextDate = fromLocalInput(next.value);
-    await api.post('/api/v1/mobile/call/followup', {
+    await call(ep.afterCallFollowUp(), { body: {
       callId,
       customerId: customer.id || undefined,
       notes: notes.value.trim(),
@@ -59,7 +60,7 @@ export function followUpForm({ callId, customer, onSaved }) {
       intention: intention.value || undefined,
       followUpRequired: required.checked || Boolean(nextDate),
       nextFollowUpDate: nextDate,
-    });
+    } });
   }
 
   return h('div', { class: 'card', style: 'margin:10px 0 0;padding:12px' },

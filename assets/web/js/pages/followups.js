@@ -1,7 +1,8 @@
 // 跟进记录 (§5.11, §5.12, issue 14): filters (也按 今天到期 / 已逾期), create, and per row 完成 /
 // 编辑 / 删除 and 拨打. What is due is the server's word (`due`), not worked out here.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, confirmDialog, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { fmtTime, fromLocalInput, INTENTION, options, PRIORITY, toLocalInput, word } from '../format.js';
 import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
@@ -30,7 +31,7 @@ export function mount(container, { user, live }) {
     { name: 'endDate', label: '到', type: 'date' },
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.append(h('span', { class: 'spacer' }),
-    h('button', { type: 'button', id: 'followups-export', onclick: () => exportFile('/api/v1/calls/followups/export', filters.values()).catch(failed) }, '导出 Excel'),
+    h('button', { type: 'button', id: 'followups-export', onclick: () => exportFile(ep.followUpsExport(), filters.values()).catch(failed) }, '导出 Excel'),
     h('button', { type: 'button', class: 'primary', id: 'followup-add', onclick: () => create(() => changed()) }, '新建跟进'));
   container.append(filters.el,
     h('p', { class: 'muted legend' }, h('span', {}, h('i', { style: 'background:#fff6e8;border:1px solid #e6c79c' }), '今天到期'),
@@ -43,7 +44,7 @@ export function mount(container, { user, live }) {
 
   async function load() {
     place.save(filters.values());
-    const d = await api.get('/api/v1/calls/followups', { page: place.page, pageSize: place.pageSize, ...filters.values() });
+    const d = (await call(ep.followUps(), { query: { page: place.page, pageSize: place.pageSize, ...filters.values() } })).data;
     clear(list, table([
       { title: '客户', render: (r) => r.customerName || '—' },
       { title: '内容', render: (r) => h('div', { style: 'white-space:pre-wrap;max-width:420px' }, r.content) },
@@ -64,14 +65,14 @@ export function mount(container, { user, live }) {
             onclick: () => dial({ id: r.customerId, name: r.customerName }, live, user),
           }, '拨打') : null,
           r.status === 'pending' ? actionButton('完成', async () => {
-            await api.put(`/api/v1/calls/followups/${encodeURIComponent(r.id)}`, { status: 'completed' });
+            await call(ep.followUpUpdate(r.id), { body: { status: 'completed' } });
             toast('已完成', 'ok');
             changed();
           }, 'small complete') : null,
           h('button', { type: 'button', class: 'small edit', onclick: () => edit(r, changed) }, '编辑'),
           actionButton('删除', async () => {
             if (!(await confirmDialog(`删除这条跟进记录（${r.customerName || '无客户'}）？`, '删除'))) return;
-            await api.del(`/api/v1/calls/followups/${encodeURIComponent(r.id)}`);
+            await call(ep.followUpDelete(r.id));
             toast('跟进记录已删除', 'ok');
             changed();
           }, 'small danger'),
@@ -122,7 +123,7 @@ function edit(r, done) {
             nextFollowUpDate: next.value ? fromLocalInput(next.value) : null,
           };
           if (intent.value) body.customerIntent = intent.value;
-          await api.put(`/api/v1/calls/followups/${encodeURIComponent(r.id)}`, body);
+          await call(ep.followUpUpdate(r.id), { body });
           toast('跟进记录已更新', 'ok');
           done();
         },
@@ -138,7 +139,7 @@ function create(done) {
   let found = [];
   search.addEventListener('input', async () => {
     try {
-      const d = await api.get('/api/v1/customers', { keyword: search.value.trim(), pageSize: 20 });
+      const d = (await call(ep.customers(), { query: { keyword: search.value.trim(), pageSize: 20 } })).data;
       found = d.records || [];
       clear(customer, h('option', { value: '' }, '（不关联客户）'),
         found.map((c) => h('option', { value: c.id }, `${c.name} ${c.phone}`)));
@@ -172,7 +173,7 @@ function create(done) {
         label: '保存', kind: 'primary', onClick: async () => {
           const chosen = found.find((c) => c.id === customer.value);
           const tagList = picker.value();
-          await api.post('/api/v1/calls/followups', {
+          await call(ep.followUpCreate(), { body: {
             customerId: chosen ? chosen.id : undefined,
             customerName: chosen ? chosen.name : undefined,
             type: type.value,
@@ -183,7 +184,7 @@ function create(done) {
             nextFollowUpDate: fromLocalInput(next.value),
             priority: priority.value,
             status: status.value,
-          });
+          } });
           toast('跟进记录已保存', 'ok');
           done();
         },

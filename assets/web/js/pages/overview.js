@@ -2,7 +2,8 @@
 // phones online now (§3.5, kept live by PHONE_ONLINE / PHONE_OFFLINE), and the follow-ups due
 // today and overdue with 拨打 (issue 14).
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { badge, clear, debounce, h, showError, table } from '../ui.js';
 import { daysAgo, dateStr, fmtDuration, fmtTime } from '../format.js';
 import { dial } from './callpanel.js';
@@ -30,7 +31,7 @@ export function mount(container, { live, user }) {
   const custom = h('button', { type: 'button', class: 'small', id: 'range-apply', onclick: () => { days = 0; run(loadRange); } }, '查询');
   const exportStats = h('button', {
     type: 'button', class: 'small', id: 'stats-export',
-    onclick: () => exportFile('/api/v1/calls/statistics/export', { startDate: from.value, endDate: to.value }).catch(showError),
+    onclick: () => exportFile(ep.statisticsExport(), { startDate: from.value, endDate: to.value }).catch(showError),
   }, '导出 Excel');
 
   container.append(
@@ -51,9 +52,9 @@ export function mount(container, { live, user }) {
   // 今日待跟进 / 已逾期 (issue 14): the counts, then the overdue and today's ones with 拨打
   async function loadDue() {
     const [counts, overdue, today] = await Promise.all([
-      api.get('/api/v1/calls/followups/due'),
-      api.get('/api/v1/calls/followups', { due: 'overdue', pageSize: 10 }),
-      api.get('/api/v1/calls/followups', { due: 'today', pageSize: 10 }),
+      call(ep.followUpsDue()).then((r) => r.data),
+      call(ep.followUps(), { query: { due: 'overdue', pageSize: 10 } }).then((r) => r.data),
+      call(ep.followUps(), { query: { due: 'today', pageSize: 10 } }).then((r) => r.data),
     ]);
     const rows = [...(overdue.records || []), ...(today.records || [])];
     const link = (word, n, cls) => h('a', { href: `#/followups?due=${word}`, class: `stat due-${word}` },
@@ -75,7 +76,7 @@ export function mount(container, { live, user }) {
 
   async function loadToday() {
     const t = dateStr();
-    const s = await api.get('/api/v1/calls/statistics', { startDate: t, endDate: t });
+    const s = (await call(ep.statistics(), { query: { startDate: t, endDate: t } })).data;
     clear(today, [
       ['通话总数', s.totalCalls], ['已接通', s.connectedCalls], ['未接通', s.missedCalls],
       ['呼出', s.outgoingCalls], ['呼入', s.incomingCalls], ['接通率', `${s.connectionRate ?? 0}%`],
@@ -87,7 +88,7 @@ export function mount(container, { live, user }) {
 
   async function loadRange() {
     rangeButtons.forEach((b) => b.classList.toggle('primary', Number(b.dataset.days) === days));
-    const s = await api.get('/api/v1/calls/statistics', { startDate: from.value, endDate: to.value });
+    const s = (await call(ep.statistics(), { query: { startDate: from.value, endDate: to.value } })).data;
     clear(chart, trendChart(s.dailyStats || []));
     const rank = (rows, first) => table([
       { title: '#', render: (_, i) => i + 1 },
@@ -104,7 +105,7 @@ export function mount(container, { live, user }) {
   }
 
   async function loadPhones() {
-    const list = await api.get('/api/v1/call-config/work-phones');
+    const list = (await call(ep.phones())).data;
     const online = (list || []).filter((p) => p.onlineStatus === 'online');
     // a phone that worked today and is gone now stands out: calls to its person will fail
     const dropped = (list || []).filter((p) => p.droppedToday);

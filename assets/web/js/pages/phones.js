@@ -2,7 +2,8 @@
 // unbind with a confirm (§3.4); 绑定新手机 shows the QR (§3.1) with a countdown and closes itself on
 // the PHONE_BOUND live event or when bind-status polling (§3.2) says connected.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, confirmDialog, debounce, h, modal, showError, table, toast } from '../ui.js';
 import { fmtTime } from '../format.js';
 
@@ -19,7 +20,7 @@ export function mount(container, { user, live }) {
     list);
 
   async function load() {
-    const phones = (await api.get('/api/v1/call-config/work-phones')) || [];
+    const phones = ((await call(ep.phones())).data) || [];
     clear(list, table([
       {
         title: '状态', render: (p) => [h('span', { class: `dot ${p.onlineStatus === 'online' ? 'online' : ''}` }),
@@ -38,7 +39,7 @@ export function mount(container, { user, live }) {
       {
         title: '操作', class: 'actions', render: (p) => [
           p.isPrimary ? null : actionButton('设为主要', async () => {
-            const r = await api.put(`/api/v1/call-config/work-phones/${p.id}/primary`);
+            const r = await call(ep.phonePrimary(p.id));
             toast(r.message || '已设为主要手机', 'ok');
             reload();
           }),
@@ -52,7 +53,7 @@ export function mount(container, { user, live }) {
     const name = p.deviceName || p.phoneNumber || `手机 ${p.id}`;
     if (!(await confirmDialog(`解绑“${name}”？解绑后这台手机将收不到拨号指令，需要重新扫码绑定。`, '解绑'))) return;
     try {
-      const r = await api.del(`/api/v1/call-config/work-phones/${p.id}`);
+      const r = await call(ep.phoneUnbind(p.id));
       toast(r.message || '解绑成功', 'ok');
       reload();
     } catch (err) { showError(err); }
@@ -68,7 +69,7 @@ export function mount(container, { user, live }) {
 async function userPicker(user) {
   if (user.role === 'sales_staff') return null;
   let users = [];
-  try { users = await api.get('/api/v1/users'); } catch { return null; }
+  try { users = (await call(ep.users())).data; } catch { return null; }
   const select = h('select', { id: 'bind-user' }, users.filter((u) => !u.disabled).map((u) =>
     h('option', { value: u.id, selected: u.id === user.id }, `${u.displayName}（${u.username}）`)));
   return select;
@@ -107,7 +108,7 @@ async function bindDialog(user, live, reload) {
   async function generate() {
     stop();
     try {
-      request = await api.post('/api/v1/call-config/work-phones/qrcode', picker ? { userId: picker.value } : {});
+      request = await call(ep.bindCode(), { body: picker ? { userId: picker.value } : {} });
     } catch (err) {
       clear(qrBox, h('p', { class: 'form-error' }, err.message));
       return;
@@ -144,7 +145,7 @@ async function bindDialog(user, live, reload) {
     if (Date.now() - lastPoll < POLL_MS) return;
     lastPoll = Date.now();
     try {
-      const s = await api.get(`/api/v1/call-config/work-phones/bind-status/${encodeURIComponent(connectionId)}`);
+      const s = (await call(ep.bindStatus(connectionId))).data;
       if (s.status === 'connected') bound(s.phone || {});
       else if (s.status === 'expired') expired();
     } catch (err) {

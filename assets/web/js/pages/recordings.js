@@ -2,7 +2,8 @@
 // download through §4.6's url, delete, the §4.8 figures and, for the admin, the disk's free
 // space and the retention settings (GET /api/v1/system/storage).
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { actionButton, clear, confirmDialog, fieldError, h, pager, showError, table, toast } from '../ui.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../format.js';
 import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
@@ -20,7 +21,7 @@ function statCard(key, label, value) {
 
 /** The admin's storage cards: free space of the data folder's disk, and what retention keeps. */
 async function storageCards() {
-  const s = await api.get('/api/v1/system/storage');
+  const s = (await call(ep.storage())).data;
   const keep = [
     s.maxAgeDays ? `${s.maxAgeDays} 天` : null,
     s.maxBytes ? `不超过 ${fmtBytes(s.maxBytes)}` : null,
@@ -46,14 +47,14 @@ export function mount(container, ctx) {
     { name: 'keyword', placeholder: '客户姓名 / 电话' },
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.append(h('span', { class: 'spacer' }),
-    h('button', { type: 'button', id: 'recordings-export', onclick: () => exportFile('/api/v1/calls/recordings/export', filters.values()).catch(failed) }, '导出 Excel'));
+    h('button', { type: 'button', id: 'recordings-export', onclick: () => exportFile(ep.recordingsExport(), filters.values()).catch(failed) }, '导出 Excel'));
   container.append(stats, filters.el, list);
   const reload = () => { load().catch(failed); loadStats().catch(showError); };
   // a bad filter (a date the wrong way round) is said next to it
   const failed = (err) => { if (!fieldError(filters.el, err)) showError(err); };
 
   async function loadStats() {
-    const s = await api.get('/api/v1/calls/recordings/stats');
+    const s = (await call(ep.recordingStats())).data;
     const cards = Object.entries(STAT_LABELS).map(([key, [label, kind]]) =>
       statCard(key, label, kind === 'bytes' ? fmtBytes(s[key] || 0) : (s[key] || 0)));
     if (ctx && ctx.user && ctx.user.role === 'admin') cards.push(...await storageCards());
@@ -62,7 +63,7 @@ export function mount(container, ctx) {
 
   async function load() {
     place.save(filters.values());
-    const d = await api.get('/api/v1/calls/recordings', { page: place.page, pageSize: place.pageSize, ...filters.values() });
+    const d = (await call(ep.recordings(), { query: { page: place.page, pageSize: place.pageSize, ...filters.values() } })).data;
     clear(list, table([
       { title: '时间', render: (r) => fmtTime(r.createdAt) },
       { title: '客户', render: (r) => [r.customerName || '—', h('div', { class: 'muted' }, r.customerPhone || '')] },
@@ -84,7 +85,7 @@ export function mount(container, ctx) {
           actionButton('下载', () => download(r)),
           actionButton('删除', async () => {
             if (!(await confirmDialog('删除这段录音？文件会从服务器上删除，无法恢复。', '删除'))) return;
-            const resp = await api.del(`/api/v1/calls/recordings/${encodeURIComponent(r.id)}`);
+            const resp = await call(ep.recordingDelete(r.id));
             toast(resp.message || '录音删除成功', 'ok');
             reload();
           }, 'small danger'),
@@ -107,7 +108,7 @@ function playable(format) {
 
 /** §4.6 answers a short-lived signed url; a temporary link downloads it under its file name. */
 async function download(r) {
-  const d = await api.get(`/api/v1/calls/recordings/${encodeURIComponent(r.id)}/download`);
+  const d = (await call(ep.recordingDownload(r.id))).data;
   const a = h('a', { href: d.url, download: d.filename || r.fileName || 'recording' });
   document.body.append(a);
   a.click();

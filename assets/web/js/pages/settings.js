@@ -2,7 +2,8 @@
 // (with a warning when no phone could reach it), time zone, data folder, disk and recordings,
 // the last backup — and the settings it changes at runtime, kept over the flags' defaults.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { clear, h, showError, toast } from '../ui.js';
 import { fmtBytes, fmtTime } from '../format.js';
 
@@ -14,7 +15,7 @@ export function mount(container) {
   container.append(facts, form);
 
   async function load() {
-    const s = await api.get('/api/v1/system/settings');
+    const s = (await call(ep.settings())).data;
     const backup = s.lastBackup
       ? `${fmtTime(s.lastBackup.at)}（${fmtBytes(s.lastBackup.bytes)}，${s.lastBackup.out}）`
       : '还没有备份过（在服务器上运行 dialbox backup --out 文件）';
@@ -65,7 +66,7 @@ export function mount(container) {
       for (const k of ['bindTtlSecs', 'dialTimeoutSecs', 'maxPhonesPerUser']) if (change[k] === null) delete change[k];
       save.disabled = true;
       try {
-        await api.put('/api/v1/system/settings', change);
+        await call(ep.settingsUpdate(), { body: change });
         toast('设置已保存', 'ok');
         await load();
       } catch (err) {

@@ -1,6 +1,7 @@
 // 用户 (admin only, contract §11): add, edit, reset password, disable / enable.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, confirmDialog, form, h, modal, showError, table, toast } from '../ui.js';
 import { fmtTime, options, ROLE, word } from '../format.js';
 
@@ -16,7 +17,7 @@ export function mount(container, { user }) {
   reload();
 
   async function load(target) {
-    const users = await api.get('/api/v1/users');
+    const users = (await call(ep.users())).data;
     clear(target, table([
       { title: '用户名', render: (u) => u.username },
       { title: '姓名', render: (u) => u.realName || '—' },
@@ -45,7 +46,7 @@ export function mount(container, { user }) {
   async function setDisabled(u, disabled) {
     if (disabled && !(await confirmDialog(`停用用户“${u.displayName}”？停用后该账号立即无法登录。`, '停用'))) return;
     try {
-      await api.put(`/api/v1/users/${encodeURIComponent(u.id)}`, { disabled });
+      await call(ep.userUpdate(u.id), { body: { disabled } });
       toast(disabled ? '已停用' : '已启用', 'ok');
       reload();
     } catch (err) { showError(err); }
@@ -73,11 +74,10 @@ function editUser(u, done) {
         label: '保存', kind: 'primary', onClick: async () => {
           const v = fields.values();
           if (u) {
-            await api.put(`/api/v1/users/${encodeURIComponent(u.id)}`,
-              { realName: v.realName, department: v.department, role: v.role });
+            await call(ep.userUpdate(u.id), { body: { realName: v.realName, department: v.department, role: v.role } });
           } else {
             if (!v.username || !v.password) throw new Error('请填写用户名和初始密码');
-            await api.post('/api/v1/users', { ...v, password: fields.input('password').value });
+            await call(ep.userCreate(), { body: { ...v, password: fields.input('password').value } });
           }
           toast(u ? '用户已更新' : '用户已创建', 'ok');
           done();
@@ -102,7 +102,7 @@ function resetPassword(u) {
         label: '重置密码', kind: 'primary', onClick: async () => {
           const password = fields.input('password').value;
           if (password !== fields.input('confirm').value) throw new Error('两次输入的密码不一致');
-          await api.put(`/api/v1/users/${encodeURIComponent(u.id)}/password`, { password });
+          await call(ep.userPassword(u.id), { body: { password } });
           toast('密码已重置', 'ok');
         },
       },

@@ -3,7 +3,8 @@
 // and how long until it is dialed (and why: the wrap-up or a pacing rule), pause / resume /
 // skip / stop. An admin or manager picks one of their people and acts for them.
 
-import { api } from '../api.js';
+import { call } from '../api.js';
+import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, h, showError, table } from '../ui.js';
 import { CALL_STATUS, fmtDuration, fmtTime, word } from '../format.js';
 import { personSelect } from './filters.js';
@@ -26,19 +27,19 @@ export function mount(container, { user, live }) {
   let formFor = null; // the call whose follow-up form is open (kept across reloads)
   const target = () => (who && who.value) || undefined;
   const command = (name, extra = {}) => async () => {
-    const resp = await api.post(`/api/v1/dialer/session/${name}`, { userId: target(), ...extra });
+    const resp = await call(ep.dialerCommand(name), { body: { userId: target(), ...extra } });
     draw(resp.data);
   };
 
   async function reload() {
-    draw(await api.get('/api/v1/dialer/session', { userId: target() }));
+    draw((await call(ep.dialerSession(), { query: { userId: target() } })).data);
   }
 
   async function startBar() {
-    const lists = (await api.get('/api/v1/campaigns')).records;
+    const lists = (await call(ep.campaigns())).data.records;
     const select = h('select', { id: 'workbench-campaign' }, lists.map((c) => h('option', { value: c.id }, `${c.name}（剩余 ${c.progress.remaining}）`)));
     const go = actionButton('开始外呼', async () => {
-      const resp = await api.post('/api/v1/dialer/session', { campaignId: select.value, userId: target() });
+      const resp = await call(ep.dialerStart(), { body: { campaignId: select.value, userId: target() } });
       draw(resp.data);
     }, 'primary');
     go.id = 'workbench-start';
