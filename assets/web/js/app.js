@@ -3,6 +3,7 @@
 
 import { call, login, onUnauthorized, onUnreachable, session, whoAmI } from './api.js';
 import * as ep from './endpoints.js';
+import { emit, FOLLOW_UPS_CHANGED, LOGGED_OUT, on } from './bus.js';
 import { LiveFeed } from './ws.js';
 import { clear, h } from './ui.js';
 import { ROLE } from './format.js';
@@ -45,7 +46,7 @@ function showLogin(message) {
   clear($('page'));
   clear($('toasts')); // errors of the closed session do not belong on the login page
   for (const dialog of document.querySelectorAll('dialog[open]')) dialog.close();
-  window.dispatchEvent(new Event('dialbox:logout')); // the call panel closes itself
+  emit(LOGGED_OUT); // the call panel closes itself
   $('app-view').hidden = true;
   $('login-view').hidden = false;
   const error = $('login-error');
@@ -71,7 +72,7 @@ async function refreshDue() {
   if (counts.today) link.append(h('span', { class: 'nav-count today', id: 'nav-due-today', title: '今日待跟进' }, String(counts.today)));
   if (counts.overdue) link.append(h('span', { class: 'nav-count overdue', id: 'nav-due-overdue', title: '已逾期' }, String(counts.overdue)));
 }
-window.addEventListener('dialbox:followups-changed', () => refreshDue());
+on(FOLLOW_UPS_CHANGED, () => refreshDue());
 
 function showApp(me) {
   user = me;

@@ -6,7 +6,7 @@ import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { clear, fieldError, h, pager, showError, table } from '../ui.js';
 import { fmtTime } from '../format.js';
-import { filterBar, listPlace } from './filters.js';
+import { filterBar, listPlace } from '../widgets/filters.js';
 
 const PAGE_SIZE = 50;
 const ACTIONS = [

@@ -6,8 +6,8 @@ import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { badge, clear, confirmDialog, debounce, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, word } from '../format.js';
-import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
-import { tagPicker } from './followupform.js';
+import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
+import { tagPicker } from '../widgets/followupform.js';
 
 const PAGE_SIZE = 20;
 const STATUS_COLOR = { connected: 'green', missed: 'orange', busy: 'orange', rejected: 'red', failed: 'red', canceled: '' };

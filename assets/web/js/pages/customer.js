@@ -6,7 +6,7 @@ import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { badge, clear, h, showError, tags } from '../ui.js';
 import { CALL_STATUS, FOLLOW_STATUS, fmtDuration, fmtTime, LEVEL, word } from '../format.js';
-import { dial } from './callpanel.js';
+import { dial } from '../widgets/callpanel.js';
 import { edit } from './customers.js';
 
 const MAX = 100;

@@ -5,8 +5,8 @@ import { call, queryString, session } from '../api.js';
 import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, confirmDialog, debounce, fieldError, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
-import { dial } from './callpanel.js';
-import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
+import { dial } from '../widgets/callpanel.js';
+import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
 
 const PAGE_SIZE = 20;
 

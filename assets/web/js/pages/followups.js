@@ -3,11 +3,12 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
+import { emit, FOLLOW_UPS_CHANGED } from '../bus.js';
 import { actionButton, badge, clear, confirmDialog, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
 import { fmtTime, fromLocalInput, INTENTION, options, PRIORITY, toLocalInput, word } from '../format.js';
-import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
-import { tagPicker } from './followupform.js';
-import { dial } from './callpanel.js';
+import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
+import { tagPicker } from '../widgets/followupform.js';
+import { dial } from '../widgets/callpanel.js';
 
 const PAGE_SIZE = 20;
 const STATUS = { pending: '待跟进', completed: '已完成' };
@@ -17,7 +18,7 @@ export const DUE = { today: '今天到期', overdue: '已逾期' };
 const urgency = (r) => ({ today: 'due-today', overdue: 'overdue' }[r.due] || '');
 
 /** Tells the menu's counts (and any page showing due follow-ups) that something changed. */
-export const followUpsChanged = () => window.dispatchEvent(new Event('dialbox:followups-changed'));
+export const followUpsChanged = () => emit(FOLLOW_UPS_CHANGED);
 
 export function mount(container, { user, live }) {
   const place = listPlace(PAGE_SIZE);

@@ -4,10 +4,11 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
+import { FOLLOW_UPS_CHANGED, on } from '../bus.js';
 import { badge, clear, debounce, h, showError, table } from '../ui.js';
 import { daysAgo, dateStr, fmtDuration, fmtTime } from '../format.js';
-import { dial } from './callpanel.js';
-import { exportFile } from './filters.js';
+import { dial } from '../widgets/callpanel.js';
+import { exportFile } from '../widgets/filters.js';
 import { DUE } from './followups.js';
 import { trendChart } from '../chart.js';
 
@@ -123,9 +124,8 @@ export function mount(container, { live, user }) {
 
   const run = (f) => f().catch(showError);
   run(loadToday); run(loadRange); run(loadPhones); run(loadDue);
-  const onFollowUps = () => run(loadDue);
-  window.addEventListener('dialbox:followups-changed', onFollowUps);
   const offs = [
+    on(FOLLOW_UPS_CHANGED, () => run(loadDue)),
     live.on('PHONE_ONLINE', () => run(loadPhones)),
     live.on('PHONE_OFFLINE', () => run(loadPhones)),
     live.on('PHONE_BOUND', () => run(loadPhones)),
@@ -134,6 +134,5 @@ export function mount(container, { live, user }) {
   ];
   return () => {
     offs.forEach((off) => off());
-    window.removeEventListener('dialbox:followups-changed', onFollowUps);
   };
 }

@@ -6,7 +6,7 @@ import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { actionButton, clear, confirmDialog, fieldError, h, pager, showError, table, toast } from '../ui.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../format.js';
-import { exportFile, filterBar, listPlace, personSelect } from './filters.js';
+import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
 
 const PAGE_SIZE = 20;
 const STAT_LABELS = {

@@ -7,8 +7,8 @@ import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, h, showError, table } from '../ui.js';
 import { CALL_STATUS, fmtDuration, fmtTime, word } from '../format.js';
-import { personSelect } from './filters.js';
-import { followUpForm } from './followupform.js';
+import { personSelect } from '../widgets/filters.js';
+import { followUpForm } from '../widgets/followupform.js';
 import { SESSION_STATUS } from './campaigns.js';
 
 const WAIT = {

@@ -4,6 +4,7 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
+import { LOGGED_OUT, on } from '../bus.js';
 import { clear, h, modal, showError, toast } from '../ui.js';
 import { CALL_STATUS, fmtDuration } from '../format.js';
 import { followUpForm } from './followupform.js';
@@ -17,7 +18,7 @@ const FAILURES = {
 const FAILED_ENDS = new Set(['missed', 'busy', 'rejected', 'failed', 'canceled']);
 
 let current = null;
-window.addEventListener('dialbox:logout', () => {
+on(LOGGED_OUT, () => {
   if (current) {
     current.finished = true;
     current.close();

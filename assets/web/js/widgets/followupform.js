@@ -5,6 +5,7 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
+import { emit, FOLLOW_UPS_CHANGED } from '../bus.js';
 import { h, showError, toast } from '../ui.js';
 import { fromLocalInput, INTENTION, QUICK_TAGS } from '../format.js';
 
@@ -42,7 +43,7 @@ export function followUpForm({ callId, customer, onSaved }) {
     try {
       await save();
       toast('跟进记录已保存', 'ok');
-      window.dispatchEvent(new Event('dialbox:followups-changed'));
+      emit(FOLLOW_UPS_CHANGED);
       onSaved();
     } catch (err) {
       showError(err);
