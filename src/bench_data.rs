@@ -3,7 +3,6 @@
 //! departments, a thousand customers, calls over the last `days` office days in working hours.
 //! One transaction per 50,000 calls, prepared statements throughout.
 
-use crate::states::call::{CallState, EndStatus};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -19,6 +18,7 @@ use crate::db::calls::Call;
 use crate::db::customers::CustomerFields;
 use crate::db::stats::{self, Totals};
 use crate::db::{self, DbError, settings};
+use crate::states::call::{CallState, EndStatus};
 
 const BATCH: u64 = 50_000;
 const CUSTOMERS: usize = 1_000;

@@ -1,7 +1,6 @@
 //! What the PC page does to a call: cancel a dial (contract §6, pushes CANCEL_DIAL and the
 //! shipped app's DIAL_CANCEL) and end or correct a call (§5.9, pushes CALL_END on a live one).
 
-use crate::states::call::{CallState, EndStatus};
 use serde_json::json;
 
 use super::{machine, notify, store, visible_call};
@@ -11,6 +10,21 @@ use crate::db::call_events::Source;
 use crate::db::calls::Call;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::state::State;
+use crate::states::call::{CallState, EndStatus};
+
+/// Saves the PC's change of `call` to `next` and its event, in the caller's transaction, at
+/// `next.updated_at`.
+fn save_from_pc(
+    tx: &rusqlite::Connection,
+    tz: chrono_tz::Tz,
+    call: &Call,
+    next: &Call,
+    kind: &str,
+    event: serde_json::Value,
+) -> db::DbResult<()> {
+    store::update(tx, tz, call, next)?;
+    db::call_events::insert(tx, &call.id, Source::Pc, kind, &event, next.updated_at)
+}
 
 fn conflict(message: &'static str) -> ApiError {
     ApiError::with_message(ErrorCode::CallStateConflict, message)
@@ -34,15 +48,7 @@ pub async fn cancel(state: &State, caller: &Caller, id: String) -> ApiResult<Cal
             next.end_time = Some(now);
             next.end_reason = Some(machine::CANCEL_REASON.into());
             next.updated_at = now;
-            store::update(tx, tz, &call, &next)?;
-            db::call_events::insert(
-                tx,
-                &call.id,
-                Source::Pc,
-                "cancel",
-                &json!({ "by": who.user_id }),
-                now,
-            )?;
+            save_from_pc(tx, tz, &call, &next, "cancel", json!({ "by": who.user_id }))?;
             Ok(next)
         })
         .await?;
@@ -103,15 +109,8 @@ pub async fn end(state: &State, caller: &Caller, id: String, req: EndRequest) ->
                 next.follow_up_required = f;
             }
             next.updated_at = now;
-            store::update(tx, tz, &call, &next)?;
-            db::call_events::insert(
-                tx,
-                &call.id,
-                Source::Pc,
-                "end",
-                &json!({ "endTime": req.end_ms, "duration": req.duration }),
-                now,
-            )?;
+            let event = json!({ "endTime": req.end_ms, "duration": req.duration });
+            save_from_pc(tx, tz, &call, &next, "end", event)?;
             Ok((call, next))
         })
         .await?;

@@ -1,7 +1,6 @@
 //! Click-to-dial (§5.0, contract §6): choose the phone, store the call `calling`, push
 //! DIAL_COMMAND, answer at once.
 
-use crate::states::call::CallState;
 use serde_json::json;
 
 use super::refusal::{Refusal, RefusalResult};
@@ -16,6 +15,7 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::hub::{Delivery, Hub};
 use crate::limits;
 use crate::state::State;
+use crate::states::call::CallState;
 
 #[derive(Debug, Clone, Default)]
 pub struct DialRequest {

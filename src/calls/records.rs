@@ -2,7 +2,6 @@
 //! inbound call or one made off DialBox, its notes and tags, its deletion with its recordings.
 //! Visibility per contract §2 (another person's call is NOT_FOUND).
 
-use crate::states::call::{CallState, EndStatus};
 use serde_json::json;
 
 use super::{dial, notify, store};
@@ -16,6 +15,7 @@ use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::limits;
 use crate::state::State;
+use crate::states::call::{CallState, EndStatus};
 
 pub const CALL_TYPES: [&str; 2] = ["outbound", "inbound"];
 pub use crate::states::call::CALL_STATUSES;

@@ -2,7 +2,6 @@
 //! `config.dial_timeout` ends `failed`. A background task started with the server sweeps the
 //! few live calls (a partial index holds only those).
 
-use crate::states::call::{CallState, EndStatus};
 use std::time::Duration;
 
 use serde_json::json;
@@ -12,6 +11,7 @@ use crate::db;
 use crate::db::call_events::Source;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
+use crate::states::call::{CallState, EndStatus};
 
 /// Starts the sweep; abort the handle when the server stops.
 pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {

@@ -65,26 +65,7 @@ impl WaitReason {
     }
 }
 
-impl rusqlite::types::ToSql for WaitReason {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl rusqlite::types::FromSql for WaitReason {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-        let text = value.as_str()?;
-        Self::parse(text).ok_or_else(|| {
-            rusqlite::types::FromSqlError::Other(format!("unknown WaitReason: {text}").into())
-        })
-    }
-}
-
-impl serde::Serialize for WaitReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
+text_column!(WaitReason);
 
 words! {
     /// Where a list number is: waiting (new, to retry, a callback), being dialed, or done.

@@ -3,9 +3,39 @@
 //! imports nothing of ours, so `db` reads and writes these types without reaching up into the
 //! domain that moves them.
 
-/// An enum stored and sent as fixed words: `ALL`, `as_str`, `parse`, and rusqlite's
-/// `ToSql`/`FromSql` and serde's `Serialize` through them (an unknown word in the database is
-/// an error, not a default).
+/// rusqlite's `ToSql`/`FromSql` and serde's `Serialize` for a type with `as_str` and `parse`: it
+/// is stored and sent as its word, and an unknown word in the database is an error, not a
+/// default.
+macro_rules! text_column {
+    ($name:ty) => {
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                Self::parse(text).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("unknown {}: {text}", stringify!($name)).into(),
+                    )
+                })
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// An enum stored and sent as fixed words: `ALL`, `as_str`, `parse`, and `text_column!`.
 macro_rules! words {
     (
         $(#[$meta:meta])*
@@ -33,30 +63,7 @@ macro_rules! words {
             }
         }
 
-        impl rusqlite::types::ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
-            }
-        }
-
-        impl rusqlite::types::FromSql for $name {
-            fn column_result(
-                value: rusqlite::types::ValueRef<'_>,
-            ) -> rusqlite::types::FromSqlResult<Self> {
-                let text = value.as_str()?;
-                Self::parse(text).ok_or_else(|| {
-                    rusqlite::types::FromSqlError::Other(
-                        format!("unknown {}: {text}", stringify!($name)).into(),
-                    )
-                })
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
+        text_column!($name);
     };
 }
 
