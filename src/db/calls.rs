@@ -2,10 +2,10 @@
 //! goes through `calls::store`, which keeps `call_daily_stats` in the same transaction; this
 //! module only reads and writes rows.
 
-use crate::states::call::{CallState, EndStatus};
 use rusqlite::{Connection, Row, params};
 
 use super::{DbError, DbResult};
+use crate::states::call::{CallState, EndStatus};
 
 /// One call, with its owner's name and department and its latest recording's path.
 #[derive(Debug, Clone, PartialEq)]

@@ -42,7 +42,9 @@ fn endpoints() -> Vec<(String, String, String)> {
         let name = line["export const ".len()..].split(' ').next().unwrap();
         let (_, call) = line.split_once("=> ").unwrap();
         let (method, rest) = call.split_once('(').unwrap();
-        let path = rest.trim_end_matches(");").trim_matches(|c| c == '\'' || c == '`');
+        let path = rest
+            .trim_end_matches(");")
+            .trim_matches(|c| c == '\'' || c == '`');
         // `${id(x)}` is a parameter, `{}` in the route table's shape
         let mut shape = String::new();
         let mut rest = path;
@@ -62,7 +64,10 @@ fn every_endpoint_of_the_page_is_a_route_of_the_server() {
     let table: BTreeSet<(String, String)> =
         dialbox::http::routes::api_routes().into_iter().collect();
     let endpoints = endpoints();
-    assert!(endpoints.len() >= 50, "endpoints.js too short: {endpoints:?}");
+    assert!(
+        endpoints.len() >= 50,
+        "endpoints.js too short: {endpoints:?}"
+    );
     for (name, method, shape) in &endpoints {
         assert!(
             table.contains(&(method.clone(), shape.clone())),
@@ -76,7 +81,10 @@ fn no_other_page_file_names_a_path_and_every_endpoint_is_called() {
     let files = page_files();
     for (path, code) in &files {
         if !path.ends_with("endpoints.js") {
-            assert!(!code.contains("/api/v1"), "{path} names an /api/v1 path itself");
+            assert!(
+                !code.contains("/api/v1"),
+                "{path} names an /api/v1 path itself"
+            );
         }
     }
     let callers: String = files
