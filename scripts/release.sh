@@ -99,7 +99,7 @@ for t in "${TARGETS[@]}"; do
     # crt-static: one file with no libc to match; the explicit --target keeps the flag off
     # build scripts and proc-macros
     bins=(dialbox dialbox-phone)
-    build=(--features simulator --bin dialbox --bin dialbox-phone)
+    build=(--workspace --bin dialbox --bin dialbox-phone)
     if [ "$SERVER_ONLY" = 1 ]; then bins=(dialbox); build=(--bin dialbox); fi
     RUSTFLAGS="-C target-feature=+crt-static" \
         cargo build --locked --profile "$PROFILE" --target "$t" "${build[@]}"

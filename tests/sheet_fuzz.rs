@@ -12,8 +12,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use dialbox::customers::sheet::hostile::biff as build;
-use dialbox::customers::sheet::hostile::{inline, sheet_xml, xls, xlsx_with};
+use hostile_sheets::biff as build;
+use hostile_sheets::{inline, sheet_xml, xls, xlsx_with};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

@@ -7,8 +7,8 @@
 use crate::common;
 
 use common::{TestServer, assert_error};
-use dialbox::customers::sheet::hostile::biff as build;
-use dialbox::customers::sheet::hostile::{far_cell, inline, sheet_xml, xls, xlsx_with};
+use hostile_sheets::biff as build;
+use hostile_sheets::{far_cell, inline, sheet_xml, xls, xlsx_with};
 use serde_json::{Value, json};
 
 /// The three routes that take a list: customers, a call list's numbers, the do-not-call list.

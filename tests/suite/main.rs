@@ -4,8 +4,9 @@
 //!
 //! Browser tests (`browser_*`) are `#[ignore = "needs chromium"]`: `cargo test` reports them as
 //! ignored, `cargo test -- --include-ignored` (what `.ci/run` runs) runs them and fails without
-//! Chromium. The simulator's tests need `--features simulator` (the README's test command):
-//! without it they fail saying so.
+//! Chromium. The simulator's tests need its binary (`cargo build -p dialbox-phone`) and the
+//! bench tests `--features simulator`, as the README's test command does: without them they fail
+//! saying so.
 
 mod common;
 

@@ -329,8 +329,8 @@ pub fn check(stream: &[u8]) -> Scan<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::hostile::biff::*;
     use super::*;
+    use hostile_sheets::biff::*;
 
     #[test]
     fn a_small_sheet_costs_little_and_reads_its_strings() {

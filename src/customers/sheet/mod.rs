@@ -13,7 +13,6 @@
 
 pub mod biff;
 #[doc(hidden)]
-pub mod hostile;
 mod parts;
 mod rows;
 mod xls;

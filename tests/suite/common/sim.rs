@@ -6,15 +6,23 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The simulator, built only with the `simulator` feature (the server's own build leaves it
-/// out): without it these tests fail saying so, rather than vanish from the run.
+/// The simulator, a crate of its own (crates/dialbox-phone): its binary beside this test's in
+/// the workspace's target folder, built by the README's test command. Without it these tests
+/// fail saying so, rather than vanish from the run.
 pub fn phone_bin() -> &'static str {
-    match option_env!("CARGO_BIN_EXE_dialbox-phone") {
-        Some(path) => path,
-        None => panic!(
-            "dialbox-phone is not built: run the tests with --features simulator (the README's test command)"
-        ),
-    }
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        // target/<profile>/deps/suite-… → target/<profile>/dialbox-phone
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>");
+        let phone = dir.join(format!("dialbox-phone{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            phone.is_file(),
+            "{} is not built: build it first (the README's test command: cargo build -p dialbox-phone && cargo test …)",
+            phone.display()
+        );
+        phone.display().to_string()
+    })
 }
 pub const DIALBOX_BIN: &str = env!("CARGO_BIN_EXE_dialbox");
 

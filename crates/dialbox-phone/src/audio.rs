@@ -1,11 +1,62 @@
 //! Tiny but valid recordings in each format Android call recorders write (contract §8): a
 //! server detecting formats by content must accept every one of them.
 
-pub use dialbox::recordings::format::Format;
+/// The seven formats a server takes (contract §8), by the names it stores them under. The
+/// simulator's own list: it shares no code with the server, and the tests that upload each
+/// format through it hold the two to one another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Mp3,
+    Wav,
+    M4a,
+    ThreeGp,
+    Amr,
+    Aac,
+    Ogg,
+}
+
+impl Format {
+    const ALL: [Format; 7] = [
+        Format::Mp3,
+        Format::Wav,
+        Format::M4a,
+        Format::ThreeGp,
+        Format::Amr,
+        Format::Aac,
+        Format::Ogg,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Mp3 => "mp3",
+            Format::Wav => "wav",
+            Format::M4a => "m4a",
+            Format::ThreeGp => "3gp",
+            Format::Amr => "amr",
+            Format::Aac => "aac",
+            Format::Ogg => "ogg",
+        }
+    }
+
+    /// The type the upload's part declares (the server goes by the content, not this).
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Mp3 => "audio/mpeg",
+            Format::Wav => "audio/wav",
+            Format::M4a => "audio/mp4",
+            Format::ThreeGp => "audio/3gpp",
+            Format::Amr => "audio/amr",
+            Format::Aac => "audio/aac",
+            Format::Ogg => "audio/ogg",
+        }
+    }
+}
 
 /// The seven formats, for `--format` (by their stored names: mp3, wav, m4a, 3gp, amr, aac, ogg).
 pub fn parse_format(name: &str) -> Result<Format, String> {
-    Format::parse(name)
+    Format::ALL
+        .into_iter()
+        .find(|f| f.as_str() == name)
         .ok_or_else(|| format!("unknown format {name} (mp3, wav, m4a, 3gp, amr, aac, ogg)"))
 }
 

@@ -1,5 +1,7 @@
-//! Spreadsheets built the way an attacker would build them, for the tests, the fuzz run and the
-//! `hostile-imports` bench (issue 27). Not used by the server.
+//! Spreadsheets built the way an attacker would build them, for DialBox's tests, the readers'
+//! fuzz run and the simulator's `hostile-imports` bench (issue 27). A crate of its own (issue 28):
+//! the server does not carry it, and it shares no code with the reader it attacks — the BIFF
+//! record numbers below are the file format's, written down again from its specification.
 
 use std::io::{Cursor, Read, Write};
 
@@ -77,8 +79,17 @@ pub fn numbers(rows: u32, cols: u32) -> Vec<u8> {
     xlsx_with(&[("xl/worksheets/sheet1.xml", sheet_xml("A1:A1", &body))])
 }
 
+/// The BIFF8 record types these builders write ([MS-XLS] 2.3).
+const BOF: u16 = 0x0809;
+const EOF: u16 = 0x000A;
+const BOUNDSHEET: u16 = 0x0085;
+const SST: u16 = 0x00FC;
+const LABELSST: u16 = 0x00FD;
+
 /// BIFF streams built by hand.
 pub mod biff {
+    use super::{BOF, BOUNDSHEET, EOF, LABELSST, SST};
+
     /// One record: type, length, data.
     pub fn record(typ: u16, data: &[u8]) -> Vec<u8> {
         let mut out = typ.to_le_bytes().to_vec();
@@ -94,10 +105,7 @@ pub mod biff {
 
     /// A workbook stream: globals with `strings` as the SST and one sheet holding `cells`.
     pub fn workbook(strings: &[&str], cells: &[Vec<u8>]) -> Vec<u8> {
-        let bof = record(
-            super::super::biff::BOF,
-            &[0, 6, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-        );
+        let bof = record(BOF, &[0, 6, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         let mut sst = vec![0u8; 8];
         for s in strings {
             let units: Vec<u16> = s.encode_utf16().collect();
@@ -111,32 +119,27 @@ pub mod biff {
                 sst.extend(units.iter().flat_map(|u| u.to_le_bytes()));
             }
         }
-        let sst = record(super::super::biff::SST, &sst);
+        let sst = record(SST, &sst);
         let boundsheet_len = 4 + 14;
         let pos = bof.len() + sst.len() + boundsheet_len + 4;
         let mut sheet_meta = (pos as u32).to_le_bytes().to_vec();
         sheet_meta.extend([0, 0, 6, 0]);
         sheet_meta.extend(b"Sheet1");
-        let mut out = [
-            bof.clone(),
-            sst,
-            record(super::super::biff::BOUNDSHEET, &sheet_meta),
-        ]
-        .concat();
-        out.extend(record(super::super::biff::EOF, &[]));
+        let mut out = [bof.clone(), sst, record(BOUNDSHEET, &sheet_meta)].concat();
+        out.extend(record(EOF, &[]));
         assert_eq!(out.len(), pos);
         out.extend(bof);
         for cell in cells {
             out.extend(cell);
         }
-        out.extend(record(super::super::biff::EOF, &[]));
+        out.extend(record(EOF, &[]));
         out
     }
 
     /// A LABELSST cell naming shared string `index`.
     pub fn label_sst(row: u16, col: u16, index: u32) -> Vec<u8> {
         record(
-            super::super::biff::LABELSST,
+            LABELSST,
             &[at(row, col), index.to_le_bytes().to_vec()].concat(),
         )
     }

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use dialbox::customers::sheet::hostile::biff as build;
-use dialbox::customers::sheet::hostile::{far_cell, numbers, xls};
+use hostile_sheets::biff as build;
+use hostile_sheets::{far_cell, numbers, xls};
 use serde_json::{Value, json};
 
 use super::report::table;
