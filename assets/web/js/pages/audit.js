@@ -4,7 +4,7 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
-import { clear, fieldError, h, pager, showError, table } from '../ui.js';
+import { clear, fieldError, h, showError, table } from '../ui.js';
 import { fmtTime } from '../format.js';
 import { filterBar, listPlace } from '../widgets/filters.js';
 
@@ -44,7 +44,7 @@ export function mount(container) {
       { title: '说明', render: (e) => e.detail || '—' },
       { title: '来源地址', render: (e) => e.address || '本机命令行' },
     ], d.records || [], { rowClass: () => 'audit-row', empty: '暂无记录' }),
-    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
+    place.pager(d, reload));
   }
 
   reload();

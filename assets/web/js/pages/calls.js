@@ -4,7 +4,7 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
-import { badge, clear, confirmDialog, debounce, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { badge, clear, confirmDialog, debounce, fieldError, h, modal, showError, table, tags, toast } from '../ui.js';
 import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, word } from '../format.js';
 import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
 import { tagPicker } from '../widgets/followupform.js';
@@ -50,7 +50,7 @@ export function mount(container, { user, live }) {
       { title: '备注 / 标签', render: (c) => [h('div', {}, c.notes || ''), tags(c.callTags)] },
       { title: '操作', class: 'actions', render: (c) => h('button', { type: 'button', class: 'small', onclick: () => detail(c, reload) }, '详情') },
     ], d.records || [], { rowClass: () => 'call-row' }),
-    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
+    place.pager(d, reload));
   }
 
   reload();

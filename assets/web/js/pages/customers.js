@@ -3,7 +3,7 @@
 
 import { call, queryString, session } from '../api.js';
 import * as ep from '../endpoints.js';
-import { actionButton, badge, clear, confirmDialog, debounce, fieldError, form, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { actionButton, badge, clear, confirmDialog, debounce, fieldError, form, h, modal, showError, table, tags, toast } from '../ui.js';
 import { FOLLOW_STATUS, fmtTime, LEVEL, options, word } from '../format.js';
 import { dial } from '../widgets/callpanel.js';
 import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
@@ -68,7 +68,7 @@ export function mount(container, { user, live }) {
         ],
       },
     ], rows, { rowClass: () => 'customer-row', empty: filtered ? '没有匹配的客户' : '还没有客户，点“新增客户”或“导入”（Excel 或 CSV）' }),
-    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
+    place.pager(d, reload));
   }
 
   reload();

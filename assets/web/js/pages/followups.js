@@ -4,7 +4,7 @@
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { emit, FOLLOW_UPS_CHANGED } from '../bus.js';
-import { actionButton, badge, clear, confirmDialog, fieldError, h, modal, pager, showError, table, tags, toast } from '../ui.js';
+import { actionButton, badge, clear, confirmDialog, fieldError, h, modal, showError, table, tags, toast } from '../ui.js';
 import { fmtTime, fromLocalInput, INTENTION, options, PRIORITY, toLocalInput, word } from '../format.js';
 import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
 import { tagPicker } from '../widgets/followupform.js';
@@ -80,50 +80,72 @@ export function mount(container, { user, live }) {
         ],
       },
     ], d.records || [], { rowClass: (r) => ['followup-row', r.status === 'pending' ? 'pending' : '', urgency(r)].join(' ') }),
-    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
+    place.pager(d, reload));
   }
 
   const changed = () => { followUpsChanged(); reload(); };
   reload();
 }
 
-/** 编辑: the text (without the tag line, which the server writes), tags, intention, priority,
- * status and the next time (emptied: cleared). */
-function edit(r, done) {
-  const content = h('textarea', { name: 'content' });
-  content.value = r.text ?? r.content;
+/**
+ * The fields a follow-up's dialog asks for, written once for 编辑 and 新建跟进: the text, tags,
+ * intention, priority, status and the next time, filled from `r` when editing.
+ */
+function followUpFields(r = {}) {
+  const content = h('textarea', { name: 'content', placeholder: '跟进内容' });
+  content.value = r.text ?? r.content ?? '';
   const picker = tagPicker(r.callTags || []);
   const intent = h('select', { name: 'customerIntent' }, h('option', { value: '' }, '未选择'),
     Object.entries(INTENTION).map(([v, t]) => h('option', { value: v }, t)));
   intent.value = r.customerIntent || '';
   const priority = h('select', { name: 'priority' }, Object.entries(PRIORITY).map(([v, t]) => h('option', { value: v }, t)));
-  priority.value = r.priority;
+  priority.value = r.priority || 'medium';
   const status = h('select', { name: 'status' }, Object.entries(STATUS).map(([v, t]) => h('option', { value: v }, t)));
-  status.value = r.status;
+  status.value = r.status || 'pending';
   const next = h('input', { type: 'datetime-local', name: 'nextFollowUpDate' });
   next.value = toLocalInput(r.nextFollowUp);
-  modal({
-    title: `编辑跟进 ${r.customerName || ''}`,
-    wide: true,
-    body: h('div', { class: 'form', id: 'followup-edit' },
+  return {
+    rows: [
       h('label', {}, '内容'), content,
       h('label', {}, '标签'), picker.el,
       h('label', {}, '客户意向'), intent,
       h('label', {}, '优先级'), priority,
       h('label', {}, '状态'), status,
-      h('label', {}, '下次跟进'), next),
+      h('label', {}, '下次跟进'), next,
+    ],
+    /** What was entered; `next` is empty when no time is set. */
+    values: () => ({
+      content: content.value.trim(),
+      callTags: picker.value(),
+      customerIntent: intent.value,
+      priority: priority.value,
+      status: status.value,
+      next: next.value ? fromLocalInput(next.value) : null,
+    }),
+  };
+}
+
+/** 编辑: the text (without the tag line, which the server writes), tags, intention, priority,
+ * status and the next time (emptied: cleared). */
+function edit(r, done) {
+  const fields = followUpFields(r);
+  modal({
+    title: `编辑跟进 ${r.customerName || ''}`,
+    wide: true,
+    body: h('div', { class: 'form', id: 'followup-edit' }, fields.rows),
     actions: [
       { label: '取消' },
       {
         label: '保存', kind: 'primary', onClick: async () => {
+          const v = fields.values();
           const body = {
-            content: content.value.trim(),
-            callTags: picker.value(),
-            priority: priority.value,
-            status: status.value,
-            nextFollowUpDate: next.value ? fromLocalInput(next.value) : null,
+            content: v.content,
+            callTags: v.callTags,
+            priority: v.priority,
+            status: v.status,
+            nextFollowUpDate: v.next,
           };
-          if (intent.value) body.customerIntent = intent.value;
+          if (v.customerIntent) body.customerIntent = v.customerIntent;
           await call(ep.followUpUpdate(r.id), { body });
           toast('跟进记录已更新', 'ok');
           done();
@@ -149,42 +171,31 @@ function create(done) {
   });
   const type = h('select', { name: 'type' }, [['call', '电话'], ['visit', '拜访'], ['message', '消息'], ['other', '其他']]
     .map(([v, t]) => h('option', { value: v }, t)));
-  const content = h('textarea', { name: 'content', placeholder: '跟进内容' });
-  const picker = tagPicker();
-  const intent = h('select', { name: 'customerIntent' }, h('option', { value: '' }, '未选择'),
-    Object.entries(INTENTION).map(([v, t]) => h('option', { value: v }, t)));
-  const priority = h('select', { name: 'priority' }, Object.entries(PRIORITY).map(([v, t]) => h('option', { value: v, selected: v === 'medium' }, t)));
-  const status = h('select', { name: 'status' }, Object.entries(STATUS).map(([v, t]) => h('option', { value: v }, t)));
-  const next = h('input', { type: 'datetime-local', name: 'nextFollowUpDate' });
+  const fields = followUpFields();
   modal({
     title: '新建跟进',
     wide: true,
     body: h('div', { class: 'form', id: 'followup-form' },
       h('label', {}, '客户'), h('div', {}, search, customer),
       h('label', {}, '方式'), type,
-      h('label', {}, '内容'), content,
-      h('label', {}, '标签'), picker.el,
-      h('label', {}, '客户意向'), intent,
-      h('label', {}, '优先级'), priority,
-      h('label', {}, '状态'), status,
-      h('label', {}, '下次跟进'), next),
+      fields.rows),
     actions: [
       { label: '取消' },
       {
         label: '保存', kind: 'primary', onClick: async () => {
           const chosen = found.find((c) => c.id === customer.value);
-          const tagList = picker.value();
+          const v = fields.values();
           await call(ep.followUpCreate(), { body: {
             customerId: chosen ? chosen.id : undefined,
             customerName: chosen ? chosen.name : undefined,
             type: type.value,
             // the server writes the tags into the content (contract §7), as for every follow-up
-            content: content.value.trim(),
-            customerIntent: intent.value || undefined,
-            callTags: tagList,
-            nextFollowUpDate: fromLocalInput(next.value),
-            priority: priority.value,
-            status: status.value,
+            content: v.content,
+            customerIntent: v.customerIntent || undefined,
+            callTags: v.callTags,
+            nextFollowUpDate: v.next ?? undefined,
+            priority: v.priority,
+            status: v.status,
           } });
           toast('跟进记录已保存', 'ok');
           done();

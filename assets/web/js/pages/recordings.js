@@ -4,7 +4,7 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
-import { actionButton, clear, confirmDialog, fieldError, h, pager, showError, table, toast } from '../ui.js';
+import { actionButton, clear, confirmDialog, fieldError, h, showError, table, toast } from '../ui.js';
 import { fmtBytes, fmtDuration, fmtTime } from '../format.js';
 import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
 
@@ -92,7 +92,7 @@ export function mount(container, ctx) {
         ],
       },
     ], d.recordings || [], { rowClass: () => 'recording-row', empty: '暂无录音' }),
-    pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize, place.toPage(reload), place.toSize(reload)));
+    place.pager(d, reload));
   }
 
   reload();

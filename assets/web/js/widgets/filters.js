@@ -4,7 +4,7 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
-import { h, PAGE_SIZES, toast } from '../ui.js';
+import { h, PAGE_SIZES, pager, toast } from '../ui.js';
 
 /** A <select> of the people the caller may see; null for sales staff (they see only their own). */
 export function personSelect(user, initial = '', name = 'userId', allLabel = '全部人员') {
@@ -46,6 +46,9 @@ export function listPlace(defaultSize = 20) {
   };
   place.toPage = (reload) => (p) => { place.page = p; reload(); };
   place.toSize = (reload) => (n) => { place.pageSize = n; place.page = 1; reload(); };
+  /** The pager under a list page `d` (the server's paged answer) that `reload` fills again. */
+  place.pager = (d, reload) => pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize,
+    place.toPage(reload), place.toSize(reload));
   return place;
 }
 
