@@ -8,7 +8,7 @@ use clap::Args;
 use crate::Dialect;
 use crate::api::{Api, Bound, DeviceInfo};
 use crate::device::Device;
-use crate::phone::Log;
+use crate::events::Log;
 use crate::qr::{self, Target};
 
 #[derive(Debug, Args)]

@@ -4,51 +4,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::mpsc;
 
-use crate::api::{Api, iso};
+use crate::Dialect;
+use crate::api::iso;
 use crate::audio;
-use crate::device::Device;
-use crate::phone::{Log, ToSocket};
+use crate::context::{Ctx, Signal};
 use crate::scenario::Outcome;
-use crate::{Behaviour, Dialect};
-
-/// What the server may say about a call in progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
-    /// CANCEL_DIAL / DIAL_CANCEL: the PC took the dial back.
-    Cancel,
-    /// CALL_END / END_CALL from the server: the PC ended the call.
-    PcEnded,
-}
-
-/// What every call of a phone shares.
-pub struct Ctx {
-    pub api: Api,
-    pub device: Device,
-    pub behaviour: Behaviour,
-    pub log: Log,
-    pub to_socket: mpsc::UnboundedSender<ToSocket>,
-    /// Where the phone's events go (the benches time the follow-up to the next dial).
-    pub events: Option<mpsc::UnboundedSender<crate::phone::Event>>,
-}
-
-impl Ctx {
-    /// Queues a message for the socket, to be resent until acknowledged.
-    fn send(&self, kind: &str, data: Value) {
-        let (id, msg) = crate::socket::message(kind, Some(data), self.device.dialect);
-        let _ = self.to_socket.send(ToSocket::Tracked(id, msg));
-    }
-
-    fn status(&self, call_id: &str, status: &str) {
-        self.log.say(format!("{call_id}: CALL_STATUS {status}"));
-        self.send(
-            "CALL_STATUS",
-            json!({ "callId": call_id, "status": status }),
-        );
-    }
-}
 
 /// How a ring or talk wait ended.
 enum Waited {
@@ -281,7 +244,7 @@ pub async fn followup(ctx: &Ctx, call_id: &str, outcome: Outcome) {
         tokio::time::sleep(Duration::from_secs_f64(ctx.behaviour.think_secs * factor)).await;
     }
     if let Some(events) = &ctx.events {
-        let _ = events.send(crate::phone::Event::FollowUp {
+        let _ = events.send(crate::events::Event::FollowUp {
             device_id: ctx.device.device_id.clone(),
             at: Instant::now(),
         });

@@ -10,7 +10,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::api::{Api, DeviceInfo};
 use crate::device::Device;
-use crate::phone::{End, Event, Limits, Log, Phone};
+use crate::events::{Event, Log};
+use crate::phone::{End, Limits, Phone};
 use crate::{Behaviour, Dialect, bind, qr};
 
 /// Requests in flight while provisioning (user creation hashes passwords: keep the server usable).
@@ -162,7 +163,7 @@ pub fn start(
 }
 
 pub async fn run(args: FleetArgs) -> Result<(), String> {
-    crate::bench::raise_open_files();
+    crate::system::raise_open_files();
     let api = Api::new(&args.server);
     let admin_token = api
         .login(&args.admin_user, &args.admin_password, None)

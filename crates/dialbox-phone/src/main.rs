@@ -13,7 +13,9 @@ mod audio;
 mod bench;
 mod bind;
 mod call;
+mod context;
 mod device;
+mod events;
 mod fleet;
 mod manual;
 mod phone;
@@ -21,6 +23,7 @@ mod qr;
 mod scenario;
 mod screens;
 mod socket;
+mod system;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -179,7 +182,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
             let _ = stop_tx.send(true);
         }
     });
-    let phone = phone::Phone::new(device, args.behaviour, phone::Log::Print("phone".into()));
+    let phone = phone::Phone::new(device, args.behaviour, events::Log::Print("phone".into()));
     let end = phone.run(limits, None, stop).await?;
     if end == phone::End::Unbound {
         device::Device::clear(&args.state)?;

@@ -11,9 +11,10 @@ use clap::Args;
 use serde_json::json;
 
 use crate::api::{Api, iso};
-use crate::call::{Ctx, followup, upload};
+use crate::call::{followup, upload};
+use crate::context::Ctx;
 use crate::device::Device;
-use crate::phone::Log;
+use crate::events::Log;
 use crate::scenario::Outcome;
 use crate::{Behaviour, screens};
 

@@ -11,27 +11,13 @@ use tokio::sync::{mpsc, watch};
 
 use crate::Behaviour;
 use crate::api::Api;
-use crate::call::{self, Signal};
+use crate::call;
+use crate::context::{Ctx, Signal};
 use crate::device::Device;
+use crate::events::{Event, Log, ToSocket};
 use crate::socket::{self, ConnectError, Outbox, Ws};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
-
-/// Where a phone prints its steps.
-#[derive(Debug, Clone)]
-pub enum Log {
-    /// Print each step with this label.
-    Print(String),
-    Quiet,
-}
-
-impl Log {
-    pub fn say(&self, line: impl AsRef<str>) {
-        if let Log::Print(label) = self {
-            println!("[{label}] {}", line.as_ref());
-        }
-    }
-}
 
 /// When a run stops by itself (none: until stopped or unbound).
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,32 +36,6 @@ pub enum End {
     Unbound,
 }
 
-/// What a phone reports to the program running it (fleet, benches).
-#[derive(Debug, Clone)]
-pub enum Event {
-    /// The server acknowledged DEVICE_ONLINE.
-    Online,
-    /// A DIAL_COMMAND arrived at this instant.
-    Dial {
-        call_id: String,
-        device_id: String,
-        at: Instant,
-    },
-    /// A follow-up (§5.1) left for the server at this instant.
-    FollowUp { device_id: String, at: Instant },
-    /// The socket went down.
-    Disconnected,
-}
-
-/// What call tasks hand to the socket loop.
-#[derive(Debug)]
-pub enum ToSocket {
-    /// Send, and resend until acknowledged.
-    Tracked(String, Value),
-    /// A call is over.
-    Done(String),
-}
-
 pub struct Phone {
     device: Device,
     behaviour: Behaviour,
@@ -90,7 +50,7 @@ enum SessionEnd {
 
 /// The run's state that outlives a socket.
 struct Run {
-    ctx: Arc<call::Ctx>,
+    ctx: Arc<Ctx>,
     from_calls: mpsc::UnboundedReceiver<ToSocket>,
     outbox: Outbox,
     calls: HashMap<String, mpsc::UnboundedSender<Signal>>,
@@ -126,7 +86,7 @@ impl Phone {
         let (to_socket, from_calls) = mpsc::unbounded_channel();
         let log = self.log.clone();
         let mut run = Run {
-            ctx: Arc::new(call::Ctx {
+            ctx: Arc::new(Ctx {
                 api: Api::new(&self.device.server),
                 device: self.device,
                 behaviour: self.behaviour,

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::call::Ctx;
+use crate::context::Ctx;
 use crate::scenario::Outcome;
 
 /// Looks at the call the way the app's screens do; each step is printed.

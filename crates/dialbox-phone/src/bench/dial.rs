@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::report::{percentile, r3, table};
 use super::server::cpu_secs;
 use super::{BenchArgs, Running, Target, USER_PASSWORD, provision};
-use crate::phone::Event;
+use crate::events::Event;
 use crate::scenario::Outcome;
 
 pub async fn latency(args: &BenchArgs) -> Result<Value, String> {

@@ -26,7 +26,8 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
 use crate::device::Device;
-use crate::phone::{Event, Limits};
+use crate::events::Event;
+use crate::phone::Limits;
 use crate::scenario::{Outcome, Scenario};
 use crate::{Behaviour, Dialect, audio, fleet};
 
@@ -125,26 +126,8 @@ pub struct BenchArgs {
     pub size_mb: u64,
 }
 
-/// Raises this process's open-file limit to the hard limit (a child server inherits it).
-#[cfg(unix)]
-pub fn raise_open_files() -> u64 {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("cannot raise the open-file limit: {e}");
-            0
-        }
-    }
-}
-
-/// Windows counts no open-file limit against sockets: nothing to raise (0: "not applicable").
-#[cfg(not(unix))]
-pub fn raise_open_files() -> u64 {
-    0
-}
-
 pub async fn run(args: BenchArgs) -> Result<(), String> {
-    let files = raise_open_files();
+    let files = crate::system::raise_open_files();
     println!("open-file limit: {files} (a server started here inherits it)");
     if let Some(b) = args.compare.clone() {
         let result = compare::run(&args, b).await?;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::report::{percentile, r3, table};
 use super::{BenchArgs, Running, Target, kib_text, opt, provision};
-use crate::phone::Event;
+use crate::events::Event;
 use crate::scenario::Outcome;
 
 /// utime + stime of a process in seconds, from /proc (None elsewhere).
