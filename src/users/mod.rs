@@ -118,7 +118,10 @@ pub async fn create(
 /// The last active admin can neither be disabled nor lose the role, and nobody disables
 /// themselves: either would lock the office out.
 pub async fn update(db: &Db, now: i64, who: &Actor, id: &str, change: Change) -> ApiResult<User> {
-    for (field, value) in [("姓名", &change.real_name), ("部门", &change.department)] {
+    for (field, value) in [
+        ("realName", &change.real_name),
+        ("department", &change.department),
+    ] {
         if let Some(v) = value {
             limits::name(field, v)?;
         }
