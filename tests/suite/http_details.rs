@@ -90,6 +90,19 @@ async fn names_keywords_and_unknown_lists_are_refused_as_they_should_be() {
         .get(&format!("/api/v1/calls/followups?keyword={long}"), &t)
         .await;
     assert_error(status, &body, 400, "INVALID_PARAMS");
+    // a NUL inside a keyword long enough for the call search cut its phrase short (a 500)
+    for list in [
+        "calls/records",
+        "calls/records/export",
+        "customers",
+        "calls/recordings",
+    ] {
+        let (status, body) = server
+            .get(&format!("/api/v1/{list}?keyword=ab%00cd"), &t)
+            .await;
+        assert_error(status, &body, 400, "INVALID_PARAMS");
+        assert_eq!(body["field"], "keyword", "{list}: {body}");
+    }
     let (status, body) = server
         .post(
             "/api/v1/campaigns/camp_nosuchlist/items/from-customers",
