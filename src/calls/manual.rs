@@ -24,6 +24,18 @@ pub fn is_manual_id(id: &str) -> bool {
     })
 }
 
+/// The phone a report came from: the one a device token names, else the user's primary bound
+/// phone. NOT_FOUND when the user has no bound phone: only a bound phone makes calls.
+pub fn callers_phone(tx: &rusqlite::Connection, caller: &Caller) -> ApiResult<i64> {
+    match caller.phone_id {
+        Some(id) => Ok(id),
+        None => db::phones::active_of_user(tx, &caller.user_id)?
+            .first()
+            .map(|p| p.id)
+            .ok_or_else(ApiError::not_found),
+    }
+}
+
 /// Creates the manual call `id` in the report's transaction, on the caller's phone (a device
 /// token names it; a login token means the user's primary bound phone). NOT_FOUND when the
 /// user has no bound phone: only a bound phone dials.
@@ -36,13 +48,7 @@ pub fn create(
     started_at: Option<i64>,
     now: i64,
 ) -> ApiResult<Call> {
-    let phone_id = match caller.phone_id {
-        Some(id) => id,
-        None => db::phones::active_of_user(tx, &caller.user_id)?
-            .first()
-            .map(|p| p.id)
-            .ok_or_else(ApiError::not_found)?,
-    };
+    let phone_id = callers_phone(tx, caller)?;
     let mut call = dial::new_call(caller, now, tz);
     call.id = id.to_string();
     call.phone_id = Some(phone_id);

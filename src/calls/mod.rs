@@ -4,6 +4,7 @@
 //! `dial` and `pc`; and every write of a call row through `store`, which keeps the statistics
 //! rollup in the same transaction.
 
+pub mod backfill;
 pub mod cancel_and_end;
 pub mod dial;
 pub mod follow_up_edit;

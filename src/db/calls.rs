@@ -247,6 +247,22 @@ pub fn phone_dials_since(conn: &Connection, phone_id: i64, since: i64) -> DbResu
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+const USER_HAS_CALL_NEAR: &str = "SELECT EXISTS (SELECT 1 FROM call_records
+     WHERE customer_phone = ?2 AND start_time BETWEEN ?3 AND ?4 AND user_id = ?1)";
+
+/// Whether `user_id` has a call with `number` starting within `window` ms of `at`.
+pub fn user_has_call_near(
+    conn: &Connection,
+    user_id: &str,
+    number: &str,
+    at: i64,
+    window: i64,
+) -> DbResult<bool> {
+    let mut stmt = conn.prepare_cached(USER_HAS_CALL_NEAR)?;
+    let params = rusqlite::params![user_id, number, at - window, at + window];
+    Ok(stmt.query_row(params, |r| r.get(0))?)
+}
+
 const PHONE_LATEST: &str = "SELECT state, end_time FROM call_records
      WHERE phone_id = ?1 ORDER BY start_time DESC LIMIT 1";
 

@@ -1,13 +1,14 @@
 //! The phone's call reports over HTTP: §4.1 status and §4.2 end, in the document's form and
 //! the shipped app's (contract §13: ISO or epoch-ms times, `dialing`/`ended`/`rejected`+reason,
 //! `endReason`). Parsed by `calls::reports` like the socket's messages, and applied through
-//! `calls::apply_report` like them.
+//! `calls::apply_report` like them. And 2.4.0's back-fill of the calls its call log holds.
 
 use serde_json::{Value, json};
 use warp::reply::Response;
 
 use super::reply;
 use crate::auth::Caller;
+use crate::calls::backfill::{self, Missed};
 use crate::calls::{self, Source, reports};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
@@ -33,5 +34,32 @@ pub async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Resp
     Ok(reply::ok(json!({
         "callId": call_id,
         "recordingUploadUrl": format!("{}/api/v1/mobile/recording/upload", state.public.http),
+    })))
+}
+
+/// The back-fill's body: `calls` (absent: none), each item read leniently.
+#[derive(Debug, serde::Deserialize)]
+pub struct MissedCalls {
+    #[serde(default)]
+    calls: Vec<Value>,
+}
+
+/// POST /api/v1/mobile/call/missed-calls
+///
+/// 2.4.0 sends its call log's incoming calls of the last day on every return to the app
+/// (contract §14): each becomes an ended inbound call, a replay creates nothing.
+pub async fn missed_calls(state: State, caller: Caller, b: MissedCalls) -> ApiResult<Response> {
+    if b.calls.len() > backfill::MAX_ITEMS {
+        return Err(ApiError::invalid_field(
+            "calls",
+            format!("一次最多补录{}条", backfill::MAX_ITEMS),
+        ));
+    }
+    let tz = state.config.timezone;
+    let items = b.calls.iter().map(|item| Missed::read(item, tz)).collect();
+    let filled = backfill::backfill(&state, &caller, items).await?;
+    Ok(reply::ok(json!({
+        "created": filled.created.len(),
+        "skipped": filled.skipped,
     })))
 }

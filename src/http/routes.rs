@@ -143,6 +143,7 @@ route_table! { n;
     get    ["api" / "v1" / "mobile" / "calls"] => call_records::mobile_list, n.state(), n.device(), n.query();
     post   ["api" / "v1" / "mobile" / "call" / "status"] => call_reports::status, n.state(), n.device(), n.json();
     post   ["api" / "v1" / "mobile" / "call" / "end"] => call_reports::end, n.state(), n.device(), n.json();
+    post   ["api" / "v1" / "mobile" / "call" / "missed-calls"] => call_reports::missed_calls, n.state(), n.device(), n.json();
     // ---- calls from the PC page (§5.0, §5.6–§5.10) --------------------------------------------
     post   ["api" / "v1" / "calls" / "outbound"] => dial::outbound, n.state(), n.login(), n.json();
     get    ["api" / "v1" / "calls" / "outbound" / "targets"] => dial::targets, n.state(), n.login(), n.query();

@@ -12,6 +12,7 @@ mod common;
 
 mod audit_log;
 mod auth_http;
+mod backfill;
 mod bad_input;
 mod bench_data;
 mod browser_account;
