@@ -9,6 +9,7 @@ pub mod cancel_and_end;
 pub mod dial;
 pub mod follow_up_edit;
 pub mod follow_ups;
+pub mod inbound;
 pub mod list_outcome;
 pub mod machine;
 pub mod manual;

@@ -19,6 +19,10 @@ type Fields = serde_json::Map<String, Value>;
 
 /// POST /api/v1/mobile/call/status
 pub async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
+    if calls::inbound::names_a_number(&fields) {
+        // 2.4.0 on an incoming call: nothing DialBox knows to apply it to yet (contract §14)
+        return Ok(reply::ok_message(reply::DEFAULT_MESSAGE));
+    }
     let report = reports::parse(reports::HTTP_STATUS, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
     calls::apply_report(&state, &caller, Source::PhoneHttp, report, None).await?;

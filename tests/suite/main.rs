@@ -52,6 +52,7 @@ mod follow_ups_close;
 mod hostile_sheets;
 mod http_details;
 mod http_frame;
+mod inbound_reports;
 mod install_script;
 mod layers;
 mod openapi;

@@ -306,6 +306,10 @@ impl Session {
         if msg.kind == "DEVICE_ONLINE" {
             return self.device_online(&msg.data, once).await;
         }
+        if msg.kind == "CALL_STATUS" && calls::inbound::names_a_number(&msg.data) {
+            // 2.4.0 on an incoming call: nothing DialBox knows to apply it to yet (§14)
+            return Ok(());
+        }
         let report = reports::parse(
             &msg.kind,
             &msg.data,
