@@ -31,11 +31,6 @@ impl Caller {
         self.role == Role::Admin
     }
 
-    /// The name the views show (the `users_named` view's `display_name`).
-    pub fn display_name(&self) -> String {
-        self.display_name.clone()
-    }
-
     pub fn scope(&self) -> Scope {
         match self.role {
             Role::Admin => Scope::All,

@@ -120,8 +120,7 @@ fn call_of(
     let (Some(number), Some(at)) = (&item.number, item.at) else {
         return Ok(None);
     };
-    let duration = crate::limits::duration_secs("duration", item.duration_secs).ok();
-    let Some(duration) = duration else {
+    let Ok(duration) = crate::limits::duration_secs("duration", item.duration_secs) else {
         return Ok(None);
     };
     if at > now + FUTURE_SLACK_MS

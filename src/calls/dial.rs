@@ -116,7 +116,7 @@ pub fn new_call(caller: &Caller, now: i64, tz: chrono_tz::Tz) -> Call {
         order_id: None,
         created_at: now,
         updated_at: now,
-        user_name: caller.display_name(),
+        user_name: caller.display_name.clone(),
         department: caller.department.clone(),
         recording_path: None,
         recording_id: None,

@@ -284,7 +284,7 @@ pub async fn create(state: &State, caller: &Caller, n: NewFollowUp) -> ApiResult
                 customer_id,
                 customer_name: name,
                 user_id: who.user_id.clone(),
-                user_name: who.display_name(),
+                user_name: who.display_name.clone(),
                 kind,
                 content,
                 intention: n.intention,

@@ -174,7 +174,7 @@ pub async fn create(state: &State, caller: &Caller, ch: Change) -> ApiResult<Cam
         name: String::new(),
         description: String::new(),
         owner_id: caller.user_id.clone(),
-        owner_name: caller.display_name(),
+        owner_name: caller.display_name.clone(),
         department: caller.department.clone(),
         wrap_up_ms: DEFAULT_WRAP_UP_MS,
         retry_delay_ms: DEFAULT_RETRY_DELAY_MS,

@@ -39,9 +39,10 @@ fn link(
     let day = crate::times::local_day(state.clock.now_ms(), state.config.timezone);
     let name = format!("{title}-{}.{}", day.format("%Y%m%d"), format.extension());
     let owner = (caller.user_id.clone(), caller.token_version);
-    let ready = Ready::new(file, name.clone(), format, owner, state.clock.instant())?;
+    let now = state.clock.instant();
+    let ready = Ready::new(file, name.clone(), format, owner, now)?;
     let bytes = ready.bytes;
-    let token = state.exports.put(ready, state.clock.instant());
+    let token = state.exports.put(ready, now);
     Ok(reply::ok(json!({
         "downloadUrl": format!("{DOWNLOAD_PREFIX}{token}"),
         "fileName": name,
