@@ -125,6 +125,8 @@ pub fn duration_secs(field: &str, secs: i64) -> ApiResult<i64> {
 
 /// At most this many tags on a call, a customer or a follow-up.
 pub const MAX_TAGS: usize = 20;
+/// A customer's numbers beside its main one (contract §14).
+pub const MAX_OTHER_PHONES: usize = 5;
 
 /// Tags as given: trimmed, non-empty, no duplicates, each at most `TAG_CHARS`, at most
 /// `MAX_TAGS`. The count is checked before any other work, so a body of thousands of tags costs

@@ -46,7 +46,7 @@ fn write_batch(
     let mut imported = 0usize;
     let mut in_db = Vec::new();
     for row in rows {
-        if let Some(c) = db::customers::by_phone(tx, &row.phone)? {
+        if let Some(c) = taken_by(tx, &row)? {
             in_db.push(Skipped {
                 row: row.line,
                 reason: format!("号码已存在（客户：{}）", c.name),
@@ -64,6 +64,7 @@ fn write_batch(
         let fields = CustomerFields {
             name: row.name,
             phone: row.phone,
+            other_phones: row.other_phones,
             level: row.level.unwrap_or_else(|| "normal".into()),
             tags: row.tags,
             follow_status: status,
@@ -75,6 +76,19 @@ fn write_batch(
         imported += 1;
     }
     Ok((imported, in_db))
+}
+
+/// The customer that already has one of the row's numbers.
+fn taken_by(
+    tx: &rusqlite::Transaction<'_>,
+    row: &ImportRow,
+) -> ApiResult<Option<db::customers::Customer>> {
+    for number in std::iter::once(&row.phone).chain(&row.other_phones) {
+        if let Some(c) = db::customers::by_phone(tx, number)? {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
 }
 
 /// A file's rows as CSV records, whatever it was: a workbook (its sheet `sheet`, else the

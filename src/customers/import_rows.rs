@@ -15,6 +15,8 @@ pub struct ImportRow {
     pub line: usize,
     pub name: String,
     pub phone: String,
+    /// Normalised, distinct, none of them the main number.
+    pub other_phones: Vec<String>,
     pub level: Option<String>,
     pub tags: Vec<String>,
     pub follow_status: Option<String>,
@@ -32,6 +34,7 @@ pub struct Skipped {
 pub(crate) enum Column {
     Name,
     Phone,
+    OtherPhones,
     Level,
     Tags,
     FollowStatus,
@@ -46,6 +49,9 @@ pub(crate) fn column_of(header: &str) -> Column {
         }
         "phone" | "mobile" | "电话" | "手机" | "手机号" | "手机号码" | "电话号码" | "联系电话"
         | "号码" => Column::Phone,
+        "otherphones" | "其他号码" | "其他电话" | "备用号码" | "备用电话" | "座机" => {
+            Column::OtherPhones
+        }
         "level" | "级别" | "等级" | "客户等级" | "客户级别" => Column::Level,
         "tags" | "标签" => Column::Tags,
         "followstatus" | "follow_status" | "跟进状态" | "状态" => Column::FollowStatus,
@@ -150,19 +156,31 @@ impl RowReader {
                 format!("电话号码无效: {raw_phone}")
             });
         };
+        let others: Vec<String> = split_tags(cell(Column::OtherPhones));
+        let other_phones = match super::other_phones(&others) {
+            Ok(mut numbers) => {
+                numbers.retain(|n| *n != number);
+                numbers
+            }
+            Err(e) => return skip(e.message.into_owned()),
+        };
         let optional = |c: Column| Some(cell(c)).filter(|v| !v.is_empty()).map(str::to_string);
         let row = ImportRow {
             line,
             name: name.to_string(),
             phone: number.clone(),
+            other_phones,
             level: optional(Column::Level),
             tags: split_tags(cell(Column::Tags)),
             follow_status: optional(Column::FollowStatus),
             notes: cell(Column::Notes).to_string(),
         };
-        if !self.numbers.insert(number) {
+        let mut numbers = std::iter::once(&row.phone).chain(&row.other_phones);
+        if numbers.any(|n| self.numbers.contains(n)) {
             return skip("文件中号码重复".into());
         }
+        self.numbers.insert(number);
+        self.numbers.extend(row.other_phones.iter().cloned());
         Some(Ok(row))
     }
 }

@@ -30,6 +30,8 @@ pub const FOLLOW_STATUSES: [&str; 7] = [
 pub struct Change {
     pub name: Option<String>,
     pub phone: Option<String>,
+    /// The whole list of other numbers; an empty list clears them.
+    pub other_phones: Option<Vec<String>>,
     pub level: Option<String>,
     pub tags: Option<Vec<String>>,
     pub follow_status: Option<String>,
@@ -54,6 +56,11 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
         f.phone = phone::normalize(&raw)
             .ok_or_else(|| ApiError::invalid_field("phone", "电话号码无效"))?;
     }
+    if let Some(raw) = c.other_phones {
+        f.other_phones = other_phones(&raw)?;
+    }
+    // a number promoted to the main one leaves the others
+    f.other_phones.retain(|n| *n != f.phone);
     if let Some(level) = c.level {
         limits::at_most("level", level.trim(), limits::TAG_CHARS)?;
         f.level = level.trim().to_string();
@@ -92,15 +99,39 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
     Ok(())
 }
 
-/// Checks, inside the write, that the number is free and the owner exists.
-fn check_refs(tx: &rusqlite::Transaction<'_>, id: &str, f: &CustomerFields) -> ApiResult<()> {
-    if let Some(other) = db::customers::by_phone(tx, &f.phone)?
-        && other.id != id
-    {
+/// A customer's other numbers, normalised and without repeats: at most
+/// [`limits::MAX_OTHER_PHONES`], each a number (contract §14).
+pub fn other_phones(raw: &[String]) -> ApiResult<Vec<String>> {
+    let mut numbers: Vec<String> = Vec::with_capacity(raw.len());
+    for text in raw.iter().filter(|t| !t.trim().is_empty()) {
+        let number = phone::normalize(text).ok_or_else(|| {
+            ApiError::invalid_field("otherPhones", format!("其他号码无效: {}", text.trim()))
+        })?;
+        if !numbers.contains(&number) {
+            numbers.push(number);
+        }
+    }
+    if numbers.len() > limits::MAX_OTHER_PHONES {
         return Err(ApiError::invalid_field(
-            "phone",
-            format!("该号码已属于客户 {}", other.name),
+            "otherPhones",
+            format!("其他号码最多{}个", limits::MAX_OTHER_PHONES),
         ));
+    }
+    Ok(numbers)
+}
+
+/// Checks, inside the write, that the numbers are free and the owner exists.
+fn check_refs(tx: &rusqlite::Transaction<'_>, id: &str, f: &CustomerFields) -> ApiResult<()> {
+    let main = std::iter::once(("phone", &f.phone));
+    for (field, number) in main.chain(f.other_phones.iter().map(|n| ("otherPhones", n))) {
+        if let Some(other) = db::customers::by_phone(tx, number)?
+            && other.id != id
+        {
+            return Err(ApiError::invalid_field(
+                field,
+                format!("号码 {number} 已属于客户 {}", other.name),
+            ));
+        }
     }
     if let Some(owner) = &f.owner_id {
         match db::users::by_id(tx, owner) {
@@ -175,6 +206,7 @@ pub async fn update(state: &State, id: String, change: Change) -> ApiResult<Cust
             let mut fields = CustomerFields {
                 name: c.name,
                 phone: c.phone,
+                other_phones: c.other_phones,
                 level: c.level,
                 tags: c.tags,
                 follow_status: c.follow_status,

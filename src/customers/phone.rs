@@ -27,9 +27,20 @@ pub fn normalize(raw: &str) -> Option<String> {
     } else {
         &digits
     };
+    // a mobile dialed with a trunk 0 (as some phones log incoming calls): 013800138000
+    let national = match national.strip_prefix('0') {
+        Some(rest) if is_mobile(rest) => rest,
+        _ => national,
+    };
     (3..=20)
         .contains(&national.len())
         .then(|| national.to_string())
+}
+
+/// A mainland mobile number: eleven digits, `1` then `3`–`9`.
+fn is_mobile(digits: &str) -> bool {
+    let b = digits.as_bytes();
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
 }
 
 /// `138****5678`: the first 3 and last 4 digits; short numbers keep only their last 2.
@@ -84,10 +95,14 @@ mod tests {
             "0086-13800138000",
             "8613800138000",
             " (138)00138000 ",
+            "013800138000",
+            "+86 013800138000",
         ] {
             assert_eq!(normalize(raw).as_deref(), Some("13800138000"), "{raw}");
         }
         assert_eq!(normalize("010-6552 9988").as_deref(), Some("01065529988"));
+        // a landline's area code keeps its 0
+        assert_eq!(normalize("0139-1234567").as_deref(), Some("01391234567"));
         assert_eq!(normalize("12"), None);
         assert_eq!(normalize("138abc"), None);
         assert_eq!(normalize(""), None);

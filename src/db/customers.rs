@@ -10,6 +10,8 @@ pub struct Customer {
     pub id: String,
     pub name: String,
     pub phone: String,
+    /// Up to five more numbers (座机, a second mobile), in the order given.
+    pub other_phones: Vec<String>,
     pub level: String,
     pub tags: Vec<String>,
     pub follow_status: String,
@@ -25,7 +27,10 @@ pub struct Customer {
 const SELECT: &str = "SELECT c.id, c.name, c.phone, c.level, c.tags, c.follow_status, \
     c.last_contact_time, c.next_follow_time, c.owner_id, \
     u.display_name, c.notes, c.created_at, \
-    c.updated_at FROM customers c LEFT JOIN users_named u ON u.id = c.owner_id";
+    c.updated_at, \
+    (SELECT json_group_array(number) FROM \
+      (SELECT number FROM customer_numbers WHERE customer_id = c.id ORDER BY position)) \
+    FROM customers c LEFT JOIN users_named u ON u.id = c.owner_id";
 
 /// A JSON array column → strings (a broken value reads as no tags).
 pub fn tags_from_json(text: &str) -> Vec<String> {
@@ -52,6 +57,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
         notes: row.get(10)?,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
+        other_phones: tags_from_json(&row.get::<_, String>(13)?),
     })
 }
 
@@ -60,13 +66,30 @@ pub fn by_id(conn: &Connection, id: &str) -> DbResult<Customer> {
     Ok(conn.prepare_cached(&sql)?.query_row([id], from_row)?)
 }
 
-/// The customer with this normalised number, if any.
+/// The customer with this normalised number as its main number or one of its others (the
+/// number rule of contract §14; a number is never both).
 pub fn by_phone(conn: &Connection, phone: &str) -> DbResult<Option<Customer>> {
-    let sql = format!("{SELECT} WHERE c.phone = ?1");
+    let sql = format!(
+        "{SELECT} WHERE c.phone = ?1 UNION ALL {SELECT} WHERE c.id = \
+         (SELECT customer_id FROM customer_numbers WHERE number = ?1) LIMIT 1"
+    );
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([phone], from_row)
         .optional()?)
+}
+
+/// Replaces a customer's other numbers (already normalised, distinct, not its main number).
+fn write_other_phones(conn: &Connection, id: &str, numbers: &[String]) -> DbResult<()> {
+    conn.prepare_cached("DELETE FROM customer_numbers WHERE customer_id = ?1")?
+        .execute([id])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO customer_numbers (number, customer_id, position) VALUES (?1, ?2, ?3)",
+    )?;
+    for (position, number) in numbers.iter().enumerate() {
+        insert.execute(params![number, id, position as i64])?;
+    }
+    Ok(())
 }
 
 /// The fields a customer is written with.
@@ -74,6 +97,7 @@ pub fn by_phone(conn: &Connection, phone: &str) -> DbResult<Option<Customer>> {
 pub struct CustomerFields {
     pub name: String,
     pub phone: String,
+    pub other_phones: Vec<String>,
     pub level: String,
     pub tags: Vec<String>,
     pub follow_status: String,
@@ -100,7 +124,7 @@ pub fn insert(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbRe
             now
         ],
     )?;
-    Ok(())
+    write_other_phones(conn, id, &f.other_phones)
 }
 
 /// Moves the customer's last contact up to `at` (never back: an older call ending later, or a
@@ -116,6 +140,8 @@ pub fn touch_last_contact(conn: &Connection, id: &str, at: i64) -> DbResult<()> 
 
 /// Rewrites every editable field (the caller merged the change into the current row).
 pub fn update(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbResult<()> {
+    // the old others go first: the new main number may be one of them
+    write_other_phones(conn, id, &[])?;
     let changed = conn.execute(
         "UPDATE customers SET name = ?2, phone = ?3, level = ?4, tags = ?5, follow_status = ?6,
                 next_follow_time = ?7, owner_id = ?8, notes = ?9, updated_at = ?10
@@ -136,7 +162,7 @@ pub fn update(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbRe
     if changed == 0 {
         return Err(DbError::NotFound);
     }
-    Ok(())
+    write_other_phones(conn, id, &f.other_phones)
 }
 
 /// What a follow-up (§5.1) writes to its customer (contract §7).
@@ -251,7 +277,11 @@ fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
         let mut cond = "(c.name LIKE ? ESCAPE '\\'".to_string();
         args.push(Value::Text(super::like_pattern(k)));
         if let Some(d) = &f.keyword_digits {
-            cond.push_str(" OR c.phone LIKE ? ESCAPE '\\'");
+            cond.push_str(
+                " OR c.phone LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM customer_numbers n \
+                 WHERE n.customer_id = c.id AND n.number LIKE ? ESCAPE '\\')",
+            );
+            args.push(Value::Text(super::like_pattern(d)));
             args.push(Value::Text(super::like_pattern(d)));
         }
         cond.push(')');

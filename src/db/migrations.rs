@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0010_user_names",
         include_str!("../../sql/0010_user_names.sql"),
     ),
+    (
+        "0011_customer_numbers",
+        include_str!("../../sql/0011_customer_numbers.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

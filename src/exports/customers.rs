@@ -14,9 +14,10 @@ use crate::db::{
 use crate::error::ApiResult;
 use crate::state::State;
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 11] = [
     "姓名",
     "电话",
+    "其他号码",
     "等级",
     "标签",
     "跟进状态",
@@ -32,6 +33,13 @@ fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Customer) -> Vec<Cell> {
     vec![
         Cell::Text(c.name.clone()),
         Cell::Text(phone::shown_to(caller, &c.phone)),
+        Cell::Text(
+            c.other_phones
+                .iter()
+                .map(|n| phone::shown_to(caller, n))
+                .collect::<Vec<_>>()
+                .join("、"),
+        ),
         Cell::Text(words::level_word(&c.level).into()),
         Cell::Text(c.tags.join("、")),
         Cell::Text(words::status_word(&c.follow_status).into()),

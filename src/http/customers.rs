@@ -22,6 +22,7 @@ struct CustomerView {
     id: String,
     name: String,
     phone: String,
+    other_phones: Vec<String>,
     level: String,
     tags: Vec<String>,
     follow_status: String,
@@ -37,6 +38,11 @@ struct CustomerView {
 fn view(caller: &Caller, c: Customer) -> CustomerView {
     CustomerView {
         phone: phone::shown_to(caller, &c.phone),
+        other_phones: c
+            .other_phones
+            .iter()
+            .map(|n| phone::shown_to(caller, n))
+            .collect(),
         id: c.id,
         name: c.name,
         level: c.level,
@@ -86,6 +92,7 @@ pub fn customer_filter(q: &Query) -> ApiResult<CustomerFilter> {
 pub struct CustomerBody {
     name: Option<String>,
     phone: Option<String>,
+    other_phones: Option<Vec<String>>,
     level: Option<String>,
     tags: Option<Vec<String>>,
     follow_status: Option<String>,
@@ -109,6 +116,7 @@ impl CustomerBody {
         Ok(Change {
             name: self.name,
             phone: self.phone,
+            other_phones: self.other_phones,
             level: self.level,
             tags: self.tags,
             follow_status: self.follow_status,

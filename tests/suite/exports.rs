@@ -170,7 +170,13 @@ async fn customers_export_and_import_into_an_empty_box() {
         ("陈二", "13900002222", "vip", "deal", json!([])),
         ("褚三", "13900003333", "normal", "new", json!(["华南"])),
     ] {
-        let body = json!({"name": name, "phone": phone, "level": level, "followStatus": status, "tags": tags, "notes": "备注 , 带逗号"});
+        let others = if name == "冯一" {
+            json!(["010-65529988", "13700001111"])
+        } else {
+            json!([])
+        };
+        let body = json!({"name": name, "phone": phone, "otherPhones": others, "level": level,
+                          "followStatus": status, "tags": tags, "notes": "备注 , 带逗号"});
         let (status, made) = server.post("/api/v1/customers", &t, body).await;
         assert_eq!(status, 200, "{made}");
     }
@@ -178,21 +184,35 @@ async fn customers_export_and_import_into_an_empty_box() {
     assert_eq!(answer["data"]["rows"], 3);
     let rows = sheet_rows(&bytes);
     assert_eq!(
-        rows[0][..6],
-        ["姓名", "电话", "等级", "标签", "跟进状态", "备注"]
+        rows[0][..7],
+        [
+            "姓名",
+            "电话",
+            "其他号码",
+            "等级",
+            "标签",
+            "跟进状态",
+            "备注"
+        ]
     );
     assert_eq!(
-        rows[1][..5],
-        ["冯一", "13900001111", "重要", "华东、老客户", "有意向"],
+        rows[1][..6],
+        [
+            "冯一",
+            "13900001111",
+            "01065529988、13700001111",
+            "重要",
+            "华东、老客户",
+            "有意向"
+        ],
         "in the filter's order, in words"
     );
     // a salesperson's copy has the numbers masked
     let (_, masked) = export(&server, &sales.token, "/api/v1/customers/export").await;
-    assert!(
-        sheet_rows(&masked)[1..]
-            .iter()
-            .all(|r| r[1].contains("****"))
-    );
+    let masked = sheet_rows(&masked);
+    assert!(masked[1..].iter().all(|r| r[1].contains("****")));
+    let others: Vec<&str> = masked[1..].iter().map(|r| r[2].as_str()).collect();
+    assert!(others.contains(&"010****9988、137****1111"), "{others:?}");
 
     let fresh = TestServer::start().await;
     let resp = fresh
@@ -225,6 +245,7 @@ async fn listed(server: &TestServer) -> Vec<Value> {
             json!([
                 c["name"],
                 c["phone"],
+                c["otherPhones"],
                 c["level"],
                 c["followStatus"],
                 c["tags"],

@@ -44,6 +44,7 @@ mod crash_safety;
 mod customers_api;
 mod customers_excel;
 mod customers_lists;
+mod customers_numbers;
 mod disk;
 mod exports;
 mod exports_formulas;

@@ -131,6 +131,7 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let columns = [
         ("姓名", 14.0),
         ("电话", 16.0),
+        ("其他号码", 16.0),
         ("等级", 10.0),
         ("标签", 20.0),
         ("跟进状态", 12.0),
@@ -142,9 +143,11 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         sheet.set_column_width(col, *width)?;
     }
     sheet.set_column_format(1, &text)?;
+    sheet.set_column_format(2, &text)?;
     let example = [
         "张三",
         "13800138000",
+        "010-65529988",
         "重要",
         "华东；老客户",
         "有意向",
@@ -161,6 +164,10 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let notes = [
         ("姓名", "必填"),
         ("电话", "必填；手机或座机，一个号码只能属于一位客户"),
+        (
+            "其他号码",
+            "选填；座机、第二个手机等，最多5个，用 ；、, 或 | 分隔；来电按这些号码也能认出客户",
+        ),
         (
             "等级",
             "普通 / VIP / 重要（也认 一般、贵宾、重点、A/B/C）；认不出的记为普通并在结果中列出",
@@ -195,7 +202,15 @@ mod tests {
         let rows = records(&bytes, None).unwrap();
         assert_eq!(
             rows[0].iter().collect::<Vec<_>>(),
-            ["姓名", "电话", "等级", "标签", "跟进状态", "备注"]
+            [
+                "姓名",
+                "电话",
+                "其他号码",
+                "等级",
+                "标签",
+                "跟进状态",
+                "备注"
+            ]
         );
         assert_eq!(&rows[1][1], "13800138000");
         assert_eq!(rows.len(), 2);
