@@ -37,9 +37,6 @@ fn plausible(at: Option<i64>, call: &Call, now: i64) -> Option<i64> {
 
 /// Checks a report's values before any lookup, so a bad report is INVALID_PARAMS.
 pub fn validate(report: &PhoneReport) -> ApiResult<()> {
-    if report.call_id().trim().is_empty() {
-        return Err(ApiError::invalid("缺少 callId"));
-    }
     match report {
         PhoneReport::Status { status, .. } if !STATUS_VALUES.contains(&status.as_str()) => {
             Err(ApiError::invalid(format!(
@@ -119,6 +116,27 @@ fn status_report(call: &Call, status: &str, reason: Option<&str>, at: i64) -> Op
         ("connected", CallState::Calling | CallState::Ringing) => {
             next.state = CallState::Connected;
             next.connected_at = Some(at);
+        }
+        // 2.4.0's hang-up of an incoming call (contract §14): the line is down now, so the call
+        // ends here — answered or not — and the end report that follows corrects it
+        ("ended", CallState::Ringing | CallState::Connected) if call.call_type == "inbound" => {
+            let answered = call.state == CallState::Connected;
+            return Some(end_report(
+                call,
+                EndFacts {
+                    status: if answered {
+                        EndStatus::Connected
+                    } else {
+                        EndStatus::Missed
+                    },
+                    start_ms: None,
+                    end_ms: Some(at),
+                    duration: None,
+                    has_recording: None,
+                    reason: None,
+                },
+                at,
+            ));
         }
         // the shipped app ends a call with these; after a real end they are only history
         ("rejected" | "missed", _) if call.is_live() || ends_again(call) => {
@@ -261,6 +279,27 @@ mod tests {
         );
         assert!(apply(&k, &status("ringing"), NOW).unwrap().is_none());
         assert!(apply(&k, &status("ended"), NOW).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_inbound_hang_up_ends_the_call_answered_or_not() {
+        let mut ringing = call("ringing");
+        ringing.call_type = "inbound".into();
+        let missed = apply(&ringing, &status("ended"), NOW).unwrap().unwrap();
+        assert_eq!(
+            (missed.call_status(), missed.duration, missed.end_time),
+            ("missed", 0, Some(1_005_000))
+        );
+        let mut talking = ringing.clone();
+        talking.state = CallState::Connected;
+        talking.connected_at = Some(1_001_000);
+        let talked = apply(&talking, &status("ended"), NOW).unwrap().unwrap();
+        assert_eq!((talked.call_status(), talked.duration), ("connected", 4));
+        // the end report that follows corrects it
+        let reported = apply(&talked, &end("connected", 7, Some(true)), NOW)
+            .unwrap()
+            .unwrap();
+        assert_eq!((reported.duration, reported.has_recording), (7, true));
     }
 
     #[test]

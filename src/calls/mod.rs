@@ -17,6 +17,7 @@ pub mod notify;
 pub mod pacing;
 pub mod records;
 pub mod refusal;
+pub mod report_target;
 pub mod reports;
 pub mod rollup;
 pub mod stats;
@@ -63,8 +64,14 @@ impl PhoneReport {
         }
     }
 
+    /// A re-report whose only news is the number the app found after the call (2.4.0's
+    /// `endReason: number_updated`): it names the caller and changes nothing else.
+    fn only_names_the_number(&self) -> bool {
+        matches!(self, PhoneReport::End { end_reason: Some(r), .. } if r == "number_updated")
+    }
+
     /// When the report says the call started (a manual call begins there).
-    fn started_at(&self) -> Option<i64> {
+    pub(crate) fn started_at(&self) -> Option<i64> {
         match self {
             PhoneReport::Status { at_ms, .. } => *at_ms,
             PhoneReport::End { start_ms, .. } => *start_ms,
@@ -102,6 +109,14 @@ impl PhoneReport {
     }
 }
 
+/// What a report says about its call besides the id (2.4.0, contract §14): the number the
+/// phone saw (normalised; `None` when unknown) and whether the call came in.
+#[derive(Debug, Clone, Default)]
+pub struct About {
+    pub number: Option<String>,
+    pub inbound: bool,
+}
+
 /// A socket message's identity, for applying it at most once: the phone and its `messageId`.
 #[derive(Debug, Clone)]
 pub struct Once {
@@ -134,62 +149,76 @@ impl Once {
 /// Applies a phone's report to its call: a state change, an end, a correction of an earlier end,
 /// or an acknowledged no-op. Every report is kept in `call_events`. Another user's call is
 /// `NOT_FOUND`. Safe to call concurrently: each report is one write transaction, which also
-/// holds the socket message's once-only check (`once`).
+/// holds the socket message's once-only check (`once`). Answers the id of the call the report
+/// landed on (DialBox's own, whatever alias the app used), or the report's own id when it
+/// landed on nothing.
 pub async fn apply_report(
     state: &State,
     caller: &Caller,
     source: Source,
-    report: PhoneReport,
+    (report, about): (PhoneReport, About),
     once: Option<Once>,
-) -> ApiResult<()> {
+) -> ApiResult<String> {
     machine::validate(&report)?;
     let tz = state.config.timezone;
     let who = caller.clone();
     let clock = state.clock.clone();
-    let changed = state
+    let (landed_on, changed) = state
         .db
         .write(move |tx| {
             let now = clock.now_ms();
+            let theirs = report.call_id().to_string();
             if let Some(once) = &once
                 && once.seen_before(tx, now)?
             {
-                return Ok(None);
+                return Ok((theirs, None));
             }
-            let id = report.call_id().trim();
-            let (call, created) = match db::calls::by_id(tx, id) {
-                Err(db::DbError::NotFound) if manual::is_manual_id(id) => (
-                    manual::create(tx, tz, &who, source, id, report.started_at(), now)?,
-                    true,
-                ),
-                other => (other?, false),
+            let sender = report_target::Sender {
+                caller: &who,
+                source,
+                tz,
+                now,
             };
-            if call.user_id != who.user_id {
-                return Err(ApiError::not_found());
-            }
+            let Some(report_target::Landed { call, created }) =
+                report_target::find(tx, &sender, &report, &about)?
+            else {
+                return Ok((theirs, None));
+            };
             let (kind, payload) = report.payload();
             db::call_events::insert(tx, &call.id, source, kind, &payload, now)?;
-            match machine::apply(&call, &report, now)? {
+            let before = db::calls::by_id(tx, &call.id)?;
+            let next = if report.only_names_the_number() {
+                None
+            } else {
+                machine::apply(&before, &report, now)?
+            };
+            let changed = match next {
                 Some(next) => {
-                    store::update(tx, tz, &call, &next)?;
-                    Ok(Some(next))
+                    store::update(tx, tz, &before, &next)?;
+                    Some(next)
                 }
-                None => Ok(created.then_some(call)),
-            }
+                // a call the report made, or an inbound one it may have named, is news too
+                None => (created || (call.call_type == "inbound" && about.number.is_some()))
+                    .then_some(before),
+            };
+            Ok::<_, ApiError>((call.id, changed))
         })
         .await?;
     if let Some(call) = changed {
         notify::call_state(state, &call);
     }
-    Ok(())
+    Ok(landed_on)
 }
 
-/// Loads a call the caller may see, else NOT_FOUND.
+/// Loads a call the caller may see, else NOT_FOUND: by DialBox's id, or by an id the caller's
+/// phone app made for it (2.4.0's `IN-local-…`, contract §14).
 pub fn visible_call(
     conn: &rusqlite::Connection,
     caller: &Caller,
     id: &str,
 ) -> db::DbResult<db::calls::Call> {
-    let call = db::calls::by_id(conn, id)?;
+    let call =
+        report_target::by_id_or_alias(conn, &caller.user_id, id)?.ok_or(db::DbError::NotFound)?;
     if caller.can_see(&call.user_id, &call.department) {
         Ok(call)
     } else {

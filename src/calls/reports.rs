@@ -7,7 +7,7 @@
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
-use crate::calls::PhoneReport;
+use crate::calls::{About, PhoneReport, inbound};
 use crate::times::parse_json_time;
 
 type Fields = Map<String, Value>;
@@ -30,8 +30,17 @@ pub fn parse(
     sent_at: Option<i64>,
     tz: Tz,
 ) -> Result<PhoneReport, String> {
-    let call_id = required_text(data, "callId")?;
-    let status = required_text(data, "status")?;
+    // 2.4.0 reports an incoming call by its number, with a blank id (contract §14)
+    let call_id = if inbound::names_a_number(data) {
+        optional_text(data, "callId")?.unwrap_or_default()
+    } else {
+        required_text(data, "callId")?
+    };
+    let mut status = required_text(data, "status")?;
+    if status == "offhook" {
+        // Android's word for a line picked up, which 2.4.0 passes on for incoming calls
+        status = "connected".into();
+    }
     if kind == "CALL_STATUS" {
         return Ok(PhoneReport::Status {
             call_id,
@@ -53,6 +62,15 @@ pub fn parse(
         has_recording: optional_bool(data, "hasRecording")?,
         end_reason,
     })
+}
+
+/// The number and direction a report gives besides its id (2.4.0 adds `phoneNumber` and
+/// `callType` to its reports). Read leniently: they only help find the call.
+pub fn about(data: &Fields) -> About {
+    About {
+        number: inbound::caller_number(data.get("phoneNumber").and_then(Value::as_str)),
+        inbound: data.get("callType").and_then(Value::as_str) == Some("inbound"),
+    }
 }
 
 fn present<'a>(data: &'a Fields, field: &str) -> Option<&'a Value> {

@@ -1,6 +1,9 @@
 //! The dial timeout (contract §6): a dialed call the phone has said nothing about within
-//! `config.dial_timeout` ends `failed`. A background task started with the server sweeps the
-//! few live calls (a partial index holds only those).
+//! `config.dial_timeout` ends `failed`. And an incoming call still ringing after
+//! `inbound::RING_GIVES_UP_MS` ends `missed`: no ring lasts that long, so the phone's app died
+//! before it said how the ring ended, and a call left ringing would hold the phone's pacing and
+//! its dialing session for ever. A background task started with the server sweeps the few live
+//! calls (a partial index holds only those).
 
 use std::time::Duration;
 
@@ -24,6 +27,9 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             if let Err(err) = sweep(&state).await {
                 tracing::warn!(error = %err, "dial timeout sweep failed");
+            }
+            if let Err(err) = sweep_rings(&state).await {
+                tracing::warn!(error = %err, "incoming ring sweep failed");
             }
         }
     })
@@ -72,3 +78,47 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
     }
     Ok(failed.len())
 }
+
+/// Ends `missed` every incoming call still ringing after `RING_GIVES_UP_MS`; returns how many.
+pub async fn sweep_rings(state: &State) -> ApiResult<usize> {
+    let tz = state.config.timezone;
+    let cutoff = state.clock.now_ms() - super::inbound::RING_GIVES_UP_MS;
+    let due = state
+        .db
+        .run(move |c| db::inbound::stale_rings(c, cutoff))
+        .await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let clock = state.clock.clone();
+    let ended = state
+        .db
+        .write(move |tx| {
+            let now = clock.now_ms();
+            let mut ended = Vec::new();
+            for id in due {
+                let call = db::calls::by_id(tx, &id)?;
+                if call.state != CallState::Ringing {
+                    continue;
+                }
+                let mut next = call.clone();
+                next.state = CallState::Ended;
+                next.end_status = Some(EndStatus::Missed);
+                next.end_reason = Some(RING_TIMEOUT_REASON.into());
+                next.end_time = Some(now.min(call.start_time + super::inbound::RING_GIVES_UP_MS));
+                next.updated_at = now;
+                store::update(tx, tz, &call, &next)?;
+                db::call_events::insert(tx, &id, Source::Timeout, "timeout", &json!({}), now)?;
+                ended.push(next);
+            }
+            Ok::<_, ApiError>(ended)
+        })
+        .await?;
+    for call in &ended {
+        notify::call_state(state, call);
+    }
+    Ok(ended.len())
+}
+
+/// `end_reason` of an incoming call nobody reported on after its ring.
+pub const RING_TIMEOUT_REASON: &str = "ring_timeout";

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0011_customer_numbers",
         include_str!("../../sql/0011_customer_numbers.sql"),
     ),
+    (
+        "0012_call_aliases",
+        include_str!("../../sql/0012_call_aliases.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -1,6 +1,7 @@
 //! Queries on `recordings` (and the call columns a recording needs: its owner, its duration,
 //! `has_recording`).
 
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params, params_from_iter};
 
@@ -64,6 +65,27 @@ pub fn call_owner(conn: &Connection, call_id: &str) -> DbResult<(String, i64)> {
     Ok(conn
         .prepare_cached("SELECT user_id, duration FROM call_records WHERE id = ?1")?
         .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
+}
+
+/// The user's latest call with `number` that started at or after `since` and has no recording
+/// yet: its id and duration (a recording that came by number, contract §14).
+pub fn latest_unrecorded_call(
+    conn: &Connection,
+    user_id: &str,
+    number: &str,
+    since: i64,
+) -> DbResult<Option<(String, i64)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, duration FROM call_records
+              WHERE customer_phone = ?2 AND start_time >= ?3 AND user_id = ?1
+                AND has_recording = 0
+              ORDER BY start_time DESC LIMIT 1",
+        )?
+        .query_row(rusqlite::params![user_id, number, since], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
 }
 
 pub struct NewRecording<'a> {

@@ -66,11 +66,16 @@ pub async fn login(
 ) -> ApiResult<Response> {
     let addr = addr.map(|ClientAddr(a)| a.ip());
     let done = crate::auth::login::login(&state, &req.username, req.password, addr).await?;
+    let office = state.db.run(|c| crate::settings::office_name(c)).await?;
+    let summary = UserSummary::from(&done.user);
+    let mut user = serde_json::to_value(summary).map_err(crate::error::ApiError::internal)?;
+    // 2.4.0 shows these as 租户 (contract §14): one office per box
+    user["tenantName"] = json!(office);
     // §2.1 shows no message: the contract's default (§1)
     Ok(reply::ok(json!({
         "token": done.token,
         "expiresIn": token::LOGIN_TTL_SECS,
-        "user": UserSummary::from(&done.user),
+        "user": user,
     })))
 }
 

@@ -19,13 +19,10 @@ type Fields = serde_json::Map<String, Value>;
 
 /// POST /api/v1/mobile/call/status
 pub async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
-    if calls::inbound::names_a_number(&fields) {
-        // 2.4.0 on an incoming call: nothing DialBox knows to apply it to yet (contract §14)
-        return Ok(reply::ok_message(reply::DEFAULT_MESSAGE));
-    }
     let report = reports::parse(reports::HTTP_STATUS, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
-    calls::apply_report(&state, &caller, Source::PhoneHttp, report, None).await?;
+    let about = reports::about(&fields);
+    calls::apply_report(&state, &caller, Source::PhoneHttp, (report, about), None).await?;
     Ok(reply::ok_message(reply::DEFAULT_MESSAGE))
 }
 
@@ -33,11 +30,40 @@ pub async fn status(state: State, caller: Caller, fields: Fields) -> ApiResult<R
 pub async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
     let report = reports::parse(reports::HTTP_END, &fields, None, state.config.timezone)
         .map_err(ApiError::invalid)?;
-    let call_id = report.call_id().to_string();
-    calls::apply_report(&state, &caller, Source::PhoneHttp, report, None).await?;
+    let about = reports::about(&fields);
+    // 2.4.0 takes this id for the recording and the form of a call it knew by its own id
+    let call_id =
+        calls::apply_report(&state, &caller, Source::PhoneHttp, (report, about), None).await?;
     Ok(reply::ok(json!({
         "callId": call_id,
         "recordingUploadUrl": format!("{}/api/v1/mobile/recording/upload", state.public.http),
+    })))
+}
+
+/// POST /api/v1/mobile/call/incoming
+///
+/// Caller ID over HTTP: 2.4.0's fallback when its socket's INCOMING_CALL_CONFIRMED did not come
+/// within 3 s (contract §14). The same ring as the socket's report, never a second call.
+pub async fn incoming(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
+    let number = match fields.get("callerNumber") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(n)) => calls::inbound::caller_number(Some(n)),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "callerNumber",
+                "callerNumber 须为字符串",
+            ));
+        }
+    };
+    let ring = calls::inbound::ring(&state, &caller, Source::PhoneHttp, number).await?;
+    Ok(reply::ok(json!({
+        "callId": ring.call.id,
+        "callerNumber": ring.call.customer_phone,
+        "customerId": ring.call.customer_id,
+        "customerName": ring.display_name(),
+        "customerLevel": ring.customer.as_ref().map(|c| c.level.clone()),
+        "isNewCustomer": ring.customer.is_none(),
+        "lastCallTime": crate::times::iso_opt(ring.trail.last_call_time),
     })))
 }
 

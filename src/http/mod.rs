@@ -21,6 +21,7 @@ pub mod follow_ups;
 pub mod mobile_device;
 pub mod openapi;
 pub mod query;
+pub mod recording_base64;
 pub mod recording_stream;
 pub mod recordings;
 pub mod rejection;

@@ -34,17 +34,29 @@ pub async fn upload_recording(
         return Err(full);
     }
     let form = upload_form::read(&state, &caller, form).await?;
+    let call_id = form.call_id.clone();
     let stored = upload::upload(&state, &caller, form).await?;
-    // the document shows no message for §4.3: the contract's default
-    Ok(reply::ok(json!({
-        "recordingUrl": links::signed_url(&state, &caller, &stored.id, &stored.rel_path, false),
+    Ok(stored_answer(&state, &caller, &call_id, &stored))
+}
+
+/// What an upload answers (§4.3, and 2.4.0's base64 twin): the document shows no message, so
+/// the contract's default; `callId` is DialBox's id of the call the file landed on.
+pub fn stored_answer(
+    state: &State,
+    caller: &Caller,
+    call_id: &str,
+    stored: &upload::Stored,
+) -> Response {
+    reply::ok(json!({
+        "callId": call_id,
+        "recordingUrl": links::signed_url(state, caller, &stored.id, &stored.rel_path, false),
         "fileSize": stored.size,
         "id": stored.id,
         "fileName": stored.file_name,
         "filePath": links::file_path(&stored.rel_path),
         "duration": stored.duration,
         "format": stored.format.as_str(),
-    })))
+    }))
 }
 
 /// A recording as §4.4 shows it.

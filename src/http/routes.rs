@@ -16,8 +16,8 @@ use warp::{Filter, Rejection};
 use super::reply::Body;
 use super::{
     audit, auth, body, call_records, call_reports, call_stats, campaigns, customers, dial, dialer,
-    do_not_call, exports, finish, follow_ups, mobile_device, openapi, query, recording_stream,
-    recordings, rejection, settings, users, web, work_phones, ws,
+    do_not_call, exports, finish, follow_ups, mobile_device, openapi, query, recording_base64,
+    recording_stream, recordings, rejection, settings, users, web, work_phones, ws,
 };
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate, bearer};
@@ -144,6 +144,7 @@ route_table! { n;
     post   ["api" / "v1" / "mobile" / "call" / "status"] => call_reports::status, n.state(), n.device(), n.json();
     post   ["api" / "v1" / "mobile" / "call" / "end"] => call_reports::end, n.state(), n.device(), n.json();
     post   ["api" / "v1" / "mobile" / "call" / "missed-calls"] => call_reports::missed_calls, n.state(), n.device(), n.json();
+    post   ["api" / "v1" / "mobile" / "call" / "incoming"] => call_reports::incoming, n.state(), n.device(), n.json();
     // ---- calls from the PC page (§5.0, §5.6–§5.10) --------------------------------------------
     post   ["api" / "v1" / "calls" / "outbound"] => dial::outbound, n.state(), n.login(), n.json();
     get    ["api" / "v1" / "calls" / "outbound" / "targets"] => dial::targets, n.state(), n.login(), n.query();
@@ -169,6 +170,7 @@ route_table! { n;
     get    ["api" / "v1" / "calls" / "statistics" / "export"] => exports::statistics, n.state(), n.login(), n.query();
     // ---- recordings (§4.3, §4.4, §4.6–§4.8); the stream (§4.5) is a raw route ------------------
     post   ["api" / "v1" / "mobile" / "recording" / "upload"] => recordings::upload_recording, n.state(), n.device(), n.content_length(), n.multipart();
+    post   ["api" / "v1" / "mobile" / "recording" / "upload-base64"] => recording_base64::upload_base64, n.state(), n.device(), recording_base64::turn(), body::bytes(crate::recordings::base64_body::MAX_BODY_BYTES);
     get    ["api" / "v1" / "calls" / "recordings" / "stats"] => recordings::stats, n.state(), n.login();
     get    ["api" / "v1" / "calls" / "recordings" / "export"] => exports::recordings, n.state(), n.login(), n.query();
     get    ["api" / "v1" / "calls" / "recordings"] => recordings::list, n.state(), n.login(), n.query();
@@ -194,6 +196,8 @@ route_table! { n;
     post   ["api" / "v1" / "do-not-call"] => do_not_call::add, n.state(), n.login(), n.json();
     post   ["api" / "v1" / "do-not-call" / "import"] => do_not_call::import, n.state(), n.login(), n.query(), body::bytes(crate::customers::import::IMPORT_LIMIT);
     delete ["api" / "v1" / "do-not-call" / String] => do_not_call::remove, n.state(), n.login();
+    get    ["api" / "v1" / "system" / "office"] => settings::office, n.state(), n.login();
+    put    ["api" / "v1" / "system" / "office"] => settings::update_office, n.state(), n.login(), n.json();
     get    ["api" / "v1" / "system" / "pacing"] => settings::pacing, n.state(), n.login();
     put    ["api" / "v1" / "system" / "pacing"] => settings::update_pacing, n.state(), n.login(), n.json();
     // ---- 设置 (issue 14): what the server believes, the settings it changes at runtime -------

@@ -96,3 +96,24 @@ pub async fn update_pacing(state: State, caller: Caller, b: PacingForm) -> ApiRe
         json!(PacingForm::of(&now)),
     ))
 }
+
+/// GET /api/v1/system/office
+///
+/// The office's name, which the phone app shows as 租户 (everyone logged in may read it).
+pub async fn office(state: State, _caller: Caller) -> ApiResult<Response> {
+    let name = state.db.run(|c| settings::office_name(c)).await?;
+    Ok(reply::ok(json!({ "name": name })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeBody {
+    name: String,
+}
+
+/// PUT /api/v1/system/office
+pub async fn update_office(state: State, caller: Caller, b: OfficeBody) -> ApiResult<Response> {
+    caller.require_admin()?;
+    let name = settings::change::save_office_name(&state, &Actor::of(&caller), b.name).await?;
+    Ok(reply::ok_with("单位名称已保存", json!({ "name": name })))
+}

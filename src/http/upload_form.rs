@@ -23,7 +23,10 @@ const MAX_PARTS: usize = 16;
 /// Reads the §4.3 form part by part: the call is checked as soon as `callId` arrives (another
 /// user's call is refused before a large file is read), the file streams to a temporary file.
 pub async fn read(state: &State, caller: &Caller, mut form: FormData) -> ApiResult<Form> {
+    // the app's id, and the call it names once known (DialBox's id and the call's duration)
+    let mut theirs: Option<String> = None;
     let mut call: Option<(String, i64)> = None;
+    let mut number = None;
     let mut duration = None;
     let mut file = None;
     let mut client_name = None;
@@ -42,9 +45,12 @@ pub async fn read(state: &State, caller: &Caller, mut form: FormData) -> ApiResu
                     return Err(ApiError::invalid("缺少 callId"));
                 }
                 // checked as soon as it arrives, so another user's call is refused before
-                // a large file is read
-                let call_duration = upload::own_call(state, caller, &id).await?;
-                call = Some((id, call_duration));
+                // a large file is read; an id of no call may still find it by its number
+                call = upload::which_call(state, caller, &id, None).await?;
+                theirs = Some(id);
+            }
+            "phoneNumber" => {
+                number = crate::calls::inbound::caller_number(Some(&text(part).await?))
             }
             "duration" => duration = upload::parse_duration(&text(part).await?)?,
             "file" => {
@@ -64,8 +70,13 @@ pub async fn read(state: &State, caller: &Caller, mut form: FormData) -> ApiResu
             }
         }
     }
-    let (call_id, call_duration) = call.ok_or_else(|| ApiError::invalid("缺少 callId"))?;
+    let theirs = theirs.ok_or_else(|| ApiError::invalid("缺少 callId"))?;
     let file = file.ok_or_else(|| ApiError::invalid("缺少录音文件 file"))?;
+    let call = match call {
+        Some(call) => Some(call),
+        None => upload::which_call(state, caller, &theirs, number.as_deref()).await?,
+    };
+    let (call_id, call_duration) = call.ok_or_else(upload::no_call)?;
     Ok(Form {
         call_id,
         call_duration,

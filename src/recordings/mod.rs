@@ -10,6 +10,7 @@
 //! - `retention`: the age and disk budget sweep
 //! - `reconcile`: files without rows and rows without files, after a crash
 
+pub mod base64_body;
 pub mod format;
 pub mod length;
 pub mod links;

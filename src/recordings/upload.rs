@@ -42,20 +42,44 @@ pub async fn upload(state: &State, caller: &Caller, form: Form) -> ApiResult<Sto
     Ok(stored)
 }
 
-/// The duration of the caller's own call `id`; another user's or an unknown call is 404.
-pub async fn own_call(state: &State, caller: &Caller, id: &str) -> ApiResult<i64> {
-    let id = id.to_string();
-    let (owner, duration) = state
+/// A recording this long after its call's start may still find the call by its number.
+pub const BY_NUMBER_WINDOW_MS: i64 = 2 * 3600 * 1000;
+
+/// The caller's call a recording is for (contract §14): the call with id `id` or the one the
+/// caller's app knows by it; else, with `number`, the caller's latest call with that number
+/// from the last two hours that has no recording yet. Answers DialBox's id and the call's
+/// duration; `None` when nothing matches (yet). Another user's call is 404.
+pub async fn which_call(
+    state: &State,
+    caller: &Caller,
+    id: &str,
+    number: Option<&str>,
+) -> ApiResult<Option<(String, i64)>> {
+    let (id, number) = (id.to_string(), number.map(str::to_string));
+    let user_id = caller.user_id.clone();
+    let since = state.clock.now_ms() - BY_NUMBER_WINDOW_MS;
+    state
         .db
-        .run(move |c| db::recordings::call_owner(c, &id))
-        .await?;
-    if owner != caller.user_id {
-        return Err(ApiError::with_message(
-            crate::error::ErrorCode::NotFound,
-            "通话记录不存在",
-        ));
-    }
-    Ok(duration)
+        .run(move |c| {
+            if let Some(call) = calls::report_target::by_id_or_alias(c, &user_id, &id)? {
+                return match call.user_id == user_id {
+                    true => Ok(Some((call.id, call.duration))),
+                    false => Err(no_call()),
+                };
+            }
+            match number {
+                Some(n) => Ok(db::recordings::latest_unrecorded_call(
+                    c, &user_id, &n, since,
+                )?),
+                None => Ok(None),
+            }
+        })
+        .await
+}
+
+/// The answer for a recording of no call the caller has.
+pub fn no_call() -> ApiError {
+    ApiError::with_message(crate::error::ErrorCode::NotFound, "通话记录不存在")
 }
 
 /// `duration` in seconds: a non-negative number (a fraction is rounded); empty means absent.

@@ -102,3 +102,25 @@ pub async fn save_pacing(state: &State, who: &Actor, form: PacingForm) -> ApiRes
     tracing::info!(?after, "dialing pace changed");
     Ok(after)
 }
+
+/// Saves the office's name (the app shows it as 租户; contract §14). Trimmed, 1–64 characters.
+pub async fn save_office_name(state: &State, who: &Actor, name: String) -> ApiResult<String> {
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(ApiError::invalid_field("name", "单位名称不能为空"));
+    }
+    crate::limits::name("name", &name)?;
+    let who = who.clone();
+    let saved = name.clone();
+    state
+        .db
+        .write(move |tx| {
+            let old = db::settings::get(tx, super::OFFICE_NAME)?.unwrap_or_default();
+            db::settings::set(tx, super::OFFICE_NAME, &name)?;
+            let detail = format!("单位名称: {old} → {name}");
+            audit::record(tx, &who, Action::SettingChange, "officeName", &detail)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    Ok(saved)
+}

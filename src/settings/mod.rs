@@ -59,6 +59,18 @@ pub(crate) const PHONES: &str = "setting.max_phones_per_user";
 /// Written by `dialbox backup` after a backup completes: `{at, out, bytes}` as JSON.
 pub const LAST_BACKUP: &str = "last_backup";
 
+/// The office's name, as the page saved it (contract §14: the app's 租户 line).
+pub(crate) const OFFICE_NAME: &str = "setting.office_name";
+/// The office's name until an admin gives one.
+pub const DEFAULT_OFFICE_NAME: &str = "DialBox";
+
+/// The office's name (read where it is shown: at login, on 设置).
+pub fn office_name(conn: &rusqlite::Connection) -> DbResult<String> {
+    Ok(db::settings::get(conn, OFFICE_NAME)?
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| DEFAULT_OFFICE_NAME.to_string()))
+}
+
 /// The office's dialing pace (issue 16), as `PacingForm` JSON.
 pub(crate) const PACING: &str = "setting.pacing";
 

@@ -501,6 +501,12 @@ async fn every_route_succeeds_with_data() {
             ("POST", "/api/v1/dialer/session") => json!({"campaignId": kept_campaign}),
             ("POST", "/api/v1/do-not-call") => json!({"phone": "13955550000", "reason": "走查"}),
             ("PUT", "/api/v1/system/pacing") => json!({"maxPerDay": 300}),
+            ("PUT", "/api/v1/system/office") => json!({"name": "走查"}),
+            (_, "/api/v1/mobile/recording/upload-base64") => {
+                use base64::Engine;
+                let mp3 = base64::engine::general_purpose::STANDARD.encode(audio::mp3(2));
+                json!({"callId": call, "fileName": "c.mp3", "base64": mp3})
+            }
             (_, "/api/v1/auth/password") => {
                 // the admin reset it to this earlier in the walk
                 json!({"oldPassword": "sales-new-pw", "newPassword": "walker-new-pw"})

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::envelope::{Envelope, ack, error};
 use super::{Socket, authorize, close, refuse, send_text};
 use crate::auth::Caller;
 use crate::auth::caller::Accept;
@@ -172,74 +173,6 @@ async fn send_all(socket: &mut Socket, texts: Vec<String>) -> bool {
     true
 }
 
-/// The parts of a phone message every type shares.
-struct Envelope {
-    kind: String,
-    /// Theirs, as they sent it (string or number).
-    message_id: Option<Value>,
-    sent_at: Option<i64>,
-    data: Map<String, Value>,
-}
-
-impl Envelope {
-    fn parse(text: &str, tz: chrono_tz::Tz) -> Result<Self, (Option<Value>, String)> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|_| (None, "消息不是有效的JSON".to_string()))?;
-        let Value::Object(mut obj) = value else {
-            return Err((None, "消息须为JSON对象".into()));
-        };
-        let message_id = match obj.remove("messageId") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) if s.is_empty() || s.len() > 128 => {
-                return Err((None, "messageId 须为1到128字的字符串".into()));
-            }
-            Some(id @ (Value::String(_) | Value::Number(_))) => Some(id),
-            Some(_) => return Err((None, "messageId 须为字符串".into())),
-        };
-        let fail = |msg: &str| (message_id.clone(), msg.to_string());
-        let kind = match obj.remove("type") {
-            Some(Value::String(k)) if !k.is_empty() => k,
-            _ => return Err(fail("缺少 type")),
-        };
-        // the envelope's own time only stands in for a report's missing one: a form we cannot
-        // read must not cost the phone its HEARTBEAT_ACK (contract §5), so it counts as absent
-        let sent_at = obj
-            .get("timestamp")
-            .and_then(|v| crate::times::parse_json_time(v, tz));
-        let data = match obj.remove("data") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(d)) => d,
-            Some(_) => return Err(fail("data 须为JSON对象")),
-        };
-        Ok(Self {
-            kind,
-            message_id,
-            sent_at,
-            data,
-        })
-    }
-
-    /// The messageId as the key `device_messages` stores.
-    fn id_key(&self) -> Option<String> {
-        self.message_id.as_ref().map(|id| match id {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-    }
-}
-
-fn ack(theirs: &Value) -> Value {
-    socket_message("ACK", Some(json!({ "messageId": theirs })))
-}
-
-fn error(theirs: Option<&Value>, code: ErrorCode, message: &str) -> Value {
-    let mut data = json!({ "code": code.as_str(), "message": message });
-    if let Some(id) = theirs {
-        data["messageId"] = id.clone();
-    }
-    socket_message("ERROR", Some(data))
-}
-
 impl Session {
     /// Notes activity: in the hub at once, in the database at most every `TOUCH_EVERY_MS`.
     async fn touch(&mut self) {
@@ -273,7 +206,8 @@ impl Session {
             }
         };
         let applied = match msg.kind.as_str() {
-            "HEARTBEAT" | "PING" => {
+            // 2.4.0 also keeps its line alive with `ping` (contract §14)
+            "HEARTBEAT" | "PING" | "ping" => {
                 let mut replies = vec![socket_message("HEARTBEAT_ACK", None)];
                 replies.extend(msg.message_id.as_ref().map(ack));
                 return Outcome::reply(replies);
@@ -284,6 +218,7 @@ impl Session {
                 return outcome;
             }
             "DEVICE_ONLINE" => self.apply_once(&msg).await,
+            "INCOMING_CALL_DETECTED" => return self.incoming_call(&msg).await,
             kind if reports::is_report(kind) => self.apply_once(&msg).await,
             other => Err(ApiError::invalid(format!("未知的消息类型: {other}"))),
         };
@@ -306,10 +241,6 @@ impl Session {
         if msg.kind == "DEVICE_ONLINE" {
             return self.device_online(&msg.data, once).await;
         }
-        if msg.kind == "CALL_STATUS" && calls::inbound::names_a_number(&msg.data) {
-            // 2.4.0 on an incoming call: nothing DialBox knows to apply it to yet (§14)
-            return Ok(());
-        }
         let report = reports::parse(
             &msg.kind,
             &msg.data,
@@ -317,7 +248,45 @@ impl Session {
             self.state.config.timezone,
         )
         .map_err(ApiError::invalid)?;
-        calls::apply_report(&self.state, &self.caller, Source::PhoneSocket, report, once).await
+        let about = reports::about(&msg.data);
+        let source = Source::PhoneSocket;
+        calls::apply_report(&self.state, &self.caller, source, (report, about), once).await?;
+        Ok(())
+    }
+
+    /// INCOMING_CALL_DETECTED: caller ID for a ringing phone, answered on this socket with
+    /// INCOMING_CALL_CONFIRMED well inside the app's 3 s (then its HTTP fallback never fires;
+    /// if it does, it is the same call). Not once-only: a resend is the same ring again.
+    async fn incoming_call(&mut self, msg: &Envelope) -> Outcome {
+        let number = match msg.data.get("callerNumber") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(n)) => calls::inbound::caller_number(Some(n)),
+            Some(_) => {
+                let why = "callerNumber 须为字符串";
+                let id = msg.message_id.as_ref();
+                return Outcome::reply(vec![error(id, ErrorCode::InvalidParams, why)]);
+            }
+        };
+        let ring = calls::inbound::ring(&self.state, &self.caller, Source::PhoneSocket, number);
+        let confirmed = match ring.await {
+            Ok(ring) => socket_message(
+                "INCOMING_CALL_CONFIRMED",
+                Some(json!({
+                    "callId": ring.call.id,
+                    "callerNumber": ring.call.customer_phone,
+                    "customerName": ring.display_name(),
+                    "customerId": ring.call.customer_id,
+                    "isNewCustomer": ring.customer.is_none(),
+                })),
+            ),
+            Err(err) => {
+                let id = msg.message_id.as_ref();
+                return Outcome::reply(vec![error(id, err.code, &err.message)]);
+            }
+        };
+        let mut replies = vec![confirmed];
+        replies.extend(msg.message_id.as_ref().map(ack));
+        Outcome::reply(replies)
     }
 
     /// DEVICE_ONLINE: the app's version is kept when it reports one.

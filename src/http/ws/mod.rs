@@ -8,6 +8,7 @@
 //! write buffer only as large as the largest message it was sent.
 
 pub mod admin;
+pub mod envelope;
 pub mod mobile;
 
 use std::future::Future;
