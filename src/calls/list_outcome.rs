@@ -11,6 +11,12 @@ use crate::db::calls::Call;
 use crate::db::{self, DbResult};
 use crate::states::dialer::{Outcome, Queue, WaitReason};
 
+/// The least time between a call's end report (or its follow-up) and the session's next dial,
+/// whatever the office's gap and wrap-up: the shipped app sends both from its 保存并返回 handler,
+/// and a DIAL_COMMAND that arrived inside it (37–116 ms after the end report, at a 0 s gap) was
+/// erased from the app's storage with the form it was closing (issue 29).
+pub const SETTLE_MS: i64 = 3_000;
+
 /// Where an item goes after a call that ended with `outcome`, on its `attempts`-th dial.
 fn next_queue(outcome: Outcome, attempts: i64, max_attempts: i64) -> Queue {
     match outcome {
@@ -53,7 +59,7 @@ pub fn call_changed(conn: &Connection, before: &Call, after: &Call) -> DbResult<
         && s.call_ended_at.is_none()
     {
         s.call_ended_at = Some(ended);
-        s.next_at = Some(ended + campaign.wrap_up_ms);
+        s.next_at = Some((ended + campaign.wrap_up_ms).max(now + SETTLE_MS));
         s.wait_reason = Some(WaitReason::WrapUp);
         s.updated_at = now;
         db::dialer_sessions::save(conn, &s)?;
@@ -82,8 +88,9 @@ pub fn follow_up_submitted(
         && s.call_ended_at.is_some()
         && s.wait_reason == Some(WaitReason::WrapUp)
     {
-        s.next_at = Some(now);
-        s.wait_reason = None;
+        // the wrap-up is over, but the app is still inside the handler that sent this
+        // still a wrap-up: the settling seconds the page counts down
+        s.next_at = Some(now + SETTLE_MS);
         s.updated_at = now;
         db::dialer_sessions::save(conn, &s)?;
         changed = true;

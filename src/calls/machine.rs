@@ -17,6 +17,21 @@ pub const STATUS_VALUES: [&str; 6] = [
 ];
 /// `end_reason` of a call the dial timeout failed.
 pub const TIMEOUT_REASON: &str = "dial_timeout";
+/// `end_reason` of a dialed call the phone took up (it said `dialing`) but never reported on
+/// again within `NO_REPORT_MS` (the shipped app erased it, issue 29).
+pub const NO_REPORT_REASON: &str = "no_report";
+/// How long a dialed call may stay `calling` with no word beyond `dialing`: longer than any
+/// ring, so only a call the phone lost ends here; a late end report still corrects it.
+pub const NO_REPORT_MS: i64 = 10 * 60 * 1000;
+
+/// Whether a call was ended by a timeout rather than by anyone's report.
+pub fn ended_by_timeout(call: &Call) -> bool {
+    call.state == CallState::Ended
+        && matches!(
+            call.end_reason.as_deref(),
+            Some(TIMEOUT_REASON | NO_REPORT_REASON)
+        )
+}
 /// The end reason of a call the PC canceled.
 pub const CANCEL_REASON: &str = "pc_cancel";
 /// How far a phone's clock may be off ours before its times are not believed at all.
@@ -160,8 +175,7 @@ fn status_report(call: &Call, status: &str, reason: Option<&str>, at: i64) -> Op
 
 /// A canceled or timed-out call still takes the phone's end: the phone may have dialed anyway.
 fn ends_again(call: &Call) -> bool {
-    call.state == CallState::Canceled
-        || (call.state == CallState::Ended && call.end_reason.as_deref() == Some(TIMEOUT_REASON))
+    call.state == CallState::Canceled || ended_by_timeout(call)
 }
 
 struct EndFacts {

@@ -35,7 +35,7 @@ fn touch_customer(conn: &Connection, call: &Call) -> DbResult<()> {
     match (&call.customer_id, call.end_time) {
         (Some(customer), Some(end))
             if call.state == crate::states::call::CallState::Ended
-                && call.end_reason.as_deref() != Some(super::machine::TIMEOUT_REASON) =>
+                && !super::machine::ended_by_timeout(call) =>
         {
             crate::db::customers::touch_last_contact(conn, customer, end)
         }

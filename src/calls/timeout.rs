@@ -35,15 +35,28 @@ pub fn spawn(state: State) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Fails every dial older than the timeout with no phone report; returns how many.
+/// Fails every dial older than the timeout with no phone report, and every dial still
+/// `calling` after `machine::NO_REPORT_MS` whatever the phone said; returns how many.
 pub async fn sweep(state: &State) -> ApiResult<usize> {
     let tz = state.config.timezone;
     let timeout = state.settings.get().dial_timeout.as_millis() as i64;
     // a read first: most sweeps find nothing and should not take the write lock
-    let cutoff = state.clock.now_ms() - timeout;
+    let now = state.clock.now_ms();
+    let (cutoff, lost_cutoff) = (now - timeout, now - machine::NO_REPORT_MS);
     let due = state
         .db
-        .run(move |c| db::calls::unanswered_dials(c, cutoff))
+        .run(move |c| {
+            let mut due: Vec<(String, &'static str)> = db::calls::unanswered_dials(c, cutoff)?
+                .into_iter()
+                .map(|id| (id, machine::TIMEOUT_REASON))
+                .collect();
+            for id in db::calls::lost_dials(c, lost_cutoff)? {
+                if !due.iter().any(|(d, _)| *d == id) {
+                    due.push((id, machine::NO_REPORT_REASON));
+                }
+            }
+            Ok::<_, db::DbError>(due)
+        })
         .await?;
     if due.is_empty() {
         return Ok(0);
@@ -54,16 +67,19 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
         .write(move |tx| {
             let now = clock.now_ms();
             let mut failed = Vec::new();
-            for id in due {
+            for (id, reason) in due {
                 let call = db::calls::by_id(tx, &id)?;
                 // a report may have arrived since the read
-                if call.state != CallState::Calling || db::call_events::phone_reported(tx, &id)? {
+                let unanswered = reason == machine::TIMEOUT_REASON;
+                if call.state != CallState::Calling
+                    || (unanswered && db::call_events::phone_reported(tx, &id)?)
+                {
                     continue;
                 }
                 let mut next = call.clone();
                 next.state = CallState::Ended;
                 next.end_status = Some(EndStatus::Failed);
-                next.end_reason = Some(machine::TIMEOUT_REASON.into());
+                next.end_reason = Some(reason.into());
                 next.end_time = Some(now);
                 next.updated_at = now;
                 store::update(tx, tz, &call, &next)?;

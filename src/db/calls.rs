@@ -207,6 +207,18 @@ const UNANSWERED_DIALS: &str = "SELECT id FROM call_records
        AND NOT EXISTS (SELECT 1 FROM call_events e
                        WHERE e.call_id = call_records.id AND e.source IN ('http', 'ws'))";
 
+const LOST_DIALS: &str = "SELECT id FROM call_records
+     WHERE state IN ('calling', 'ringing', 'connected') AND state = 'calling'
+       AND start_time < ?1 AND phone_id IS NOT NULL";
+
+/// Dialed calls still `calling` that started before `cutoff`, whatever the phone said (it took
+/// them up and then lost them). Through `call_records_live`, like `unanswered_dials`.
+pub fn lost_dials(conn: &Connection, cutoff: i64) -> DbResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached(LOST_DIALS)?;
+    let rows = stmt.query_map([cutoff], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Calls per phone that started at or after `since` (a phone's 今日通话 on the page).
 pub fn count_by_phone_since(
     conn: &Connection,
@@ -263,18 +275,28 @@ pub fn user_has_call_near(
     Ok(stmt.query_row(params, |r| r.get(0))?)
 }
 
-const PHONE_LATEST: &str = "SELECT state, end_time FROM call_records
+const PHONE_LATEST: &str = "SELECT state, end_time, call_type = 'inbound' FROM call_records
      WHERE phone_id = ?1 ORDER BY start_time DESC LIMIT 1";
 
-/// The phone's latest call: whether it is still live, and when it ended.
-pub fn phone_latest(
-    conn: &Connection,
-    phone_id: i64,
-) -> DbResult<Option<(CallState, Option<i64>)>> {
+/// A phone's latest call, as pacing reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhoneLatest {
+    pub state: CallState,
+    pub end_time: Option<i64>,
+    /// It came in (contract §14): the phone is on a call it did not dial.
+    pub inbound: bool,
+}
+
+/// The phone's latest call: whether it is still live, when it ended, which way it went.
+pub fn phone_latest(conn: &Connection, phone_id: i64) -> DbResult<Option<PhoneLatest>> {
     let mut stmt = conn.prepare_cached(PHONE_LATEST)?;
     let mut rows = stmt.query([phone_id])?;
     match rows.next()? {
-        Some(r) => Ok(Some((r.get(0)?, r.get(1)?))),
+        Some(r) => Ok(Some(PhoneLatest {
+            state: r.get(0)?,
+            end_time: r.get(1)?,
+            inbound: r.get(2)?,
+        })),
         None => Ok(None),
     }
 }
@@ -287,8 +309,10 @@ mod plan_tests {
 
     #[test]
     fn the_timeout_sweep_reads_only_live_calls() {
-        let p = crate::db::call_lists::plan_tests::plan(UNANSWERED_DIALS, &[Value::Integer(0)]);
-        assert!(p.contains("USING INDEX call_records_live"), "{p}");
+        for sql in [UNANSWERED_DIALS, LOST_DIALS] {
+            let p = crate::db::call_lists::plan_tests::plan(sql, &[Value::Integer(0)]);
+            assert!(p.contains("USING INDEX call_records_live"), "{p}");
+        }
     }
 
     #[test]

@@ -37,6 +37,7 @@ mod calls_records_edit;
 mod calls_reports;
 mod campaigns_api;
 mod campaigns_dialer;
+mod campaigns_inbound;
 mod campaigns_pacing;
 mod cli;
 mod connections;

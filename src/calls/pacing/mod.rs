@@ -92,16 +92,20 @@ impl Pacing {
                 }));
             }
         }
-        if self.min_gap_ms > 0 {
-            match db::calls::phone_latest(conn, phone_id)? {
-                Some((state, _)) if state.is_live() => {
-                    return Ok(Some(Blocked {
-                        rule: PaceRule::OnCall,
-                        until: None,
-                        message: "该工作手机正在通话中，请在通话结束后再拨".into(),
-                    }));
-                }
-                Some((_, Some(end))) if end + self.min_gap_ms > at => {
+        let latest = db::calls::phone_latest(conn, phone_id)?;
+        match latest {
+            // a phone on a call that came in is on a call whatever the gap (contract §14)
+            Some(l) if l.state.is_live() && (l.inbound || self.min_gap_ms > 0) => {
+                return Ok(Some(Blocked {
+                    rule: PaceRule::OnCall,
+                    until: None,
+                    message: "该工作手机正在通话中，请在通话结束后再拨".into(),
+                }));
+            }
+            Some(l) if self.min_gap_ms > 0 => {
+                if let Some(end) = l.end_time
+                    && end + self.min_gap_ms > at
+                {
                     let until = end + self.min_gap_ms;
                     return Ok(Some(Blocked {
                         rule: PaceRule::MinGap,
@@ -113,8 +117,8 @@ impl Pacing {
                         ),
                     }));
                 }
-                _ => {}
             }
+            _ => {}
         }
         Ok(None)
     }

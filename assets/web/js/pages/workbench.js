@@ -107,8 +107,21 @@ export function mount(container, { user, live }) {
         item.customerId ? h('a', { href: `#/customer?id=${item.customerId}`, style: 'margin-left:8px' }, '客户详情') : null),
       item.note ? h('p', { class: 'muted' }, item.note) : null,
       call ? h('p', { id: 'workbench-call' }, `通话：${word(CALL_STATUS, call.status)}`, call.duration ? `，${fmtDuration(call.duration)}` : '') : null,
+      // the session waits on this call: when the phone never says how it ended (the app lost
+      // it), the salesperson ends it here and the list goes on
+      call && !ended ? h('div', { class: 'toolbar' }, endButton(call)) : null,
       h('p', { class: 'muted' }, `第 ${item.attempts} 次拨打`),
       slot);
+  }
+
+  function endButton(line) {
+    const b = actionButton('结束本通并继续', async () => {
+      if (line.state === 'calling') await call(ep.callCancel(line.callId));
+      else await call(ep.recordEnd(line.callId), { body: {} });
+      await reload();
+    }, 'small');
+    b.id = 'workbench-end-call';
+    return b;
   }
 
   function nextCard(w) {
