@@ -29,6 +29,36 @@ pub struct DialRequest {
     pub order_id: Option<String>,
 }
 
+/// 回拨: fills a dial from the call `call_id` the caller may see — its number and customer, and
+/// its salesperson's phone unless the request names one. A call without a number cannot be
+/// called back (400); one the caller may not see is 404.
+pub async fn call_back(
+    state: &State,
+    caller: &Caller,
+    call_id: &str,
+    req: &mut DialRequest,
+) -> ApiResult<()> {
+    let (id, who) = (call_id.to_string(), caller.clone());
+    let call = state
+        .db
+        .run(move |c| super::visible_call(c, &who, &id))
+        .await?;
+    if call.customer_phone.is_empty() {
+        return Err(ApiError::invalid_field(
+            "callbackOf",
+            "该来电没有号码，无法回拨",
+        ));
+    }
+    req.customer_phone = Some(call.customer_phone);
+    if req.customer_id.is_none() {
+        req.customer_id = call.customer_id;
+    }
+    if req.user_id.is_none() && req.phone_id.is_none() {
+        req.user_id = Some(call.user_id);
+    }
+    Ok(())
+}
+
 /// The customer a call is with, as `link_customer` found it.
 #[derive(Debug, Clone, Default)]
 pub struct Linked {

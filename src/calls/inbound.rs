@@ -173,6 +173,46 @@ pub fn name_the_caller(
     Ok(next)
 }
 
+/// The number of a call the caller may see (新建客户 from the 来电弹屏 and the 未接来电 list:
+/// sales staff see the number masked, so the page names the call instead). 400 when the call
+/// has no number.
+pub async fn number_of(state: &State, caller: &Caller, call_id: &str) -> ApiResult<String> {
+    let (id, who) = (call_id.to_string(), caller.clone());
+    let call = state
+        .db
+        .run(move |c| super::visible_call(c, &who, &id))
+        .await?;
+    if call.customer_phone.is_empty() {
+        return Err(ApiError::invalid_field("fromCallId", "该来电没有号码"));
+    }
+    Ok(call.customer_phone)
+}
+
+/// Links the calls with `customer`'s main number that have no customer yet — the ring the
+/// customer was created from among them — to it, and tells the page.
+pub async fn link_new_customer(state: &State, customer: &Customer) -> ApiResult<()> {
+    let tz = state.config.timezone;
+    let (number, found) = (customer.phone.clone(), Some(customer.clone()));
+    let clock = state.clock.clone();
+    let linked = state
+        .db
+        .write(move |tx| {
+            let now = clock.now_ms();
+            let mut linked = Vec::new();
+            for call in db::calls::with_number(tx, &number, 50)? {
+                if call.customer_id.is_none() {
+                    linked.push(name_the_caller(tx, tz, &call, &number, &found, now)?);
+                }
+            }
+            Ok::<_, ApiError>(linked)
+        })
+        .await?;
+    for call in &linked {
+        notify::call_state(state, call);
+    }
+    Ok(())
+}
+
 /// Tells the PC pages that may see the call that it rings: `INCOMING_CALL` with the customer's
 /// card (customers belong to the office, contract §2). The number goes masked, as
 /// `CALL_STATE` leaves it out: every watcher gets the same event, and the page reads the call

@@ -22,6 +22,9 @@ pub struct CallFilter {
     pub department: Option<String>,
     pub keyword: Option<String>,
     pub keyword_digits: Option<String>,
+    /// 未接来电: only missed or rejected inbound calls that no later connected call to the
+    /// same number has answered (contract §14, issue 29).
+    pub not_called_back: bool,
     /// The office days `(first, last)` that `from`/`to` cover, when they are whole days:
     /// then a total without call-level filters is read from the rollup.
     pub whole_days: Option<(String, String)>,
@@ -31,6 +34,7 @@ impl CallFilter {
     /// Only a keyword, no other condition (the search index alone can count the matches).
     fn is_keyword_only(&self) -> bool {
         self.keyword.is_some()
+            && !self.not_called_back
             && self.customer_id.is_none()
             && self.call_type.is_none()
             && self.call_status.is_none()
@@ -43,8 +47,10 @@ impl CallFilter {
     /// The rollup's question for this filter's total, if it can answer it.
     fn rollup_count(&self, scope: &Scope) -> Option<(StatsFilter, &str, &str)> {
         let (first, last) = self.whole_days.as_ref()?;
-        let call_level =
-            self.customer_id.is_some() || self.call_status.is_some() || self.keyword.is_some();
+        let call_level = self.customer_id.is_some()
+            || self.call_status.is_some()
+            || self.keyword.is_some()
+            || self.not_called_back;
         (!call_level).then(|| {
             let filter = StatsFilter {
                 scope: scope.clone(),
@@ -78,6 +84,9 @@ fn filter_sql(scope: &Scope, f: &CallFilter, by_time: bool) -> (String, Vec<Valu
         "c.user_id IN (SELECT id FROM users WHERE department = ?)",
         &f.department,
     );
+    if f.not_called_back {
+        conds.push(NOT_CALLED_BACK.into());
+    }
     if let Some(from) = f.from {
         conds.push("c.start_time >= ?".into());
         args.push(Value::Integer(from));
@@ -111,6 +120,16 @@ fn filter_sql(scope: &Scope, f: &CallFilter, by_time: bool) -> (String, Vec<Valu
     }
     (conds.join(" AND "), args)
 }
+
+/// A missed or rejected inbound call that no later connected call with its number answered
+/// (a call back from any phone of the office clears it; a number unknown cannot be called back
+/// and stays). Read through `call_records_by_phone_number`.
+const NOT_CALLED_BACK: &str = "c.call_type = 'inbound' AND c.state = 'ended'
+    AND c.end_status IN ('missed', 'rejected')
+    AND NOT EXISTS (SELECT 1 FROM call_records b
+                    WHERE b.customer_phone = c.customer_phone AND c.customer_phone <> ''
+                      AND b.start_time > c.start_time AND b.state = 'ended'
+                      AND b.end_status = 'connected')";
 
 /// The `call_search` (trigram) query for a keyword: its text in the name or notes, or its
 /// digits in the number. `None` when a part is under 3 characters, which trigrams cannot find.

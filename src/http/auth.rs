@@ -41,6 +41,8 @@ pub struct UserSummary {
     pub id: String,
     pub username: String,
     pub real_name: String,
+    /// The real name, or the username without one: what the page's header shows.
+    pub display_name: String,
     pub department: String,
     pub role: &'static str,
 }
@@ -51,6 +53,7 @@ impl From<&User> for UserSummary {
             id: u.id.clone(),
             username: u.username.clone(),
             real_name: u.real_name.clone(),
+            display_name: u.display_name.clone(),
             department: u.department.clone(),
             role: u.role.as_str(),
         }

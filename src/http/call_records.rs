@@ -81,6 +81,7 @@ pub fn call_filter(state: &State, q: &Query) -> ApiResult<CallFilter> {
         department: q.text("department"),
         keyword_digits: keyword.as_deref().and_then(phone::keyword_digits),
         keyword,
+        not_called_back: q.one_of("notCalledBack", &["true", "false"])?.as_deref() == Some("true"),
         whole_days: q.whole_days(),
     })
 }

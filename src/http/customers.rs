@@ -99,6 +99,8 @@ pub struct CustomerBody {
     next_follow_time: Option<String>,
     owner_id: Option<String>,
     notes: Option<String>,
+    /// 新建客户 from a call (the 来电弹屏, 未接来电): its number, when `phone` is not given.
+    from_call_id: Option<String>,
 }
 
 impl CustomerBody {
@@ -128,9 +130,16 @@ impl CustomerBody {
 }
 
 /// POST /api/v1/customers
-pub async fn create(state: State, caller: Caller, b: CustomerBody) -> ApiResult<Response> {
+pub async fn create(state: State, caller: Caller, mut b: CustomerBody) -> ApiResult<Response> {
+    let from_call = b.from_call_id.take();
+    if let (None, Some(id)) = (&b.phone, &from_call) {
+        crate::limits::name("fromCallId", id)?;
+        b.phone = Some(crate::calls::inbound::number_of(&state, &caller, id).await?);
+    }
     let change = b.change(state.config.timezone)?;
     let customer = customers::create(&state, &caller, change).await?;
+    // the calls of that number so far are this customer's (the ring it was made from too)
+    crate::calls::inbound::link_new_customer(&state, &customer).await?;
     Ok(reply::ok_with("客户创建成功", view(&caller, customer)))
 }
 
@@ -149,6 +158,12 @@ pub async fn update(
     caller: Caller,
     b: CustomerBody,
 ) -> ApiResult<Response> {
+    if b.from_call_id.is_some() {
+        return Err(ApiError::invalid_field(
+            "fromCallId",
+            "fromCallId 只用于新建客户",
+        ));
+    }
     let change = b.change(state.config.timezone)?;
     let customer = customers::update(&state, id, change).await?;
     Ok(reply::ok_with("客户已更新", view(&caller, customer)))

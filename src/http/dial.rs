@@ -25,6 +25,9 @@ pub struct Outbound {
     phone_id: Option<i64>,
     user_id: Option<String>,
     order_id: Option<String>,
+    /// 回拨: the call (one the caller may see) whose number to call, on its salesperson's phone
+    /// unless `userId`/`phoneId` say otherwise (issue 29: sales staff see numbers masked).
+    callback_of: Option<String>,
 }
 
 /// POST /api/v1/calls/outbound
@@ -32,7 +35,7 @@ pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Re
     limits::text("notes", b.notes.as_deref().unwrap_or_default())?;
     limits::name("orderId", b.order_id.as_deref().unwrap_or_default())?;
     limits::name("userId", b.user_id.as_deref().unwrap_or_default())?;
-    let req = dial::DialRequest {
+    let mut req = dial::DialRequest {
         customer_id: b.customer_id,
         customer_phone: b.customer_phone,
         customer_name: b.customer_name,
@@ -41,6 +44,10 @@ pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Re
         user_id: b.user_id,
         order_id: b.order_id,
     };
+    if let Some(id) = b.callback_of {
+        limits::name("callbackOf", &id)?;
+        dial::call_back(&state, &caller, &id, &mut req).await?;
+    }
     let call = dial::dial(&state, &caller, req).await?;
     Ok(reply::ok(json!({
         "callId": call.id,

@@ -4,6 +4,7 @@
 import { call, login, onUnauthorized, onUnreachable, session, whoAmI } from './api.js';
 import * as ep from './endpoints.js';
 import { emit, FOLLOW_UPS_CHANGED, LOGGED_OUT, on } from './bus.js';
+import { watchIncoming } from './widgets/incoming.js';
 import { LiveFeed } from './ws.js';
 import { clear, h } from './ui.js';
 import { ROLE } from './format.js';
@@ -13,6 +14,7 @@ const PAGES = [
   { id: 'phones', title: '工作手机', load: (q = '') => import(`./pages/phones.js${q}`) },
   { id: 'customers', title: '客户', load: (q = '') => import(`./pages/customers.js${q}`) },
   { id: 'calls', title: '通话记录', load: (q = '') => import(`./pages/calls.js${q}`) },
+  { id: 'missed', title: '未接来电', load: (q = '') => import(`./pages/missed.js${q}`) },
   { id: 'followups', title: '跟进记录', load: (q = '') => import(`./pages/followups.js${q}`) },
   { id: 'recordings', title: '录音', load: (q = '') => import(`./pages/recordings.js${q}`) },
   { id: 'campaigns', title: '外呼任务', load: (q = '') => import(`./pages/campaigns.js${q}`) },
@@ -61,6 +63,7 @@ function showLogin(message) {
  * the user may see). Refreshed on every page switch, after a follow-up changes, and each minute.
  */
 let dueTimer = null;
+let incomingWatched = false;
 async function refreshDue() {
   const link = $('nav').querySelector('a[data-page=followups]');
   if (!link || !user) return;
@@ -81,6 +84,7 @@ function showApp(me) {
   $('current-user').textContent = `${me.displayName}（${ROLE[me.role] || me.role}）`;
   clear($('nav'), visiblePages().filter((p) => !p.hidden).map((p) => h('a', { href: `#/${p.id}`, dataset: { page: p.id } }, p.title)));
   live.start();
+  if (!incomingWatched) { watchIncoming(live, () => user); incomingWatched = true; }
   route();
   clearInterval(dueTimer);
   dueTimer = setInterval(refreshDue, 60000);

@@ -48,7 +48,7 @@ export function mount(container, { user, live }) {
     const filtered = Object.values(f).some(Boolean);
     clear(list, table([
       { title: '姓名', render: (c) => h('a', { href: `#/customer?id=${encodeURIComponent(c.id)}`, class: 'customer-link' }, c.name) },
-      { title: '电话', render: (c) => c.phone },
+      { title: '电话', render: (c) => [c.phone, ...(c.otherPhones || []).map((n) => h('div', { class: 'muted' }, n))] },
       { title: '等级', render: (c) => word(LEVEL, c.level) },
       { title: '标签', render: (c) => tags(c.tags) },
       { title: '跟进状态', render: (c) => badge(word(FOLLOW_STATUS, c.followStatus), c.followStatus === 'interested' ? 'green' : '') },
@@ -81,6 +81,8 @@ export function edit(c, done, user) {
     { name: 'name', label: '姓名', value: c ? c.name : '', required: true },
     // a masked number is not editable here: only admins and managers see whole numbers
     { name: 'phone', label: '电话', value: c ? c.phone : '', required: true },
+    // 座机, a second mobile: caller ID knows the customer by these too (issue 29)
+    { name: 'otherPhones', label: '其他号码', value: c ? (c.otherPhones || []).join(', ') : '', placeholder: '座机、第二个手机，逗号分隔，最多5个' },
     // a value the page has no word for stays selectable, so saving never blanks it
     { name: 'level', label: '等级', type: 'select', options: keeping(options(LEVEL), c && c.level), value: c ? c.level : 'normal' },
     { name: 'followStatus', label: '跟进状态', type: 'select', options: keeping(options(FOLLOW_STATUS), c && c.followStatus), value: c ? c.followStatus : 'new' },
@@ -102,7 +104,10 @@ export function edit(c, done, user) {
       {
         label: '保存', kind: 'primary', onClick: async () => {
           const v = fields.values();
-          const body = { ...v, tags: v.tags.split(/[,，]/).map((t) => t.trim()).filter(Boolean) };
+          const list = (text) => text.split(/[,，;；、]/).map((t) => t.trim()).filter(Boolean);
+          const body = { ...v, tags: list(v.tags), otherPhones: list(v.otherPhones) };
+          // masked numbers come back masked: unchanged, they are not sent
+          if (c && (c.otherPhones || []).join(', ') === v.otherPhones) delete body.otherPhones;
           if (owner && owner.value) body.ownerId = owner.value;
           if (c && c.phone === v.phone) delete body.phone;
           if (c) await call(ep.customerUpdate(c.id), { body });

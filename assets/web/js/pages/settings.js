@@ -12,7 +12,9 @@ const GB = 1024 ** 3;
 export function mount(container) {
   const facts = h('div', { class: 'card', id: 'settings-facts' }, h('p', { class: 'muted' }, '加载中…'));
   const form = h('div', { class: 'card', id: 'settings-form' });
-  container.append(facts, form);
+  const office = h('div', { class: 'card', id: 'settings-office' });
+  container.append(facts, office, form);
+  officeName(office).catch(showError);
 
   async function load() {
     const s = (await call(ep.settings())).data;
@@ -82,4 +84,20 @@ export function mount(container) {
   }
 
   load().catch(showError);
+}
+
+/** 单位名称: the phone app (2.4.0) shows it as 租户 after login. */
+async function officeName(card) {
+  const input = h('input', { name: 'officeName', id: 'settings-office-name', maxlength: 64 });
+  input.value = (await call(ep.office())).data.name;
+  const save = h('button', { type: 'button', class: 'primary', id: 'settings-office-save' }, '保存');
+  save.addEventListener('click', async () => {
+    try {
+      input.value = (await call(ep.officeUpdate(), { body: { name: input.value } })).data.name;
+      toast('单位名称已保存', 'ok');
+    } catch (err) { showError(err); }
+  });
+  clear(card, h('h3', {}, '单位名称'),
+    h('p', { class: 'muted' }, '工作手机 App（2.4.0）登录后在“租户”处显示这个名称。'),
+    h('div', { class: 'toolbar' }, input, save));
 }
