@@ -65,6 +65,7 @@ mod own_password;
 mod page_routes;
 mod page_words;
 mod phone_sim;
+mod phone_sim_incoming;
 mod phone_sim_shipped;
 mod phones_bind;
 mod phones_health;

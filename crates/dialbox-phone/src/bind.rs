@@ -131,7 +131,7 @@ pub async fn bind_as(
             api.bind_mobile(&login_token, token, Some(&device.phone_number), device)
                 .await?
         }
-        (Dialect::ShippedApp, target) => {
+        (Dialect::ShippedApp | Dialect::ShippedApp24, target) => {
             log.say("binding via POST /api/v1/mobile/bind (shipped app's form)");
             api.bind_mobile(&login_token, target.credential(), None, device)
                 .await?
@@ -148,7 +148,7 @@ pub async fn bind_as(
         user_id: bound.user_id,
         phone_number: match dialect {
             Dialect::Document => device.phone_number.clone(),
-            Dialect::ShippedApp => String::new(),
+            Dialect::ShippedApp | Dialect::ShippedApp24 => String::new(),
         },
     })
 }

@@ -33,12 +33,12 @@ pub async fn play(ctx: Arc<Ctx>, call_id: String, mut signals: mpsc::UnboundedRe
     let b = &ctx.behaviour;
     let mut outcome = b.answer.pick();
     let started = chrono::Utc::now();
-    if ctx.device.dialect == Dialect::ShippedApp {
+    if ctx.device.dialect.shipped() {
         ctx.status(&call_id, "dialing");
     }
     ctx.status(&call_id, "ringing");
     match wait(b.ring_secs, &mut signals).await {
-        Waited::Signal(Signal::Cancel) if ctx.device.dialect == Dialect::ShippedApp => {
+        Waited::Signal(Signal::Cancel) if ctx.device.dialect.shipped() => {
             // no page of the app listens for a cancel: the dial goes on unanswered and the
             // app reports what happened (contract §13.1)
             ctx.log.say(format!(
@@ -84,7 +84,7 @@ pub async fn play(ctx: Arc<Ctx>, call_id: String, mut signals: mpsc::UnboundedRe
     };
     let reported = match ctx.device.dialect {
         Dialect::Document => end.send(&ctx, outcome.as_str(), duration, None).await,
-        Dialect::ShippedApp => {
+        Dialect::ShippedApp | Dialect::ShippedApp24 => {
             // at hang-up the app guesses from the time off-hook, then the salesperson confirms
             let guess = if talked > Duration::ZERO {
                 "connected"
@@ -104,7 +104,7 @@ pub async fn play(ctx: Arc<Ctx>, call_id: String, mut signals: mpsc::UnboundedRe
     if recording {
         upload(&ctx, &call_id, duration, None).await;
     }
-    if ctx.device.dialect == Dialect::ShippedApp && reported {
+    if ctx.device.dialect.shipped() && reported {
         crate::screens::look_back(&ctx, &call_id, outcome, recording).await;
     }
     if reported && !b.no_followup {

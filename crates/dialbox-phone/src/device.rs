@@ -64,7 +64,7 @@ impl Device {
     pub fn http_token(&self) -> &str {
         match self.dialect {
             Dialect::Document => &self.ws_token,
-            Dialect::ShippedApp => &self.login_token,
+            Dialect::ShippedApp | Dialect::ShippedApp24 => &self.login_token,
         }
     }
 }

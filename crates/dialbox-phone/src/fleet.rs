@@ -96,7 +96,7 @@ pub async fn provision(
         .collect::<Result<_, _>>()?;
     // the shipped app binds with its login token: one login per user
     let mut logins = vec![String::new(); users.len()];
-    if plan.dialect == Dialect::ShippedApp {
+    if plan.dialect.shipped() {
         for (user, login) in users.iter().zip(logins.iter_mut()) {
             *login = api.login(&user.username, plan.user_password, None).await?;
         }

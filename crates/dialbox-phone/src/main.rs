@@ -17,6 +17,7 @@ mod context;
 mod device;
 mod events;
 mod fleet;
+mod incoming;
 mod manual;
 mod phone;
 mod qr;
@@ -52,6 +53,9 @@ enum Command {
     /// Dial a number on the phone's own dialpad (the shipped app's `manual_…` call): report it,
     /// upload its recording named `Call_<number>_…` and submit a follow-up.
     Dial(manual::DialArgs),
+    /// Make this bound phone ring with NUMBER (2.4.0's incoming call, contract §14): caller ID,
+    /// answer or miss, hang up, the end under the app's own id, the recording and the form.
+    Incoming(incoming::IncomingArgs),
     /// Measure a DialBox (its own, on loopback, unless --server is given).
     Bench(bench::BenchArgs),
 }
@@ -65,6 +69,13 @@ pub enum Dialect {
     /// The shipped CRM外呼助手 app: /mobile/bind for every QR, ISO timestamps, CALL_ENDED, two end
     /// reports; it ignores cancels, plays §5.2's recordingUrl with no header and checks its 未接 tab.
     ShippedApp,
+    /// The app offices install today, 2.4.0 (contract §14): 1.0.0's outbound calls, and incoming
+    /// calls — caller ID with its 3 s HTTP fallback, states by number with a blank `callId`,
+    /// ends under its own `IN-local-…` id, `number_updated`, recordings multipart then base64,
+    /// the call-log back-fill on every return to the foreground.
+    #[value(name = "shipped-app-2.4")]
+    #[serde(rename = "shipped-app-2.4")]
+    ShippedApp24,
 }
 
 impl Dialect {
@@ -72,6 +83,20 @@ impl Dialect {
         match self {
             Dialect::Document => "document",
             Dialect::ShippedApp => "shipped-app",
+            Dialect::ShippedApp24 => "shipped-app-2.4",
+        }
+    }
+
+    /// Either version of the shipped app (they dial out alike).
+    pub fn shipped(self) -> bool {
+        matches!(self, Dialect::ShippedApp | Dialect::ShippedApp24)
+    }
+
+    /// The version the app reports in DEVICE_ONLINE and at login.
+    pub fn app_version(self) -> &'static str {
+        match self {
+            Dialect::ShippedApp24 => "2.4.0",
+            _ => "1.0.0",
         }
     }
 }
@@ -150,6 +175,7 @@ fn main() -> ExitCode {
             Command::Run(args) => run(args).await,
             Command::Fleet(args) => fleet::run(args).await,
             Command::Dial(args) => manual::dial_by_hand(args).await,
+            Command::Incoming(args) => incoming::ring(args).await,
             Command::Bench(args) => bench::run(args).await,
         }
     });

@@ -168,12 +168,32 @@ impl Run {
             Duration::from_secs_f64(b.heartbeat_secs.max(0.1)),
             Duration::from_secs_f64(b.ack_timeout_secs.max(0.1)),
         );
-        let online = json!({ "deviceId": self.ctx.device.device_id, "appVersion": "1.0.0" });
+        let online =
+            json!({ "deviceId": self.ctx.device.device_id, "appVersion": dialect.app_version() });
         let (online_id, msg) = socket::message("DEVICE_ONLINE", Some(online), dialect);
         if let Err(e) = socket::send(&mut ws, &msg).await {
             return SessionEnd::Dropped(e);
         }
         log.say("connected, DEVICE_ONLINE sent");
+        if dialect == crate::Dialect::ShippedApp24 {
+            // 2.4.0 sends its call log's missed calls on every return to the foreground; a
+            // simulated phone's log holds none the server has not heard of
+            let (api, token) = (
+                self.ctx.api.clone(),
+                self.ctx.device.http_token().to_string(),
+            );
+            let log = log.clone();
+            tokio::spawn(async move {
+                let body = json!({ "calls": [] });
+                match api
+                    .post("/api/v1/mobile/call/missed-calls", Some(&token), body)
+                    .await
+                {
+                    Ok(d) => log.say(format!("call log back-filled: created {}", d["created"])),
+                    Err(e) => log.say(format!("call log back-fill failed: {e}")),
+                }
+            });
+        }
         for msg in self.outbox.due(Duration::ZERO) {
             log.say(format!("resending {} after reconnecting", msg["messageId"]));
             if let Err(e) = socket::send(&mut ws, &msg).await {

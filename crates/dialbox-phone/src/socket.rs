@@ -77,7 +77,7 @@ pub async fn connect(url: &str, token: &str) -> Result<Ws, ConnectError> {
 /// timestamps as ISO strings; everything else (and the document's app) uses epoch ms.
 pub fn message(kind: &str, data: Option<Value>, dialect: Dialect) -> (String, Value) {
     let id = format!("msg_{}", crate::api::random_hex(8));
-    let timestamp = if dialect == Dialect::ShippedApp && kind == "CALL_STATUS" {
+    let timestamp = if dialect.shipped() && kind == "CALL_STATUS" {
         json!(crate::api::iso_now())
     } else {
         json!(crate::api::now_ms())
@@ -93,7 +93,7 @@ pub fn message(kind: &str, data: Option<Value>, dialect: Dialect) -> (String, Va
 pub fn heartbeat(dialect: Dialect) -> Value {
     match dialect {
         Dialect::Document => json!({ "type": "HEARTBEAT", "timestamp": crate::api::now_ms() }),
-        Dialect::ShippedApp => message("HEARTBEAT", None, dialect).1,
+        Dialect::ShippedApp | Dialect::ShippedApp24 => message("HEARTBEAT", None, dialect).1,
     }
 }
 
