@@ -21,7 +21,8 @@ use crate::db::{self, DbError, settings};
 use crate::states::call::{CallState, EndStatus};
 
 const BATCH: u64 = 50_000;
-const CUSTOMERS: usize = 1_000;
+/// The customers calls are drawn from (the rest only fill the table: caller ID's bench).
+const CALLED_CUSTOMERS: usize = 1_000;
 const NOTES: [&str; 6] = [
     "",
     "",
@@ -37,6 +38,9 @@ pub struct GenArgs {
     pub count: u64,
     pub users: u32,
     pub days: u32,
+    /// Customers the folder holds (at least `CALLED_CUSTOMERS`); every fourth has an other
+    /// number, a landline (contract §14).
+    pub customers: usize,
     pub seed: Option<u64>,
 }
 
@@ -77,7 +81,7 @@ pub fn generate(config: &Config, args: &GenArgs) -> Result<GenReport, String> {
         None => StdRng::from_rng(&mut rand::rng()),
     };
     let users = ensure_users(&conn, args.users)?;
-    let customers = ensure_customers(&conn, &mut rng)?;
+    let customers = ensure_customers(&conn, &mut rng, args.customers)?;
     let today = crate::times::local_day(crate::times::now_ms(), tz);
     let mut left = args.count;
     while left > 0 {
@@ -135,39 +139,48 @@ fn ensure_users(
     Ok(out)
 }
 
-/// `(id, name, phone)` of up to a thousand customers, created when there are fewer.
+/// `(id, name, phone)` of the first thousand customers, after making the folder hold `want`.
 fn ensure_customers(
     conn: &rusqlite::Connection,
     rng: &mut StdRng,
+    want: usize,
 ) -> Result<Vec<(String, String, String)>, String> {
-    let load = |conn: &rusqlite::Connection| -> Result<Vec<(String, String, String)>, String> {
-        let mut stmt = conn
-            .prepare("SELECT id, name, phone FROM customers LIMIT ?1")
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([CUSTOMERS as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(err)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(err)
-    };
-    let mut have = load(conn)?;
-    while have.len() < CUSTOMERS {
+    let have: i64 = conn
+        .query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
+        .map_err(err)?;
+    let mut made = have as usize;
+    let now = crate::times::now_ms();
+    // written in batches of one transaction each: a million single commits take minutes
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
+    while made < want.max(CALLED_CUSTOMERS) {
+        if made > 0 && made % BATCH as usize == 0 {
+            conn.execute_batch("COMMIT; BEGIN IMMEDIATE").map_err(err)?;
+        }
+        let other = format!("010{:08}", rng.random_range(0..100_000_000u64));
         let fields = CustomerFields {
             name: format!("客户{:04}", rng.random_range(0..10_000)),
             phone: format!("13{:09}", rng.random_range(0..1_000_000_000u64)),
+            other_phones: if made % 4 == 0 { vec![other] } else { vec![] },
             level: "normal".into(),
             follow_status: "new".into(),
             ..Default::default()
         };
-        let id = crate::ids::customer_id();
-        match db::customers::insert(conn, &id, &fields, crate::times::now_ms()) {
-            Ok(()) => have.push((id, fields.name, fields.phone)),
+        match db::customers::insert(conn, &crate::ids::customer_id(), &fields, now) {
+            Ok(()) => made += 1,
             Err(DbError::Sqlite(_)) => continue, // a number drawn twice
             Err(e) => return Err(err(e)),
         }
     }
-    Ok(have)
+    conn.execute_batch("COMMIT").map_err(err)?;
+    let mut stmt = conn
+        .prepare("SELECT id, name, phone FROM customers LIMIT ?1")
+        .map_err(err)?;
+    let rows = stmt
+        .query_map([CALLED_CUSTOMERS as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .map_err(err)?;
+    rows.collect::<rusqlite::Result<_>>().map_err(err)
 }
 
 fn random_call(

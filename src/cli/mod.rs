@@ -61,6 +61,9 @@ pub enum Command {
         users: u32,
         #[arg(long, default_value_t = 730)]
         days: u32,
+        /// Customers the folder holds (calls go to the first thousand).
+        #[arg(long, default_value_t = 1_000)]
+        customers: usize,
         /// Office time zone for a data folder that has none stored yet.
         #[arg(long, env = "DIALBOX_TIMEZONE")]
         timezone: Option<Tz>,
@@ -341,6 +344,7 @@ fn execute(cli: Cli, double_clicked: bool) -> Result<(), String> {
             count,
             users,
             days,
+            customers,
             timezone,
             seed,
         } => {
@@ -350,6 +354,7 @@ fn execute(cli: Cli, double_clicked: bool) -> Result<(), String> {
                 count,
                 users,
                 days,
+                customers,
                 seed,
             };
             let r = crate::bench_data::generate(&config, &args)?;

@@ -41,7 +41,7 @@ pub async fn run(args: &BenchArgs, b: PathBuf) -> Result<Value, String> {
             _ => 2_000_000,
         });
         base.dialbox = Some(binaries[0].clone());
-        super::data::generate(&base, &data, records)?;
+        super::data::generate(&base, &data, records, &[])?;
         base.from_data = Some(data);
     }
     let mut results: [Vec<Value>; 2] = [Vec::new(), Vec::new()];

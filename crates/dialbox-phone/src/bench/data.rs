@@ -15,6 +15,16 @@ pub async fn generated_target(
     what: &str,
     records: u64,
 ) -> Result<Target, String> {
+    generated_target_with(args, what, records, &[]).await
+}
+
+/// As `generated_target`, with more `gen-calls` arguments (`--customers N`).
+pub async fn generated_target_with(
+    args: &BenchArgs,
+    what: &str,
+    records: u64,
+    extra: &[&str],
+) -> Result<Target, String> {
     let dir = tempfile::Builder::new()
         .prefix(&format!("dialbox-bench-{what}-"))
         .tempdir()
@@ -26,13 +36,13 @@ pub async fn generated_target(
                 .map_err(|e| format!("cannot copy {}: {e}", template.display()))?;
             println!("{what}: the calls of {}", template.display());
         }
-        None => generate(args, &data, records)?,
+        None => generate(args, &data, records, extra)?,
     }
     Target::own(args, dir, data, &[], true).await
 }
 
 /// `dialbox gen-calls` into `data`: `records` calls of `--users` users over `--days` days.
-pub fn generate(args: &BenchArgs, data: &Path, records: u64) -> Result<(), String> {
+pub fn generate(args: &BenchArgs, data: &Path, records: u64, extra: &[&str]) -> Result<(), String> {
     let dialbox = dialbox_path(args)?;
     println!(
         "generating {records} call records for {} users over {} days …",
@@ -44,7 +54,7 @@ pub fn generate(args: &BenchArgs, data: &Path, records: u64) -> Result<(), Strin
         args.users.to_string(),
         args.days.to_string(),
     );
-    let gen_args = [
+    let mut gen_args = vec![
         "gen-calls",
         "--count",
         &count,
@@ -53,6 +63,7 @@ pub fn generate(args: &BenchArgs, data: &Path, records: u64) -> Result<(), Strin
         "--days",
         &days,
     ];
+    gen_args.extend_from_slice(extra);
     print!("{}", dialbox_command(&dialbox, data, &gen_args)?);
     println!("  generated in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

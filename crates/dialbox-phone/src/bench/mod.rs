@@ -3,6 +3,7 @@
 //! `dialbox serve` on 127.0.0.1:0 with a temporary data folder; loads stay on loopback, are
 //! bounded in count and time, and stop by themselves.
 
+mod callerid;
 mod compare;
 mod data;
 mod dial;
@@ -58,6 +59,8 @@ pub enum Which {
     /// Issue 27: hostile spreadsheets (and the largest honest one) imported alone and three at
     /// once: the server's RSS growth.
     HostileImports,
+    /// Issue 29: caller ID (HTTP and socket) at --customers customers: p50/p95/p99.
+    CallerId,
     All,
 }
 
@@ -121,6 +124,9 @@ pub struct BenchArgs {
     /// stats: the §5.6 keyword.
     #[arg(long, default_value = "138")]
     pub keyword: String,
+    /// caller-id: customers in the office.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub customers: usize,
     /// upload/range: file size in MB.
     #[arg(long, default_value_t = 200)]
     pub size_mb: u64,
@@ -179,6 +185,7 @@ pub async fn one(scenario: Which, args: &BenchArgs) -> Result<Value, String> {
         Which::ListImport => power::list_import(args).await,
         Which::RecordsPage => pages::run(args).await,
         Which::HostileImports => imports::run(args).await,
+        Which::CallerId => callerid::run(args).await,
         Which::All => Err("`all` runs each scenario; name one".into()),
     }
 }
