@@ -153,14 +153,18 @@ fn ensure_customers(
     // written in batches of one transaction each: a million single commits take minutes
     conn.execute_batch("BEGIN IMMEDIATE").map_err(err)?;
     while made < want.max(CALLED_CUSTOMERS) {
-        if made > 0 && made % BATCH as usize == 0 {
+        if made > 0 && made.is_multiple_of(BATCH as usize) {
             conn.execute_batch("COMMIT; BEGIN IMMEDIATE").map_err(err)?;
         }
         let other = format!("010{:08}", rng.random_range(0..100_000_000u64));
         let fields = CustomerFields {
             name: format!("客户{:04}", rng.random_range(0..10_000)),
             phone: format!("13{:09}", rng.random_range(0..1_000_000_000u64)),
-            other_phones: if made % 4 == 0 { vec![other] } else { vec![] },
+            other_phones: if made.is_multiple_of(4) {
+                vec![other]
+            } else {
+                vec![]
+            },
             level: "normal".into(),
             follow_status: "new".into(),
             ..Default::default()
