@@ -177,11 +177,7 @@ pub fn name_the_caller(
 /// sales staff see the number masked, so the page names the call instead). 400 when the call
 /// has no number.
 pub async fn number_of(state: &State, caller: &Caller, call_id: &str) -> ApiResult<String> {
-    let (id, who) = (call_id.to_string(), caller.clone());
-    let call = state
-        .db
-        .run(move |c| super::visible_call(c, &who, &id))
-        .await?;
+    let call = super::load_visible(state, caller, call_id).await?;
     if call.customer_phone.is_empty() {
         return Err(ApiError::invalid_field("fromCallId", "该来电没有号码"));
     }

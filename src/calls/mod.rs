@@ -210,6 +210,12 @@ pub async fn apply_report(
     Ok(landed_on)
 }
 
+/// `visible_call` off the async runtime: the call `id` the caller may see, else NOT_FOUND.
+pub async fn load_visible(state: &State, caller: &Caller, id: &str) -> ApiResult<db::calls::Call> {
+    let (id, who) = (id.to_string(), caller.clone());
+    Ok(state.db.run(move |c| visible_call(c, &who, &id)).await?)
+}
+
 /// Loads a call the caller may see, else NOT_FOUND: by DialBox's id, or by an id the caller's
 /// phone app made for it (2.4.0's `IN-local-…`, contract §14).
 pub fn visible_call(

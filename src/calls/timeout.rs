@@ -76,15 +76,12 @@ pub async fn sweep(state: &State) -> ApiResult<usize> {
                 {
                     continue;
                 }
-                let mut next = call.clone();
-                next.state = CallState::Ended;
-                next.end_status = Some(EndStatus::Failed);
-                next.end_reason = Some(reason.into());
-                next.end_time = Some(now);
-                next.updated_at = now;
-                store::update(tx, tz, &call, &next)?;
-                db::call_events::insert(tx, &id, Source::Timeout, "timeout", &json!({}), now)?;
-                failed.push(next);
+                let end = Ended {
+                    status: EndStatus::Failed,
+                    reason,
+                    at: now,
+                };
+                failed.push(end.write(tx, tz, &call, now)?);
             }
             Ok::<_, ApiError>(failed)
         })
@@ -117,15 +114,12 @@ pub async fn sweep_rings(state: &State) -> ApiResult<usize> {
                 if call.state != CallState::Ringing {
                     continue;
                 }
-                let mut next = call.clone();
-                next.state = CallState::Ended;
-                next.end_status = Some(EndStatus::Missed);
-                next.end_reason = Some(RING_TIMEOUT_REASON.into());
-                next.end_time = Some(now.min(call.start_time + super::inbound::RING_GIVES_UP_MS));
-                next.updated_at = now;
-                store::update(tx, tz, &call, &next)?;
-                db::call_events::insert(tx, &id, Source::Timeout, "timeout", &json!({}), now)?;
-                ended.push(next);
+                let end = Ended {
+                    status: EndStatus::Missed,
+                    reason: RING_TIMEOUT_REASON,
+                    at: now.min(call.start_time + super::inbound::RING_GIVES_UP_MS),
+                };
+                ended.push(end.write(tx, tz, &call, now)?);
             }
             Ok::<_, ApiError>(ended)
         })
@@ -138,3 +132,31 @@ pub async fn sweep_rings(state: &State) -> ApiResult<usize> {
 
 /// `end_reason` of an incoming call nobody reported on after its ring.
 pub const RING_TIMEOUT_REASON: &str = "ring_timeout";
+
+/// How a timeout ends a call.
+struct Ended {
+    status: EndStatus,
+    reason: &'static str,
+    at: i64,
+}
+
+impl Ended {
+    /// Writes the end over `call` with its history line; returns the call as it is now.
+    fn write(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        tz: chrono_tz::Tz,
+        call: &crate::db::calls::Call,
+        now: i64,
+    ) -> ApiResult<crate::db::calls::Call> {
+        let mut next = call.clone();
+        next.state = CallState::Ended;
+        next.end_status = Some(self.status);
+        next.end_reason = Some(self.reason.into());
+        next.end_time = Some(self.at);
+        next.updated_at = now;
+        store::update(tx, tz, call, &next)?;
+        db::call_events::insert(tx, &call.id, Source::Timeout, "timeout", &json!({}), now)?;
+        Ok(next)
+    }
+}

@@ -10,7 +10,8 @@ use crate::campaigns_dialer::{Answer, list_for, play, session_of, set_pacing, st
 use crate::common;
 
 use common::dialing::{Dialect, dial, online_phone};
-use common::{TestServer, assert_error};
+use common::phone::TestPhone;
+use common::{TestServer, TestUser, assert_error};
 use serde_json::json;
 
 /// No pace at all: no gap, no caps, no quiet hours.
@@ -75,17 +76,23 @@ async fn a_phone_on_an_incoming_call_is_on_a_call_for_every_dial() {
     server.stop().await;
 }
 
+/// A salesperson working a list of two numbers at no pace; the first one's DIAL_COMMAND came.
+async fn two_number_session(server: &TestServer) -> (TestUser, TestPhone, String) {
+    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
+    let mut phone = online_phone(server, &sales, Dialect::Shipped).await;
+    set_pacing(server, no_pace()).await;
+    let numbers = vec!["13900001111".to_string(), "13900002222".to_string()];
+    let campaign = list_for(server, &numbers, json!({"wrapUpSeconds": 0}), &[&sales]).await;
+    start_session(server, &campaign, &sales).await;
+    let first = phone.recv_type("DIAL_COMMAND").await;
+    let id = first["data"]["callId"].as_str().unwrap().to_string();
+    (sales, phone, id)
+}
+
 #[tokio::test]
 async fn the_next_dial_waits_for_the_apps_form_to_settle() {
     let server = TestServer::start().await;
-    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
-    let mut phone = online_phone(&server, &sales, Dialect::Shipped).await;
-    set_pacing(&server, no_pace()).await;
-    let numbers = vec!["13900001111".to_string(), "13900002222".to_string()];
-    let campaign = list_for(&server, &numbers, json!({"wrapUpSeconds": 0}), &[&sales]).await;
-    start_session(&server, &campaign, &sales).await;
-    let first = phone.recv_type("DIAL_COMMAND").await;
-    let id = first["data"]["callId"].as_str().unwrap().to_string();
+    let (sales, mut phone, id) = two_number_session(&server).await;
     play(
         &server,
         &sales,
@@ -113,14 +120,7 @@ async fn the_next_dial_waits_for_the_apps_form_to_settle() {
 #[tokio::test]
 async fn a_dial_the_phone_lost_ends_and_the_session_goes_on() {
     let server = TestServer::start().await;
-    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
-    let mut phone = online_phone(&server, &sales, Dialect::Shipped).await;
-    set_pacing(&server, no_pace()).await;
-    let numbers = vec!["13900001111".to_string(), "13900002222".to_string()];
-    let campaign = list_for(&server, &numbers, json!({"wrapUpSeconds": 0}), &[&sales]).await;
-    start_session(&server, &campaign, &sales).await;
-    let first = phone.recv_type("DIAL_COMMAND").await;
-    let id = first["data"]["callId"].as_str().unwrap().to_string();
+    let (sales, mut phone, id) = two_number_session(&server).await;
     // the app says `dialing` and then nothing: it erased the call
     phone
         .send(json!({"type": "CALL_STATUS", "messageId": "d1",
