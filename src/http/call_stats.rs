@@ -55,6 +55,9 @@ fn with_figures(mut who: Value, t: &Totals) -> Value {
         for (key, value) in [
             ("calls", json!(t.total)),
             ("connectedCalls", json!(t.connected)),
+            // per person and department too (issue 29): calls that came in, and went out
+            ("incomingCalls", json!(t.inbound)),
+            ("outgoingCalls", json!(t.outbound)),
             ("duration", json!(t.duration)),
             ("connectionRate", json!(percent(t.connected, t.total))),
             ("averageTalkTime", json!(ratio(t.duration, t.connected))),

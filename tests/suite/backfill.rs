@@ -77,6 +77,22 @@ async fn the_call_log_becomes_inbound_calls_once() {
     // statistics count them as inbound
     let (_, stats) = server.get("/api/v1/calls/statistics", &user.token).await;
     assert_eq!(stats["data"]["incomingCalls"], 3, "{stats}");
+    // and per person
+    let (_, stats) = server
+        .get("/api/v1/calls/statistics", &server.admin_token)
+        .await;
+    let mine = stats["data"]["userStats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["userId"] == json!(user.id))
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (&mine["incomingCalls"], &mine["outgoingCalls"]),
+        (&json!(3), &json!(0)),
+        "{mine}"
+    );
     assert_rollup_consistent(&server);
     server.stop().await;
 }

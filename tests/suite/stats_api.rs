@@ -201,8 +201,10 @@ async fn statistics_by_hand_in_shanghai() {
         all["departmentStats"],
         json!([
             {"department": "一部", "calls": 6, "connectedCalls": 4, "duration": 411,
-             "connectionRate": 67, "averageTalkTime": 103},
+             "connectionRate": 67, "averageTalkTime": 103,
+             "incomingCalls": 2, "outgoingCalls": 4},
             {"department": "二部", "calls": 2, "connectedCalls": 1, "duration": 30,
+             "incomingCalls": 0, "outgoingCalls": 2,
              "connectionRate": 50, "averageTalkTime": 30},
         ])
     );

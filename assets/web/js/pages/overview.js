@@ -95,6 +95,7 @@ export function mount(container, { live, user }) {
       { title: '#', render: (_, i) => i + 1 },
       first,
       { title: '通话数', render: (u) => u.calls },
+      { title: '呼出 / 呼入', render: (u) => `${u.outgoingCalls ?? 0} / ${u.incomingCalls ?? 0}` },
       { title: '已接通', render: (u) => u.connectedCalls },
       { title: '接通率', render: (u) => `${u.connectionRate ?? 0}%` },
       { title: '通话时长', render: (u) => fmtDuration(u.duration) },
