@@ -238,8 +238,8 @@ pub async fn import(
 }
 
 /// Level and follow-status words as codes (`words`): 重要 → important, 已成交 → deal. A level no
-/// word matches is imported as `normal` and reported; a status no word matches is left as
-/// written, so the row is skipped with its reason.
+/// word matches is imported as `normal`, a status no word matches as `new`, and both are
+/// reported: a word must not cost the office its customer (issue 30, item 4).
 fn map_words(rows: &mut [ImportRow]) -> Vec<Skipped> {
     let mut unmapped = Vec::new();
     for row in rows {
@@ -252,12 +252,14 @@ fn map_words(rows: &mut [ImportRow]) -> Vec<Skipped> {
                 });
             }
         }
-        if let Some(code) = row
-            .follow_status
-            .as_deref()
-            .and_then(super::words::follow_status)
-        {
-            row.follow_status = Some(code.to_string());
+        if let Some(text) = row.follow_status.take() {
+            row.follow_status = super::words::follow_status(&text).map(str::to_string);
+            if row.follow_status.is_none() {
+                unmapped.push(Skipped {
+                    row: row.line,
+                    reason: format!("跟进状态无法识别: {text}（已记为新客户）"),
+                });
+            }
         }
     }
     unmapped

@@ -16,7 +16,8 @@ const LEVEL_WORDS: &[(&str, &str, &[&str])] = &[
 /// Follow statuses (`super::FOLLOW_STATUSES`): the code, the page's word, and other words.
 const STATUS_WORDS: &[(&str, &str, &[&str])] = &[
     ("new", "新客户", &["新建", "新", "未联系", "待联系"]),
-    ("contacted", "已联系", &["联系过"]),
+    // 再联系 is one of the page's quick tags; a sheet that says it means "reached, call again"
+    ("contacted", "已联系", &["联系过", "再联系"]),
     ("interested", "有意向", &["感兴趣", "意向"]),
     ("considering", "考虑中", &["考虑"]),
     ("hesitant", "犹豫", &["犹豫中"]),

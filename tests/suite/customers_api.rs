@@ -341,10 +341,13 @@ async fn import_maps_level_and_status_words_to_codes() {
                乙,13900000002,VIP,有意向\n\
                丙,13900000003,普通,\n\
                丁,13900000004,金牌,新客户\n\
-               戊,13900000005,,随便\n";
+               戊,13900000005,,随便\n\
+               己,13900000006,,再联系\n";
     let (s, b) = import(&server, t, csv.as_bytes().to_vec()).await;
     assert_eq!(s, 200, "{b}");
-    assert_eq!(b["data"]["imported"], 4, "{b}");
+    // a word no one knows keeps its row (issue 30, item 4): 随便 becomes 新客户 and is
+    // reported; the page's own quick tag 再联系 is a status it knows
+    assert_eq!(b["data"]["imported"], 6, "{b}");
     assert_eq!(b["data"]["unmapped"][0]["row"], 5, "{b}");
     assert!(
         b["data"]["unmapped"][0]["reason"]
@@ -352,7 +355,14 @@ async fn import_maps_level_and_status_words_to_codes() {
             .unwrap()
             .contains("金牌")
     );
-    assert_eq!(b["data"]["errors"][0]["row"], 6, "{b}");
+    assert_eq!(b["data"]["unmapped"][1]["row"], 6, "{b}");
+    assert!(
+        b["data"]["unmapped"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("随便")
+    );
+    assert_eq!(b["data"]["errors"], json!([]), "{b}");
     let stored: Vec<(String, String, String)> = {
         let db = server.db();
         let mut stmt = db
@@ -368,6 +378,8 @@ async fn import_maps_level_and_status_words_to_codes() {
         ("乙", "vip", "interested"),
         ("丙", "normal", "new"),
         ("丁", "normal", "new"),
+        ("戊", "normal", "new"),
+        ("己", "normal", "contacted"),
     ];
     let got: Vec<(&str, &str, &str)> = stored
         .iter()
