@@ -136,11 +136,22 @@ pub async fn add(state: &State, caller: &Caller, id: String, lines: Vec<Line>) -
     };
     let mut seen = HashSet::new();
     let mut good = Vec::new();
-    for line in lines {
+    for mut line in lines {
+        if line.name.trim().is_empty() {
+            // a typed line says both: `139 0013 9002 周八`
+            let (number, name) = phone::split_line(&line.phone);
+            if !number.is_empty() {
+                (line.phone, line.name) = (number.to_string(), name.to_string());
+            }
+        }
         limits::name("name", &line.name)?;
         limits::text("note", &line.note)?;
         match phone::normalize(&line.phone) {
             None => out.invalid.push(left_out(&line, "", "号码无效")),
+            Some(n) if !phone::is_dialable(&n) => {
+                out.invalid
+                    .push(left_out(&line, &n, "不是可拨打的电话号码"))
+            }
             Some(n) if !seen.insert(n.clone()) => {
                 out.duplicates.push(left_out(&line, &n, "重复的号码"))
             }

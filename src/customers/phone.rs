@@ -37,6 +37,43 @@ pub fn normalize(raw: &str) -> Option<String> {
         .then(|| national.to_string())
 }
 
+/// A line typed in a number box, split into the number as written and the name beside it:
+/// `139 0013 9002 周八` → (`139 0013 9002`, `周八`); `周八 13900139002` → (`13900139002`, `周八`).
+/// The number is the run of digits, spaces, `+`, `-` and brackets at the line's start (else its
+/// end); a line without one is all name (and no number).
+pub fn split_line(line: &str) -> (&str, &str) {
+    let line = line.trim();
+    let numberish = |c: char| c.is_ascii_digit() || " +-()（）\u{3000}".contains(c);
+    let head = line.find(|c: char| !numberish(c)).unwrap_or(line.len());
+    if line[..head].chars().any(|c| c.is_ascii_digit()) {
+        return (
+            line[..head].trim(),
+            line[head..].trim_matches(|c: char| c.is_whitespace() || c == ',' || c == '，'),
+        );
+    }
+    let tail = line.rfind(|c: char| !numberish(c)).map_or(0, |i| {
+        i + line[i..].chars().next().map_or(1, char::len_utf8)
+    });
+    if line[tail..].chars().any(|c| c.is_ascii_digit()) {
+        return (
+            line[tail..].trim(),
+            line[..tail].trim_matches(|c: char| c.is_whitespace() || c == ',' || c == '，'),
+        );
+    }
+    ("", line)
+}
+
+/// A number a salesperson can dial (normalised): a mainland mobile, a landline with its area
+/// code (`0` and 9–11 more digits), a 400/800 number, or a 95xxx/96xxx service number. `12345`
+/// or a number cut short is none of these (issue 30, item 5).
+pub fn is_dialable(n: &str) -> bool {
+    let len = n.len();
+    is_mobile(n)
+        || (n.starts_with('0') && (10..=12).contains(&len))
+        || ((n.starts_with("400") || n.starts_with("800")) && len == 10)
+        || ((n.starts_with("95") || n.starts_with("96")) && (5..=8).contains(&len))
+}
+
 /// A mainland mobile number: eleven digits, `1` then `3`–`9`.
 fn is_mobile(digits: &str) -> bool {
     let b = digits.as_bytes();
@@ -107,6 +144,21 @@ mod tests {
         assert_eq!(normalize("138abc"), None);
         assert_eq!(normalize(""), None);
         assert_eq!(normalize("1+38"), None);
+    }
+
+    #[test]
+    fn a_number_box_line_is_a_number_and_a_name() {
+        assert_eq!(split_line("139 0013 9002 周八"), ("139 0013 9002", "周八"));
+        assert_eq!(split_line("周八 13900139002"), ("13900139002", "周八"));
+        assert_eq!(split_line("13900139002,周八"), ("13900139002", "周八"));
+        assert_eq!(split_line("+86 139-0013-9002"), ("+86 139-0013-9002", ""));
+        assert_eq!(split_line("周八"), ("", "周八"));
+        for n in ["13900139002", "01065529988", "4008001234", "95588"] {
+            assert!(is_dialable(n), "{n}");
+        }
+        for n in ["12345", "139", "1390013900", "123456789012"] {
+            assert!(!is_dialable(n), "{n}");
+        }
     }
 
     #[test]

@@ -25,10 +25,20 @@ async fn a_list_is_made_on_the_page_and_worked_from_the_workbench() {
     b.fill("dialog input[name=wrapUpSeconds]", "600").await;
     b.fill(
         "dialog textarea[name=numbers]",
-        "13900001111 张三\n13900002222 李四\n13900003333 王五\n13900001111",
+        "139 0000 1111 张三\n13900002222 李四\n王五 13900003333\n13900001111\n12345 测试",
     )
     .await;
     b.click_text("dialog", "创建").await;
+    // what was left out stays on screen, each number with its reason (issue 30, item 5)
+    b.wait_true(
+        "const d = document.querySelector('dialog[open]'); \
+         return !!d && d.textContent.includes('不是可拨打的电话号码') && d.textContent.includes('重复');",
+        vec![],
+        "the list of numbers left out",
+    )
+    .await;
+    b.shot("1b-left-out").await;
+    b.click_text("dialog", "知道了").await;
     b.wait_text("#campaign-list", "0 / 3 已拨").await;
     b.click_text(".campaign", "分配号码").await;
     b.wait_true(

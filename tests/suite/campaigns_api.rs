@@ -473,3 +473,66 @@ async fn sessions_start_only_for_whom_the_caller_may_dial() {
     assert_eq!(session_of(&server, &a).await, Value::Null);
     server.stop().await;
 }
+
+/// The number box (issue 30, item 5): a typed line is a number and the name beside it, in
+/// either order, by the customers' number rule; what no one can dial is left out with why.
+#[tokio::test]
+async fn typed_lines_are_read_as_number_and_name() {
+    let server = TestServer::start().await;
+    let (s, made) = server
+        .post(
+            "/api/v1/campaigns",
+            &server.admin_token,
+            json!({"name": "双十二", "items": [
+                {"phone": "139 0013 9002 周八"},
+                {"phone": "吴九 +86 139-0013-9003"},
+                {"phone": "12345"},
+                {"phone": "周十"},
+                {"phone": "010-6552 9988"}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{made}");
+    let added = &made["data"]["added"];
+    assert_eq!(added["added"], 3, "{made}");
+    let invalid: Vec<(String, String)> = added["invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["phone"].as_str().unwrap().into(),
+                r["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        invalid,
+        [
+            ("12345".to_string(), "不是可拨打的电话号码".to_string()),
+            ("周十".to_string(), "号码无效".to_string())
+        ]
+    );
+    let id = made["data"]["id"].as_str().unwrap();
+    let items = items_of(&server, &server.admin_token, id).await;
+    let mut got: Vec<(String, String)> = items["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["phone"].as_str().unwrap().into(),
+                r["name"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("01065529988".to_string(), String::new()),
+            ("13900139002".to_string(), "周八".to_string()),
+            ("13900139003".to_string(), "吴九".to_string())
+        ]
+    );
+}

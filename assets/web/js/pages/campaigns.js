@@ -14,6 +14,26 @@ const leftOut = (added) => {
   return `添加 ${added.added} 个；重复 ${n('duplicates')}，黑名单 ${n('doNotCall')}，无效 ${n('invalid')}`;
 };
 
+/** The numbers an addition left out, each with its reason, in a dialog that stays until read
+ * (issue 30, item 5: a 3-second toast said only how many). Nothing left out: a toast. */
+function reportAdded(title, added) {
+  const rows = [
+    ...(added.invalid || []).map((r) => ({ ...r, kind: '无效' })),
+    ...(added.duplicates || []).map((r) => ({ ...r, kind: '重复' })),
+    ...(added.doNotCall || []).map((r) => ({ ...r, kind: '黑名单' })),
+  ];
+  if (!rows.length) { toast(`${title}：${leftOut(added)}`, 'ok'); return; }
+  modal({
+    title,
+    body: [h('p', {}, leftOut(added)), table([
+      { title: '行', render: (r) => r.row },
+      { title: '号码', render: (r) => r.phone || '（空）' },
+      { title: '未添加', render: (r) => `${r.kind}：${r.reason}` },
+    ], rows, { rowClass: () => 'left-out-row' })],
+    actions: [{ label: '知道了', kind: 'primary' }],
+  });
+}
+
 export function mount(container, { user, live }) {
   const manages = user.role !== 'sales_staff';
   const list = h('div', { id: 'campaign-list' }, h('p', { class: 'muted' }, '加载中…'));
@@ -83,10 +103,8 @@ function create(reload) {
     actions: [{ label: '取消' }, {
       label: '创建', kind: 'primary', onClick: async () => {
         const v = f.values();
-        const items = v.numbers.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
-          const [phone, ...name] = l.split(/[\s,，]+/);
-          return { phone, name: name.join(' ') || undefined };
-        });
+        // each line as typed: the server reads the number and the name beside it
+        const items = v.numbers.split('\n').map((l) => l.trim()).filter(Boolean).map((phone) => ({ phone }));
         const made = await call(ep.campaignCreate(), { body: {
           name: v.name,
           description: v.description,
@@ -95,7 +113,7 @@ function create(reload) {
           maxAttempts: Number(v.maxAttempts),
           items: items.length ? items : undefined,
         } });
-        toast(made.data.added ? `外呼任务已创建，${leftOut(made.data.added)}` : '外呼任务已创建', 'ok');
+        if (made.data.added) reportAdded('外呼任务已创建', made.data.added); else toast('外呼任务已创建', 'ok');
         await reload();
       },
     }],
@@ -110,7 +128,7 @@ function importButton(c, reload) {
     if (!chosen) return;
     try {
       const resp = await call(ep.campaignImport(c.id), { body: chosen, contentType: chosen.type || 'application/octet-stream' });
-      toast(`导入完成：${leftOut(resp.data)}`, 'ok');
+      reportAdded('导入完成', resp.data);
       await reload();
     } catch (err) { showError(err); }
   });
@@ -129,7 +147,7 @@ async function fromCustomers(c, reload) {
       label: '添加', kind: 'primary', onClick: async () => {
         const v = f.values();
         const resp = await call(ep.campaignFromCustomers(c.id), { query: v });
-        toast(leftOut(resp.data), 'ok');
+        reportAdded('已添加号码', resp.data);
         await reload();
       },
     }],
