@@ -87,6 +87,26 @@ async fn a_list_is_made_on_the_page_and_worked_from_the_workbench() {
     )
     .await;
     b.wait_text("#workbench-wait", "原因：整理时间").await;
+    // a wait of days reads as days, not thousands of minutes (issue 30, item 8)
+    b.wait_true(
+        "if (!window.__later) { window.__later = 'asked'; \
+           import('/static/js/format.js').then((m) => { window.__later = [ \
+             m.fmtLater(45, '2026-12-10T12:41:00Z'), m.fmtLater(600, '2026-12-10T12:41:00Z'), \
+             m.fmtLater(4319 * 60, '2026-12-10T12:41:00Z')]; }); } \
+         return Array.isArray(window.__later);",
+        vec![],
+        "the page's words for a later time",
+    )
+    .await;
+    let later = b.js("return window.__later;", vec![]).await;
+    // 12:41 UTC is 12月10日 in the browser's zone whatever it is (UTC or the office's)
+    let days = later[2].as_str().unwrap();
+    assert!(days.starts_with("3天后（12月10日 "), "{later}");
+    assert_eq!(later[0], "45 秒后", "{later}");
+    assert!(
+        later[1].as_str().unwrap().starts_with("10 分钟后（"),
+        "{later}"
+    );
     b.find("#workbench-followup").await;
     b.fill(
         "#workbench-followup textarea[name=notes]",

@@ -72,3 +72,16 @@ export function options(words, allLabel) {
 }
 
 export const word = (words, value) => words[value] || value || '—';
+
+/** How long until `iso`, `secs` from now, as people say it: 45 秒后, 12 分钟后, 3 小时后（20:41）,
+ * 3天后（12月10日 20:41） — never "4319 分钟后" (issue 30, item 8). */
+export function fmtLater(secs, iso) {
+  const at = new Date(iso);
+  const clock = `${pad(at.getHours())}:${pad(at.getMinutes())}`;
+  if (secs <= 90) return `${Math.max(0, Math.round(secs))} 秒后`;
+  const minutes = Math.ceil(secs / 60);
+  if (minutes < 60) return `${minutes} 分钟后（${clock}）`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} 小时后（${clock}）`;
+  return `${Math.round(hours / 24)}天后（${at.getMonth() + 1}月${at.getDate()}日 ${clock}）`;
+}

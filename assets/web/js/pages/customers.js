@@ -29,7 +29,9 @@ export function mount(container, { user, live }) {
     { name: 'sort', type: 'select', options: [['', '新添加的在前'], ['level', '按等级'], ['followStatus', '按跟进状态'], ['nextFollowTime', '按下次跟进'], ['lastContactTime', '按最后联系']] },
   ], () => { place.page = 1; reload(); }, place.initial);
   filters.el.querySelector('input[name=keyword]').id = 'customer-search';
-  filters.el.append(h('span', { class: 'spacer' }),
+  // the DOM's own append writes a null as the text "null" (a salesperson saw "nullnull"):
+  // the buttons they may not use are left out of the list instead
+  filters.el.append(...[h('span', { class: 'spacer' }),
     h('button', { type: 'button', id: 'customer-export', onclick: () => exportFile(ep.customersExport(), filters.values()).catch(failed) }, '导出 Excel'),
     canManage ? h('button', { type: 'button', id: 'customer-template', onclick: () => downloadTemplate().catch(showError) }, '下载模板') : null,
     canManage ? h('button', {
@@ -37,7 +39,7 @@ export function mount(container, { user, live }) {
       title: 'Excel（.xlsx、.xls，第一个工作表）或 CSV（UTF-8 或 GBK）；第一行为表头：姓名、电话，可另加 等级、标签、跟进状态、备注',
     }, '导入') : null,
     h('button', { type: 'button', class: 'primary', id: 'customer-add', onclick: () => edit(null, reload, user) }, '新增客户'),
-    file);
+    file].filter(Boolean));
   container.append(filters.el, list);
 
   async function load() {

@@ -6,7 +6,7 @@
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { actionButton, badge, clear, h, showError, table } from '../ui.js';
-import { CALL_STATUS, fmtDuration, fmtTime, word } from '../format.js';
+import { CALL_STATUS, fmtDuration, fmtLater, fmtTime, word } from '../format.js';
 import { personSelect } from '../widgets/filters.js';
 import { followUpForm } from '../widgets/followupform.js';
 import { SESSION_STATUS } from './campaigns.js';
@@ -139,7 +139,7 @@ export function mount(container, { user, live }) {
     const secs = Math.max(0, Math.round((Date.parse(s.nextDialAt) - Date.now()) / 1000));
     const why = WAIT[s.waitReason] || '';
     if (secs === 0) return '正在拨打下一个号码…';
-    const wait = secs > 90 ? `${Math.ceil(secs / 60)} 分钟后（${fmtTime(s.nextDialAt)}）` : `${secs} 秒后`;
+    const wait = fmtLater(secs, s.nextDialAt);
     return `${wait}拨打下一个${why ? `，原因：${why}` : ''}`;
   }
 
