@@ -121,6 +121,9 @@ async fn a_list_is_made_on_the_page_and_worked_from_the_workbench() {
     b.wait_text("#workbench-current", "李四").await;
     b.click_text("#workbench-session", "暂停").await;
     b.wait_text("#workbench-wait", "手动暂停").await;
+    // the missed first number waits to be called again: said so, not counted as never dialed
+    let progress = b.wait_text("#workbench-progress", "待回拨 1").await;
+    assert!(progress.starts_with("已拨 2 / 3"), "{progress}");
     b.shot("3-paused").await;
     let (_, w) = server.get("/api/v1/dialer/session", &sales.token).await;
     assert_eq!(w["data"]["session"]["status"], "paused", "{w}");

@@ -60,7 +60,7 @@ export function mount(container, { user, live }) {
       parts.push(h('div', { class: 'card', id: 'workbench-session' },
         h('h3', {}, s.campaignName, ' ', badge(SESSION_STATUS[s.status] || s.status, running ? 'green' : 'orange')),
         h('p', { id: 'workbench-wait' }, waitText(w)),
-        w.progress ? h('p', { class: 'muted' }, `已拨 ${w.progress.dialed} / ${w.progress.total}，接通 ${w.progress.connected}，剩余 ${w.progress.remaining}`) : null,
+        w.progress ? h('p', { class: 'muted', id: 'workbench-progress' }, progressText(w.progress, w.call)) : null,
         h('div', { class: 'toolbar' },
           running ? actionButton('暂停', command('pause')) : actionButton('继续', command('resume'), 'primary'),
           actionButton('跳过下一个', command('skip')),
@@ -130,6 +130,17 @@ export function mount(container, { user, live }) {
       n ? h('p', {}, h('strong', {}, n.name || '（无姓名）'), ' ', n.phone,
         n.queue === 'callback' ? badge('再联系', 'orange') : n.queue === 'retry' ? badge(`重拨（上次：${word(OUTCOME, n.outcome)}）`) : null)
         : h('p', { class: 'muted' }, '没有到时间的号码'));
+  }
+
+  /** 已拨 8 / 8，接通 3，待回拨 5: "剩余" counted the numbers waiting to be called again as if
+   * they were never dialed (issue 30, item 8). */
+  function progressText(p, line) {
+    const fresh = Math.max(0, p.total - p.dialed);
+    // the number on the line now is neither never dialed nor waiting to be called again
+    const onLine = line && ['calling', 'ringing', 'connected'].includes(line.state) ? 1 : 0;
+    const again = Math.max(0, p.remaining - fresh - onLine);
+    return [`已拨 ${p.dialed} / ${p.total}`, `接通 ${p.connected}`,
+      fresh ? `未拨 ${fresh}` : null, again ? `待回拨 ${again}` : null].filter(Boolean).join('，');
   }
 
   function waitText(w) {
