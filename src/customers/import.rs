@@ -34,6 +34,8 @@ pub struct Summary {
     /// For a workbook: the sheet read, and all of them (the page offers another).
     pub sheet: Option<String>,
     pub sheets: Vec<String>,
+    /// The header's columns that were not imported (公司 until customers have one).
+    pub ignored_columns: Vec<String>,
 }
 
 /// One batch of rows in one transaction: how many were written, and the rows skipped because
@@ -181,7 +183,8 @@ pub async fn import(
         _turn,
     } = read_file(bytes, sheet).await?;
     let book = (sheet, sheets);
-    let mut reader = RowReader::new(records.first());
+    let mut reader = RowReader::new(&records);
+    let ignored_columns = reader.ignored_columns().to_vec();
     let (mut skipped, mut unmapped) = (Vec::new(), Vec::new());
     let (mut total, mut imported, mut batches) = (0usize, 0usize, 0usize);
     // read and written a batch at a time: the file's rows are never all held twice
@@ -234,6 +237,7 @@ pub async fn import(
         unmapped,
         sheet: book.0,
         sheets: book.1,
+        ignored_columns,
     })
 }
 

@@ -79,9 +79,13 @@ pub fn split_tags(cell: &str) -> Vec<String> {
         .collect()
 }
 
+/// How many rows at a list's top may come before its header: a title (华东区客户名单（2026年12月
+/// 更新）), a second title, a note, a blank line (issue 30, item 1).
+pub const HEADER_SEARCH_ROWS: usize = 10;
+
 /// Turns CSV records into usable rows and skipped ones.
 pub fn rows(records: &[csv::StringRecord]) -> (Vec<ImportRow>, Vec<Skipped>) {
-    let mut reader = RowReader::new(records.first());
+    let mut reader = RowReader::new(records);
     let (mut out, mut skipped) = (Vec::new(), Vec::new());
     for (index, record) in records.iter().enumerate() {
         match reader.read(index, record) {
@@ -98,25 +102,47 @@ pub fn rows(records: &[csv::StringRecord]) -> (Vec<ImportRow>, Vec<Skipped>) {
 /// and the numbers seen so far (a number repeated in the file is skipped after the first).
 pub struct RowReader {
     columns: Vec<Column>,
-    has_header: bool,
+    /// The header's index among the records: it and the titles above it are not rows.
+    header_at: Option<usize>,
+    /// The header's words that name no column of ours (their cells are not imported).
+    ignored: Vec<String>,
     numbers: HashSet<String>,
 }
 
 impl RowReader {
-    pub fn new(first: Option<&csv::StringRecord>) -> Self {
-        let header: Vec<Column> = first
-            .map(|r| r.iter().map(column_of).collect())
-            .unwrap_or_default();
-        let has_header = header.contains(&Column::Name) && header.contains(&Column::Phone);
-        Self {
-            columns: if has_header {
-                header
-            } else {
-                DEFAULT_COLUMNS.to_vec()
+    /// Reads the columns from the header: the first of the file's top `HEADER_SEARCH_ROWS`
+    /// rows that names a name column and a phone column (a title above it is skipped, not read
+    /// as customers shifted by a column). No such row: the default order.
+    pub fn new(records: &[csv::StringRecord]) -> Self {
+        let top = &records[..records.len().min(HEADER_SEARCH_ROWS)];
+        let found = top.iter().enumerate().find_map(|(i, r)| {
+            let header: Vec<Column> = r.iter().map(column_of).collect();
+            (header.contains(&Column::Name) && header.contains(&Column::Phone))
+                .then_some((i, header))
+        });
+        match found {
+            Some((at, columns)) => Self {
+                ignored: records[at]
+                    .iter()
+                    .filter(|w| !w.trim().is_empty() && column_of(w) == Column::Other)
+                    .map(|w| w.trim().to_string())
+                    .collect(),
+                columns,
+                header_at: Some(at),
+                numbers: HashSet::new(),
             },
-            has_header,
-            numbers: HashSet::new(),
+            None => Self {
+                columns: DEFAULT_COLUMNS.to_vec(),
+                header_at: None,
+                ignored: Vec::new(),
+                numbers: HashSet::new(),
+            },
         }
+    }
+
+    /// The header's words that name no column we import (the summary lists them).
+    pub fn ignored_columns(&self) -> &[String] {
+        &self.ignored
     }
 
     /// The record at `index` (0-based): a row, a skipped row, or nothing (the header, an empty
@@ -126,7 +152,7 @@ impl RowReader {
         index: usize,
         record: &csv::StringRecord,
     ) -> Option<Result<ImportRow, Skipped>> {
-        if index == 0 && self.has_header {
+        if self.header_at.is_some_and(|at| index <= at) {
             return None;
         }
         let line = index + 1;
@@ -201,6 +227,29 @@ mod tests {
         assert_eq!(rows[0].tags, vec!["VIP", "意向"]);
         let lines: Vec<usize> = skipped.iter().map(|s| s.row).collect();
         assert_eq!(lines, vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn a_title_above_the_header_is_skipped_and_the_unknown_columns_named() {
+        let text = "华东区客户名单（2026年12月更新）,,,\n\
+                    ,,,\n\
+                    公司,姓名,电话,等级\n\
+                    华东贸易,张三,13800138000,重要\n";
+        let records = parse(text).unwrap();
+        let mut reader = RowReader::new(&records);
+        assert_eq!(reader.ignored_columns(), ["公司"]);
+        let got: Vec<_> = records
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| reader.read(i, r))
+            .collect();
+        assert_eq!(got.len(), 1, "{got:?}");
+        let row = got[0].clone().unwrap();
+        assert_eq!(
+            (row.line, row.name.as_str(), row.phone.as_str()),
+            (4, "张三", "13800138000")
+        );
+        assert_eq!(row.level.as_deref(), Some("重要"));
     }
 
     #[test]

@@ -223,6 +223,7 @@ pub async fn import_csv(
             "unmapped": s.unmapped,
             "sheet": s.sheet,
             "sheets": s.sheets,
+            "ignoredColumns": s.ignored_columns,
         }),
     ))
 }

@@ -8,7 +8,7 @@ use crate::common;
 
 use common::{TestServer, assert_error};
 use rust_xlsxwriter::{Formula, Workbook};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn import(server: &TestServer, token: &str, query: &str, bytes: Vec<u8>) -> (u16, Value) {
     let resp = server
@@ -275,4 +275,60 @@ async fn a_sheet_over_the_row_limit_is_refused() {
     let message = assert_error(status, &body, 400, "INVALID_PARAMS");
     assert!(message.contains("200000"), "{message}");
     assert!(customers(&server).await.is_empty());
+}
+
+/// A real list starts with a title, merged across the columns, sometimes two (issue 30, item 1):
+/// the header is found below it, nothing comes in shifted, and the columns not imported are
+/// named.
+#[tokio::test]
+async fn a_title_above_the_header_does_not_shift_the_columns() {
+    use rust_xlsxwriter::Format;
+    let server = TestServer::start().await;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let title = Format::new().set_bold();
+    sheet
+        .merge_range(0, 0, 0, 4, "华东区客户名单（2026年12月更新）", &title)
+        .unwrap();
+    sheet.merge_range(1, 0, 1, 4, "销售一部", &title).unwrap();
+    for (col, word) in ["公司", "姓名", "电话", "等级", "跟进状态"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(2, col as u16, *word).unwrap();
+    }
+    let people = [
+        ["华东贸易", "张三", "138 0013 8000", "重要", "有意向"],
+        ["江南机械", "李四", "+86 139-0013-9000", "VIP", "再联系"],
+    ];
+    for (row, person) in people.iter().enumerate() {
+        for (col, cell) in person.iter().enumerate() {
+            sheet
+                .write_string(row as u32 + 3, col as u16, *cell)
+                .unwrap();
+        }
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let (s, b) = import(&server, &server.admin_token, "", bytes).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["data"]["imported"], 2, "{b}");
+    assert_eq!(b["data"]["errors"], json!([]), "{b}");
+    assert_eq!(b["data"]["unmapped"], json!([]), "{b}");
+    assert_eq!(b["data"]["ignoredColumns"], json!(["公司"]), "{b}");
+    let (_, list) = server
+        .get("/api/v1/customers?sort=level", &server.admin_token)
+        .await;
+    let got: Vec<Value> = list["data"]["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| json!([c["name"], c["phone"], c["level"], c["followStatus"]]))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            json!(["张三", "13800138000", "important", "interested"]),
+            json!(["李四", "13900139000", "vip", "contacted"])
+        ]
+    );
 }

@@ -167,8 +167,11 @@ async function importFile(chosen, sheet, done) {
         h('p', {}, `已导入 ${d.imported} 条，跳过 ${d.skipped} 条。`),
         problems.length ? h('ul', {}, problems.slice(0, 50).map((p) => h('li', {}, describe(p)))) : null,
         problems.length > 50 ? h('p', { class: 'muted' }, `…另有 ${problems.length - 50} 条未列出`) : null,
-        unmapped.length ? h('p', {}, `${unmapped.length} 条的等级无法识别，已记为普通：`) : null,
+        // the reasons say which word and what it became (等级 → 普通, 跟进状态 → 新客户)
+        unmapped.length ? h('p', {}, `${unmapped.length} 条的等级或跟进状态无法识别，已按默认值导入：`) : null,
         unmapped.length ? h('ul', { class: 'unmapped' }, unmapped.slice(0, 20).map((p) => h('li', {}, describe(p)))) : null,
+        (d.ignoredColumns || []).length
+          ? h('p', { id: 'import-ignored' }, `未导入的列：${d.ignoredColumns.join('、')}`) : null,
         sheetChoice(d, chosen, done)),
       actions: [{ label: '好的', kind: 'primary' }],
     });
