@@ -44,6 +44,31 @@ async fn settings_show_the_server_and_save_what_can_change() {
         .await;
     assert_eq!(age, "90");
     b.shot("2-saved").await;
+    // 外呼频率 on the page (issue 30, item 6): quiet hours and the caps change here
+    b.fill("#settings-pacing input[name=quietHours]", "12:00-13:30, 20:00-09:00")
+        .await;
+    b.fill("#settings-pacing input[name=maxPerDay]", "150").await;
+    b.click("#pacing-save").await;
+    b.wait_true(
+        "return !!document.querySelector('.toast') || !document.getElementById('pacing-error').hidden;",
+        vec![],
+        "the pacing save to answer",
+    )
+    .await;
+    let (_, pace) = server
+        .get("/api/v1/system/pacing", &server.admin_token)
+        .await;
+    assert_eq!(pace["data"]["pacing"]["maxPerDay"], 150, "{pace}");
+    assert_eq!(
+        pace["data"]["pacing"]["quietHours"],
+        serde_json::json!(["12:00-13:30", "20:00-09:00"]),
+        "{pace}"
+    );
+    b.fill("#settings-pacing input[name=quietHours]", "25:00-26:00")
+        .await;
+    b.click("#pacing-save").await;
+    b.wait_text("#pacing-error", "免打扰").await;
+    b.shot("2b-pacing").await;
     let (_, shown) = server
         .get("/api/v1/system/settings", &server.admin_token)
         .await;

@@ -85,6 +85,8 @@ export const dialerCommand = (command) => POST(`/api/v1/dialer/session/${id(comm
 // 设置与审计
 export const settings = () => GET('/api/v1/system/settings');
 export const office = () => GET('/api/v1/system/office');
+export const pacing = () => GET('/api/v1/system/pacing');
+export const pacingUpdate = () => PUT('/api/v1/system/pacing');
 export const officeUpdate = () => PUT('/api/v1/system/office');
 export const settingsUpdate = () => PUT('/api/v1/system/settings');
 export const storage = () => GET('/api/v1/system/storage');

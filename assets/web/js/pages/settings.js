@@ -13,8 +13,10 @@ export function mount(container) {
   const facts = h('div', { class: 'card', id: 'settings-facts' }, h('p', { class: 'muted' }, '加载中…'));
   const form = h('div', { class: 'card', id: 'settings-form' });
   const office = h('div', { class: 'card', id: 'settings-office' });
-  container.append(facts, office, form);
+  const pace = h('div', { class: 'card', id: 'settings-pacing' });
+  container.append(facts, office, pace, form);
   officeName(office).catch(showError);
+  pacingCard(pace).catch(showError);
 
   async function load() {
     const s = (await call(ep.settings())).data;
@@ -100,4 +102,49 @@ async function officeName(card) {
   clear(card, h('h3', {}, '单位名称'),
     h('p', { class: 'muted' }, '工作手机 App（2.4.0）登录后在“租户”处显示这个名称。'),
     h('div', { class: 'toolbar' }, input, save));
+}
+
+/** 外呼频率 (issue 30, item 6): the office's pace — quiet hours, the gap between calls, the
+ * hourly and daily caps per phone — which the README said 设置 changes and it did not. */
+async function pacingCard(card) {
+  const d = (await call(ep.pacing())).data;
+  const p = d.pacing;
+  const input = (name, value, attrs = {}) => {
+    const el = h('input', { name, ...attrs });
+    el.value = value ?? '';
+    return el;
+  };
+  const gap = input('minGapSeconds', p.minGapSeconds, { type: 'number', min: 0, step: 1 });
+  const hour = input('maxPerHour', p.maxPerHour, { type: 'number', min: 0 });
+  const day = input('maxPerDay', p.maxPerDay, { type: 'number', min: 0 });
+  const quiet = input('quietHours', (p.quietHours || []).join(', '), { placeholder: '如 12:00-13:30, 20:00-09:00；空：不限' });
+  const weekends = h('input', { type: 'checkbox', name: 'quietWeekends' });
+  weekends.checked = Boolean(p.quietWeekends);
+  const error = h('p', { class: 'form-error', id: 'pacing-error', hidden: true });
+  const save = h('button', { type: 'button', class: 'primary', id: 'pacing-save' }, '保存外呼频率');
+  save.addEventListener('click', async () => {
+    error.hidden = true;
+    try {
+      await call(ep.pacingUpdate(), { body: {
+        minGapSeconds: Number(gap.value || 0),
+        maxPerHour: Number(hour.value || 0),
+        maxPerDay: Number(day.value || 0),
+        quietHours: quiet.value.split(/[,，;；\s]+/).map((t) => t.trim()).filter(Boolean),
+        quietWeekends: weekends.checked,
+      } });
+      toast('外呼频率已保存', 'ok');
+    } catch (err) {
+      error.textContent = err.message;
+      error.hidden = false;
+    }
+  });
+  clear(card, h('h3', {}, '外呼频率'),
+    h('p', { class: 'muted' }, '对每部工作手机生效：点击拨打和自动外呼都遵守；0 表示不限。保存后立即生效，记入审计日志。'),
+    h('div', { class: 'form' },
+      h('label', {}, '两通间隔（秒）'), gap,
+      h('label', {}, '每小时最多'), hour,
+      h('label', {}, '每天最多'), day,
+      h('label', {}, '免打扰时段'), quiet,
+      h('label', {}, '周末免打扰'), h('div', {}, weekends)),
+    error, h('div', { class: 'toolbar', style: 'margin:12px 0 0' }, save));
 }

@@ -122,7 +122,9 @@ class CallPanel {
       this.apply({ status: r.data.status || 'calling' });
       this.poller = setInterval(() => this.poll(), POLL_MS);
     } catch (err) {
-      this.fail(FAILURES[err.code] || err.message);
+      // a pacing refusal says how to change the rule, not only that it holds (issue 30, item 6)
+      const how = err.code === 'PACING_LIMITED' ? '（管理员可在“设置 → 外呼频率”中修改）' : '';
+      this.fail(FAILURES[err.code] || `${err.message}${how}`);
     }
   }
 
