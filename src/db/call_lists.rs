@@ -167,11 +167,18 @@ pub fn list(
         (Some((filter, first, last)), _) => {
             super::stats::count_calls(conn, &filter, first, last, f.call_type.as_deref())?
         }
+        // the search index alone, stopping at the cap: it streams its matches
         (None, Some(query)) if *scope == Scope::All && f.is_keyword_only() => conn
-            .prepare_cached("SELECT COUNT(*) FROM call_search WHERE call_search MATCH ?1")?
+            .prepare_cached(&super::count_sql(
+                "FROM call_search WHERE call_search MATCH ?1",
+                true,
+            ))?
             .query_row([query], |r| r.get(0))?,
         (None, _) => conn
-            .prepare_cached(&format!("SELECT COUNT(*) FROM call_records c WHERE {cond}"))?
+            .prepare_cached(&super::count_sql(
+                &format!("FROM call_records c WHERE {cond}"),
+                f.keyword.is_some(),
+            ))?
             .query_row(params_from_iter(args.iter()), |r| r.get(0))?,
     };
     if offset >= total {

@@ -325,7 +325,10 @@ pub fn list(
     let (cond, args) = filter_sql(f);
     super::page(
         conn,
-        &format!("SELECT COUNT(*) FROM customers c WHERE {cond}"),
+        &super::count_sql(
+            &format!("FROM customers c WHERE {cond}"),
+            f.keyword.is_some(),
+        ),
         &format!(
             "{SELECT} WHERE {cond} ORDER BY {} LIMIT ? OFFSET ?",
             f.sort.sql()

@@ -245,6 +245,30 @@ where
     Ok(value)
 }
 
+/// A keyword search stops counting here (contract §10): its list says `total: 10000,
+/// totalCapped: true`, so a search costs the same at ten million calls as at a hundred thousand.
+pub const KEYWORD_COUNT_CAP: i64 = 10_000;
+
+/// The count of a list's rows `FROM … WHERE …`: every one, or for a keyword search at most
+/// `KEYWORD_COUNT_CAP + 1` (one more than the cap says "more than"; `capped_total` reads it).
+pub fn count_sql(from_where: &str, keyword: bool) -> String {
+    if keyword {
+        let most = KEYWORD_COUNT_CAP + 1;
+        format!("SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {most})")
+    } else {
+        format!("SELECT COUNT(*) {from_where}")
+    }
+}
+
+/// A count from `count_sql` as the list answers it: the total, and whether counting stopped.
+pub fn capped_total(count: i64, keyword: bool) -> (i64, bool) {
+    if keyword && count > KEYWORD_COUNT_CAP {
+        (KEYWORD_COUNT_CAP, true)
+    } else {
+        (count, false)
+    }
+}
+
 /// One page of a list and the number of all its rows: `count_sql` counts what `args` match;
 /// `page_sql` ends in `LIMIT ? OFFSET ?`, bound after `args`.
 pub fn page<T>(

@@ -233,8 +233,9 @@ pub fn list(
     let (cond, params) = where_clause(scope, filter);
     super::page(
         conn,
-        &format!(
-            "SELECT COUNT(*) FROM recordings r JOIN call_records c ON c.id = r.call_id {cond}"
+        &super::count_sql(
+            &format!("FROM recordings r JOIN call_records c ON c.id = r.call_id {cond}"),
+            filter.keyword.is_some(),
         ),
         &format!("{SELECT} {cond} ORDER BY r.created_at DESC, r.id DESC LIMIT ? OFFSET ?"),
         params,

@@ -53,6 +53,7 @@ pub async fn mobile_list(state: State, caller: Caller, q: Query) -> ApiResult<Re
 /// GET /api/v1/calls/records
 pub async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let filter = call_filter(&state, &q)?;
+    let keyword = filter.keyword.is_some();
     let page = q.page()?;
     let (rows, total) = records::list(
         &state,
@@ -63,7 +64,7 @@ pub async fn pc_list(state: State, caller: Caller, q: Query) -> ApiResult<Respon
     )
     .await?;
     let rows: Vec<_> = rows.into_iter().map(|c| call_view(&caller, c)).collect();
-    Ok(reply::ok(paged(rows, total, page)))
+    Ok(reply::ok(paged(rows, total, page).searched(keyword)))
 }
 
 /// §5.6's filters (the export of 通话记录 takes the same).

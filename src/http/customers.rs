@@ -62,9 +62,10 @@ fn view(caller: &Caller, c: Customer) -> CustomerView {
 pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response> {
     let page = q.page()?;
     let filter = customer_filter(&q)?;
+    let keyword = filter.keyword.is_some();
     let (rows, total) = customers::list(&state, filter, page.page_size, page.offset()).await?;
     let rows: Vec<_> = rows.into_iter().map(|c| view(&caller, c)).collect();
-    Ok(reply::ok(paged(rows, total, page)))
+    Ok(reply::ok(paged(rows, total, page).searched(keyword)))
 }
 
 /// 客户's filters and order (its export takes the same).

@@ -164,6 +164,9 @@ fn bad_date(name: &str, value: &str) -> ApiError {
 pub struct Paged<T> {
     records: Vec<T>,
     total: i64,
+    /// A keyword search stopped counting at `db::KEYWORD_COUNT_CAP` (contract §10).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    total_capped: bool,
     page: i64,
     page_size: i64,
 }
@@ -172,7 +175,16 @@ pub fn paged<T: serde::Serialize>(records: Vec<T>, total: i64, page: Page) -> Pa
     Paged {
         records,
         total,
+        total_capped: false,
         page: page.page,
         page_size: page.page_size,
+    }
+}
+
+impl<T> Paged<T> {
+    /// For a keyword search: a count past the cap is answered as the cap, and said so.
+    pub fn searched(mut self, keyword: bool) -> Self {
+        (self.total, self.total_capped) = crate::db::capped_total(self.total, keyword);
+        self
     }
 }

@@ -123,17 +123,23 @@ pub async fn list(state: State, caller: Caller, query: Query) -> ApiResult<Respo
     let page = query.page()?;
     let (number, size) = (page.page as u32, page.page_size as u32);
     let filter = filter(&state, &query)?;
+    let keyword = filter.keyword.is_some();
     let (rows, total) = manage::list(&state, &caller, filter, number, size).await?;
     let recordings: Vec<RecordingView> = rows
         .into_iter()
         .map(|rec| view(&state, &caller, rec))
         .collect();
-    Ok(reply::ok(json!({
+    let (total, capped) = crate::db::capped_total(total, keyword);
+    let mut answer = json!({
         "recordings": recordings,
         "total": total,
         "page": page.page,
         "pageSize": page.page_size,
-    })))
+    });
+    if capped {
+        answer["totalCapped"] = json!(true);
+    }
+    Ok(reply::ok(answer))
 }
 
 /// GET /api/v1/calls/recordings/{id}/download

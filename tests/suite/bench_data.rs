@@ -7,7 +7,7 @@ use std::process::Command;
 
 /// Runs the server's binary; `gen-calls` is in it only with the `bench` feature (which
 /// `simulator`, the README's test command, turns on): without it these tests fail saying so.
-fn dialbox(args: &[&str]) -> std::process::Output {
+pub(crate) fn dialbox(args: &[&str]) -> std::process::Output {
     let out = Command::new(env!("CARGO_BIN_EXE_dialbox"))
         .args(args)
         .env_remove("DIALBOX_TIMEZONE")

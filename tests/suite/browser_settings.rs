@@ -45,9 +45,13 @@ async fn settings_show_the_server_and_save_what_can_change() {
     assert_eq!(age, "90");
     b.shot("2-saved").await;
     // 外呼频率 on the page (issue 30, item 6): quiet hours and the caps change here
-    b.fill("#settings-pacing input[name=quietHours]", "12:00-13:30, 20:00-09:00")
+    b.fill(
+        "#settings-pacing input[name=quietHours]",
+        "12:00-13:30, 20:00-09:00",
+    )
+    .await;
+    b.fill("#settings-pacing input[name=maxPerDay]", "150")
         .await;
-    b.fill("#settings-pacing input[name=maxPerDay]", "150").await;
     b.click("#pacing-save").await;
     b.wait_true(
         "return !!document.querySelector('.toast') || !document.getElementById('pacing-error').hidden;",

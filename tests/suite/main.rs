@@ -76,6 +76,7 @@ mod recordings_manage;
 mod recordings_reconcile;
 mod recordings_stream;
 mod recordings_upload;
+mod search_capped;
 mod settings_api;
 mod shipped_app;
 mod socketless;

@@ -154,7 +154,7 @@ export const PAGE_SIZES = [20, 50, 100];
  * 共 N 条, 上一页 / 下一页, the page size (onSize, when given) and 跳至 a page. A page past the
  * end (the list shrank) offers the last one.
  */
-export function pager(total, page, pageSize, onPage, onSize) {
+export function pager(total, page, pageSize, onPage, onSize, capped = false) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const jump = h('input', { type: 'number', min: 1, max: pages, class: 'small pager-jump', placeholder: '页码', style: 'width:70px' });
   const go = () => {
@@ -169,7 +169,8 @@ export function pager(total, page, pageSize, onPage, onSize) {
     size.addEventListener('change', () => onSize(Number(size.value)));
   }
   return h('div', { class: 'pager' },
-    `共 ${total} 条，第 ${page} / ${pages} 页`,
+    // a keyword search stops counting at 10,000 (contract §10): "10,000+", pages past it unknown
+    capped ? `共 ${total.toLocaleString('en-US')}+ 条，第 ${page} / ${pages}+ 页` : `共 ${total} 条，第 ${page} / ${pages} 页`,
     size,
     h('button', { type: 'button', class: 'small', disabled: page <= 1, onclick: () => onPage(1) }, '首页'),
     h('button', { type: 'button', class: 'small', disabled: page <= 1, onclick: () => onPage(Math.min(page - 1, pages)) }, '上一页'),

@@ -48,7 +48,7 @@ export function listPlace(defaultSize = 20) {
   place.toSize = (reload) => (n) => { place.pageSize = n; place.page = 1; reload(); };
   /** The pager under a list page `d` (the server's paged answer) that `reload` fills again. */
   place.pager = (d, reload) => pager(d.total || 0, d.page || place.page, d.pageSize || place.pageSize,
-    place.toPage(reload), place.toSize(reload));
+    place.toPage(reload), place.toSize(reload), Boolean(d.totalCapped));
   return place;
 }
 
