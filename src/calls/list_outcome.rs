@@ -9,7 +9,7 @@ use rusqlite::Connection;
 
 use crate::db::calls::Call;
 use crate::db::{self, DbResult};
-use crate::states::dialer::{Outcome, Queue, WaitReason};
+use crate::states::dialer::{Outcome, PaceRule, Queue, WaitReason};
 
 /// The least time between a call's end report (or its follow-up) and the session's next dial,
 /// whatever the office's gap and wrap-up: the shipped app sends both from its 保存并返回 handler,
@@ -37,6 +37,9 @@ pub fn call_changed(conn: &Connection, before: &Call, after: &Call) -> DbResult<
     {
         return Ok(());
     }
+    if before.state.is_live() && after.call_type == "inbound" {
+        return inbound_call_ended(conn, after);
+    }
     let Some(item) = db::campaign_items::by_call(conn, &after.id)? else {
         return Ok(());
     };
@@ -62,6 +65,20 @@ pub fn call_changed(conn: &Connection, before: &Call, after: &Call) -> DbResult<
         s.next_at = Some((ended + campaign.wrap_up_ms).max(now + SETTLE_MS));
         s.wait_reason = Some(WaitReason::WrapUp);
         s.updated_at = now;
+        db::dialer_sessions::save(conn, &s)?;
+    }
+    Ok(())
+}
+
+/// An incoming call ended: the session its salesperson's phone held back (`on_call`) looks
+/// again now instead of at its next 5 s check; the pace (the gap from this end) still applies.
+fn inbound_call_ended(conn: &Connection, call: &Call) -> DbResult<()> {
+    if let Some(mut s) = db::dialer_sessions::of_user(conn, &call.user_id)?
+        && s.wait_reason == Some(WaitReason::Paced(PaceRule::OnCall))
+        && s.next_at.is_some_and(|at| at > call.updated_at)
+    {
+        s.next_at = Some(call.updated_at);
+        s.updated_at = call.updated_at;
         db::dialer_sessions::save(conn, &s)?;
     }
     Ok(())

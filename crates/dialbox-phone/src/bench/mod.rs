@@ -124,6 +124,9 @@ pub struct BenchArgs {
     /// stats: the §5.6 keyword.
     #[arg(long, default_value = "138")]
     pub keyword: String,
+    /// power-dialer: ring one of the phones with an incoming call this often (0: never).
+    #[arg(long, default_value_t = 0)]
+    pub incoming_every_ms: u64,
     /// caller-id: customers in the office.
     #[arg(long, default_value_t = 1_000_000)]
     pub customers: usize,

@@ -44,6 +44,8 @@ pub async fn power_dialer(args: &BenchArgs) -> Result<Value, String> {
     let target = Target::open(args, &[]).await?;
     println!("power-dialer: {n} salespeople, one phone each, {per} numbers each");
     let (users, devices) = provision(&target, n, n, "power").await?;
+    // the rings of the mix (issue 29): one phone's token each, rung in turn
+    let ringers: Vec<String> = devices.iter().map(|d| d.ws_token.clone()).collect();
     let mut behaviour = super::behaviour(Outcome::Connected);
     behaviour.no_followup = false;
     behaviour.ring_secs = 0.2;
@@ -93,6 +95,7 @@ pub async fn power_dialer(args: &BenchArgs) -> Result<Value, String> {
             )
             .await?;
     }
+    let rings = incoming_mix(&target, ringers, args.incoming_every_ms);
     // every phone dials `per` numbers: the first on the start, each next after a follow-up
     let want = n * per;
     let mut dials = 0;
@@ -119,6 +122,13 @@ pub async fn power_dialer(args: &BenchArgs) -> Result<Value, String> {
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let rung = match rings {
+        Some((task, count)) => {
+            task.abort();
+            count.load(std::sync::atomic::Ordering::Relaxed)
+        }
+        None => 0,
+    };
     let cpu = match (cpu_before, cpu_secs(target.pid)) {
         (Some(a), Some(b)) => Some(b - a),
         _ => None,
@@ -129,6 +139,10 @@ pub async fn power_dialer(args: &BenchArgs) -> Result<Value, String> {
         "power-dialer: follow-up submitted → next DIAL_COMMAND at the same phone",
         &[
             ("salespeople / phones", format!("{n} / {online}")),
+            (
+                "incoming calls rung (each hung up 0.5 s on)",
+                rung.to_string(),
+            ),
             (
                 "dials",
                 format!(
@@ -163,7 +177,48 @@ pub async fn power_dialer(args: &BenchArgs) -> Result<Value, String> {
         "max_ms": p(100.0),
         "server_cpu_secs": cpu,
         "rss_kib": opt(peak_rss),
+        "incoming_calls": rung,
     }))
+}
+
+/// With `every_ms` > 0: a phone of the run rings every `every_ms` (caller ID over HTTP, then
+/// the hang-up by number 0.5 s later), in turn — its session waits on the ring (`on_call`)
+/// and goes on after it. Runs until aborted; the counter says how many rang.
+fn incoming_mix(
+    target: &Target,
+    tokens: Vec<String>,
+    every_ms: u64,
+) -> Option<(
+    tokio::task::JoinHandle<()>,
+    std::sync::Arc<std::sync::atomic::AtomicU64>,
+)> {
+    if every_ms == 0 || tokens.is_empty() {
+        return None;
+    }
+    let api = target.api.clone();
+    let rung = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = rung.clone();
+    let task = tokio::spawn(async move {
+        for (i, token) in tokens.iter().cycle().enumerate() {
+            tokio::time::sleep(Duration::from_millis(every_ms)).await;
+            let number = format!("135{:08}", i);
+            let ring = json!({ "callerNumber": number });
+            if api
+                .post("/api/v1/mobile/call/incoming", Some(token), ring)
+                .await
+                .is_err()
+            {
+                continue;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let end = json!({ "callId": "", "status": "ended", "phoneNumber": number });
+            let _ = api
+                .post("/api/v1/mobile/call/status", Some(token), end)
+                .await;
+            rung.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    Some((task, count))
 }
 
 pub async fn list_import(args: &BenchArgs) -> Result<Value, String> {
