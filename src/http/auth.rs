@@ -92,6 +92,9 @@ pub async fn me(caller: Caller) -> ApiResult<Response> {
         "department": caller.department,
         "role": caller.role.as_str(),
         "phoneId": caller.phone_id,
+        // 概览's first-run checklist (issue 30, item 9): a password change renews the user's
+        // sessions, so a version still 0 means the password the user was given is still theirs
+        "passwordChanged": caller.token_version > 0,
     })))
 }
 

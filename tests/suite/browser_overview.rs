@@ -86,3 +86,59 @@ async fn a_phone_that_drops_off_is_marked_on_the_overview() {
     b.wait_text("#online-count", "0 / 1").await;
     b.shot("2-dropped").await;
 }
+
+/// 开始使用 (issue 30, item 9): an empty office shows its admin what to do first, each step
+/// ticked off as it is done, and the card goes once all are; an office on UTC is warned.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn a_new_office_gets_a_first_run_checklist() {
+    let server = TestServer::start().await;
+    let b = Browser::open(&server.base, "s30-first-run").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    let card = b.wait_text("#first-run-card", "开始使用").await;
+    for step in [
+        "○ 修改首次启动时打印的管理员密码",
+        "○ 添加销售人员",
+        "○ 绑定工作手机",
+        "○ 导入客户名单",
+    ] {
+        assert!(card.contains(step), "{card}");
+    }
+    b.shot("1-checklist").await;
+    // the office is set up by hand, step by step
+    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
+    common::phone::TestPhone::bind_shipped(&server, &sales).await;
+    common::calls::customer(&server, "王五", "13800138000").await;
+    b.js("location.reload(); return true;", vec![]).await;
+    let card = b.wait_text("#first-run-card", "✓ 添加销售人员").await;
+    assert!(
+        card.contains("✓ 绑定工作手机") && card.contains("✓ 导入客户名单"),
+        "{card}"
+    );
+    assert!(card.contains("○ 修改首次启动时打印的管理员密码"), "{card}");
+    let (s, body) = server
+        .put(
+            "/api/v1/auth/password",
+            &server.admin_token,
+            json!({"oldPassword": ADMIN_PASSWORD, "newPassword": "office-admin-new-pw"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    b.login("admin", "office-admin-new-pw").await;
+    b.wait_text("#today-stats", "通话总数").await;
+    b.wait_true(
+        "const box = document.getElementById('first-run'); \
+         return !!box && box.dataset.checked === 'true' && box.childElementCount === 0;",
+        vec![],
+        "the checklist to be gone once every step is done",
+    )
+    .await;
+    server.stop().await;
+
+    let utc = TestServer::start_with(|c| c.timezone = chrono_tz::Tz::Etc__UTC).await;
+    let b = Browser::open(&utc.base, "s30-first-run-utc").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.wait_text("#first-run-utc", "Etc/UTC").await;
+    b.shot("2-utc-warning").await;
+    utc.stop().await;
+}

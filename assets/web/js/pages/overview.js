@@ -35,7 +35,9 @@ export function mount(container, { live, user }) {
     onclick: () => exportFile(ep.statisticsExport(), { startDate: from.value, endDate: to.value }).catch(showError),
   }, '导出 Excel');
 
+  const firstRun = h('div', { id: 'first-run' });
   container.append(
+    firstRun,
     h('h3', { class: 'muted', style: 'margin-bottom:8px' }, '今日'),
     today,
     h('div', { class: 'grid2' },
@@ -125,6 +127,7 @@ export function mount(container, { live, user }) {
 
   const run = (f) => f().catch(showError);
   run(loadToday); run(loadRange); run(loadPhones); run(loadDue);
+  if (user.role === 'admin') run(() => firstRunChecklist(firstRun));
   const offs = [
     on(FOLLOW_UPS_CHANGED, () => run(loadDue)),
     live.on('PHONE_ONLINE', () => run(loadPhones)),
@@ -136,4 +139,29 @@ export function mount(container, { live, user }) {
   return () => {
     offs.forEach((off) => off());
   };
+}
+
+/** 开始使用 (issue 30, item 9): for an admin, until the office is set up — the printed password
+ * changed, people added, phones bound, customers imported — with a link to each step, and a
+ * warning when the office's zone is UTC (every "today" would be 8 hours off in China). */
+async function firstRunChecklist(box) {
+  const [me, users, phones, customers, settings] = await Promise.all([
+    call(ep.me()), call(ep.users()), call(ep.phones()),
+    call(ep.customers(), { query: { pageSize: 1 } }), call(ep.settings()),
+  ].map((p) => p.then((r) => r.data)));
+  const steps = [
+    [me.passwordChanged, '修改首次启动时打印的管理员密码', '#/account', '我的账号'],
+    [(users || []).length > 1, '添加销售人员', '#/users', '用户'],
+    [(phones || []).length > 0, '绑定工作手机（扫码）', '#/phones', '工作手机'],
+    [(customers.total || 0) > 0, '导入客户名单', '#/customers', '客户'],
+  ];
+  const utc = settings.timezone === 'Etc/UTC' || settings.timezone === 'UTC';
+  box.dataset.checked = 'true'; // asked and answered (the browser test waits for it)
+  if (steps.every(([done]) => done) && !utc) return;
+  clear(box, h('div', { class: 'card', id: 'first-run-card' },
+    h('h3', {}, '开始使用'),
+    h('ul', { class: 'checklist' }, steps.map(([done, text, href, page]) => h('li', { class: done ? 'done' : 'todo' },
+      done ? '✓ ' : '○ ', text, done ? null : [' — ', h('a', { href }, `去“${page}”`)]))),
+    utc ? h('p', { class: 'form-error', id: 'first-run-utc' },
+      `办公时区为 ${settings.timezone}：统计里的“今天”会与北京时间差 8 小时。请用 --timezone Asia/Shanghai（或环境变量 DIALBOX_TIMEZONE）重启服务器。`) : null));
 }
