@@ -6,9 +6,8 @@
 
 use serde_json::{Value, json};
 
-use super::{dial, notify, store};
+use super::{notify, store};
 use crate::auth::Caller;
-use crate::customers::phone;
 use crate::db::calls::Call;
 use crate::db::{self, call_events::Source};
 use crate::error::{ApiError, ApiResult};
@@ -21,8 +20,6 @@ pub const MAX_ITEMS: usize = 100;
 pub const SAME_CALL_MS: i64 = 120_000;
 /// An item this far in the future is a phone clock gone wrong, not a call.
 const FUTURE_SLACK_MS: i64 = 5 * 60_000;
-/// The app's word for a call without a number.
-const NO_NUMBER: &str = "未知来电";
 
 /// One item of the app's list, read leniently: a field of the wrong type is a missing field,
 /// and the item is skipped rather than the whole list refused (the app would resend it for a
@@ -39,11 +36,7 @@ pub struct Missed {
 impl Missed {
     /// `{callerNumber, callTime, duration, callStatus}` (ISO or epoch-ms time, seconds).
     pub fn read(item: &Value, tz: chrono_tz::Tz) -> Self {
-        let number = item["callerNumber"]
-            .as_str()
-            .map(str::trim)
-            .filter(|n| !n.is_empty() && *n != NO_NUMBER)
-            .and_then(phone::normalize);
+        let number = super::inbound::caller_number(item["callerNumber"].as_str());
         let status = match item["callStatus"].as_str() {
             Some("connected") => EndStatus::Connected,
             Some("rejected") => EndStatus::Rejected,
@@ -129,9 +122,7 @@ fn call_of(
         return Ok(None);
     }
     let customer = db::customers::by_phone(tx, number)?;
-    let mut call = dial::new_call(caller, now, tz);
-    call.phone_id = Some(phone_id);
-    call.call_type = "inbound".into();
+    let mut call = super::inbound::new_inbound_call(caller, phone_id, number, &customer, (now, tz));
     call.state = CallState::Ended;
     call.end_status = Some(item.status);
     call.start_time = at;
@@ -142,9 +133,6 @@ fn call_of(
     } else {
         0
     };
-    call.customer_phone = number.clone();
-    call.customer_id = customer.as_ref().map(|c| c.id.clone());
-    call.customer_name = customer.map(|c| c.name).unwrap_or_default();
     Ok(Some(call))
 }
 

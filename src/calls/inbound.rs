@@ -36,6 +36,35 @@ pub fn caller_number(raw: Option<&str>) -> Option<String> {
         .and_then(phone::normalize)
 }
 
+/// The `callerNumber` of a caller-ID report (the socket's and the HTTP fallback's):
+/// absent or `null` is an unknown number; anything but a string is refused.
+pub fn caller_number_field(data: &Map<String, Value>) -> Result<Option<String>, &'static str> {
+    match data.get("callerNumber") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(n)) => Ok(caller_number(Some(n))),
+        Some(_) => Err("callerNumber 须为字符串"),
+    }
+}
+
+/// A new inbound call on `phone_id` ringing now with `number` ('' when unknown), linked to
+/// `customer` (the number rule found it): what caller ID, an end report without a ring, and
+/// the back-fill each start from.
+pub fn new_inbound_call(
+    caller: &Caller,
+    phone_id: i64,
+    number: &str,
+    customer: &Option<Customer>,
+    (now, tz): (i64, chrono_tz::Tz),
+) -> Call {
+    let mut call = dial::new_call(caller, now, tz);
+    call.phone_id = Some(phone_id);
+    call.call_type = "inbound".into();
+    call.state = CallState::Ringing;
+    call.customer_phone = number.to_string();
+    link(&mut call, customer);
+    call
+}
+
 /// Whether a status report names a number instead of a call: its `callId` is absent or blank
 /// and it carries a `phoneNumber` (which may be the app's 未知来电).
 pub fn names_a_number(data: &Map<String, Value>) -> bool {
@@ -117,12 +146,7 @@ pub async fn ring(
                     true,
                 ),
                 None => {
-                    let mut call = dial::new_call(&who, now, tz);
-                    call.phone_id = Some(phone_id);
-                    call.call_type = "inbound".into();
-                    call.state = CallState::Ringing;
-                    call.customer_phone = number.clone();
-                    link(&mut call, &customer);
+                    let call = new_inbound_call(&who, phone_id, &number, &customer, (now, tz));
                     store::insert(tx, tz, &call)?;
                     let event = json!({ "phoneId": phone_id });
                     db::call_events::insert(tx, &call.id, source, "ring", &event, now)?;

@@ -8,12 +8,11 @@
 use serde_json::json;
 
 use super::inbound::{self, REPORT_WINDOW_MS};
-use super::{About, PhoneReport, Source, dial, manual, store};
+use super::{About, PhoneReport, Source, manual, store};
 use crate::auth::Caller;
 use crate::db::inbound::InboundMatch;
 use crate::db::{self, DbError, calls::Call};
 use crate::error::{ApiError, ApiResult};
-use crate::states::call::CallState;
 
 /// The call a report lands on; `created` when the report made it.
 pub struct Landed {
@@ -138,22 +137,15 @@ fn from_end_report(
     };
     let from_end = end_ms.map(|end| end - duration.unwrap_or(0) * 1000);
     let started = start_ms.or(from_end).unwrap_or(s.now).min(s.now);
-    let mut call = dial::new_call(s.caller, s.now, s.tz);
-    call.phone_id = Some(phone_id);
-    call.call_type = "inbound".into();
-    call.state = CallState::Ringing;
-    // a phone clock far off is not believed: the call then starts when the report came
-    call.start_time = if s.now - started > 24 * 3600 * 1000 {
-        s.now
-    } else {
-        started
+    let number = about.number.as_deref().unwrap_or_default();
+    let customer = match number {
+        "" => None,
+        n => db::customers::by_phone(tx, n)?,
     };
-    if let Some(number) = &about.number {
-        call.customer_phone = number.clone();
-        if let Some(c) = db::customers::by_phone(tx, number)? {
-            call.customer_id = Some(c.id);
-            call.customer_name = c.name;
-        }
+    let mut call = inbound::new_inbound_call(s.caller, phone_id, number, &customer, (s.now, s.tz));
+    // a phone clock far off is not believed: the call then starts when the report came
+    if s.now - started <= 24 * 3600 * 1000 {
+        call.start_time = started;
     }
     store::insert(tx, s.tz, &call)?;
     let event = json!({ "phoneId": phone_id, "from": report.call_id() });

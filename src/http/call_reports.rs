@@ -45,16 +45,8 @@ pub async fn end(state: State, caller: Caller, fields: Fields) -> ApiResult<Resp
 /// Caller ID over HTTP: 2.4.0's fallback when its socket's INCOMING_CALL_CONFIRMED did not come
 /// within 3 s (contract §14). The same ring as the socket's report, never a second call.
 pub async fn incoming(state: State, caller: Caller, fields: Fields) -> ApiResult<Response> {
-    let number = match fields.get("callerNumber") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(n)) => calls::inbound::caller_number(Some(n)),
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "callerNumber",
-                "callerNumber 须为字符串",
-            ));
-        }
-    };
+    let number = calls::inbound::caller_number_field(&fields)
+        .map_err(|why| ApiError::invalid_field("callerNumber", why))?;
     let ring = calls::inbound::ring(&state, &caller, Source::PhoneHttp, number).await?;
     Ok(reply::ok(json!({
         "callId": ring.call.id,

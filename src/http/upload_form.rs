@@ -72,9 +72,11 @@ pub async fn read(state: &State, caller: &Caller, mut form: FormData) -> ApiResu
     }
     let theirs = theirs.ok_or_else(|| ApiError::invalid("缺少 callId"))?;
     let file = file.ok_or_else(|| ApiError::invalid("缺少录音文件 file"))?;
-    let call = match call {
-        Some(call) => Some(call),
-        None => upload::which_call(state, caller, &theirs, number.as_deref()).await?,
+    // an id of no call was looked up when it came: only its number is left to try
+    let call = match (call, number) {
+        (Some(call), _) => Some(call),
+        (None, Some(number)) => upload::which_call(state, caller, &theirs, Some(&number)).await?,
+        (None, None) => None,
     };
     let (call_id, call_duration) = call.ok_or_else(upload::no_call)?;
     Ok(Form {

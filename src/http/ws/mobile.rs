@@ -258,11 +258,9 @@ impl Session {
     /// INCOMING_CALL_CONFIRMED well inside the app's 3 s (then its HTTP fallback never fires;
     /// if it does, it is the same call). Not once-only: a resend is the same ring again.
     async fn incoming_call(&mut self, msg: &Envelope) -> Outcome {
-        let number = match msg.data.get("callerNumber") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(n)) => calls::inbound::caller_number(Some(n)),
-            Some(_) => {
-                let why = "callerNumber 须为字符串";
+        let number = match calls::inbound::caller_number_field(&msg.data) {
+            Ok(number) => number,
+            Err(why) => {
                 let id = msg.message_id.as_ref();
                 return Outcome::reply(vec![error(id, ErrorCode::InvalidParams, why)]);
             }

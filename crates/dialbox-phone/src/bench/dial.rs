@@ -21,14 +21,8 @@ pub async fn latency(args: &BenchArgs) -> Result<Value, String> {
         args.users.min(n)
     );
     let (users, devices) = provision(&target, n, args.users, "dial").await?;
-    let mut phones = Running::start(devices, &super::behaviour(Outcome::Missed));
-    let online = phones
-        .wait_online(n, Duration::from_secs(60 + n as u64 / 50))
-        .await;
-    if online < n {
-        phones.stop().await;
-        return Err(format!("only {online} of {n} phones came online"));
-    }
+    let mut phones = Running::start_all_online(devices, &super::behaviour(Outcome::Missed)).await?;
+    let online = n;
     let mut tokens = Vec::new();
     for user in &users {
         tokens.push(

@@ -254,6 +254,24 @@ impl Running {
     }
 
     /// Waits until `n` phones said they are online (bounded by `timeout`); returns how many did.
+    /// Starts the phones and waits (a minute, plus a second per 50 phones) until every one is
+    /// online; an error, the phones stopped, when some are not.
+    pub async fn start_all_online(
+        devices: Vec<Device>,
+        behaviour: &Behaviour,
+    ) -> Result<Self, String> {
+        let n = devices.len();
+        let mut phones = Self::start(devices, behaviour);
+        let online = phones
+            .wait_online(n, Duration::from_secs(60 + n as u64 / 50))
+            .await;
+        if online < n {
+            phones.stop().await;
+            return Err(format!("only {online} of {n} phones came online"));
+        }
+        Ok(phones)
+    }
+
     pub async fn wait_online(&mut self, n: usize, timeout: Duration) -> usize {
         let mut online = 0;
         let deadline = tokio::time::Instant::now() + timeout;

@@ -51,14 +51,8 @@ pub async fn power_dialer(args: &BenchArgs) -> Result<Value, String> {
     behaviour.ring_secs = 0.2;
     behaviour.talk_secs = 0.5;
     behaviour.think_secs = 1.0;
-    let mut phones = Running::start(devices, &behaviour);
-    let online = phones
-        .wait_online(n, Duration::from_secs(60 + n as u64 / 50))
-        .await;
-    if online < n {
-        phones.stop().await;
-        return Err(format!("only {online} of {n} phones came online"));
-    }
+    let mut phones = Running::start_all_online(devices, &behaviour).await?;
+    let online = n;
     // the wrap-up is long: every next dial is the follow-up's doing
     let list = new_list(&target, "测速外呼任务", 600).await?;
     let numbers: Vec<Value> = (0..n * per)
