@@ -24,14 +24,16 @@ pub enum Action {
     RecordingDownload,
     CallDelete,
     CustomerDelete,
+    CustomerBulk,
     CustomerImport,
+    CustomerImportUndo,
     FollowUpDelete,
     SettingChange,
     Export,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::Login,
         Action::LoginFailed,
         Action::UserCreate,
@@ -43,7 +45,9 @@ impl Action {
         Action::RecordingDownload,
         Action::CallDelete,
         Action::CustomerDelete,
+        Action::CustomerBulk,
         Action::CustomerImport,
+        Action::CustomerImportUndo,
         Action::FollowUpDelete,
         Action::SettingChange,
         Action::Export,
@@ -62,7 +66,9 @@ impl Action {
             Action::RecordingDownload => "recording_download",
             Action::CallDelete => "call_delete",
             Action::CustomerDelete => "customer_delete",
+            Action::CustomerBulk => "customer_bulk",
             Action::CustomerImport => "customer_import",
+            Action::CustomerImportUndo => "customer_import_undo",
             Action::FollowUpDelete => "follow_up_delete",
             Action::SettingChange => "setting_change",
             Action::Export => "export",

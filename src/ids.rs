@@ -20,6 +20,11 @@ pub fn customer_id() -> String {
     format!("cust_{}", random_part())
 }
 
+/// A customer import's batch (its undo).
+pub fn import_id() -> String {
+    format!("imp_{}", random_part())
+}
+
 pub fn campaign_id() -> String {
     format!("camp_{}", random_part())
 }

@@ -18,6 +18,7 @@ pub fn label(field: &str) -> &str {
         "password" | "newPassword" => "密码",
         "oldPassword" => "原密码",
         "department" => "部门",
+        "company" => "公司",
         "notes" => "备注",
         "content" => "内容",
         "tags" | "callTags" | "tag" => "标签",

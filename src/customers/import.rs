@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
-use super::FOLLOW_STATUSES;
 use super::import_rows::{ImportRow, RowReader, Skipped};
+use super::import_write::{Mode, Owners, Written, write_rows};
 use crate::auth::Caller;
-use crate::db::{self, customers::CustomerFields};
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 
@@ -22,8 +22,15 @@ pub const LISTED: usize = 1000;
 /// listed with their reason.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
+    /// The import's batch (its undo); `None` when no row was written.
+    pub import_id: Option<String>,
     pub total: usize,
+    /// Customers created.
     pub imported: usize,
+    /// Customers found by number and updated (按电话更新).
+    pub updated: usize,
+    /// Customers found by number whose row said nothing new.
+    pub unchanged: usize,
     pub skipped_count: usize,
     pub skipped: Vec<Skipped>,
     pub encoding: &'static str,
@@ -34,63 +41,8 @@ pub struct Summary {
     /// For a workbook: the sheet read, and all of them (the page offers another).
     pub sheet: Option<String>,
     pub sheets: Vec<String>,
-    /// The header's columns that were not imported (公司 until customers have one).
+    /// The header's columns that were not imported.
     pub ignored_columns: Vec<String>,
-}
-
-/// One batch of rows in one transaction: how many were written, and the rows skipped because
-/// the database already has their number (or their status is not ours).
-fn write_batch(
-    tx: &rusqlite::Transaction<'_>,
-    rows: Vec<ImportRow>,
-    now: i64,
-) -> ApiResult<(usize, Vec<Skipped>)> {
-    let mut imported = 0usize;
-    let mut in_db = Vec::new();
-    for row in rows {
-        if let Some(c) = taken_by(tx, &row)? {
-            in_db.push(Skipped {
-                row: row.line,
-                reason: format!("号码已存在（客户：{}）", c.name),
-            });
-            continue;
-        }
-        let status = row.follow_status.unwrap_or_else(|| "new".into());
-        if !FOLLOW_STATUSES.contains(&status.as_str()) {
-            in_db.push(Skipped {
-                row: row.line,
-                reason: format!("跟进状态无效: {status}"),
-            });
-            continue;
-        }
-        let fields = CustomerFields {
-            name: row.name,
-            phone: row.phone,
-            other_phones: row.other_phones,
-            level: row.level.unwrap_or_else(|| "normal".into()),
-            tags: row.tags,
-            follow_status: status,
-            next_follow_time: None,
-            owner_id: None,
-            notes: row.notes,
-        };
-        db::customers::insert(tx, &crate::ids::customer_id(), &fields, now)?;
-        imported += 1;
-    }
-    Ok((imported, in_db))
-}
-
-/// The customer that already has one of the row's numbers.
-fn taken_by(
-    tx: &rusqlite::Transaction<'_>,
-    row: &ImportRow,
-) -> ApiResult<Option<db::customers::Customer>> {
-    for number in std::iter::once(&row.phone).chain(&row.other_phones) {
-        if let Some(c) = db::customers::by_phone(tx, number)? {
-            return Ok(Some(c));
-        }
-    }
-    Ok(None)
 }
 
 /// A file's rows as CSV records, whatever it was: a workbook (its sheet `sheet`, else the
@@ -164,16 +116,19 @@ pub async fn read_file(bytes: bytes::Bytes, sheet: Option<String>) -> ApiResult<
 /// hold it for tens of milliseconds.
 pub const IMPORT_BATCH: usize = 1000;
 
-/// Imports a CSV file (admins and managers only), `IMPORT_BATCH` rows per transaction: a number
-/// that is already a customer's, or a follow status that is not one of ours, is skipped with its
-/// row. A file cut short by a crash can simply be imported again: what was written is skipped as
-/// "already a customer".
-pub async fn import(
-    state: &State,
-    caller: &Caller,
-    bytes: bytes::Bytes,
-    sheet: Option<String>,
-) -> ApiResult<Summary> {
+/// How an import is asked for: the file, its sheet, what to do with known numbers, its name.
+pub struct Request {
+    pub bytes: bytes::Bytes,
+    pub sheet: Option<String>,
+    pub mode: Mode,
+    pub file_name: String,
+}
+
+/// Imports a customer list (admins and managers only), `IMPORT_BATCH` rows per transaction, as
+/// one import the page can undo. A number that is already a customer's is skipped, or updates
+/// that customer (`Mode::Update`). A file cut short by a crash can simply be imported again:
+/// what was written is found by its number.
+pub async fn import(state: &State, caller: &Caller, req: Request) -> ApiResult<Summary> {
     caller.require_manager()?;
     let FileRows {
         records,
@@ -181,12 +136,25 @@ pub async fn import(
         sheet,
         sheets,
         _turn,
-    } = read_file(bytes, sheet).await?;
-    let book = (sheet, sheets);
+    } = read_file(req.bytes, req.sheet).await?;
+    let owners = std::sync::Arc::new(Owners::of(state.db.run(|c| db::users::list(c)).await?));
+    let batch_id = crate::ids::import_id();
     let mut reader = RowReader::new(&records);
-    let ignored_columns = reader.ignored_columns().to_vec();
-    let (mut skipped, mut unmapped) = (Vec::new(), Vec::new());
-    let (mut total, mut imported, mut batches) = (0usize, 0usize, 0usize);
+    let mut s = Summary {
+        import_id: None,
+        total: 0,
+        imported: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped_count: 0,
+        skipped: Vec::new(),
+        encoding,
+        batches: 0,
+        unmapped: Vec::new(),
+        sheet,
+        sheets,
+        ignored_columns: reader.ignored_columns().to_vec(),
+    };
     // read and written a batch at a time: the file's rows are never all held twice
     for (n, chunk) in records.chunks(IMPORT_BATCH).enumerate() {
         let mut batch = Vec::with_capacity(chunk.len());
@@ -194,51 +162,58 @@ pub async fn import(
             match reader.read(n * IMPORT_BATCH + i, record) {
                 Some(Ok(row)) => batch.push(row),
                 Some(Err(skip)) => {
-                    skipped.push(skip);
-                    total += 1;
+                    s.skipped.push(skip);
+                    s.total += 1;
                 }
                 None => {}
             }
         }
-        unmapped.extend(map_words(&mut batch));
-        total += batch.len();
+        s.unmapped.extend(map_words(&mut batch));
+        s.total += batch.len();
         if batch.is_empty() {
             continue;
         }
         let now = state.clock.now_ms();
-        let (written, in_db) = state
+        let first = s.import_id.is_none();
+        let (id, by, owners) = (batch_id.clone(), caller.user_id.clone(), owners.clone());
+        let (mode, file_name) = (req.mode, req.file_name.clone());
+        let w: Written = state
             .db
-            .write(move |tx| write_batch(tx, batch, now))
+            .write(move |tx| {
+                if first {
+                    db::imports::start(tx, &id, &by, &file_name, mode.word(), now)?;
+                }
+                write_rows(tx, &id, mode, &owners, batch, now)
+            })
             .await?;
-        imported += written;
-        batches += 1;
-        skipped.extend(in_db);
+        s.import_id = Some(batch_id.clone());
+        s.imported += w.created;
+        s.updated += w.updated;
+        s.unchanged += w.unchanged;
+        s.batches += 1;
+        s.skipped.extend(w.skipped);
+        s.unmapped.extend(w.unmapped);
     }
     drop(records);
-    if total == 0 {
+    if s.total == 0 {
         return Err(ApiError::invalid("文件中没有客户数据"));
     }
-    skipped.sort_by_key(|s| s.row);
-    let skipped_count = skipped.len();
-    skipped.truncate(LISTED);
-    unmapped.truncate(LISTED);
-    let detail = format!("导入 {imported}，跳过 {skipped_count}，共 {total} 行");
+    s.skipped.sort_by_key(|s| s.row);
+    s.unmapped.sort_by_key(|s| s.row);
+    s.skipped_count = s.skipped.len();
+    s.skipped.truncate(LISTED);
+    s.unmapped.truncate(LISTED);
+    let detail = format!(
+        "导入 {}：新建 {}，更新 {}，跳过 {}，共 {} 行",
+        req.file_name, s.imported, s.updated, s.skipped_count, s.total
+    );
     let who = crate::audit::Actor::of(caller);
     let action = crate::audit::Action::CustomerImport;
-    crate::audit::record_alone(state, who, action, String::new(), detail).await?;
-    tracing::info!(by = %caller.username, imported, batches, skipped = skipped_count, "customers imported");
-    Ok(Summary {
-        total,
-        imported,
-        skipped_count,
-        skipped,
-        encoding,
-        batches,
-        unmapped,
-        sheet: book.0,
-        sheets: book.1,
-        ignored_columns,
-    })
+    let target = s.import_id.clone().unwrap_or_default();
+    crate::audit::record_alone(state, who, action, target, detail).await?;
+    tracing::info!(by = %caller.username, imported = s.imported, updated = s.updated,
+        batches = s.batches, skipped = s.skipped_count, "customers imported");
+    Ok(s)
 }
 
 /// Level and follow-status words as codes (`words`): 重要 → important, 已成交 → deal. A level no

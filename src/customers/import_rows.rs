@@ -14,6 +14,7 @@ pub struct ImportRow {
     /// 1-based line in the file (the header is line 1).
     pub line: usize,
     pub name: String,
+    pub company: Option<String>,
     pub phone: String,
     /// Normalised, distinct, none of them the main number.
     pub other_phones: Vec<String>,
@@ -21,6 +22,8 @@ pub struct ImportRow {
     pub tags: Vec<String>,
     pub follow_status: Option<String>,
     pub notes: String,
+    /// 负责人 as the file says it: a person's name or username (`import_write` finds them).
+    pub owner: Option<String>,
 }
 
 /// A row left out, and why.
@@ -33,12 +36,14 @@ pub struct Skipped {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Column {
     Name,
+    Company,
     Phone,
     OtherPhones,
     Level,
     Tags,
     FollowStatus,
     Notes,
+    Owner,
     Other,
 }
 
@@ -56,6 +61,12 @@ pub(crate) fn column_of(header: &str) -> Column {
         "tags" | "标签" => Column::Tags,
         "followstatus" | "follow_status" | "跟进状态" | "状态" => Column::FollowStatus,
         "notes" | "备注" | "说明" => Column::Notes,
+        "company" | "公司" | "公司名称" | "单位" | "单位名称" | "企业" | "企业名称" => {
+            Column::Company
+        }
+        "owner" | "ownername" | "负责人" | "业务员" | "销售" | "所属销售" | "跟进人" => {
+            Column::Owner
+        }
         _ => Column::Other,
     }
 }
@@ -191,15 +202,20 @@ impl RowReader {
             Err(e) => return skip(e.message.into_owned()),
         };
         let optional = |c: Column| Some(cell(c)).filter(|v| !v.is_empty()).map(str::to_string);
+        if cell(Column::Company).chars().count() > super::COMPANY_CHARS {
+            return skip("公司名称过长".into());
+        }
         let row = ImportRow {
             line,
             name: name.to_string(),
+            company: optional(Column::Company),
             phone: number.clone(),
             other_phones,
             level: optional(Column::Level),
             tags: split_tags(cell(Column::Tags)),
             follow_status: optional(Column::FollowStatus),
             notes: cell(Column::Notes).to_string(),
+            owner: optional(Column::Owner),
         };
         let mut numbers = std::iter::once(&row.phone).chain(&row.other_phones);
         if numbers.any(|n| self.numbers.contains(n)) {
@@ -231,13 +247,13 @@ mod tests {
 
     #[test]
     fn a_title_above_the_header_is_skipped_and_the_unknown_columns_named() {
-        let text = "华东区客户名单（2026年12月更新）,,,\n\
-                    ,,,\n\
-                    公司,姓名,电话,等级\n\
-                    华东贸易,张三,13800138000,重要\n";
+        let text = "华东区客户名单（2026年12月更新）,,,,\n\
+                    ,,,,\n\
+                    公司,姓名,电话,等级,微信\n\
+                    华东贸易,张三,13800138000,重要,zs01\n";
         let records = parse(text).unwrap();
         let mut reader = RowReader::new(&records);
-        assert_eq!(reader.ignored_columns(), ["公司"]);
+        assert_eq!(reader.ignored_columns(), ["微信"]);
         let got: Vec<_> = records
             .iter()
             .enumerate()
@@ -250,6 +266,7 @@ mod tests {
             (4, "张三", "13800138000")
         );
         assert_eq!(row.level.as_deref(), Some("重要"));
+        assert_eq!(row.company.as_deref(), Some("华东贸易"));
     }
 
     #[test]

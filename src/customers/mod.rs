@@ -2,8 +2,11 @@
 //! dial, a report and an import all find the same customer, and shown masked to sales staff.
 //! Creating, changing, deleting and importing customers happen here, each one transaction.
 
+pub mod bulk;
 pub mod import;
 pub mod import_rows;
+pub mod import_undo;
+pub mod import_write;
 pub mod phone;
 pub mod sheet;
 pub mod words;
@@ -25,10 +28,14 @@ pub const FOLLOW_STATUSES: [&str; 7] = [
     "deal",
 ];
 
+/// Longest 公司 kept (a registered company name is at most 50 characters in China).
+pub const COMPANY_CHARS: usize = 100;
+
 /// The fields a create or update gives, already parsed; `None` keeps the value.
 #[derive(Debug, Clone, Default)]
 pub struct Change {
     pub name: Option<String>,
+    pub company: Option<String>,
     pub phone: Option<String>,
     /// The whole list of other numbers; an empty list clears them.
     pub other_phones: Option<Vec<String>>,
@@ -51,6 +58,10 @@ fn merge(f: &mut CustomerFields, c: Change) -> ApiResult<()> {
         }
         limits::name("name", name)?;
         f.name = name.to_string();
+    }
+    if let Some(company) = c.company {
+        limits::at_most("company", company.trim(), COMPANY_CHARS)?;
+        f.company = company.trim().to_string();
     }
     if let Some(raw) = c.phone {
         f.phone = phone::normalize(&raw)
@@ -202,18 +213,7 @@ pub async fn update(state: &State, id: String, change: Change) -> ApiResult<Cust
     state
         .db
         .write(move |tx| {
-            let c = db::customers::by_id(tx, &id)?;
-            let mut fields = CustomerFields {
-                name: c.name,
-                phone: c.phone,
-                other_phones: c.other_phones,
-                level: c.level,
-                tags: c.tags,
-                follow_status: c.follow_status,
-                next_follow_time: c.next_follow_time,
-                owner_id: c.owner_id,
-                notes: c.notes,
-            };
+            let mut fields = db::customers::by_id(tx, &id)?.fields();
             merge(&mut fields, change)?;
             check_refs(tx, &id, &fields)?;
             db::customers::update(tx, &id, &fields, now)?;

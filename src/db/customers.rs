@@ -9,6 +9,8 @@ use super::{DbError, DbResult};
 pub struct Customer {
     pub id: String,
     pub name: String,
+    /// 公司 (issue 30); empty when not known.
+    pub company: String,
     pub phone: String,
     /// Up to five more numbers (座机, a second mobile), in the order given.
     pub other_phones: Vec<String>,
@@ -29,7 +31,8 @@ const SELECT: &str = "SELECT c.id, c.name, c.phone, c.level, c.tags, c.follow_st
     u.display_name, c.notes, c.created_at, \
     c.updated_at, \
     (SELECT json_group_array(number) FROM \
-      (SELECT number FROM customer_numbers WHERE customer_id = c.id ORDER BY position)) \
+      (SELECT number FROM customer_numbers WHERE customer_id = c.id ORDER BY position)), \
+    c.company \
     FROM customers c LEFT JOIN users_named u ON u.id = c.owner_id";
 
 /// A JSON array column → strings (a broken value reads as no tags).
@@ -58,6 +61,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
         other_phones: tags_from_json(&row.get::<_, String>(13)?),
+        company: row.get(14)?,
     })
 }
 
@@ -93,9 +97,10 @@ fn write_other_phones(conn: &Connection, id: &str, numbers: &[String]) -> DbResu
 }
 
 /// The fields a customer is written with.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CustomerFields {
     pub name: String,
+    pub company: String,
     pub phone: String,
     pub other_phones: Vec<String>,
     pub level: String,
@@ -106,11 +111,29 @@ pub struct CustomerFields {
     pub notes: String,
 }
 
+impl Customer {
+    /// Its editable fields, to merge a change into (or to keep, as an import's undo does).
+    pub fn fields(&self) -> CustomerFields {
+        CustomerFields {
+            name: self.name.clone(),
+            company: self.company.clone(),
+            phone: self.phone.clone(),
+            other_phones: self.other_phones.clone(),
+            level: self.level.clone(),
+            tags: self.tags.clone(),
+            follow_status: self.follow_status.clone(),
+            next_follow_time: self.next_follow_time,
+            owner_id: self.owner_id.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
 pub fn insert(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbResult<()> {
     conn.execute(
         "INSERT INTO customers (id, name, phone, level, tags, follow_status, next_follow_time,
-                                owner_id, notes, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                                owner_id, notes, created_at, updated_at, company)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
         params![
             id,
             f.name,
@@ -121,7 +144,8 @@ pub fn insert(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbRe
             f.next_follow_time,
             f.owner_id,
             f.notes,
-            now
+            now,
+            f.company
         ],
     )?;
     write_other_phones(conn, id, &f.other_phones)
@@ -144,7 +168,7 @@ pub fn update(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbRe
     write_other_phones(conn, id, &[])?;
     let changed = conn.execute(
         "UPDATE customers SET name = ?2, phone = ?3, level = ?4, tags = ?5, follow_status = ?6,
-                next_follow_time = ?7, owner_id = ?8, notes = ?9, updated_at = ?10
+                next_follow_time = ?7, owner_id = ?8, notes = ?9, updated_at = ?10, company = ?11
          WHERE id = ?1",
         params![
             id,
@@ -156,7 +180,8 @@ pub fn update(conn: &Connection, id: &str, f: &CustomerFields, now: i64) -> DbRe
             f.next_follow_time,
             f.owner_id,
             f.notes,
-            now
+            now,
+            f.company
         ],
     )?;
     if changed == 0 {
@@ -209,6 +234,8 @@ pub struct CustomerFilter {
     pub owner_id: Option<String>,
     /// Customers carrying this tag.
     pub tag: Option<String>,
+    /// Only these customers (a bulk action's selection); empty: no such limit.
+    pub ids: Vec<String>,
     pub sort: CustomerSort,
 }
 
@@ -274,7 +301,8 @@ fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
     let mut conds = vec!["1 = 1".to_string()];
     let mut args: Vec<Value> = Vec::new();
     if let Some(k) = &f.keyword {
-        let mut cond = "(c.name LIKE ? ESCAPE '\\'".to_string();
+        let mut cond = "(c.name LIKE ? ESCAPE '\\' OR c.company LIKE ? ESCAPE '\\'".to_string();
+        args.push(Value::Text(super::like_pattern(k)));
         args.push(Value::Text(super::like_pattern(k)));
         if let Some(d) = &f.keyword_digits {
             cond.push_str(
@@ -300,6 +328,10 @@ fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
     if let Some(tag) = &f.tag {
         conds.push("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)".into());
         args.push(Value::Text(tag.clone()));
+    }
+    if !f.ids.is_empty() {
+        conds.push("c.id IN (SELECT value FROM json_each(?))".into());
+        args.push(Value::Text(tags_to_json(&f.ids)));
     }
     (conds.join(" AND "), args)
 }

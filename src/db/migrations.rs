@@ -50,6 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0012_call_aliases",
         include_str!("../../sql/0012_call_aliases.sql"),
     ),
+    (
+        "0013_company_and_imports",
+        include_str!("../../sql/0013_company_and_imports.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

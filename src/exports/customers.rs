@@ -14,8 +14,9 @@ use crate::db::{
 use crate::error::ApiResult;
 use crate::state::State;
 
-const HEADERS: [&str; 11] = [
+const HEADERS: [&str; 12] = [
     "姓名",
+    "公司",
     "电话",
     "其他号码",
     "等级",
@@ -32,6 +33,7 @@ fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Customer) -> Vec<Cell> {
     let time = |t: Option<i64>| Cell::Text(t.map(|t| local_time(t, tz)).unwrap_or_default());
     vec![
         Cell::Text(c.name.clone()),
+        Cell::Text(c.company.clone()),
         Cell::Text(phone::shown_to(caller, &c.phone)),
         Cell::Text(
             c.other_phones

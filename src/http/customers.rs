@@ -4,13 +4,12 @@
 //! `customers`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use warp::reply::Response;
 
 use super::query::{Query, paged};
 use super::reply;
 use crate::auth::Caller;
-use crate::customers::{self, Change, FOLLOW_STATUSES, import, phone};
+use crate::customers::{self, Change, FOLLOW_STATUSES, phone};
 use crate::db::customers::{Customer, CustomerFilter, CustomerSort};
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
@@ -21,6 +20,7 @@ use crate::times::{iso_ms, iso_opt, parse_time};
 struct CustomerView {
     id: String,
     name: String,
+    company: String,
     phone: String,
     other_phones: Vec<String>,
     level: String,
@@ -45,6 +45,7 @@ fn view(caller: &Caller, c: Customer) -> CustomerView {
             .collect(),
         id: c.id,
         name: c.name,
+        company: c.company,
         level: c.level,
         tags: c.tags,
         follow_status: c.follow_status,
@@ -80,6 +81,7 @@ pub fn customer_filter(q: &Query) -> ApiResult<CustomerFilter> {
         follow_status: q.one_of("followStatus", &FOLLOW_STATUSES)?,
         owner_id: q.text("ownerId"),
         tag: q.text("tag"),
+        ids: Vec::new(),
         sort: match q.one_of("sort", &CustomerSort::NAMES)? {
             Some(name) => CustomerSort::parse(&name).unwrap_or_default(),
             None => CustomerSort::default(),
@@ -92,6 +94,7 @@ pub fn customer_filter(q: &Query) -> ApiResult<CustomerFilter> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomerBody {
     name: Option<String>,
+    company: Option<String>,
     phone: Option<String>,
     other_phones: Option<Vec<String>>,
     level: Option<String>,
@@ -118,6 +121,7 @@ impl CustomerBody {
         };
         Ok(Change {
             name: self.name,
+            company: self.company,
             phone: self.phone,
             other_phones: self.other_phones,
             level: self.level,
@@ -174,57 +178,4 @@ pub async fn update(
 pub async fn delete(id: String, state: State, caller: Caller) -> ApiResult<Response> {
     customers::delete(&state, &caller, id).await?;
     Ok(reply::ok_message("客户已删除"))
-}
-
-/// GET /api/v1/customers/import/template
-///
-/// The .xlsx to fill in for an import (issue 15): Chinese column names and an example row.
-pub async fn import_template(caller: Caller) -> ApiResult<Response> {
-    caller.require_manager()?;
-    let bytes = tokio::task::spawn_blocking(crate::customers::sheet::template)
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    let mut resp = warp::reply::Response::new(bytes.into());
-    let headers = resp.headers_mut();
-    headers.insert(
-        warp::http::header::CONTENT_TYPE,
-        warp::http::HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    // 客户导入模板.xlsx, with an ASCII name for old clients
-    headers.insert(
-        warp::http::header::CONTENT_DISPOSITION,
-        warp::http::HeaderValue::from_static(
-            "attachment; filename=\"customer-template.xlsx\"; filename*=UTF-8''%E5%AE%A2%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx",
-        ),
-    );
-    Ok(resp)
-}
-
-/// POST /api/v1/customers/import
-pub async fn import_csv(
-    state: State,
-    caller: Caller,
-    q: Query,
-    bytes: bytes::BytesMut,
-) -> ApiResult<Response> {
-    let sheet = q.sheet()?;
-    let s = import::import(&state, &caller, bytes.freeze(), sheet).await?;
-    Ok(reply::ok_with(
-        "导入完成",
-        json!({
-            "total": s.total,
-            "imported": s.imported,
-            "skipped": s.skipped_count,
-            "errors": s.skipped,
-            "encoding": s.encoding,
-            "batches": s.batches,
-            "unmapped": s.unmapped,
-            "sheet": s.sheet,
-            "sheets": s.sheets,
-            "ignoredColumns": s.ignored_columns,
-        }),
-    ))
 }

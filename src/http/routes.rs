@@ -15,9 +15,10 @@ use warp::{Filter, Rejection};
 
 use super::reply::Body;
 use super::{
-    audit, auth, body, call_records, call_reports, call_stats, campaigns, customers, dial, dialer,
-    do_not_call, exports, finish, follow_ups, mobile_device, openapi, query, recording_base64,
-    recording_stream, recordings, rejection, settings, users, web, work_phones, ws,
+    audit, auth, body, call_records, call_reports, call_stats, campaigns, customer_imports,
+    customers, customers_bulk, dial, dialer, do_not_call, exports, finish, follow_ups,
+    mobile_device, openapi, query, recording_base64, recording_stream, recordings, rejection,
+    settings, users, web, work_phones, ws,
 };
 use crate::auth::Caller;
 use crate::auth::caller::{Accept, authenticate, bearer};
@@ -131,8 +132,11 @@ route_table! { n;
     // ---- customers --------------------------------------------------------------------------
     get    ["api" / "v1" / "customers"] => customers::list, n.state(), n.login(), n.query();
     post   ["api" / "v1" / "customers"] => customers::create, n.state(), n.login(), n.json();
-    get    ["api" / "v1" / "customers" / "import" / "template"] => customers::import_template, n.login();
-    post   ["api" / "v1" / "customers" / "import"] => customers::import_csv, n.state(), n.login(), n.query(), body::bytes(crate::customers::import::IMPORT_LIMIT);
+    get    ["api" / "v1" / "customers" / "import" / "template"] => customer_imports::import_template, n.login();
+    post   ["api" / "v1" / "customers" / "import"] => customer_imports::import_csv, n.state(), n.login(), n.query(), body::bytes(crate::customers::import::IMPORT_LIMIT);
+    post   ["api" / "v1" / "customers" / "bulk"] => customers_bulk::apply, n.state(), n.login(), n.json();
+    get    ["api" / "v1" / "customers" / "imports"] => customer_imports::list, n.state(), n.login(), n.query();
+    post   ["api" / "v1" / "customers" / "imports" / String / "undo"] => customer_imports::undo, n.state(), n.login();
     // (before `customers/{id}`: the table tries its rows in order)
     get    ["api" / "v1" / "customers" / "export"] => exports::customers, n.state(), n.login(), n.query();
     get    ["api" / "v1" / "customers" / String] => customers::detail, n.state(), n.login();

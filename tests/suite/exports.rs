@@ -184,9 +184,10 @@ async fn customers_export_and_import_into_an_empty_box() {
     assert_eq!(answer["data"]["rows"], 3);
     let rows = sheet_rows(&bytes);
     assert_eq!(
-        rows[0][..7],
+        rows[0][..8],
         [
             "姓名",
+            "公司",
             "电话",
             "其他号码",
             "等级",
@@ -196,9 +197,10 @@ async fn customers_export_and_import_into_an_empty_box() {
         ]
     );
     assert_eq!(
-        rows[1][..6],
+        rows[1][..7],
         [
             "冯一",
+            "",
             "13900001111",
             "01065529988、13700001111",
             "重要",
@@ -210,8 +212,8 @@ async fn customers_export_and_import_into_an_empty_box() {
     // a salesperson's copy has the numbers masked
     let (_, masked) = export(&server, &sales.token, "/api/v1/customers/export").await;
     let masked = sheet_rows(&masked);
-    assert!(masked[1..].iter().all(|r| r[1].contains("****")));
-    let others: Vec<&str> = masked[1..].iter().map(|r| r[2].as_str()).collect();
+    assert!(masked[1..].iter().all(|r| r[2].contains("****")));
+    let others: Vec<&str> = masked[1..].iter().map(|r| r[3].as_str()).collect();
     assert!(others.contains(&"010****9988、137****1111"), "{others:?}");
 
     let fresh = TestServer::start().await;

@@ -34,8 +34,11 @@ export const customerCreate = () => POST('/api/v1/customers');
 export const customerUpdate = (customerId) => PUT(`/api/v1/customers/${id(customerId)}`);
 export const customerDelete = (customerId) => DELETE(`/api/v1/customers/${id(customerId)}`);
 export const customersExport = () => GET('/api/v1/customers/export');
+export const customersBulk = () => POST('/api/v1/customers/bulk');
 export const customersImport = () => POST('/api/v1/customers/import');
 export const customersTemplate = () => GET('/api/v1/customers/import/template');
+export const customerImports = () => GET('/api/v1/customers/imports');
+export const customerImportUndo = (importId) => POST(`/api/v1/customers/imports/${id(importId)}/undo`);
 
 // 拨号与通话
 export const dialTargets = () => GET('/api/v1/calls/outbound/targets');

@@ -130,11 +130,13 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let sheet = book.add_worksheet().set_name("客户")?;
     let columns = [
         ("姓名", 14.0),
+        ("公司", 22.0),
         ("电话", 16.0),
         ("其他号码", 16.0),
         ("等级", 10.0),
         ("标签", 20.0),
         ("跟进状态", 12.0),
+        ("负责人", 12.0),
         ("备注", 30.0),
     ];
     for (col, (title, width)) in columns.iter().enumerate() {
@@ -142,15 +144,17 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         sheet.write_string_with_format(0, col, *title, &bold)?;
         sheet.set_column_width(col, *width)?;
     }
-    sheet.set_column_format(1, &text)?;
     sheet.set_column_format(2, &text)?;
+    sheet.set_column_format(3, &text)?;
     let example = [
         "张三",
+        "华东贸易有限公司",
         "13800138000",
         "010-65529988",
         "重要",
         "华东；老客户",
         "有意向",
+        "",
         "上周来电询价",
     ];
     for (col, value) in example.iter().enumerate() {
@@ -163,6 +167,7 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let statuses = statuses.join(" / ");
     let notes = [
         ("姓名", "必填"),
+        ("公司", "选填；客户所在的公司或单位"),
         ("电话", "必填；手机或座机，一个号码只能属于一位客户"),
         (
             "其他号码",
@@ -174,6 +179,10 @@ pub fn template() -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
         ),
         ("标签", "多个标签用 ；、, 或 | 分隔"),
         ("跟进状态", statuses.as_str()),
+        (
+            "负责人",
+            "选填；填同事的姓名或用户名；认不出（或有同名）的不分配，并在结果中列出",
+        ),
         ("备注", "任意文字"),
     ];
     help.write_string_with_format(0, 0, "列", &bold)?;
@@ -204,15 +213,17 @@ mod tests {
             rows[0].iter().collect::<Vec<_>>(),
             [
                 "姓名",
+                "公司",
                 "电话",
                 "其他号码",
                 "等级",
                 "标签",
                 "跟进状态",
+                "负责人",
                 "备注"
             ]
         );
-        assert_eq!(&rows[1][1], "13800138000");
+        assert_eq!(&rows[1][2], "13800138000");
         assert_eq!(rows.len(), 2);
     }
 

@@ -14,7 +14,7 @@ const ACTIONS = [
   ['user_create', '新增用户'], ['user_update', '修改用户'], ['user_disable', '停用用户'],
   ['user_enable', '启用用户'], ['user_password', '重置密码'],
   ['recording_delete', '删除录音'], ['recording_download', '下载录音'],
-  ['call_delete', '删除通话记录'], ['customer_delete', '删除客户'], ['customer_import', '导入客户'], ['follow_up_delete', '删除跟进记录'], ['setting_change', '修改设置'], ['export', '导出'],
+  ['call_delete', '删除通话记录'], ['customer_delete', '删除客户'], ['customer_bulk', '批量操作客户'], ['customer_import', '导入客户'], ['customer_import_undo', '撤销导入'], ['follow_up_delete', '删除跟进记录'], ['setting_change', '修改设置'], ['export', '导出'],
 ];
 const ACTION_WORD = Object.fromEntries(ACTIONS);
 

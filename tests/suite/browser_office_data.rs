@@ -1,0 +1,173 @@
+//! The office's own data through the page, in a real headless Chromium (issue 30, items 2 and
+//! 3): a messy list imported with its title rows, 公司 and 负责人, then 撤销本次导入 from the
+//! summary; a second import 按电话更新 undone from 导入记录; and a selection of customers
+//! tagged, given a 负责人 and deleted with the bulk bar.
+
+use crate::common;
+
+use common::browser::Browser;
+use common::{ADMIN_PASSWORD, TestServer};
+use serde_json::json;
+
+async fn choose_file(b: &Browser, path: &str) {
+    b.js(
+        "document.getElementById('customer-import-file').hidden = false; return true;",
+        vec![],
+    )
+    .await;
+    b.find("#customer-import-file")
+        .await
+        .send_keys(path)
+        .await
+        .expect("file chosen");
+}
+
+async fn customer_count(server: &TestServer) -> u64 {
+    let (_, body) = server.get("/api/v1/customers", &server.admin_token).await;
+    body["data"]["total"].as_u64().unwrap()
+}
+
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn a_messy_list_is_imported_and_undone_from_the_page() {
+    let server = TestServer::start().await;
+    let (s, _) = server
+        .post(
+            "/api/v1/customers",
+            &server.admin_token,
+            json!({"name": "老王五", "phone": "13900139003"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let fixture = format!(
+        "{}/tests/fixtures/messy-customers.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let b = Browser::open(&server.base, "s30-import").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.wait_text("#customer-list", "老王五").await;
+
+    choose_file(&b, &fixture).await;
+    b.wait_text("#import-mode", "按电话更新").await;
+    b.shot("1-mode").await;
+    b.click_text("dialog[open]", "开始导入").await;
+    let summary = b.wait_text("#import-summary", "新建 4 位客户").await;
+    assert!(summary.contains("跳过 3 行"), "{summary}");
+    assert!(summary.contains("未导入的列：序号、微信"), "{summary}");
+    assert!(
+        summary.contains("王芳"),
+        "the owner it could not tell: {summary}"
+    );
+    b.shot("2-summary").await;
+    b.wait_text("#customer-list", "华东贸易有限公司").await;
+    assert_eq!(customer_count(&server).await, 5);
+
+    // 撤销本次导入, straight from the summary
+    b.click_text("dialog[open]", "撤销本次导入").await;
+    b.click_text("dialog[open]", "撤销导入").await;
+    b.wait_text("#undo-summary", "已删除 4 位新建的客户").await;
+    b.shot("3-undone").await;
+    b.click_text("dialog[open]", "好的").await;
+    assert!(
+        common::eventually_async(|| async { customer_count(&server).await == 1 }).await,
+        "only 老王五 is left"
+    );
+
+    // again, updating by number this time; then undone from 导入记录
+    choose_file(&b, &fixture).await;
+    b.wait_text("#import-mode", "按电话更新").await;
+    b.click("#import-mode input[value=update]").await;
+    b.click_text("dialog[open]", "开始导入").await;
+    let summary = b.wait_text("#import-summary", "更新 1 位").await;
+    assert!(summary.contains("新建 4 位客户"), "{summary}");
+    b.click_text("dialog[open]", "好的").await;
+    b.wait_text("#customer-list", "苏州电子").await;
+    b.click("#customer-imports").await;
+    let history = b.wait_text("#import-history", "按电话更新").await;
+    assert!(history.contains("已撤销"), "the first one: {history}");
+    assert!(history.contains("messy-customers.csv"), "{history}");
+    b.shot("4-history").await;
+    b.click("#import-history button.import-undo").await;
+    b.click_text("dialog[open]", "撤销导入").await;
+    b.wait_text("#undo-summary", "恢复 1 位").await;
+    b.click_text("dialog[open]", "好的").await;
+    b.wait_text("#customer-list", "老王五").await;
+    assert_eq!(customer_count(&server).await, 1);
+}
+
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn a_selection_is_tagged_assigned_and_deleted_from_the_bulk_bar() {
+    let server = TestServer::start().await;
+    server.create_user("sales_a", "sales_staff", "一部").await;
+    for (name, phone) in [
+        ("甲", "13900000001"),
+        ("乙", "13900000002"),
+        ("丙", "13900000003"),
+    ] {
+        let (s, _) = server
+            .post(
+                "/api/v1/customers",
+                &server.admin_token,
+                json!({"name": name, "phone": phone}),
+            )
+            .await;
+        assert_eq!(s, 200);
+    }
+    let b = Browser::open(&server.base, "s30-bulk").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.wait_text("#customer-list", "丙").await;
+    // 全选本页, then leave one out
+    b.click("#bulk-all").await;
+    b.wait_text("#bulk-count", "已选 3 位").await;
+    b.click("#customer-list tr.customer-row:first-child input.bulk-pick")
+        .await;
+    b.wait_text("#bulk-count", "已选 2 位").await;
+    b.shot("1-picked").await;
+
+    b.click("#bulk-tag").await;
+    b.fill("#bulk-tags", "展会，华东").await;
+    b.click_text("dialog[open]", "添加标签").await;
+    b.wait_true(
+        "return document.getElementById('toasts').textContent.includes('已打标签 2 位');",
+        vec![],
+        "已打标签 2 位",
+    )
+    .await;
+    b.wait_text("#customer-list", "展会").await;
+
+    b.click("#bulk-all").await;
+    b.click("#bulk-assign").await;
+    b.wait_true(
+        "return [...document.querySelectorAll('#bulk-owner option')].some(o => o.textContent.includes('sales_a'));",
+        vec![],
+        "the people are listed",
+    )
+    .await;
+    b.find("#bulk-owner")
+        .await
+        .select_by_label("sales_a的名字")
+        .await
+        .expect("a person chosen");
+    b.click_text("dialog[open]", "分配").await;
+    b.wait_true(
+        "return document.getElementById('toasts').textContent.includes('已分配 3 位');",
+        vec![],
+        "已分配 3 位",
+    )
+    .await;
+    b.wait_text("#customer-list", "sales_a的名字").await;
+    b.shot("2-assigned").await;
+
+    b.click("#bulk-all").await;
+    b.click("#bulk-delete").await;
+    b.click_text("dialog[open]", "删除").await;
+    b.wait_text("#customer-list", "还没有客户").await;
+    assert_eq!(customer_count(&server).await, 0);
+    let (_, audit) = server
+        .get("/api/v1/audit?action=customer_bulk", &server.admin_token)
+        .await;
+    assert_eq!(audit["data"]["total"], 3, "{audit}");
+}
