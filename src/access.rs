@@ -29,6 +29,15 @@ impl Role {
             Role::SalesStaff => "sales_staff",
         }
     }
+
+    /// The page's word (审计日志 and messages say it so).
+    pub fn word(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员",
+            Role::Manager => "经理",
+            Role::SalesStaff => "销售",
+        }
+    }
 }
 
 impl FromStr for Role {

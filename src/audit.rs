@@ -30,10 +30,16 @@ pub enum Action {
     FollowUpDelete,
     SettingChange,
     Export,
+    CampaignCreate,
+    CampaignAssign,
+    CampaignDelete,
+    DoNotCallAdd,
+    DoNotCallRemove,
+    DialForOther,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 23] = [
         Action::Login,
         Action::LoginFailed,
         Action::UserCreate,
@@ -51,6 +57,12 @@ impl Action {
         Action::FollowUpDelete,
         Action::SettingChange,
         Action::Export,
+        Action::CampaignCreate,
+        Action::CampaignAssign,
+        Action::CampaignDelete,
+        Action::DoNotCallAdd,
+        Action::DoNotCallRemove,
+        Action::DialForOther,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +84,12 @@ impl Action {
             Action::FollowUpDelete => "follow_up_delete",
             Action::SettingChange => "setting_change",
             Action::Export => "export",
+            Action::CampaignCreate => "campaign_create",
+            Action::CampaignAssign => "campaign_assign",
+            Action::CampaignDelete => "campaign_delete",
+            Action::DoNotCallAdd => "do_not_call_add",
+            Action::DoNotCallRemove => "do_not_call_remove",
+            Action::DialForOther => "dial_for_other",
         }
     }
 }

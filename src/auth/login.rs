@@ -53,12 +53,13 @@ pub async fn login(
     let refused = match &user {
         Some(user) if matches && !user.disabled => None,
         // right password, disabled account: say so (no guessing involved), count it anyway
-        Some(_) if matches => Some(("账号已停用", "account disabled")),
-        _ => Some(("用户名或密码错误", "wrong password or unknown user")),
+        Some(_) if matches => Some(("账号已停用", "account disabled", "账号已停用")),
+        Some(_) => Some(("用户名或密码错误", "wrong password", "密码错误")),
+        None => Some(("用户名或密码错误", "unknown user", "没有这个用户名")),
     };
-    if let Some((message, why)) = refused {
+    if let Some((message, why, words)) = refused {
         tracing::info!(user = %username, why, "login failed");
-        let detail = why.to_string();
+        let detail = words.to_string();
         audit::record_or_log(state, who, Action::LoginFailed, detail).await;
         return Err(ApiError::with_message(ErrorCode::AuthFailed, message));
     }
@@ -106,7 +107,7 @@ pub async fn change_own_password(
     };
     let who = Actor::of(caller);
     if !matches {
-        let detail = "wrong old password (own password change)".to_string();
+        let detail = "修改本人密码时原密码错误".to_string();
         audit::record_alone(state, who, Action::LoginFailed, user.id, detail).await?;
         return Err(ApiError::invalid("原密码错误"));
     }

@@ -165,10 +165,28 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
     let call = state
         .db
         .write(move |tx| {
-            prepare(tx, &hub, &by, req, &rules, tz, clock.now_ms()).map_err(ApiError::from)
+            let call = prepare(tx, &hub, &by, req, &rules, tz, clock.now_ms())?;
+            if call.user_id != by.user_id {
+                for_other(tx, &by, &call)?;
+            }
+            Ok::<_, ApiError>(call)
         })
         .await?;
     send(state, call).await
+}
+
+/// An admin or manager dialed on another person's phone: the audit line says whose, and whom
+/// (issue 30, item 7).
+fn for_other(tx: &rusqlite::Connection, by: &Caller, call: &Call) -> ApiResult<()> {
+    let owner = crate::db::users::by_id(tx, &call.user_id)?;
+    let whom = match call.customer_name.as_str() {
+        "" => call.customer_phone.clone(),
+        name => format!("{name}（{}）", call.customer_phone),
+    };
+    let detail = format!("用 {} 的手机拨打 {whom}", owner.display_name);
+    let who = crate::audit::Actor::of(by);
+    let action = crate::audit::Action::DialForOther;
+    Ok(crate::audit::record(tx, &who, action, &call.id, &detail)?)
 }
 
 /// The click's transaction: link the customer, refuse a number on the do-not-call list,

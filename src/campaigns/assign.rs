@@ -44,6 +44,7 @@ pub async fn assign(
     from: From,
 ) -> ApiResult<usize> {
     let who = caller.clone();
+    let actor = crate::audit::Actor::of(caller);
     let clock = state.clock.clone();
     state
         .db
@@ -57,6 +58,7 @@ pub async fn assign(
             if people.is_empty() {
                 return Err(ApiError::invalid_field("userIds", "请选择销售人员"));
             }
+            let mut names = Vec::with_capacity(people.len());
             for user in &people {
                 let u = match db::users::by_id(tx, user) {
                     Ok(u) if who.can_see(&u.id, &u.department) => u,
@@ -68,6 +70,7 @@ pub async fn assign(
                 if u.disabled {
                     return Err(ApiError::invalid(format!("用户 {} 已停用", u.username)));
                 }
+                names.push(u.display_name);
             }
             let now = clock.now_ms();
             let open = match &from {
@@ -106,6 +109,9 @@ pub async fn assign(
                     }
                 }
             }
+            let detail = format!("{}：{done} 个号码分给 {}", campaign.name, names.join("、"));
+            let action = crate::audit::Action::CampaignAssign;
+            crate::audit::record(tx, &actor, action, &campaign.id, &detail)?;
             Ok(done)
         })
         .await

@@ -22,6 +22,7 @@ pub async fn add(
 ) -> ApiResult<(String, bool)> {
     limits::text("reason", &reason)?;
     let who = caller.clone();
+    let actor = crate::audit::Actor::of(caller);
     let clock = state.clock.clone();
     state
         .db
@@ -40,6 +41,11 @@ pub async fn add(
             };
             let now = clock.now_ms();
             let added = db::do_not_call::add(tx, &number, &reason, Some(&who.user_id), now)?;
+            if added {
+                let detail = format!("{number}{}", words_of(&reason));
+                let action = crate::audit::Action::DoNotCallAdd;
+                crate::audit::record(tx, &actor, action, &number, &detail)?;
+            }
             Ok::<_, ApiError>((number, added))
         })
         .await
@@ -49,6 +55,7 @@ pub async fn remove(state: &State, caller: &Caller, number: String) -> ApiResult
     caller.require_manager()?;
     let number = phone::normalize(&number)
         .ok_or_else(|| ApiError::with_message(ErrorCode::NotFound, "该号码不在黑名单中"))?;
+    let actor = crate::audit::Actor::of(caller);
     state
         .db
         .write(move |tx| match db::do_not_call::remove(tx, &number) {
@@ -56,7 +63,11 @@ pub async fn remove(state: &State, caller: &Caller, number: String) -> ApiResult
                 ErrorCode::NotFound,
                 "该号码不在黑名单中",
             )),
-            other => Ok(other?),
+            other => {
+                other?;
+                let action = crate::audit::Action::DoNotCallRemove;
+                Ok(crate::audit::record(tx, &actor, action, &number, &number)?)
+            }
         })
         .await
 }
@@ -116,21 +127,41 @@ pub async fn import(
         }
     }
     let by = caller.user_id.clone();
+    let actor = crate::audit::Actor::of(caller);
     let clock = state.clock.clone();
     let (added, already) = state
         .db
         .write(move |tx| {
             let now = clock.now_ms();
-            let mut added = 0;
+            let mut added = Vec::new();
             for (number, reason) in &good {
                 if db::do_not_call::add(tx, number, reason, Some(&by), now)? {
-                    added += 1;
+                    added.push(number.as_str());
                 }
             }
-            Ok::<_, ApiError>((added, good.len() - added))
+            if !added.is_empty() {
+                let mut detail = format!("导入 {} 个号码：", added.len());
+                detail.push_str(&added[..added.len().min(20)].join("、"));
+                if added.len() > 20 {
+                    detail.push_str(" 等");
+                }
+                let action = crate::audit::Action::DoNotCallAdd;
+                crate::audit::record(tx, &actor, action, "", &detail)?;
+            }
+            Ok::<_, ApiError>((added.len(), good.len() - added.len()))
         })
         .await?;
     out.added = added;
     out.already = already;
     Ok(out)
+}
+
+/// A reason as the audit line shows it after the number: `（客户要求不再来电）`, or nothing.
+fn words_of(reason: &str) -> String {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!("（{reason}）")
+    }
 }

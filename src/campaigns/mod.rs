@@ -185,9 +185,14 @@ pub async fn create(state: &State, caller: &Caller, ch: Change) -> ApiResult<Cam
     };
     let c = apply(blank, ch)?;
     let row = c.clone();
+    let who = crate::audit::Actor::of(caller);
     state
         .db
-        .write(move |tx| db::campaigns::insert(tx, &row))
+        .write(move |tx| {
+            db::campaigns::insert(tx, &row)?;
+            let action = crate::audit::Action::CampaignCreate;
+            crate::audit::record(tx, &who, action, &row.id, &row.name)
+        })
         .await?;
     Ok(c)
 }
@@ -211,11 +216,19 @@ pub async fn update(state: &State, caller: &Caller, id: String, ch: Change) -> A
 /// phone's), only the list forgets it.
 pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()> {
     let who = caller.clone();
+    let actor = crate::audit::Actor::of(caller);
     state
         .db
         .write(move |tx| {
             let c = managed(tx, &who, &id)?;
-            Ok::<_, ApiError>(db::campaigns::delete(tx, &c.id)?)
+            let numbers: usize = db::campaigns::progress(tx, &c.id)?
+                .iter()
+                .map(|p| p.total as usize)
+                .sum();
+            db::campaigns::delete(tx, &c.id)?;
+            let detail = format!("{}（{numbers} 个号码）", c.name);
+            let action = crate::audit::Action::CampaignDelete;
+            Ok::<_, ApiError>(crate::audit::record(tx, &actor, action, &c.id, &detail)?)
         })
         .await
 }

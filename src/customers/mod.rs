@@ -229,9 +229,12 @@ pub async fn delete(state: &State, caller: &Caller, id: String) -> ApiResult<()>
     Ok(state
         .db
         .write(move |tx| {
+            // named in the line: once deleted, the id alone says nothing (issue 30, item 7)
+            let c = db::customers::by_id(tx, &id)?;
             db::customers::delete(tx, &id)?;
+            let detail = format!("{}（{}）", c.name, c.phone);
             let action = crate::audit::Action::CustomerDelete;
-            crate::audit::record(tx, &who, action, &id, "")
+            crate::audit::record(tx, &who, action, &id, &detail)
         })
         .await?)
 }

@@ -107,7 +107,7 @@ pub async fn create(
             },
             now,
         )?;
-        let detail = format!("{} ({})", user.username, user.role.as_str());
+        let detail = described(&user);
         audit::record(tx, &who, Action::UserCreate, &user.id, &detail)?;
         Ok(user)
     })
@@ -154,7 +154,10 @@ pub async fn update(db: &Db, now: i64, who: &Actor, id: &str, change: Change) ->
             Some(false) if current.disabled => Action::UserEnable,
             _ => Action::UserUpdate,
         };
-        let detail = format!("{} ({})", user.username, user.role.as_str());
+        let detail = match changed(&current, &user) {
+            changes if changes.is_empty() => described(&user),
+            changes => format!("{}：{changes}", described(&user)),
+        };
         audit::record(tx, &who, action, &user.id, &detail)?;
         Ok(user)
     })
@@ -187,4 +190,50 @@ pub async fn set_password(
         Ok::<_, ApiError>(audit::record(tx, &who, Action::UserPassword, &id, "")?)
     })
     .await
+}
+
+/// A user as the audit log names them: `zhangsan（张三，一部，销售）`.
+fn described(u: &db::users::User) -> String {
+    let mut about = vec![u.real_name.as_str()];
+    if !u.department.is_empty() {
+        about.push(&u.department);
+    }
+    about.push(u.role.word());
+    format!("{}（{}）", u.username, about.join("，"))
+}
+
+/// What an update changed, in words: `部门 一部 → 二部；角色 销售 → 经理`.
+fn changed(before: &db::users::User, after: &db::users::User) -> String {
+    let blank = |v: &str| {
+        if v.is_empty() {
+            "（空）".to_string()
+        } else {
+            v.to_string()
+        }
+    };
+    let mut out = Vec::new();
+    for (word, old, new) in [
+        ("姓名", &before.real_name, &after.real_name),
+        ("部门", &before.department, &after.department),
+    ] {
+        if old != new {
+            out.push(format!("{word} {} → {}", blank(old), blank(new)));
+        }
+    }
+    if before.role != after.role {
+        out.push(format!(
+            "角色 {} → {}",
+            before.role.word(),
+            after.role.word()
+        ));
+    }
+    if before.disabled != after.disabled {
+        let word = |d: bool| if d { "停用" } else { "启用" };
+        out.push(format!(
+            "状态 {} → {}",
+            word(before.disabled),
+            word(after.disabled)
+        ));
+    }
+    out.join("；")
 }

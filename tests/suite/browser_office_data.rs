@@ -170,4 +170,11 @@ async fn a_selection_is_tagged_assigned_and_deleted_from_the_bulk_bar() {
         .get("/api/v1/audit?action=customer_bulk", &server.admin_token)
         .await;
     assert_eq!(audit["data"]["total"], 3, "{audit}");
+    // 审计日志 says it in words, naming the customers (item 7)
+    b.click("#nav a[data-page=audit]").await;
+    let log = b.wait_text("#audit-list", "批量删除 3 位客户").await;
+    assert!(log.contains("批量操作客户"), "{log}");
+    assert!(log.contains("甲（13900000001）"), "{log}");
+    assert!(log.contains("负责人 sales_a的名字"), "{log}");
+    b.shot("3-audit").await;
 }

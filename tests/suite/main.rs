@@ -11,6 +11,7 @@
 mod common;
 
 mod audit_log;
+mod audit_words;
 mod auth_http;
 mod backfill;
 mod bad_input;

@@ -339,6 +339,19 @@ async fn every_route_succeeds_with_data() {
     let doomed_call = create_call(&server, &t, json!({"customerPhone": "13800138002"})).await;
     let kept = customer(&server, "张三", "13800138000").await;
     let doomed = customer(&server, "李四", "13800138003").await;
+    // an import to undo (issue 30)
+    let imported = server
+        .client
+        .post(server.url("/api/v1/customers/import"))
+        .bearer_auth(&server.admin_token)
+        .body("姓名,电话\n周七,13966668888\n")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let import_id = imported["data"]["importId"].as_str().unwrap().to_string();
     let (_, rec) = upload(&server, &t, Some(&call), None, "a.mp3", audio::mp3(2)).await;
     let recording = rec["data"]["id"].as_str().unwrap().to_string();
     let follow_up = |content: &'static str| {
@@ -425,6 +438,7 @@ async fn every_route_succeeds_with_data() {
                 spare.phone_id.to_string()
             }
             p if p.starts_with("/api/v1/call-config/work-phones/") => phone.phone_id.to_string(),
+            "/api/v1/customers/imports/{importId}/undo" => import_id.clone(),
             p if p.starts_with("/api/v1/customers/") && method == "DELETE" => doomed.clone(),
             p if p.starts_with("/api/v1/customers/") => kept.clone(),
             "/api/v1/calls/{callId}/cancel" => live_call.clone(),
@@ -474,6 +488,9 @@ async fn every_route_succeeds_with_data() {
             }
             ("POST", "/api/v1/customers") => json!({"name": "王五", "phone": "13955556666"}),
             ("PUT", "/api/v1/customers/{id}") => json!({"notes": "走查"}),
+            (_, "/api/v1/customers/bulk") => {
+                json!({"ids": [kept], "action": "tag", "tags": ["走查"]})
+            }
             (_, "/api/v1/mobile/call/status") => json!({"callId": call, "status": "ringing"}),
             (_, "/api/v1/mobile/call/end") => {
                 json!({"callId": call, "status": "connected", "duration": 5})

@@ -1,6 +1,6 @@
-// 审计日志 (admin only, GET /api/v1/audit): who logged in, deleted, downloaded, changed a user —
-// newest first, filtered by action and date. Read-only: the log cannot be edited from here or
-// anywhere else.
+// 审计日志 (admin only, GET /api/v1/audit): who logged in, deleted, downloaded, changed a user or a
+// setting, imported, dialed on another's phone — in words, newest first, filtered by action and
+// date. Read-only: the log cannot be edited from here or anywhere else.
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
@@ -15,6 +15,8 @@ const ACTIONS = [
   ['user_enable', '启用用户'], ['user_password', '重置密码'],
   ['recording_delete', '删除录音'], ['recording_download', '下载录音'],
   ['call_delete', '删除通话记录'], ['customer_delete', '删除客户'], ['customer_bulk', '批量操作客户'], ['customer_import', '导入客户'], ['customer_import_undo', '撤销导入'], ['follow_up_delete', '删除跟进记录'], ['setting_change', '修改设置'], ['export', '导出'],
+  ['campaign_create', '新建外呼任务'], ['campaign_assign', '分配外呼号码'], ['campaign_delete', '删除外呼任务'],
+  ['do_not_call_add', '加入黑名单'], ['do_not_call_remove', '移出黑名单'], ['dial_for_other', '用他人手机拨打'],
 ];
 const ACTION_WORD = Object.fromEntries(ACTIONS);
 
@@ -40,8 +42,9 @@ export function mount(container) {
       { title: '时间', render: (e) => fmtTime(e.time) },
       { title: '操作人', render: (e) => e.username },
       { title: '操作', render: (e) => ACTION_WORD[e.action] || e.action },
-      { title: '对象', render: (e) => e.target || '—' },
-      { title: '说明', render: (e) => e.detail || '—' },
+      // the line names whom and what (a deleted customer too); the record's id is kept beside it
+      { title: '内容', render: (e) => e.detail || '—' },
+      { title: '对象编号', render: (e) => h('span', { class: 'muted' }, e.target || '—') },
       { title: '来源地址', render: (e) => e.address || '本机命令行' },
     ], d.records || [], { rowClass: () => 'audit-row', empty: '暂无记录' }),
     place.pager(d, reload));
