@@ -129,6 +129,9 @@ pub struct ApiError {
     pub rule: Option<&'static str>,
     /// When the refused action is allowed again (epoch ms), answered as `retryAt` (ISO).
     pub retry_at_ms: Option<i64>,
+    /// The refusal may be overridden by asking again with a confirmation (a click in quiet
+    /// hours: `confirmQuietHours`), answered as `confirm: true`.
+    pub confirm: bool,
 }
 
 impl ApiError {
@@ -140,6 +143,7 @@ impl ApiError {
             field: None,
             rule: None,
             retry_at_ms: None,
+            confirm: false,
         }
     }
 
@@ -151,6 +155,7 @@ impl ApiError {
             field: None,
             rule: None,
             retry_at_ms: None,
+            confirm: false,
         }
     }
 

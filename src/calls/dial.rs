@@ -16,6 +16,7 @@ use crate::hub::{Delivery, Hub};
 use crate::limits;
 use crate::state::State;
 use crate::states::call::CallState;
+use crate::states::dialer::PaceRule;
 
 #[derive(Debug, Clone, Default)]
 pub struct DialRequest {
@@ -27,6 +28,9 @@ pub struct DialRequest {
     /// The salesperson whose phone should dial (admins: anyone, managers: their department).
     pub user_id: Option<String>,
     pub order_id: Option<String>,
+    /// The person saw 免打扰时段，仍要拨打？ and confirmed (a click only; the office may refuse
+    /// every dial in quiet hours: `Pacing::quiet_all_dials`).
+    pub confirm_quiet_hours: bool,
 }
 
 /// 回拨: fills a dial from the call `call_id` the caller may see — its number and customer, and
@@ -158,7 +162,12 @@ pub fn new_call(caller: &Caller, now: i64, tz: chrono_tz::Tz) -> Call {
 pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult<Call> {
     let hub = state.hub.clone();
     let by = caller.clone();
-    let rules = state.settings.pacing();
+    let office = state.settings.pacing();
+    let confirmable = !office.quiet_all_dials;
+    let rules = match req.confirm_quiet_hours && confirmable {
+        true => office.without_quiet(),
+        false => office,
+    };
     let tz = state.config.timezone;
     let clock = state.clock.clone();
     // one blocking hop: choose the phone, link the customer, check the rules, store the call
@@ -171,7 +180,14 @@ pub async fn dial(state: &State, caller: &Caller, req: DialRequest) -> ApiResult
             }
             Ok::<_, ApiError>(call)
         })
-        .await?;
+        .await
+        .map_err(|mut e| {
+            // a click in quiet hours is the person's to confirm, unless the office said no
+            if confirmable && e.rule == Some(PaceRule::QuietHours.as_str()) {
+                e.confirm = true;
+            }
+            e
+        })?;
     send(state, call).await
 }
 

@@ -28,6 +28,8 @@ pub struct Outbound {
     /// 回拨: the call (one the caller may see) whose number to call, on its salesperson's phone
     /// unless `userId`/`phoneId` say otherwise (issue 29: sales staff see numbers masked).
     callback_of: Option<String>,
+    /// 免打扰时段，仍要拨打？ confirmed (issue 30, item 6).
+    confirm_quiet_hours: Option<bool>,
 }
 
 /// POST /api/v1/calls/outbound
@@ -43,6 +45,7 @@ pub async fn outbound(state: State, caller: Caller, b: Outbound) -> ApiResult<Re
         phone_id: b.phone_id,
         user_id: b.user_id,
         order_id: b.order_id,
+        confirm_quiet_hours: b.confirm_quiet_hours.unwrap_or(false),
     };
     if let Some(id) = b.callback_of {
         limits::name("callbackOf", &id)?;

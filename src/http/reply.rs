@@ -61,6 +61,9 @@ pub fn error(err: &ApiError) -> Response {
     if let Some(at) = err.retry_at_ms {
         body["retryAt"] = json!(crate::times::iso_ms(at));
     }
+    if err.confirm {
+        body["confirm"] = json!(true);
+    }
     let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = warp::reply::with_status(warp::reply::json(&body), status).into_response();
     if let Some(secs) = err.retry_after_secs {

@@ -6,6 +6,7 @@
 use crate::common;
 
 use common::browser::Browser;
+use common::phone::TestPhone;
 use common::{ADMIN_PASSWORD, TestServer};
 use serde_json::json;
 
@@ -177,4 +178,76 @@ async fn a_selection_is_tagged_assigned_and_deleted_from_the_bulk_bar() {
     assert!(log.contains("甲（13900000001）"), "{log}");
     assert!(log.contains("负责人 sales_a的名字"), "{log}");
     b.shot("3-audit").await;
+}
+
+/// Item 6: at 20:37 one click on 拨打 is the person's call — the page asks 免打扰时段，仍要拨打？
+/// and dials when confirmed; the office's 所有拨号 choice is on 设置.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn a_click_in_quiet_hours_asks_and_dials_when_confirmed() {
+    let server = TestServer::start().await;
+    let sales = server.create_user("sales_a", "sales_staff", "一部").await;
+    let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    let now = chrono::Utc::now().with_timezone(&tz);
+    let window = format!(
+        "{}-{}",
+        (now - chrono::Duration::minutes(5)).format("%H:%M"),
+        (now + chrono::Duration::minutes(10)).format("%H:%M")
+    );
+    let (s, r) = server
+        .put(
+            "/api/v1/system/pacing",
+            &server.admin_token,
+            json!({"quietHours": [window], "minGapSeconds": 0}),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let (s, _) = server
+        .post(
+            "/api/v1/customers",
+            &server.admin_token,
+            json!({"name": "晚间客户", "phone": "13912345678"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let mut phone = TestPhone::bind_pc(&server, &sales).await;
+    phone.connect_online().await;
+
+    let b = Browser::open(&server.base, "s30-quiet").await;
+    b.login("sales_a", common::USER_PASSWORD).await;
+    b.click("#nav a[data-page=customers]").await;
+    b.wait_text("#customer-list", "晚间客户").await;
+    b.click("tr.customer-row button.dial").await;
+    let asked = b.wait_text("dialog[open] .dlg-body", "免打扰时段，仍要拨打？").await;
+    assert!(asked.contains("后可拨号"), "{asked}");
+    b.shot("1-confirm").await;
+    b.click_text("dialog[open]", "仍要拨打").await;
+    let dial = phone.recv_type("DIAL_COMMAND").await;
+    assert_eq!(dial["data"]["customerPhone"], "13912345678", "{dial}");
+    b.wait_text("#call-state", "呼叫中").await;
+    b.shot("2-dialing").await;
+
+    // the admin's choice on 设置
+    let admin = Browser::open(&server.base, "s30-quiet-settings").await;
+    admin.login("admin", ADMIN_PASSWORD).await;
+    admin.click("#nav a[data-page=settings]").await;
+    admin.wait_text("#page", "免打扰时段内").await;
+    admin
+        .find("#pacing-quiet-scope")
+        .await
+        .select_by_value("all")
+        .await
+        .expect("所有拨号 chosen");
+    admin.click("#pacing-save").await;
+    assert!(
+        common::eventually_async(|| async {
+            let (_, p) = server
+                .get("/api/v1/system/pacing", &server.admin_token)
+                .await;
+            p["data"]["pacing"]["quietHoursAllDials"] == true
+        })
+        .await,
+        "saved"
+    );
+    admin.shot("3-all-dials").await;
 }

@@ -227,7 +227,7 @@ async fn admin_manages_users_through_the_page() {
         "新增用户",
         "登录失败",
         "admin",
-        "wangwu (sales_staff)",
+        "wangwu（王五五",
     ] {
         assert!(text.contains(want), "{want} missing from {text}");
     }

@@ -62,6 +62,58 @@ async fn quiet_hours_refuse_a_click_and_hold_the_dialer() {
     server.stop().await;
 }
 
+/// Issue 30, item 6: quiet hours hold the power dialer, but a person's own click may go ahead
+/// once confirmed (免打扰时段，仍要拨打？) — unless the office chose that no dial goes out then.
+#[tokio::test]
+async fn a_click_in_quiet_hours_goes_once_confirmed_unless_the_office_says_no() {
+    let server = TestServer::start().await;
+    let a = server.create_user("sales_a", "sales_staff", "一部").await;
+    let b = server.create_user("sales_b", "sales_staff", "一部").await;
+    let mut phone_a = online_phone(&server, &a, Dialect::Document).await;
+    let _phone_b = online_phone(&server, &b, Dialect::Shipped).await;
+    let (window, _) = quiet_now();
+    set_pacing(&server, json!({"quietHours": [window], "minGapSeconds": 0})).await;
+    let number = json!({"customerPhone": "13800138000"});
+    let (s, r) = dial(&server, &a.token, number.clone()).await;
+    assert_error(s, &r, 429, "PACING_LIMITED");
+    assert_eq!(
+        (&r["rule"], &r["confirm"]),
+        (&json!("quiet_hours"), &json!(true)),
+        "{r}"
+    );
+    // confirmed: it dials
+    let confirmed = json!({"customerPhone": "13800138000", "confirmQuietHours": true});
+    let (s, r) = dial(&server, &a.token, confirmed.clone()).await;
+    assert_eq!(s, 200, "{r}");
+    phone_a.recv_type("DIAL_COMMAND").await;
+    // a confirmation that is no boolean is refused, nothing dialed
+    let (s, r) = dial(
+        &server,
+        &b.token,
+        json!({"customerPhone": "13800138001", "confirmQuietHours": "yes"}),
+    )
+    .await;
+    assert_error(s, &r, 400, "INVALID_PARAMS");
+    // the office says 所有拨号: a confirmation changes nothing, and none is offered
+    set_pacing(&server, json!({"quietHoursAllDials": true})).await;
+    let (_, office) = server
+        .get("/api/v1/system/pacing", &server.admin_token)
+        .await;
+    assert_eq!(
+        office["data"]["pacing"]["quietHoursAllDials"], true,
+        "{office}"
+    );
+    let (s, r) = dial(&server, &b.token, confirmed).await;
+    assert_error(s, &r, 429, "PACING_LIMITED");
+    assert!(r.get("confirm").is_none(), "{r}");
+    assert_eq!(
+        common::dialing::call_count(&server),
+        1,
+        "only the confirmed click"
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_gap_and_the_hourly_cap_name_their_rule_and_time() {
     let server = TestServer::start().await;

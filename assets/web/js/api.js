@@ -13,6 +13,8 @@ export class ApiError extends Error {
     this.status = status;
     // the request key the message is about, when it is about one input (issue 14)
     this.field = field || '';
+    // the refusal can be overridden by asking again, confirmed (quiet hours, issue 30)
+    this.confirm = false;
   }
 }
 
@@ -87,7 +89,9 @@ async function request(method, path, { query, body, contentType, auth = true } =
     session.clear();
     unauthorized(message);
   }
-  throw new ApiError(message, (json && json.code) || '', resp.status, json && json.field);
+  const err = new ApiError(message, (json && json.code) || '', resp.status, json && json.field);
+  err.confirm = Boolean(json && json.confirm);
+  throw err;
 }
 
 /**

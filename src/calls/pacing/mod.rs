@@ -217,6 +217,12 @@ pub struct PacingForm {
         deserialize_with = "crate::limits::not_null"
     )]
     pub quiet_weekends: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::limits::not_null"
+    )]
+    pub quiet_hours_all_dials: Option<bool>,
 }
 
 impl PacingForm {
@@ -228,6 +234,7 @@ impl PacingForm {
             max_per_day: Some(p.max_per_day),
             quiet_hours: Some(p.quiet.iter().map(|q| q.label()).collect()),
             quiet_weekends: Some(p.quiet_weekends),
+            quiet_hours_all_dials: Some(p.quiet_all_dials),
         }
     }
 
@@ -264,6 +271,9 @@ impl PacingForm {
         }
         if let Some(w) = self.quiet_weekends {
             p.quiet_weekends = w;
+        }
+        if let Some(all) = self.quiet_hours_all_dials {
+            p.quiet_all_dials = all;
         }
         validate(&p)?;
         Ok(p)

@@ -52,6 +52,9 @@ pub struct Pacing {
     pub quiet: Vec<Quiet>,
     /// Saturdays and Sundays are quiet all day.
     pub quiet_weekends: bool,
+    /// Quiet hours refuse every dial (所有拨号). Off, they hold the power dialer and a person's
+    /// own click asks to confirm (免打扰时段，仍要拨打？, issue 30 item 6).
+    pub quiet_all_dials: bool,
 }
 
 impl Default for Pacing {
@@ -74,6 +77,7 @@ impl Default for Pacing {
                 },
             ],
             quiet_weekends: false,
+            quiet_all_dials: false,
         }
     }
 }
@@ -87,6 +91,16 @@ impl Pacing {
             max_per_day: 0,
             quiet: vec![],
             quiet_weekends: false,
+            quiet_all_dials: false,
+        }
+    }
+
+    /// These rules without their quiet hours: a click the person confirmed in quiet hours.
+    pub fn without_quiet(&self) -> Self {
+        Self {
+            quiet: vec![],
+            quiet_weekends: false,
+            ..self.clone()
         }
     }
 
@@ -104,6 +118,7 @@ impl Pacing {
             max_per_day: cap(self.max_per_day, other.max_per_day),
             quiet,
             quiet_weekends: self.quiet_weekends || other.quiet_weekends,
+            quiet_all_dials: self.quiet_all_dials || other.quiet_all_dials,
         }
     }
 

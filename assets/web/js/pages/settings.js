@@ -120,6 +120,11 @@ async function pacingCard(card) {
   const quiet = input('quietHours', (p.quietHours || []).join(', '), { placeholder: '如 12:00-13:30, 20:00-09:00；空：不限' });
   const weekends = h('input', { type: 'checkbox', name: 'quietWeekends' });
   weekends.checked = Boolean(p.quietWeekends);
+  // quiet hours hold the power dialer; a click asks to confirm unless the office says 所有拨号
+  const scope = h('select', { name: 'quietHoursAllDials', id: 'pacing-quiet-scope' },
+    h('option', { value: 'confirm' }, '自动外呼暂停；手动拨打需确认'),
+    h('option', { value: 'all' }, '所有拨号都不允许'));
+  scope.value = p.quietHoursAllDials ? 'all' : 'confirm';
   const error = h('p', { class: 'form-error', id: 'pacing-error', hidden: true });
   const save = h('button', { type: 'button', class: 'primary', id: 'pacing-save' }, '保存外呼频率');
   save.addEventListener('click', async () => {
@@ -131,6 +136,7 @@ async function pacingCard(card) {
         maxPerDay: Number(day.value || 0),
         quietHours: quiet.value.split(/[,，;；\s]+/).map((t) => t.trim()).filter(Boolean),
         quietWeekends: weekends.checked,
+        quietHoursAllDials: scope.value === 'all',
       } });
       toast('外呼频率已保存', 'ok');
     } catch (err) {
@@ -145,6 +151,7 @@ async function pacingCard(card) {
       h('label', {}, '每小时最多'), hour,
       h('label', {}, '每天最多'), day,
       h('label', {}, '免打扰时段'), quiet,
-      h('label', {}, '周末免打扰'), h('div', {}, weekends)),
+      h('label', {}, '周末免打扰'), h('div', {}, weekends),
+      h('label', {}, '免打扰时段内'), scope),
     error, h('div', { class: 'toolbar', style: 'margin:12px 0 0' }, save));
 }

@@ -5,7 +5,7 @@
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { LOGGED_OUT, on } from '../bus.js';
-import { clear, h, modal, showError, toast } from '../ui.js';
+import { clear, confirmDialog, h, modal, showError, toast } from '../ui.js';
 import { CALL_STATUS, fmtDuration } from '../format.js';
 import { followUpForm } from './followupform.js';
 
@@ -109,12 +109,13 @@ class CallPanel {
     return !this.finished && this.state !== 'ended' && this.state !== 'failed';
   }
 
-  async start() {
+  async start(confirmQuietHours = false) {
     this.render();
     const body = { customerId: this.customer.id, customerName: this.customer.name };
     if (this.phoneId !== null && this.phoneId !== undefined) body.phoneId = this.phoneId;
     // a masked number (sales staff see 138****5678) is not sent: the server dials the customer's own
     if (this.customer.phone && !this.customer.phone.includes('*')) body.customerPhone = this.customer.phone;
+    if (confirmQuietHours) body.confirmQuietHours = true;
     try {
       const r = await call(ep.dial(), { body });
       this.callId = r.data.callId;
@@ -122,7 +123,13 @@ class CallPanel {
       this.apply({ status: r.data.status || 'calling' });
       this.poller = setInterval(() => this.poll(), POLL_MS);
     } catch (err) {
-      // a pacing refusal says how to change the rule, not only that it holds (issue 30, item 6)
+      // quiet hours hold the power dialer; a person's own click asks (issue 30, item 6)
+      if (err.confirm && !confirmQuietHours
+        && await confirmDialog(`免打扰时段，仍要拨打？（${err.message}）`, '仍要拨打')) {
+        this.start(true);
+        return;
+      }
+      // a pacing refusal says how to change the rule, not only that it holds
       const how = err.code === 'PACING_LIMITED' ? '（管理员可在“设置 → 外呼频率”中修改）' : '';
       this.fail(FAILURES[err.code] || `${err.message}${how}`);
     }
