@@ -372,6 +372,7 @@ mod tests {
             max_per_day: 500,
             quiet: vec![Quiet::parse("18:00-19:00").unwrap()],
             quiet_weekends: true,
+            quiet_all_dials: true,
         };
         let both = office.stricter(&list);
         assert_eq!(both.min_gap_ms, 60_000);
@@ -379,5 +380,6 @@ mod tests {
         assert_eq!(both.max_per_day, 200);
         assert_eq!(both.quiet.len(), 3);
         assert!(both.quiet_weekends);
+        assert!(both.quiet_all_dials);
     }
 }
