@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::import_columns::{Column, propose};
 use super::import_rows::{ImportRow, RowReader, Skipped};
 use super::import_write::{Mode, Owners, Written, write_rows};
 use crate::auth::Caller;
@@ -122,13 +123,57 @@ pub struct Request {
     pub sheet: Option<String>,
     pub mode: Mode,
     pub file_name: String,
+    /// The columns the office chose in the mapping step; `None`: read from the header.
+    pub columns: Option<Vec<Column>>,
+}
+
+/// What an import answers: done, or — a list with no header and no columns chosen — the first
+/// rows and a proposed mapping for the office to confirm (nothing is written).
+pub enum Outcome {
+    Done(Summary),
+    NeedsMapping(Mapping),
+}
+
+/// The mapping step's material (issue 30, item 1).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mapping {
+    /// The first rows, as the file has them.
+    pub preview: Vec<Vec<String>>,
+    /// A column key per column (`import_columns::Column::key`).
+    pub proposed: Vec<&'static str>,
+    pub encoding: &'static str,
+    pub sheet: Option<String>,
+    pub sheets: Vec<String>,
+}
+
+/// Rows the mapping step shows.
+const PREVIEW_ROWS: usize = 5;
+
+fn mapping(
+    records: &[csv::StringRecord],
+    file: (&'static str, Option<String>, Vec<String>),
+) -> Mapping {
+    let cell = |c: &str| c.chars().take(40).collect::<String>();
+    Mapping {
+        preview: records
+            .iter()
+            .filter(|r| r.iter().any(|c| !c.is_empty()))
+            .take(PREVIEW_ROWS)
+            .map(|r| r.iter().map(cell).collect())
+            .collect(),
+        proposed: propose(records).into_iter().map(Column::key).collect(),
+        encoding: file.0,
+        sheet: file.1,
+        sheets: file.2,
+    }
 }
 
 /// Imports a customer list (admins and managers only), `IMPORT_BATCH` rows per transaction, as
 /// one import the page can undo. A number that is already a customer's is skipped, or updates
 /// that customer (`Mode::Update`). A file cut short by a crash can simply be imported again:
 /// what was written is found by its number.
-pub async fn import(state: &State, caller: &Caller, req: Request) -> ApiResult<Summary> {
+pub async fn import(state: &State, caller: &Caller, req: Request) -> ApiResult<Outcome> {
     caller.require_manager()?;
     let FileRows {
         records,
@@ -137,9 +182,15 @@ pub async fn import(state: &State, caller: &Caller, req: Request) -> ApiResult<S
         sheets,
         _turn,
     } = read_file(req.bytes, req.sheet).await?;
+    let mut reader = RowReader::with_columns(&records, req.columns.clone());
+    if req.columns.is_none() && !reader.header_found() {
+        return Ok(Outcome::NeedsMapping(mapping(
+            &records,
+            (encoding, sheet, sheets),
+        )));
+    }
     let owners = std::sync::Arc::new(Owners::of(state.db.run(|c| db::users::list(c)).await?));
     let batch_id = crate::ids::import_id();
-    let mut reader = RowReader::new(&records);
     let mut s = Summary {
         import_id: None,
         total: 0,
@@ -213,7 +264,7 @@ pub async fn import(state: &State, caller: &Caller, req: Request) -> ApiResult<S
     crate::audit::record_alone(state, who, action, target, detail).await?;
     tracing::info!(by = %caller.username, imported = s.imported, updated = s.updated,
         batches = s.batches, skipped = s.skipped_count, "customers imported");
-    Ok(s)
+    Ok(Outcome::Done(s))
 }
 
 /// Level and follow-status words as codes (`words`): 重要 → important, 已成交 → deal. A level no

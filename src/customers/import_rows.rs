@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+pub(crate) use super::import_columns::{Column, column_of};
 use super::phone;
 
 /// One usable row.
@@ -31,44 +32,6 @@ pub struct ImportRow {
 pub struct Skipped {
     pub row: usize,
     pub reason: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Column {
-    Name,
-    Company,
-    Phone,
-    OtherPhones,
-    Level,
-    Tags,
-    FollowStatus,
-    Notes,
-    Owner,
-    Other,
-}
-
-pub(crate) fn column_of(header: &str) -> Column {
-    match header.trim().to_lowercase().as_str() {
-        "name" | "姓名" | "客户" | "客户名" | "客户名称" | "客户姓名" | "名称" => {
-            Column::Name
-        }
-        "phone" | "mobile" | "电话" | "手机" | "手机号" | "手机号码" | "电话号码" | "联系电话"
-        | "号码" => Column::Phone,
-        "otherphones" | "其他号码" | "其他电话" | "备用号码" | "备用电话" | "座机" => {
-            Column::OtherPhones
-        }
-        "level" | "级别" | "等级" | "客户等级" | "客户级别" => Column::Level,
-        "tags" | "标签" => Column::Tags,
-        "followstatus" | "follow_status" | "跟进状态" | "状态" => Column::FollowStatus,
-        "notes" | "备注" | "说明" => Column::Notes,
-        "company" | "公司" | "公司名称" | "单位" | "单位名称" | "企业" | "企业名称" => {
-            Column::Company
-        }
-        "owner" | "ownername" | "负责人" | "业务员" | "销售" | "所属销售" | "跟进人" => {
-            Column::Owner
-        }
-        _ => Column::Other,
-    }
 }
 
 /// Without a header we can read, the columns are name, phone, level, tags, notes.
@@ -125,12 +88,26 @@ impl RowReader {
     /// rows that names a name column and a phone column (a title above it is skipped, not read
     /// as customers shifted by a column). No such row: the default order.
     pub fn new(records: &[csv::StringRecord]) -> Self {
+        Self::with_columns(records, None)
+    }
+
+    /// As `new`, with the columns the office chose in the mapping step (`import_columns`): they
+    /// are used whatever the header says; a header found is still not a row.
+    pub fn with_columns(records: &[csv::StringRecord], chosen: Option<Vec<Column>>) -> Self {
         let top = &records[..records.len().min(HEADER_SEARCH_ROWS)];
         let found = top.iter().enumerate().find_map(|(i, r)| {
             let header: Vec<Column> = r.iter().map(column_of).collect();
             (header.contains(&Column::Name) && header.contains(&Column::Phone))
                 .then_some((i, header))
         });
+        if let Some(columns) = chosen {
+            return Self {
+                columns,
+                header_at: found.map(|(at, _)| at),
+                ignored: Vec::new(),
+                numbers: HashSet::new(),
+            };
+        }
         match found {
             Some((at, columns)) => Self {
                 ignored: records[at]
@@ -149,6 +126,11 @@ impl RowReader {
                 numbers: HashSet::new(),
             },
         }
+    }
+
+    /// Whether a header was found (without one, the page asks the office which column is what).
+    pub fn header_found(&self) -> bool {
+        self.header_at.is_some()
     }
 
     /// The header's words that name no column we import (the summary lists them).

@@ -4,6 +4,7 @@
 
 pub mod bulk;
 pub mod import;
+pub mod import_columns;
 pub mod import_rows;
 pub mod import_undo;
 pub mod import_write;

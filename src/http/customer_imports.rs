@@ -8,7 +8,8 @@ use warp::reply::Response;
 use super::query::{Query, paged};
 use super::reply;
 use crate::auth::Caller;
-use crate::customers::import::{self, Request};
+use crate::customers::import::{self, Outcome, Request};
+use crate::customers::import_columns::{Column, parse_keys};
 use crate::customers::import_undo;
 use crate::customers::import_write::Mode;
 use crate::db;
@@ -57,8 +58,22 @@ pub async fn import_csv(
         sheet: q.sheet()?,
         mode: Mode::parse(q.text("mode").as_deref())?,
         file_name,
+        columns: q.text("columns").as_deref().map(parse_keys).transpose()?,
     };
-    let s = import::import(&state, &caller, req).await?;
+    let s = match import::import(&state, &caller, req).await? {
+        Outcome::Done(s) => s,
+        Outcome::NeedsMapping(m) => {
+            let mut body = json!(m);
+            body["needsMapping"] = json!(true);
+            body["choices"] = json!(
+                Column::CHOICES
+                    .iter()
+                    .map(|(_, key, word)| json!({"key": key, "label": word}))
+                    .collect::<Vec<_>>()
+            );
+            return Ok(reply::ok_with("未找到表头，请确认各列的含义", body));
+        }
+    };
     Ok(reply::ok_with(
         "导入完成",
         json!({

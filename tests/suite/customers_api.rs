@@ -7,9 +7,18 @@ use common::{TestServer, TestUser, assert_error};
 use serde_json::{Value, json};
 
 async fn import(server: &TestServer, token: &str, bytes: Vec<u8>) -> (u16, Value) {
+    import_with(server, token, "", bytes).await
+}
+
+async fn import_with(
+    server: &TestServer,
+    token: &str,
+    query: &str,
+    bytes: Vec<u8>,
+) -> (u16, Value) {
     let resp = server
         .client
-        .post(server.url("/api/v1/customers/import"))
+        .post(server.url(&format!("/api/v1/customers/import{query}")))
         .bearer_auth(token)
         .header("content-type", "text/csv")
         .body(bytes)
@@ -270,16 +279,39 @@ async fn import_gbk_and_utf8_reports_every_skipped_row() {
     assert_eq!(b["data"]["records"][0]["tags"], json!(["a", "b"]));
     assert_eq!(count(&server), 4);
 
-    // UTF-8 with a BOM and no header row; importing again skips every row as existing
+    // UTF-8 with a BOM and no header row: nothing is written until the columns are confirmed
+    // (issue 30, item 1), the proposal read from the cells; importing again skips every row
     let utf8 = "\u{feff}周九,13300000000\n吴十,13200000000,vip\n"
         .as_bytes()
         .to_vec();
     let (_, b) = import(&server, &server.admin_token, utf8.clone()).await;
+    assert_eq!(b["data"]["needsMapping"], true, "{b}");
+    assert_eq!(
+        b["data"]["proposed"],
+        json!(["name", "phone", "level"]),
+        "{b}"
+    );
+    assert_eq!(
+        b["data"]["preview"][1],
+        json!(["吴十", "13200000000", "vip"]),
+        "{b}"
+    );
+    assert_eq!(count(&server), 4, "nothing written");
+    let columns = "?columns=name,phone,level";
+    let (_, b) = import_with(&server, &server.admin_token, columns, utf8.clone()).await;
     assert_eq!(
         (b["data"]["encoding"].clone(), b["data"]["imported"].clone()),
         (json!("UTF-8"), json!(2))
     );
-    let (_, b) = import(&server, &server.admin_token, utf8).await;
+    for bad in [
+        "?columns=name,level",
+        "?columns=name,phone,phone",
+        "?columns=name,phone,wechat",
+    ] {
+        let (s, b) = import_with(&server, &server.admin_token, bad, utf8.clone()).await;
+        assert_error(s, &b, 400, "INVALID_PARAMS");
+    }
+    let (_, b) = import_with(&server, &server.admin_token, columns, utf8).await;
     assert_eq!(
         (b["data"]["imported"].clone(), b["data"]["skipped"].clone()),
         (json!(0), json!(2))

@@ -148,10 +148,11 @@ fn office_workbook() -> Vec<u8> {
 async fn a_chosen_sheet_with_number_date_and_formula_cells() {
     let server = TestServer::start().await;
     let t = server.admin_token.clone();
-    // the first sheet has no list
+    // the first sheet has no list: no header, so the page would ask which column is what
     let (status, body) = import(&server, &t, "", office_workbook()).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["imported"], 0, "{body}");
+    assert_eq!(body["data"]["needsMapping"], true, "{body}");
+    assert_eq!(body["data"]["sheets"], json!(["封面", "名单"]), "{body}");
     let (status, body) = import(&server, &t, "?sheet=没有这张表", office_workbook()).await;
     let message = assert_error(status, &body, 400, "INVALID_PARAMS");
     assert!(

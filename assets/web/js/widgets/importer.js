@@ -52,7 +52,7 @@ export function chooseImport(file, done) {
 }
 
 /** Imports `chosen` (its first sheet, or `sheet`) and shows the summary. */
-async function importFile(chosen, { sheet = null, mode = 'skip' }, done) {
+async function importFile(chosen, { sheet = null, mode = 'skip', columns = null }, done) {
   // a big file takes a while: say how far the upload is, then that the server is importing
   const progress = h('div', { id: 'import-progress', class: 'import-progress' },
     h('p', { class: 'import-progress-text' }, `正在上传 ${chosen.name}…`), h('progress', { max: 100, value: 0 }));
@@ -61,7 +61,7 @@ async function importFile(chosen, { sheet = null, mode = 'skip' }, done) {
   const text = progress.querySelector('.import-progress-text');
   try {
     // the server tells Excel from CSV by the content, not the name
-    const query = { sheet, mode, fileName: chosen.name.slice(0, 64) };
+    const query = { sheet, mode, columns, fileName: chosen.name.slice(0, 64) };
     const r = await uploadWithProgress(ep.customersImport(), query, chosen, (sent) => {
       bar.value = Math.round(sent * 100);
       text.textContent = sent < 1 ? `正在上传 ${chosen.name}… ${Math.round(sent * 100)}%` : '正在导入，请稍候（每 1000 行一批写入）…';
@@ -69,6 +69,10 @@ async function importFile(chosen, { sheet = null, mode = 'skip' }, done) {
     });
     waiting.close();
     const d = r.data || {};
+    if (d.needsMapping) {
+      askColumns(d, chosen, { sheet: d.sheet, mode }, done);
+      return;
+    }
     const problems = d.errors || [];
     const unmapped = d.unmapped || [];
     modal({
@@ -94,6 +98,49 @@ async function importFile(chosen, { sheet = null, mode = 'skip' }, done) {
     waiting.close();
     showError(err);
   }
+}
+
+/**
+ * No row of the file reads as a header (issue 30, item 1): its first rows, with above each
+ * column what the server proposes it holds; the office corrects and confirms, and the same file
+ * is sent again with `?columns=`. Nothing is written before.
+ */
+function askColumns(d, chosen, { sheet, mode }, done) {
+  const width = Math.max(d.proposed.length, ...d.preview.map((r) => r.length));
+  const picks = Array.from({ length: width }, (_, i) => {
+    const select = h('select', { class: 'column-pick', dataset: { column: String(i) } },
+      d.choices.map((c) => h('option', { value: c.key }, c.label)));
+    select.value = d.proposed[i] || '-';
+    return select;
+  });
+  const error = h('p', { class: 'form-error', hidden: true });
+  const grid = h('div', { class: 'table-wrap' }, h('table', { class: 'data' },
+    h('thead', {}, h('tr', {}, picks.map((p) => h('th', {}, p)))),
+    h('tbody', {}, d.preview.map((row) => h('tr', {},
+      Array.from({ length: width }, (_, i) => h('td', {}, row[i] || '')))))));
+  modal({
+    title: '确认各列的含义',
+    wide: true,
+    body: h('div', { id: 'import-mapping' },
+      h('p', {}, `${chosen.name} 的前几行里没有找到表头（姓名、电话……）。请确认每一列是什么，再导入：`),
+      grid, error, sheetChoice(d, chosen, mode, done)),
+    actions: [
+      { label: '取消' },
+      {
+        label: '确认并导入', kind: 'primary',
+        onClick: () => {
+          const keys = picks.map((p) => p.value);
+          if (!keys.includes('name') || !keys.includes('phone')) {
+            error.textContent = '请指定哪一列是姓名、哪一列是电话';
+            error.hidden = false;
+            return false;
+          }
+          setTimeout(() => importFile(chosen, { sheet, mode, columns: keys.join(',') }, done));
+          return true;
+        },
+      },
+    ],
+  });
 }
 
 /**

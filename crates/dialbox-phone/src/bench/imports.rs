@@ -79,8 +79,11 @@ async fn post(
         let api = target.api.clone();
         let (token, body) = (target.admin_token.clone(), bytes.to_vec());
         async move {
+            // the files have no header: their columns are said, as the page's mapping step does
             api.client()
-                .post(api.url("/api/v1/customers/import"))
+                .post(api.url(
+                    "/api/v1/customers/import?columns=name,phone,level,tags,followStatus,notes",
+                ))
                 .bearer_auth(token)
                 .body(body)
                 .timeout(Duration::from_secs(600))
