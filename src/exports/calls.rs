@@ -28,8 +28,8 @@ const HEADERS: [&str; 12] = [
 
 fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Call) -> Vec<Cell> {
     vec![
-        Cell::Text(local_time(c.start_time, tz)),
-        Cell::Text(c.end_time.map(|t| local_time(t, tz)).unwrap_or_default()),
+        Cell::Time(local_time(c.start_time, tz)),
+        Cell::Time(c.end_time.map(|t| local_time(t, tz)).unwrap_or_default()),
         Cell::Text(c.customer_name.clone()),
         Cell::Text(phone::shown_to(caller, &c.customer_phone)),
         Cell::Text(

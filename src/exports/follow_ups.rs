@@ -49,14 +49,14 @@ fn kind_word(kind: &str) -> &str {
 
 fn row(tz: chrono_tz::Tz, f: &FollowUp) -> Vec<Cell> {
     vec![
-        Cell::Text(local_time(f.created_at, tz)),
+        Cell::Time(local_time(f.created_at, tz)),
         Cell::Text(f.customer_name.clone()),
         Cell::Text(kind_word(&f.kind).into()),
         Cell::Text(crate::calls::follow_up_edit::text_of(&f.content).into()),
         Cell::Text(f.call_tags.join("、")),
         Cell::Text(word(f.intention.as_deref())),
         Cell::Text(word(Some(&f.priority))),
-        Cell::Text(
+        Cell::Time(
             f.next_follow_up
                 .map(|t| local_time(t, tz))
                 .unwrap_or_default(),

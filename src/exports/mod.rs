@@ -72,18 +72,24 @@ pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
 pub enum Cell {
     Text(String),
     Int(i64),
+    /// An office-local time as `local_time` writes it: a real date cell in Excel (sorts and
+    /// filters as a date, issue 30 item 8), the same text in a CSV. Empty: no time.
+    Time(String),
 }
 
 /// A file being written, one row at a time, header first.
 pub struct Sheet {
     out: Out,
     rows: u64,
+    /// The header's width (the filter spans it).
+    width: u16,
 }
 
 enum Out {
     Xlsx {
         book: Box<Workbook>,
         bold: CellFormat,
+        time: CellFormat,
     },
     Csv(csv::Writer<NamedTempFile>),
 }
@@ -105,6 +111,7 @@ impl Sheet {
                 Out::Xlsx {
                     book,
                     bold: CellFormat::new().set_bold(),
+                    time: CellFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
                 }
             }
             Format::Csv => {
@@ -115,20 +122,27 @@ impl Sheet {
                 Out::Csv(csv::Writer::from_writer(file))
             }
         };
-        let mut sheet = Self { out, rows: 0 };
+        let width = u16::try_from(headers.len()).map_err(failed)?;
+        let mut sheet = Self {
+            out,
+            rows: 0,
+            width,
+        };
         sheet.header(headers)?;
         Ok(sheet)
     }
 
     fn header(&mut self, headers: &[&str]) -> ApiResult<()> {
         match &mut self.out {
-            Out::Xlsx { book, bold } => {
+            Out::Xlsx { book, bold, .. } => {
                 let sheet = book.worksheet_from_index(0).map_err(failed)?;
                 for (col, h) in headers.iter().enumerate() {
                     sheet
                         .write_string_with_format(0, col as u16, *h, bold)
                         .map_err(failed)?;
                 }
+                // the header stays in view while scrolling
+                sheet.set_freeze_panes(1, 0).map_err(failed)?;
             }
             Out::Csv(w) => w.write_record(headers).map_err(failed)?,
         }
@@ -139,7 +153,7 @@ impl Sheet {
     pub fn row(&mut self, cells: &[Cell]) -> ApiResult<()> {
         self.rows += 1;
         match &mut self.out {
-            Out::Xlsx { book, .. } => {
+            Out::Xlsx { book, time, .. } => {
                 let sheet = book.worksheet_from_index(0).map_err(failed)?;
                 let row = u32::try_from(self.rows).map_err(failed)?;
                 for (col, cell) in cells.iter().enumerate() {
@@ -152,6 +166,14 @@ impl Sheet {
                         Cell::Int(n) => {
                             sheet.write_number(row, col, *n as f64).map_err(failed)?;
                         }
+                        Cell::Time(t) if t.is_empty() => {}
+                        Cell::Time(t) => {
+                            let at = rust_xlsxwriter::ExcelDateTime::parse_from_str(t)
+                                .map_err(failed)?;
+                            sheet
+                                .write_datetime_with_format(row, col, &at, time)
+                                .map_err(failed)?;
+                        }
                     }
                 }
             }
@@ -161,6 +183,7 @@ impl Sheet {
                     .map(|c| match c {
                         Cell::Text(t) => csv_text(t).into_owned(),
                         Cell::Int(n) => n.to_string(),
+                        Cell::Time(t) => t.clone(),
                     })
                     .collect();
                 w.write_record(&texts).map_err(failed)?;
@@ -173,6 +196,12 @@ impl Sheet {
     pub fn finish(self, tmp: &Path) -> ApiResult<(TempPath, u64)> {
         let file = match self.out {
             Out::Xlsx { mut book, .. } => {
+                // a filter on every column of the header, as an office sets one by hand
+                let last = u32::try_from(self.rows).map_err(failed)?;
+                let sheet = book.worksheet_from_index(0).map_err(failed)?;
+                sheet
+                    .autofilter(0, 0, last, self.width.saturating_sub(1))
+                    .map_err(failed)?;
                 let mut file = NamedTempFile::new_in(tmp).map_err(|e| ApiError::from_io(&e))?;
                 book.save_to_writer(&mut file).map_err(failed)?;
                 file

@@ -28,8 +28,8 @@ const HEADERS: [&str; 9] = [
 
 fn row(caller: &Caller, tz: chrono_tz::Tz, r: &Recording) -> Vec<Cell> {
     vec![
-        Cell::Text(local_time(r.created_at, tz)),
-        Cell::Text(local_time(r.call_start, tz)),
+        Cell::Time(local_time(r.created_at, tz)),
+        Cell::Time(local_time(r.call_start, tz)),
         Cell::Text(r.customer_name.clone()),
         Cell::Text(phone::shown_to(caller, &r.customer_phone)),
         Cell::Text(r.user_name.clone()),

@@ -74,6 +74,8 @@ pub async fn login(
     let mut user = serde_json::to_value(summary).map_err(crate::error::ApiError::internal)?;
     // 2.4.0 shows these as 租户 (contract §14): one office per box
     user["tenantName"] = json!(office);
+    // the page's "today" and times are the office's, not the PC's clock (issue 30, item 8)
+    user["timezone"] = json!(state.config.timezone.name());
     // §2.1 shows no message: the contract's default (§1)
     Ok(reply::ok(json!({
         "token": done.token,
@@ -83,7 +85,7 @@ pub async fn login(
 }
 
 /// GET /api/v1/auth/me
-pub async fn me(caller: Caller) -> ApiResult<Response> {
+pub async fn me(state: State, caller: Caller) -> ApiResult<Response> {
     Ok(reply::ok(json!({
         "id": caller.user_id,
         "username": caller.username,
@@ -95,6 +97,8 @@ pub async fn me(caller: Caller) -> ApiResult<Response> {
         // 概览's first-run checklist (issue 30, item 9): a password change renews the user's
         // sessions, so a version still 0 means the password the user was given is still theirs
         "passwordChanged": caller.token_version > 0,
+        // the office's zone: the page shows times and "today" in it, whatever the PC's clock
+        "timezone": state.config.timezone.name(),
     })))
 }
 

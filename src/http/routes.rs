@@ -110,7 +110,7 @@ route_table! { n;
     get    ["api" / "v1" / "mobile" / "ping"] => auth::ping;
     post   ["api" / "v1" / "mobile" / "login"] => auth::login, n.state(), n.client_addr(), n.json();
     post   ["api" / "v1" / "auth" / "login"] => auth::login, n.state(), n.client_addr(), n.json();
-    get    ["api" / "v1" / "auth" / "me"] => auth::me, n.device();
+    get    ["api" / "v1" / "auth" / "me"] => auth::me, n.state(), n.device();
     put    ["api" / "v1" / "auth" / "password"] => auth::change_password, n.state(), n.login(), n.json();
     // ---- users (contract §11) -------------------------------------------------------------
     get    ["api" / "v1" / "users"] => users::list, n.state(), n.login();

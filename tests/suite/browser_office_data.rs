@@ -5,7 +5,9 @@
 
 use crate::common;
 
+use common::audio;
 use common::browser::Browser;
+use common::calls::create_call;
 use common::phone::TestPhone;
 use common::{ADMIN_PASSWORD, TestServer};
 use serde_json::json;
@@ -311,4 +313,83 @@ async fn a_list_without_a_header_is_mapped_before_it_is_imported() {
             &json!("展会认识")
         )
     );
+}
+
+/// Item 8: the office's clock, not the PC's (a call at 02:00 UTC is 10:00 in the office);
+/// two recordings of one call told apart; 绑定给 proposes the salesperson without a phone; 部门
+/// offers the departments there are.
+#[tokio::test]
+#[ignore = "needs chromium"]
+async fn times_recordings_binding_and_departments_read_as_the_office_expects() {
+    let server = TestServer::start().await;
+    let sales = server
+        .create_user("sales_a", "sales_staff", "销售一部")
+        .await;
+    let (s, made) = server
+        .post(
+            "/api/v1/customers",
+            &server.admin_token,
+            json!({"name": "周八", "phone": "13911112222"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let customer = made["data"]["id"].as_str().unwrap().to_string();
+    let mut phone = TestPhone::bind_pc(&server, &sales).await;
+    phone.connect_online().await;
+    let call_id = create_call(
+        &server,
+        &sales.token,
+        json!({"customerPhone": "13911112222", "callStatus": "connected", "duration": 30,
+               "startTime": "2026-03-01T02:00:00Z"}),
+    )
+    .await;
+    for name in ["a.wav", "b.wav"] {
+        let (s, b) = audio::upload(
+            &server,
+            &phone.ws_token,
+            Some(&call_id),
+            Some("30"),
+            name,
+            audio::wav_seconds(2),
+        )
+        .await;
+        assert_eq!(s, 200, "{b}");
+    }
+
+    let b = Browser::open(&server.base, "s30-small").await;
+    b.login("admin", ADMIN_PASSWORD).await;
+    b.goto(&format!("/#/customer?id={customer}")).await;
+    let timeline = b.wait_text(".timeline-call", "2026-03-01 10:00").await;
+    assert!(
+        timeline.contains("录音 1/2") && timeline.contains("录音 2/2"),
+        "{timeline}"
+    );
+    b.shot("1-customer-timeline").await;
+
+    // 绑定给: the salesperson who has no phone yet (sales_b), not the admin
+    let other = server
+        .create_user("sales_b", "sales_staff", "销售二部")
+        .await;
+    b.click("#nav a[data-page=phones]").await;
+    b.wait_text("#phone-list", "sales_a").await;
+    b.click("#bind-phone").await;
+    b.find("#bind-qr-image").await;
+    let chosen = b
+        .js("return document.getElementById('bind-user').value;", vec![])
+        .await;
+    assert_eq!(chosen, json!(other.id), "the one without a phone");
+    b.click_text("dialog[open]", "关闭").await;
+
+    // 部门: the existing ones are offered
+    b.click("#nav a[data-page=users]").await;
+    b.wait_text("#user-list", "sales_b").await;
+    b.click("#user-add").await;
+    let offered = b
+        .js(
+            "return [...document.querySelectorAll('#department-list option')].map(o => o.value);",
+            vec![],
+        )
+        .await;
+    assert_eq!(offered, json!(["销售一部", "销售二部"]));
+    b.shot("2-departments").await;
 }

@@ -43,11 +43,27 @@ fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
             r.iter()
                 .map(|c| match c {
                     Data::Empty => String::new(),
+                    // a real date cell (issue 30, item 8), read back as the office's wall time
+                    Data::DateTime(d) => {
+                        // Excel's serial day, counted from 1899-12-30
+                        let secs = ((d.as_f64() - 25_569.0) * 86_400.0).round() as i64;
+                        chrono::DateTime::from_timestamp(secs, 0)
+                            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                            .unwrap_or_default()
+                    }
                     other => other.to_string(),
                 })
                 .collect()
         })
         .collect()
+}
+
+/// Whether the first sheet's cell at (`row`, `col`) is a date cell, not text.
+fn is_date_cell(bytes: &[u8], row: u32, col: u32) -> bool {
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let first = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&first).unwrap();
+    matches!(range.get_value((row, col)), Some(Data::DateTime(_)))
 }
 
 async fn calls_of(server: &TestServer, who: &TestUser, n: usize, status: &str) {
@@ -83,6 +99,10 @@ async fn call_records_export_as_the_list_shows_them() {
     assert_eq!(
         connected[0], "2026-03-01 10:00:00",
         "office time: {connected:?}"
+    );
+    assert!(
+        is_date_cell(&bytes, 1, 0),
+        "开始时间 is a date Excel sorts and filters"
     );
     assert_eq!(connected[6], "1:02:05", "时:分:秒: {connected:?}");
     assert_eq!(

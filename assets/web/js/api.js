@@ -79,7 +79,7 @@ async function request(method, path, { query, body, contentType, auth = true } =
     resp = await fetch(path + queryString(query), { method, headers, body: payload });
   } catch {
     unreachable();
-    throw new ApiError('无法连接服务器，请检查网络', 'NETWORK', 0);
+    throw new ApiError('无法连接 DialBox 服务器：服务器可能已停止，或网络已断开', 'NETWORK', 0);
   }
   let json = null;
   try { json = await resp.json(); } catch { /* not JSON: fall back to a generic message */ }

@@ -7,7 +7,7 @@ import { emit, FOLLOW_UPS_CHANGED, LOGGED_OUT, on } from './bus.js';
 import { watchIncoming } from './widgets/incoming.js';
 import { LiveFeed } from './ws.js';
 import { clear, h } from './ui.js';
-import { ROLE } from './format.js';
+import { ROLE, setOfficeZone } from './format.js';
 
 const PAGES = [
   { id: 'overview', title: '概览', load: (q = '') => import(`./pages/overview.js${q}`) },
@@ -79,6 +79,7 @@ on(FOLLOW_UPS_CHANGED, () => refreshDue());
 
 function showApp(me) {
   user = me;
+  setOfficeZone(me.timezone);
   $('login-view').hidden = true;
   $('app-view').hidden = false;
   $('current-user').textContent = `${me.displayName}（${ROLE[me.role] || me.role}）`;

@@ -5,7 +5,7 @@
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { badge, clear, confirmDialog, debounce, fieldError, h, modal, showError, table, tags, toast } from '../ui.js';
-import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, word } from '../format.js';
+import { CALL_STATUS, CALL_TYPE, fmtDuration, fmtTime, INTENTION, options, recordingLabel, word } from '../format.js';
 import { exportFile, filterBar, listPlace, personSelect } from '../widgets/filters.js';
 import { tagPicker } from '../widgets/followupform.js';
 
@@ -121,9 +121,10 @@ async function detail(call, done) {
   }
   try {
     const r = (await call(ep.recordings(), { query: { callId: call.id, pageSize: 100 } })).data;
-    clear(player, (r.recordings || []).map((rec) => h('div', {},
-      h('audio', { controls: true, preload: 'metadata', src: rec.fileUrl }),
-      h('span', { class: 'muted' }, ` ${fmtDuration(rec.duration)}`))));
+    const all = r.recordings || [];
+    clear(player, all.map((rec, i) => h('div', { class: 'recording' },
+      h('div', { class: 'muted recording-label' }, recordingLabel(rec, i, all.length)),
+      h('audio', { controls: true, preload: 'metadata', src: rec.fileUrl }))));
   } catch (err) {
     clear(player, h('span', { class: 'form-error' }, err.message));
   }

@@ -5,7 +5,7 @@
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
 import { badge, clear, h, showError, tags } from '../ui.js';
-import { CALL_STATUS, FOLLOW_STATUS, fmtDuration, fmtTime, LEVEL, word } from '../format.js';
+import { CALL_STATUS, FOLLOW_STATUS, fmtDuration, fmtTime, LEVEL, recordingLabel, word } from '../format.js';
 import { dial } from '../widgets/callpanel.js';
 import { edit } from './customers.js';
 
@@ -63,9 +63,10 @@ function callItem(c, recordings) {
       ' ', fmtDuration(c.duration), ' ', h('span', { class: 'muted' }, c.userName || '')),
     c.notes ? h('div', { style: 'white-space:pre-wrap' }, c.notes) : null,
     tags(c.callTags),
-    recordings.map((r) => (r.fileMissing
-      ? h('div', { class: 'muted' }, '录音文件丢失')
-      : h('audio', { controls: true, preload: 'none', src: r.fileUrl }))));
+    recordings.map((r, i) => h('div', { class: 'recording' },
+      h('div', { class: 'muted recording-label' }, recordingLabel(r, i, recordings.length)),
+      r.fileMissing ? h('div', { class: 'muted' }, '录音文件丢失')
+        : h('audio', { controls: true, preload: 'none', src: r.fileUrl }))));
 }
 
 function followUpItem(f) {

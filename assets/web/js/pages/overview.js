@@ -89,6 +89,19 @@ export function mount(container, { live, user }) {
     ].map(([label, value]) => h('div', { class: 'stat' }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value ?? 0))));
   }
 
+  /** The active salespeople (those the caller may list) with no row in `rows`, as rows of 0. */
+  async function silent(rows) {
+    if (user.role === 'sales_staff') return [];
+    let all = [];
+    try { all = (await call(ep.users())).data || []; } catch { return []; }
+    const counted = new Set(rows.map((u) => u.userId));
+    return all.filter((u) => !u.disabled && u.role === 'sales_staff' && !counted.has(u.id))
+      .map((u) => ({
+        userId: u.id, userName: u.displayName, department: u.department, calls: 0,
+        outgoingCalls: 0, incomingCalls: 0, connectedCalls: 0, connectionRate: 0, duration: 0, averageTalkTime: 0,
+      }));
+  }
+
   async function loadRange() {
     rangeButtons.forEach((b) => b.classList.toggle('primary', Number(b.dataset.days) === days));
     const s = (await call(ep.statistics(), { query: { startDate: from.value, endDate: to.value } })).data;
@@ -103,8 +116,10 @@ export function mount(container, { live, user }) {
       { title: '通话时长', render: (u) => fmtDuration(u.duration) },
       { title: '平均通话（已接通）', render: (u) => fmtDuration(u.averageTalkTime) },
     ], rows);
-    // the people ranked by calls (the server's order), then the departments
-    clear(people, rank(s.userStats || [], { title: '姓名', render: (u) => [u.userName, ' ', h('span', { class: 'muted' }, u.department || '')] }));
+    // the people ranked by calls (the server's order), then the departments; the people with
+    // no call in the range are listed last with 0 — the ones a manager looks for (issue 30)
+    const ranked = [...(s.userStats || []), ...(await silent(s.userStats || []))];
+    clear(people, rank(ranked, { title: '姓名', render: (u) => [u.userName, ' ', h('span', { class: 'muted' }, u.department || '')] }));
     clear(departments, rank(s.departmentStats || [], { title: '部门', render: (d) => d.department || '（未分部门）' }));
   }
 

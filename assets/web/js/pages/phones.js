@@ -70,8 +70,16 @@ async function userPicker(user) {
   if (user.role === 'sales_staff') return null;
   let users = [];
   try { users = (await call(ep.users())).data; } catch { return null; }
-  const select = h('select', { id: 'bind-user' }, users.filter((u) => !u.disabled).map((u) =>
-    h('option', { value: u.id, selected: u.id === user.id }, `${u.displayName}（${u.username}）`)));
+  // the phone is most likely a salesperson's who has none yet, not the admin's own (issue 30)
+  let phones = [];
+  try { phones = (await call(ep.phones())).data || []; } catch { /* the list is a hint only */ }
+  const bound = new Set(phones.map((p) => p.userId));
+  const active = users.filter((u) => !u.disabled);
+  const likely = active.find((u) => u.role === 'sales_staff' && !bound.has(u.id))
+    || active.find((u) => u.role === 'sales_staff') || active.find((u) => u.id === user.id);
+  const select = h('select', { id: 'bind-user' }, active.map((u) =>
+    h('option', { value: u.id }, `${u.displayName}（${u.username}）`)));
+  if (likely) select.value = likely.id;
   return select;
 }
 

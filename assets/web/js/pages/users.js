@@ -12,12 +12,14 @@ export function mount(container, { user }) {
     h('div', { class: 'toolbar' },
       h('span', { class: 'muted' }, '停用的账号不能登录，已登录的设备会立即失效。'),
       h('span', { class: 'spacer' }),
-      h('button', { type: 'button', class: 'primary', id: 'user-add', onclick: () => editUser(null, reload) }, '新增用户')),
+      h('button', { type: 'button', class: 'primary', id: 'user-add', onclick: () => editUser(null, reload, departments) }, '新增用户')),
     list);
   reload();
+  let departments = [];
 
   async function load(target) {
     const users = (await call(ep.users())).data;
+    departments = [...new Set(users.map((u) => u.department).filter(Boolean))].sort();
     clear(target, table([
       { title: '用户名', render: (u) => u.username },
       { title: '姓名', render: (u) => u.realName || '—' },
@@ -27,7 +29,7 @@ export function mount(container, { user }) {
       { title: '创建时间', render: (u) => fmtTime(u.createdAt) },
       {
         title: '操作', class: 'actions', render: (u) => [
-          actionButton('编辑', async () => editUser(u, reload)),
+          actionButton('编辑', async () => editUser(u, reload, departments)),
           // one's own password is changed in 我的账号 (with the old one), not reset here
           u.id === user.id
             ? h('a', { href: '#/account', class: 'small' }, '我的账号')
@@ -53,7 +55,7 @@ export function mount(container, { user }) {
   }
 }
 
-function editUser(u, done) {
+function editUser(u, done, departments = []) {
   const roleOptions = options(ROLE);
   const fields = form([
     ...(u ? [] : [
@@ -65,6 +67,11 @@ function editUser(u, done) {
     { name: 'role', label: '角色', type: 'select', options: roleOptions, value: u ? u.role : 'sales_staff' },
   ]);
   fields.el.id = 'user-form';
+  // 部门: the existing ones to pick (a typo made a second 销售一部), a new one typed (issue 30)
+  const list = h('datalist', { id: 'department-list' }, departments.map((d) => h('option', { value: d })));
+  fields.input('department').setAttribute('list', 'department-list');
+  fields.input('department').placeholder = departments.length ? '选择已有部门，或输入新部门' : '如 销售一部';
+  fields.el.append(list);
   modal({
     title: u ? `编辑用户 ${u.username}` : '新增用户',
     body: fields.el,

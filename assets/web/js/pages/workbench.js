@@ -5,8 +5,8 @@
 
 import { call } from '../api.js';
 import * as ep from '../endpoints.js';
-import { actionButton, badge, clear, h, showError, table } from '../ui.js';
-import { CALL_STATUS, fmtDuration, fmtLater, fmtTime, word } from '../format.js';
+import { actionButton, badge, clear, h, showError, table, tags } from '../ui.js';
+import { CALL_STATUS, fmtDuration, fmtLater, fmtTime, FOLLOW_STATUS, LEVEL, word } from '../format.js';
 import { personSelect } from '../widgets/filters.js';
 import { followUpForm } from '../widgets/followupform.js';
 import { SESSION_STATUS } from './campaigns.js';
@@ -85,6 +85,8 @@ export function mount(container, { user, live }) {
     }
   }
 
+  const customers = new Map();
+
   function current(w) {
     const item = w.current;
     if (!item) return h('div', { class: 'card' }, h('p', { class: 'muted' }, '等待拨打第一个号码…'));
@@ -106,12 +108,30 @@ export function mount(container, { user, live }) {
       h('p', { class: 'workbench-number' }, h('strong', {}, item.name || '（无姓名）'), ' ', item.phone,
         item.customerId ? h('a', { href: `#/customer?id=${item.customerId}`, style: 'margin-left:8px' }, '客户详情') : null),
       item.note ? h('p', { class: 'muted' }, item.note) : null,
+      item.customerId ? aboutCustomer(item.customerId) : null,
       call ? h('p', { id: 'workbench-call' }, `通话：${word(CALL_STATUS, call.status)}`, call.duration ? `，${fmtDuration(call.duration)}` : '') : null,
       // the session waits on this call: when the phone never says how it ended (the app lost
       // it), the salesperson ends it here and the list goes on
       call && !ended ? h('div', { class: 'toolbar' }, endButton(call)) : null,
       h('p', { class: 'muted' }, `第 ${item.attempts} 次拨打`),
       slot);
+  }
+
+  /** Who is on the line, beside the number (issue 30, item 8): level, company, tags, the last
+   * contact and the notes, so the salesperson does not open the customer page mid-call. */
+  function aboutCustomer(id) {
+    const box = h('div', { class: 'workbench-customer', id: 'workbench-customer' });
+    // the card is drawn again on every change of the session: one fetch per number on the line
+    if (!customers.has(id)) customers.set(id, call(ep.customer(id)));
+    customers.get(id).then((r) => {
+      const c = r.data;
+      clear(box,
+        h('p', {}, badge(word(LEVEL, c.level), c.level === 'normal' ? '' : 'orange'), ' ',
+          badge(word(FOLLOW_STATUS, c.followStatus)), ' ', c.company || '', ' ', tags(c.tags)),
+        c.lastContactTime ? h('p', { class: 'muted' }, `最后联系 ${fmtTime(c.lastContactTime)}`) : null,
+        c.notes ? h('p', { class: 'workbench-notes', style: 'white-space:pre-wrap' }, c.notes) : null);
+    }).catch(() => box.remove());
+    return box;
   }
 
   function endButton(line) {

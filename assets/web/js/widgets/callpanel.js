@@ -137,7 +137,10 @@ class CallPanel {
 
   /** One state report: a CALL_STATE event or a polled §5.2 record. */
   apply(data) {
-    if (this.finished) return;
+    // once ended, nothing moves the panel back: a poll answered after the end event showed
+    // 通话中 under a highlighted 已结束 for a moment, and a second end re-made the form (and
+    // lost what was typed in it) (issue 30, item 8)
+    if (this.finished || this.state === 'ended') return;
     const status = data.status || data.callStatus || data.state;
     const ended = data.state === 'ended' || data.ended === true || Boolean(data.endTime) || FAILED_ENDS.has(status);
     if (ended) {

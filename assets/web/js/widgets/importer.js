@@ -170,7 +170,7 @@ function uploadWithProgress({ method, path }, query, file, onProgress) {
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) onProgress(ev.loaded / ev.total); };
     xhr.upload.onload = () => onProgress(1);
-    xhr.onerror = () => reject(new Error('无法连接服务器，请检查网络'));
+    xhr.onerror = () => reject(new Error('无法连接 DialBox 服务器：服务器可能已停止，或网络已断开'));
     xhr.onload = () => {
       let json = null;
       try { json = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
