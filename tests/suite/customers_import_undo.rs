@@ -9,6 +9,7 @@ use common::{TestServer, assert_error};
 use serde_json::{Value, json};
 
 const MESSY: &[u8] = include_bytes!("../fixtures/messy-customers.csv");
+const MESSY_XLSX: &[u8] = include_bytes!("../fixtures/messy-customers.xlsx");
 
 async fn import(server: &TestServer, token: &str, query: &str, bytes: Vec<u8>) -> (u16, Value) {
     let resp = server
@@ -362,5 +363,51 @@ async fn imports_refuse_bad_input_and_only_managers_list_or_undo_them() {
         .get("/api/v1/customers/imports?page=0", &server.admin_token)
         .await;
     assert_error(s, &b, 400, "INVALID_PARAMS");
+    server.stop().await;
+}
+
+/// The same office list as Excel keeps it (`messy-customers.xlsx`: merged titles, number cells,
+/// a date column) reads as the CSV does.
+#[tokio::test]
+async fn the_messy_list_from_excel_reads_the_same() {
+    let server = TestServer::start().await;
+    let li = person(&server, "lixs", "李销售").await;
+    let b = person(&server, "sales_b", "包销售").await;
+    person(&server, "wangfang1", "王芳").await;
+    person(&server, "wangfang2", "王芳").await;
+    let (s, r) = import(&server, &server.admin_token, "", MESSY_XLSX.to_vec()).await;
+    assert_eq!(s, 200, "{r}");
+    let d = &r["data"];
+    assert_eq!(
+        (&d["encoding"], &d["imported"]),
+        (&json!("Excel"), &json!(5)),
+        "{d}"
+    );
+    assert_eq!(d["ignoredColumns"], json!(["序号", "上次拜访"]));
+    assert_eq!(reasons(&d["errors"]), ["10:文件中号码重复"]);
+    assert_eq!(
+        reasons(&d["unmapped"]),
+        [
+            "7:负责人无法识别: 不存在的人（未分配）",
+            "9:负责人“王芳”有同名的多人，未分配"
+        ]
+    );
+    let all = customers(&server).await;
+    let row = |name: &str| all.iter().find(|c| c[0] == name).cloned().unwrap();
+    assert_eq!(
+        row("张三"),
+        json!([
+            "张三",
+            "华东贸易有限公司",
+            "13800138001",
+            "important",
+            "interested",
+            li.id,
+            ""
+        ])
+    );
+    assert_eq!(row("李四")[5], json!(b.id));
+    assert_eq!(row("王五")[2], json!("13900139003"));
+    assert_eq!(row("钱七")[2], json!("02165529988"));
     server.stop().await;
 }
