@@ -252,6 +252,10 @@ impl From<crate::db::DbError> for ApiError {
                 tracing::error!(error = %e, "the database cannot be written");
                 Self::new(ErrorCode::StorageReadOnly)
             }
+            crate::db::DbError::Sqlite(e) if crate::db::health::is_damage(&e) => {
+                crate::db::health::found_damage(&e.to_string());
+                Self::internal(e)
+            }
             other => Self::internal(other),
         }
     }

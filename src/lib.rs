@@ -44,6 +44,7 @@ pub mod exports;
 pub mod http;
 pub mod hub;
 pub mod ids;
+pub mod integrity;
 pub mod limits;
 pub mod netaddr;
 pub mod phones;
@@ -85,6 +86,13 @@ pub async fn serve(
             source,
         })?;
     announce(&state, local, first.as_ref());
+    // the marker left by a stop that was not clean asks for the full check at once
+    let marker = state.config.data_dir.join(integrity::RUNNING_MARKER);
+    let unclean = marker.exists();
+    if let Err(e) = std::fs::write(&marker, std::process::id().to_string()) {
+        tracing::warn!(error = %e, "cannot write the running marker");
+    }
+    let checker = integrity::spawn(state.clone(), unclean);
     let dial_timeouts = calls::timeout::spawn(state.clone());
     let sweeper = recordings::retention::spawn(state.clone());
     let dialer = campaigns::driver::spawn(state.clone());
@@ -92,6 +100,9 @@ pub async fn serve(
     dial_timeouts.abort();
     dialer.abort();
     sweeper.abort();
+    checker.abort();
+    // a clean stop: the next start need not check the whole file
+    let _ = std::fs::remove_file(&marker);
     Ok(())
 }
 

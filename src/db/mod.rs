@@ -14,6 +14,7 @@ pub mod device_messages;
 pub mod dialer_sessions;
 pub mod do_not_call;
 pub mod follow_ups;
+pub mod health;
 pub mod imports;
 pub mod inbound;
 pub mod migrations;

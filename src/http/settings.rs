@@ -32,6 +32,7 @@ pub async fn show(state: State, caller: Caller) -> ApiResult<Response> {
         .run(|c| crate::db::settings::get(c, settings::LAST_BACKUP))
         .await?
         .and_then(|text| serde_json::from_str::<Value>(&text).ok());
+    let check = state.db.run(|c| crate::db::health::last_report(c)).await?;
     Ok(reply::ok(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "publicUrl": state.public.http,
@@ -44,6 +45,7 @@ pub async fn show(state: State, caller: Caller) -> ApiResult<Response> {
         "recordingCount": storage.count,
         "recordingBytes": storage.bytes,
         "lastBackup": last_backup,
+        "databaseCheck": database_check(check),
         "settings": tunables_view(&state.settings.get()),
         "defaults": tunables_view(&Tunables::from_config(&state.config)),
     })))
@@ -116,4 +118,19 @@ pub async fn update_office(state: State, caller: Caller, b: OfficeBody) -> ApiRe
     caller.require_admin()?;
     let name = settings::change::save_office_name(&state, &Actor::of(&caller), b.name).await?;
     Ok(reply::ok_with("单位名称已保存", json!({ "name": name })))
+}
+
+/// The database's health for 设置 (issue 32, item 2): the last full check, whether one runs
+/// now, and the first damage a request met since the start.
+fn database_check(last: Option<crate::db::health::Report>) -> Value {
+    let met = crate::db::health::damage_met();
+    json!({
+        "running": crate::integrity::running(),
+        "lastRunAt": last.as_ref().map(|r| crate::times::iso_ms(r.at)),
+        "ok": last.as_ref().map(|r| r.ok),
+        "detail": last.as_ref().map(|r| r.detail.clone()).filter(|d| !d.is_empty()),
+        "tookMs": last.as_ref().map(|r| r.took_ms),
+        "reason": last.as_ref().map(|r| r.reason.clone()),
+        "damageMet": met.map(|(at, detail)| json!({"at": crate::times::iso_ms(at), "detail": detail})),
+    })
 }

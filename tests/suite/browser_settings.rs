@@ -11,9 +11,22 @@ use common::{ADMIN_PASSWORD, TestServer};
 #[ignore = "needs chromium"]
 async fn settings_show_the_server_and_save_what_can_change() {
     let server = TestServer::start().await;
+    // a new folder's first full database check runs in the background (issue 32, item 2)
+    assert!(
+        common::eventually_async(|| async {
+            let (_, s) = server
+                .get("/api/v1/system/settings", &server.admin_token)
+                .await;
+            s["data"]["databaseCheck"]["ok"] == true
+        })
+        .await,
+        "the first check finished"
+    );
     let b = Browser::open(&server.base, "s14-settings").await;
     b.login("admin", ADMIN_PASSWORD).await;
     b.click("#nav a[data-page=settings]").await;
+    b.wait_text("#settings-db-check", "首次检查").await;
+    b.wait_text("#settings-db-check", "完好").await;
     b.wait_text("#settings-facts", env!("CARGO_PKG_VERSION"))
         .await;
     b.wait_text("#settings-public-url", &server.base).await;

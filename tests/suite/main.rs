@@ -51,6 +51,7 @@ mod customers_excel;
 mod customers_import_undo;
 mod customers_lists;
 mod customers_numbers;
+mod db_health;
 mod disk;
 mod exports;
 mod exports_formulas;

@@ -97,3 +97,17 @@ pub fn stop(mut child: Child) {
     let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
     panic!("server did not stop on SIGTERM; its last log lines, newest first: {tail:#?}");
 }
+
+/// Stops the server (SIGTERM, it must exit 0) and returns all it wrote to stderr (its log).
+pub fn stop_and_read_log(mut child: Child) -> String {
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("a child's pid");
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    let mut stderr = String::new();
+    if let Some(mut err) = child.stderr.take() {
+        // the pipe ends when the process does
+        let _ = std::io::Read::read_to_string(&mut err, &mut stderr);
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit after SIGTERM: {status}; {stderr}");
+    stderr
+}

@@ -172,6 +172,12 @@ async function firstRunChecklist(box) {
   ];
   const utc = settings.timezone === 'Etc/UTC' || settings.timezone === 'UTC';
   box.dataset.checked = 'true'; // asked and answered (the browser test waits for it)
+  // a damaged database is the first thing an admin must see (issue 32, item 2)
+  const check = settings.databaseCheck || {};
+  if (check.ok === false || check.damageMet) {
+    box.before(h('div', { class: 'card form-error', id: 'db-damage-warning' },
+      '数据库文件有损坏：部分数据读取会失败。请停止服务器，用最近的备份恢复。详见“设置 → 数据库检查”。'));
+  }
   if (steps.every(([done]) => done) && !utc) return;
   clear(box, h('div', { class: 'card', id: 'first-run-card' },
     h('h3', {}, '开始使用'),

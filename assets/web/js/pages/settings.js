@@ -33,7 +33,8 @@ export function mount(container) {
         h('label', {}, '数据目录'), h('div', {}, s.dataDir),
         h('label', {}, '磁盘'), h('div', {}, `剩余 ${fmtBytes(s.diskFree)} / 共 ${fmtBytes(s.diskTotal)}`),
         h('label', {}, '录音'), h('div', {}, `${s.recordingCount} 个，${fmtBytes(s.recordingBytes)}`),
-        h('label', {}, '最近备份'), h('div', { id: 'settings-last-backup' }, backup)));
+        h('label', {}, '最近备份'), h('div', { id: 'settings-last-backup' }, backup),
+        h('label', {}, '数据库检查'), databaseCheck(s.databaseCheck || {})));
     renderForm(s.settings, s.defaults);
   }
 
@@ -154,4 +155,20 @@ async function pacingCard(card) {
       h('label', {}, '周末免打扰'), h('div', {}, weekends),
       h('label', {}, '免打扰时段内'), scope),
     error, h('div', { class: 'toolbar', style: 'margin:12px 0 0' }, save));
+}
+
+const CHECK_REASON = { first: '首次', unclean_stop: '非正常停止后', daily: '每日' };
+
+/** The database's health (issue 32, item 2): the whole-file check runs in the background
+ * after an unclean stop and daily; what it found, and any damage a request met since. */
+function databaseCheck(c) {
+  const last = c.lastRunAt
+    ? `${fmtTime(c.lastRunAt)}（${CHECK_REASON[c.reason] || c.reason}检查，用时 ${(c.tookMs / 1000).toFixed(1)} 秒）：${c.ok ? '完好' : '发现损坏'}`
+    : '尚未检查';
+  return h('div', { id: 'settings-db-check' },
+    h('div', { class: c.ok === false ? 'form-error' : '' }, c.running ? `${last}；正在检查…` : last),
+    c.ok === false && c.detail ? h('div', { class: 'muted' }, c.detail) : null,
+    c.damageMet ? h('div', { class: 'form-error' }, `${fmtTime(c.damageMet.at)} 读取数据时遇到损坏：${c.damageMet.detail}`) : null,
+    c.ok === false || c.damageMet
+      ? h('div', { class: 'form-error' }, '请停止服务器，用最近的备份恢复数据库（dialbox backup 生成备份）。') : null);
 }
