@@ -1,8 +1,9 @@
 //! The database's full check, in the background (issue 32, item 2): a start reads only the pages
 //! it needs (`db::health::at_start`), and the whole-file `quick_check` — seconds at millions of
 //! calls, which kept the phones waiting at every start — runs here instead: at once after an
-//! unclean stop (the running marker was left behind), on the first start of a folder never
-//! checked, and then once a day. The report goes to the settings table, the log and 设置.
+//! unclean stop (the running marker was left behind; the check is owed until one finishes, even
+//! across more starts), on the first start of a folder never checked, and then once a day. The
+//! report goes to the settings table, the log and 设置.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -28,17 +29,26 @@ pub fn running() -> bool {
 /// Starts the task; `unclean` when the last stop left the running marker behind.
 pub fn spawn(state: State, unclean: bool) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut asked = unclean.then_some("unclean_stop");
+        if unclean
+            && let Err(e) = state
+                .db
+                .write(|tx| db::health::owe_check(tx, "unclean_stop"))
+                .await
+        {
+            tracing::warn!(error = %e, "cannot note the database check owed");
+        }
         loop {
+            let owed = state.db.run(|c| db::health::check_owed(c)).await;
             let last = state.db.run(|c| db::health::last_report(c)).await;
             let now = state.clock.now_ms();
-            let why = asked.take().or(match last {
-                Ok(None) => Some("first"),
-                Ok(Some(r)) if now - r.at >= DAY_MS => Some("daily"),
+            let why = match (owed, last) {
+                (Ok(Some(why)), _) => Some(why),
+                (_, Ok(None)) => Some("first".to_string()),
+                (_, Ok(Some(r))) if now - r.at >= DAY_MS => Some("daily".to_string()),
                 _ => None,
-            });
+            };
             if let Some(why) = why {
-                check(&state, why).await;
+                check(&state, &why).await;
             }
             tokio::time::sleep(LOOK_EVERY).await;
         }

@@ -14,6 +14,9 @@ use super::DbResult;
 
 /// The settings row holding the last full check's report.
 pub const REPORT_KEY: &str = "health.last_check";
+/// The settings row saying a full check is owed (an unclean stop was seen), kept until one has
+/// finished: a server stopped again before its check ended still owes it.
+pub const DUE_KEY: &str = "health.check_due";
 
 /// What the last full check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,9 +106,21 @@ pub fn last_report(conn: &Connection) -> DbResult<Option<Report>> {
     Ok(super::settings::get(conn, REPORT_KEY)?.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
+/// Keeps a finished check's report; the check owed, if any, is paid.
 pub fn save_report(conn: &Connection, report: &Report) -> DbResult<()> {
     let text = serde_json::to_string(report).unwrap_or_default();
-    super::settings::set(conn, REPORT_KEY, &text)
+    super::settings::set(conn, REPORT_KEY, &text)?;
+    super::settings::set(conn, DUE_KEY, "")
+}
+
+/// Notes that a full check is owed, and why.
+pub fn owe_check(conn: &Connection, why: &str) -> DbResult<()> {
+    super::settings::set(conn, DUE_KEY, why)
+}
+
+/// The full check owed, if any.
+pub fn check_owed(conn: &Connection) -> DbResult<Option<String>> {
+    Ok(super::settings::get(conn, DUE_KEY)?.filter(|w| !w.is_empty()))
 }
 
 /// The first damage a query met since the start (epoch ms, SQLite's words).

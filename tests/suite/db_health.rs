@@ -162,3 +162,63 @@ async fn a_page_damaged_after_start_is_found_said_and_logged() {
     assert!(stderr.contains("database check found damage"), "{stderr}");
     assert!(stderr.contains("the database file is damaged"), "{stderr}");
 }
+
+/// Serves `data` in the tests' zone with a known admin password.
+fn serve(data: &str) -> (std::process::Child, String) {
+    let mut cmd = spawned::dialbox();
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir", data])
+        .env("DIALBOX_TIMEZONE", "Asia/Shanghai")
+        .env("DIALBOX_INITIAL_ADMIN_PASSWORD", "admin-pw-1");
+    let (child, base, _) = spawned::start(cmd);
+    (child, base)
+}
+
+/// The database check 设置 shows, once it has a report matching `done`.
+async fn check_when(base: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": "admin-pw-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["data"]["token"]
+        .as_str()
+        .expect("logged in")
+        .to_string();
+    for _ in 0..200 {
+        let (_, b) = get(&client, base, "/api/v1/system/settings", &token).await;
+        let check = b["data"]["databaseCheck"].clone();
+        if done(&check) {
+            return check;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the check never got there");
+}
+
+/// A stop that was not clean (kill -9) leaves the running marker: the next start owes a full
+/// check and runs it in the background; a clean stop does not.
+#[tokio::test]
+async fn an_unclean_stop_is_followed_by_a_full_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_string();
+    let (mut child, base) = serve(&data);
+    let first = check_when(&base, |c| c["ok"] == true).await;
+    assert_eq!(first["reason"], "first", "{first}");
+    assert!(dir.path().join("dialbox.running").exists());
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (child, base) = serve(&data);
+    let again = check_when(&base, |c| c["reason"] == "unclean_stop").await;
+    assert_eq!(again["ok"], true, "{again}");
+    spawned::stop(child);
+    assert!(
+        !dir.path().join("dialbox.running").exists(),
+        "a clean stop takes it away"
+    );
+}
