@@ -78,9 +78,9 @@ async fn a_page_damaged_after_start_is_found_said_and_logged() {
         "user",
         "add",
         "--username",
-        "boss",
+        "admin",
         "--password",
-        "boss-pw-1",
+        "admin-pw-1",
         "--role",
         "admin",
     ]);
@@ -91,39 +91,11 @@ async fn a_page_damaged_after_start_is_found_said_and_logged() {
     );
     damage_a_middle_page_of_the_calls(&dir.path().join("dialbox.db"));
 
-    // the start does not read the calls' pages: it serves
-    let mut serve = spawned::dialbox();
-    serve
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", &data])
-        // the zone the calls were generated in (another would rebuild the statistics from them)
-        .env("DIALBOX_TIMEZONE", "Asia/Shanghai");
-    let (child, base, _) = spawned::start(serve);
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": "boss", "password": "boss-pw-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["data"]["token"]
-        .as_str()
-        .expect("logged in")
-        .to_string();
-
-    // the folder was never checked: the full check runs in the background and says what it found
-    let mut check = Value::Null;
-    for _ in 0..200 {
-        let (s, b) = get(&client, &base, "/api/v1/system/settings", &token).await;
-        assert_eq!(s, 200, "{b}");
-        check = b["data"]["databaseCheck"].clone();
-        if check["ok"].is_boolean() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // the start does not read the calls' pages: it serves; the folder was never checked, so the
+    // full check runs in the background and says what it found
+    let (child, base) = serve(&data);
+    let (client, token) = login(&base).await;
+    let check = check_when(&base, |c| c["ok"].is_boolean()).await;
     assert_eq!(check["ok"], false, "{check}");
     assert_eq!(check["reason"], "first", "{check}");
     assert!(
@@ -173,8 +145,8 @@ fn serve(data: &str) -> (std::process::Child, String) {
     (child, base)
 }
 
-/// The database check 设置 shows, once it has a report matching `done`.
-async fn check_when(base: &str, done: impl Fn(&Value) -> bool) -> Value {
+/// A client logged in as the admin.
+async fn login(base: &str) -> (reqwest::Client, String) {
     let client = reqwest::Client::new();
     let login: Value = client
         .post(format!("{base}/api/v1/auth/login"))
@@ -189,8 +161,15 @@ async fn check_when(base: &str, done: impl Fn(&Value) -> bool) -> Value {
         .as_str()
         .expect("logged in")
         .to_string();
+    (client, token)
+}
+
+/// The database check 设置 shows, once it has a report matching `done`.
+async fn check_when(base: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let (client, token) = login(base).await;
     for _ in 0..200 {
-        let (_, b) = get(&client, base, "/api/v1/system/settings", &token).await;
+        let (s, b) = get(&client, base, "/api/v1/system/settings", &token).await;
+        assert_eq!(s, 200, "{b}");
         let check = b["data"]["databaseCheck"].clone();
         if done(&check) {
             return check;
