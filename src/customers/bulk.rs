@@ -46,6 +46,15 @@ pub struct BulkDone {
     pub not_found: usize,
 }
 
+/// A selection is 1 to `MAX_SELECTED` customers.
+pub fn check_selection(ids: &[String]) -> ApiResult<()> {
+    if ids.is_empty() || ids.len() > MAX_SELECTED {
+        let message = format!("请选择 1 至 {MAX_SELECTED} 位客户");
+        return Err(ApiError::invalid_field("ids", message));
+    }
+    Ok(())
+}
+
 /// Applies `action` to the customers `ids` (admins and managers).
 pub async fn apply(
     state: &State,
@@ -54,10 +63,7 @@ pub async fn apply(
     action: Bulk,
 ) -> ApiResult<BulkDone> {
     caller.require_manager()?;
-    if ids.is_empty() || ids.len() > MAX_SELECTED {
-        let message = format!("请选择 1 至 {MAX_SELECTED} 位客户");
-        return Err(ApiError::invalid_field("ids", message));
-    }
+    check_selection(&ids)?;
     let (who, now) = (crate::audit::Actor::of(caller), state.clock.now_ms());
     state
         .db

@@ -78,10 +78,7 @@ async fn to_campaign(
     ids: Vec<String>,
     campaign: String,
 ) -> ApiResult<Response> {
-    if ids.is_empty() || ids.len() > bulk::MAX_SELECTED {
-        let message = format!("请选择 1 至 {} 位客户", bulk::MAX_SELECTED);
-        return Err(ApiError::invalid_field("ids", message));
-    }
+    bulk::check_selection(&ids)?;
     let filter = CustomerFilter {
         ids,
         ..CustomerFilter::default()
