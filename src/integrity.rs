@@ -38,13 +38,17 @@ pub fn spawn(state: State, unclean: bool) -> tokio::task::JoinHandle<()> {
             tracing::warn!(error = %e, "cannot note the database check owed");
         }
         loop {
-            let owed = state.db.run(|c| db::health::check_owed(c)).await;
-            let last = state.db.run(|c| db::health::last_report(c)).await;
+            let read = state
+                .db
+                .run(|c| {
+                    Ok::<_, db::DbError>((db::health::check_owed(c)?, db::health::last_report(c)?))
+                })
+                .await;
             let now = state.clock.now_ms();
-            let why = match (owed, last) {
-                (Ok(Some(why)), _) => Some(why),
-                (_, Ok(None)) => Some("first".to_string()),
-                (_, Ok(Some(r))) if now - r.at >= DAY_MS => Some("daily".to_string()),
+            let why = match read {
+                Ok((Some(why), _)) => Some(why),
+                Ok((None, None)) => Some("first".to_string()),
+                Ok((None, Some(r))) if now - r.at >= DAY_MS => Some("daily".to_string()),
                 _ => None,
             };
             if let Some(why) = why {

@@ -113,7 +113,8 @@ fn change_one(
         db::customers::delete(tx, &c.id)?;
         return Ok(true);
     }
-    let mut f = c.fields();
+    let before = c.fields();
+    let mut f = before.clone();
     match action {
         Bulk::Delete => unreachable!("handled above"),
         Bulk::Assign(owner) => f.owner_id = owner.clone(),
@@ -128,7 +129,7 @@ fn change_one(
         }
         Bulk::Untag(tags) => f.tags.retain(|t| !tags.contains(t)),
     }
-    if f == c.fields() {
+    if f == before {
         return Ok(false);
     }
     db::customers::update(tx, &c.id, &f, now)?;

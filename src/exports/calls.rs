@@ -3,7 +3,7 @@
 use tempfile::TempPath;
 
 use super::write::{self, Table};
-use super::{Cell, Format, hms, local_time};
+use super::{Cell, Format, hms};
 use crate::auth::Caller;
 use crate::customers::phone;
 use crate::db::{self, call_lists::CallFilter, calls::Call};
@@ -28,8 +28,8 @@ const HEADERS: [&str; 12] = [
 
 fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Call) -> Vec<Cell> {
     vec![
-        Cell::Time(local_time(c.start_time, tz)),
-        Cell::Time(c.end_time.map(|t| local_time(t, tz)).unwrap_or_default()),
+        Cell::at(c.start_time, tz),
+        Cell::at_opt(c.end_time, tz),
         Cell::Text(c.customer_name.clone()),
         Cell::Text(phone::shown_to(caller, &c.customer_phone)),
         Cell::Text(

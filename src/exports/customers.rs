@@ -4,7 +4,7 @@
 use tempfile::TempPath;
 
 use super::write::{self, Table};
-use super::{Cell, Format, local_time};
+use super::{Cell, Format};
 use crate::auth::Caller;
 use crate::customers::{phone, words};
 use crate::db::{
@@ -30,7 +30,7 @@ const HEADERS: [&str; 12] = [
 ];
 
 fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Customer) -> Vec<Cell> {
-    let time = |t: Option<i64>| Cell::Time(t.map(|t| local_time(t, tz)).unwrap_or_default());
+    let time = |t: Option<i64>| Cell::at_opt(t, tz);
     vec![
         Cell::Text(c.name.clone()),
         Cell::Text(c.company.clone()),
@@ -49,7 +49,7 @@ fn row(caller: &Caller, tz: chrono_tz::Tz, c: &Customer) -> Vec<Cell> {
         Cell::Text(c.owner_name.clone().unwrap_or_default()),
         time(c.last_contact_time),
         time(c.next_follow_time),
-        Cell::Time(local_time(c.created_at, tz)),
+        Cell::at(c.created_at, tz),
     ]
 }
 

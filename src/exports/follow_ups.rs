@@ -3,7 +3,7 @@
 use tempfile::TempPath;
 
 use super::write::{self, Table};
-use super::{Cell, Format, local_time};
+use super::{Cell, Format};
 use crate::auth::Caller;
 use crate::db::{
     self,
@@ -49,18 +49,14 @@ fn kind_word(kind: &str) -> &str {
 
 fn row(tz: chrono_tz::Tz, f: &FollowUp) -> Vec<Cell> {
     vec![
-        Cell::Time(local_time(f.created_at, tz)),
+        Cell::at(f.created_at, tz),
         Cell::Text(f.customer_name.clone()),
         Cell::Text(kind_word(&f.kind).into()),
         Cell::Text(crate::calls::follow_up_edit::text_of(&f.content).into()),
         Cell::Text(f.call_tags.join("、")),
         Cell::Text(word(f.intention.as_deref())),
         Cell::Text(word(Some(&f.priority))),
-        Cell::Time(
-            f.next_follow_up
-                .map(|t| local_time(t, tz))
-                .unwrap_or_default(),
-        ),
+        Cell::at_opt(f.next_follow_up, tz),
         Cell::Text(
             if f.status == "pending" {
                 "待跟进"

@@ -72,9 +72,32 @@ pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
 pub enum Cell {
     Text(String),
     Int(i64),
-    /// An office-local time as `local_time` writes it: a real date cell in Excel (sorts and
-    /// filters as a date, issue 30 item 8), the same text in a CSV. Empty: no time.
-    Time(String),
+    /// An office-local wall time (`Cell::at`): a real date cell in Excel (sorts and filters as
+    /// a date, issue 30 item 8), `local_time`'s text in a CSV. `None`: no time.
+    Time(Option<chrono::NaiveDateTime>),
+}
+
+impl Cell {
+    /// The epoch-ms time `ms` in the office's zone.
+    pub fn at(ms: i64, tz: chrono_tz::Tz) -> Self {
+        Self::at_opt(Some(ms), tz)
+    }
+
+    /// As `at`, or an empty cell.
+    pub fn at_opt(ms: Option<i64>, tz: chrono_tz::Tz) -> Self {
+        let wall = ms
+            .and_then(|ms| tz.timestamp_millis_opt(ms).single())
+            .map(|t| t.naive_local());
+        Self::Time(wall)
+    }
+}
+
+/// A wall time as Excel's date value, built from its fields (no text to parse per cell).
+fn excel_time(t: &chrono::NaiveDateTime) -> Result<rust_xlsxwriter::ExcelDateTime, ApiError> {
+    use chrono::{Datelike, Timelike};
+    rust_xlsxwriter::ExcelDateTime::from_ymd(t.year() as u16, t.month() as u8, t.day() as u8)
+        .and_then(|d| d.and_hms(t.hour() as u16, t.minute() as u8, t.second()))
+        .map_err(failed)
 }
 
 /// A file being written, one row at a time, header first.
@@ -166,10 +189,9 @@ impl Sheet {
                         Cell::Int(n) => {
                             sheet.write_number(row, col, *n as f64).map_err(failed)?;
                         }
-                        Cell::Time(t) if t.is_empty() => {}
-                        Cell::Time(t) => {
-                            let at = rust_xlsxwriter::ExcelDateTime::parse_from_str(t)
-                                .map_err(failed)?;
+                        Cell::Time(None) => {}
+                        Cell::Time(Some(t)) => {
+                            let at = excel_time(t)?;
                             sheet
                                 .write_datetime_with_format(row, col, &at, time)
                                 .map_err(failed)?;
@@ -183,7 +205,9 @@ impl Sheet {
                     .map(|c| match c {
                         Cell::Text(t) => csv_text(t).into_owned(),
                         Cell::Int(n) => n.to_string(),
-                        Cell::Time(t) => t.clone(),
+                        Cell::Time(t) => t
+                            .map(|t| t.format(LOCAL_TIME).to_string())
+                            .unwrap_or_default(),
                     })
                     .collect();
                 w.write_record(&texts).map_err(failed)?;
@@ -312,10 +336,13 @@ pub fn is_token(text: &str) -> bool {
     text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// How a sheet writes a time as text.
+const LOCAL_TIME: &str = "%Y-%m-%d %H:%M:%S";
+
 /// An epoch-ms time in the office's zone, as a sheet shows it.
 pub fn local_time(ms: i64, tz: chrono_tz::Tz) -> String {
     match tz.timestamp_millis_opt(ms).single() {
-        Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        Some(t) => t.format(LOCAL_TIME).to_string(),
         None => String::new(),
     }
 }

@@ -4,7 +4,7 @@
 use tempfile::TempPath;
 
 use super::write::{self, Table};
-use super::{Cell, Format, hms, local_time};
+use super::{Cell, Format, hms};
 use crate::auth::Caller;
 use crate::customers::phone;
 use crate::db::{
@@ -28,8 +28,8 @@ const HEADERS: [&str; 9] = [
 
 fn row(caller: &Caller, tz: chrono_tz::Tz, r: &Recording) -> Vec<Cell> {
     vec![
-        Cell::Time(local_time(r.created_at, tz)),
-        Cell::Time(local_time(r.call_start, tz)),
+        Cell::at(r.created_at, tz),
+        Cell::at(r.call_start, tz),
         Cell::Text(r.customer_name.clone()),
         Cell::Text(phone::shown_to(caller, &r.customer_phone)),
         Cell::Text(r.user_name.clone()),

@@ -124,7 +124,7 @@ pub async fn list(state: State, caller: Caller, q: Query) -> ApiResult<Response>
     let rows: Vec<ImportView> = rows
         .into_iter()
         .map(|b| ImportView {
-            can_undo: b.undone_at.is_none() && (b.created + b.updated > 0),
+            can_undo: b.undone_at.is_none() && b.pending > 0,
             id: b.id,
             user_id: b.user_id,
             user_name: b.user_name,

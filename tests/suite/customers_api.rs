@@ -10,7 +10,7 @@ async fn import(server: &TestServer, token: &str, bytes: Vec<u8>) -> (u16, Value
     import_with(server, token, "", bytes).await
 }
 
-async fn import_with(
+pub(crate) async fn import_with(
     server: &TestServer,
     token: &str,
     query: &str,

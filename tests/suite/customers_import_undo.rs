@@ -4,25 +4,13 @@
 //! created goes, what it updated returns — except customers someone worked on since.
 
 use crate::common;
+use crate::customers_api::import_with as import;
 
 use common::{TestServer, assert_error};
 use serde_json::{Value, json};
 
 const MESSY: &[u8] = include_bytes!("../fixtures/messy-customers.csv");
 const MESSY_XLSX: &[u8] = include_bytes!("../fixtures/messy-customers.xlsx");
-
-async fn import(server: &TestServer, token: &str, query: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let resp = server
-        .client
-        .post(server.url(&format!("/api/v1/customers/import{query}")))
-        .bearer_auth(token)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    (status, resp.json().await.unwrap())
-}
 
 /// Every customer by name: (company, phone, level, followStatus, ownerId, notes).
 async fn customers(server: &TestServer) -> Vec<Value> {
@@ -63,6 +51,16 @@ async fn person(server: &TestServer, username: &str, real_name: &str) -> common:
     user
 }
 
+/// The people the messy lists name as 负责人: 李销售 (by name), sales_b (by username), and two
+/// 王芳 (a shared name); returns the first two.
+async fn the_lists_people(server: &TestServer) -> (common::TestUser, common::TestUser) {
+    let li = person(server, "lixs", "李销售").await;
+    let b = person(server, "sales_b", "包销售").await;
+    person(server, "wangfang1", "王芳").await;
+    person(server, "wangfang2", "王芳").await;
+    (li, b)
+}
+
 fn reasons(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap()
@@ -74,10 +72,7 @@ fn reasons(list: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_messy_list_imports_with_company_and_owners_and_is_undone() {
     let server = TestServer::start().await;
-    let li = person(&server, "lixs", "李销售").await;
-    let b = person(&server, "sales_b", "包销售").await;
-    person(&server, "wangfang1", "王芳").await;
-    person(&server, "wangfang2", "王芳").await;
+    let (li, b) = the_lists_people(&server).await;
     // a customer the office already has: the list's 王五 is the same number
     let (s, old) = server
         .post(
@@ -371,10 +366,7 @@ async fn imports_refuse_bad_input_and_only_managers_list_or_undo_them() {
 #[tokio::test]
 async fn the_messy_list_from_excel_reads_the_same() {
     let server = TestServer::start().await;
-    let li = person(&server, "lixs", "李销售").await;
-    let b = person(&server, "sales_b", "包销售").await;
-    person(&server, "wangfang1", "王芳").await;
-    person(&server, "wangfang2", "王芳").await;
+    let (li, b) = the_lists_people(&server).await;
     let (s, r) = import(&server, &server.admin_token, "", MESSY_XLSX.to_vec()).await;
     assert_eq!(s, 200, "{r}");
     let d = &r["data"];
