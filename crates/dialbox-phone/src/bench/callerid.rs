@@ -14,10 +14,15 @@ use super::{BenchArgs, provision};
 use crate::socket;
 
 pub async fn run(args: &BenchArgs) -> Result<Value, String> {
-    let customers = args.customers.to_string();
-    let target =
-        super::data::generated_target_with(args, "caller-id", 10_000, &["--customers", &customers])
-            .await?;
+    let customers = args.customers.unwrap_or(1_000_000);
+    let customers_arg = customers.to_string();
+    let target = super::data::generated_target_with(
+        args,
+        "caller-id",
+        10_000,
+        &["--customers", &customers_arg],
+    )
+    .await?;
     let (_, devices) = provision(&target, 1, 1, "cid").await?;
     let device = devices.into_iter().next().ok_or("no phone was bound")?;
     let numbers = sample_numbers(&target, 20).await?;
@@ -74,7 +79,7 @@ pub async fn run(args: &BenchArgs) -> Result<Value, String> {
     table(
         &format!(
             "caller ID at {} customers ({} rings each way)",
-            args.customers, args.repeat
+            customers, args.repeat
         ),
         &[
             ("POST /mobile/call/incoming", line(h)),
@@ -83,7 +88,7 @@ pub async fn run(args: &BenchArgs) -> Result<Value, String> {
     );
     Ok(json!({
         "bench": "caller-id",
-        "customers": args.customers,
+        "customers": customers,
         "rings": args.repeat,
         "http_ms": { "p50": r3(h.0), "p95": r3(h.1), "p99": r3(h.2) },
         "socket_ms": { "p50": r3(w.0), "p95": r3(w.1), "p99": r3(w.2) },

@@ -111,7 +111,7 @@ fn reads_calls(which: Which) -> bool {
 }
 
 /// Every number in the rounds' JSON, by its path (`queries.year.p99_ms`), one value per round.
-fn figures(runs: &[Value]) -> BTreeMap<String, Vec<f64>> {
+pub(super) fn figures(runs: &[Value]) -> BTreeMap<String, Vec<f64>> {
     let mut out = BTreeMap::new();
     for run in runs {
         leaves(run, String::new(), &mut out);
@@ -141,7 +141,7 @@ fn leaves(value: &Value, path: String, out: &mut BTreeMap<String, Vec<f64>>) {
 }
 
 /// The median of the rounds' values (the mean of the middle two for an even count).
-fn median(values: &[f64]) -> f64 {
+pub(super) fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     match sorted.len() {

@@ -71,7 +71,7 @@ pub fn generate(args: &BenchArgs, data: &Path, records: u64, extra: &[&str]) -> 
 
 /// Copies a data folder (files and subfolders; the database is closed, so a plain copy is a
 /// consistent one).
-fn copy_folder(from: &Path, to: &PathBuf) -> std::io::Result<()> {
+pub(super) fn copy_folder(from: &Path, to: &PathBuf) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;

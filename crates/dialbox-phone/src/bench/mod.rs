@@ -9,6 +9,7 @@ mod data;
 mod dial;
 mod export;
 mod files;
+mod growth;
 mod hardening;
 mod imports;
 mod nginx;
@@ -61,6 +62,9 @@ pub enum Which {
     HostileImports,
     /// Issue 29: caller ID (HTTP and socket) at --customers customers: p50/p95/p99.
     CallerId,
+    /// Issue 32: every user-facing answer, restart and RSS at each of --sizes calls; names
+    /// what grows (with --compare: two binaries side by side).
+    Growth,
     All,
 }
 
@@ -127,9 +131,15 @@ pub struct BenchArgs {
     /// power-dialer: ring one of the phones with an incoming call this often (0: never).
     #[arg(long, default_value_t = 0)]
     pub incoming_every_ms: u64,
-    /// caller-id: customers in the office.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub customers: usize,
+    /// caller-id: customers in the office (1,000,000); growth: 100,000.
+    #[arg(long)]
+    pub customers: Option<usize>,
+    /// growth: the numbers of calls to measure at.
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000,10000000")]
+    pub sizes: Vec<u64>,
+    /// growth: keep the generated folders here and reuse them in a later run.
+    #[arg(long)]
+    pub data_cache: Option<PathBuf>,
     /// upload/range: file size in MB.
     #[arg(long, default_value_t = 200)]
     pub size_mb: u64,
@@ -138,7 +148,12 @@ pub struct BenchArgs {
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     let files = crate::system::raise_open_files();
     println!("open-file limit: {files} (a server started here inherits it)");
-    if let Some(b) = args.compare.clone() {
+    // growth compares its own way: both binaries on each size's folder before the next size
+    if let Some(b) = args
+        .compare
+        .clone()
+        .filter(|_| args.scenario != Which::Growth)
+    {
         let result = compare::run(&args, b).await?;
         report::json_line(&result);
         return Ok(());
@@ -189,6 +204,7 @@ pub async fn one(scenario: Which, args: &BenchArgs) -> Result<Value, String> {
         Which::RecordsPage => pages::run(args).await,
         Which::HostileImports => imports::run(args).await,
         Which::CallerId => callerid::run(args).await,
+        Which::Growth => growth::run(args).await,
         Which::All => Err("`all` runs each scenario; name one".into()),
     }
 }

@@ -25,6 +25,40 @@ pub struct Target {
 /// The admin the bench adds to a folder that already has users.
 const BENCH_ADMIN: &str = "benchadmin";
 
+/// The admin a bench logs in as, with a password of this run.
+pub struct Admin {
+    pub username: String,
+    pub password: String,
+}
+
+impl Admin {
+    /// The first admin of an empty folder.
+    pub fn first() -> Self {
+        Self {
+            username: "admin".into(),
+            password: format!("bench-{}", crate::api::random_hex(8)),
+        }
+    }
+
+    /// The bench's admin added to a folder that has users (given this run's password when a
+    /// run before added it).
+    pub fn added(args: &BenchArgs, data: &Path) -> Result<Self, String> {
+        let dialbox = dialbox_path(args)?;
+        let admin = Self {
+            username: BENCH_ADMIN.into(),
+            ..Self::first()
+        };
+        let (name, password) = (admin.username.as_str(), admin.password.as_str());
+        let add = ["user", "add", "--username", name, "--role", "admin"];
+        let add = [&add[..], &["--password", password]].concat();
+        if dialbox_command(&dialbox, data, &add).is_err() {
+            let passwd = ["user", "passwd", "--username", name, "--password", password];
+            dialbox_command(&dialbox, data, &passwd)?;
+        }
+        Ok(admin)
+    }
+}
+
 impl Target {
     /// The server to measure: `--server` if given, else a fresh own one with `extra` flags.
     pub async fn open(args: &BenchArgs, extra: &[String]) -> Result<Self, String> {
@@ -65,19 +99,30 @@ impl Target {
         extra: &[String],
         prefilled: bool,
     ) -> Result<Self, String> {
-        let dialbox = dialbox_path(args)?;
-        let password = format!("bench-{}", crate::api::random_hex(8));
         let admin = if prefilled {
-            let add = ["user", "add", "--username", BENCH_ADMIN, "--role", "admin"];
-            let mut add = add.to_vec();
-            add.extend(["--password", &password]);
-            dialbox_command(&dialbox, &data, &add)?;
-            BENCH_ADMIN
+            Admin::added(args, &data)?
         } else {
-            "admin"
+            Admin::first()
         };
-        let log = std::fs::File::create(dir.path().join("server.log"))
-            .map_err(|e| format!("cannot create the server log: {e}"))?;
+        let log = dir.path().join("server.log");
+        let mut target = Self::spawn(args, data, &log, extra, &admin).await?;
+        target._dir = Some(dir);
+        target.log_in(&admin).await?;
+        Ok(target)
+    }
+
+    /// Starts `dialbox serve` on `data`, logging to `log`, and returns once it answers (not
+    /// yet logged in: `log_in`). The first admin of an empty folder is `admin`'s.
+    pub async fn spawn(
+        args: &BenchArgs,
+        data: PathBuf,
+        log: &Path,
+        extra: &[String],
+        admin: &Admin,
+    ) -> Result<Self, String> {
+        let dialbox = dialbox_path(args)?;
+        let log_file =
+            std::fs::File::create(log).map_err(|e| format!("cannot create the server log: {e}"))?;
         let mut child = Command::new(&dialbox)
             .arg("--data-dir")
             .arg(&data)
@@ -86,7 +131,7 @@ impl Target {
             .args(["--max-connections-per-address", "1000000"])
             .args(extra)
             .env("DIALBOX_LOG", "warn")
-            .env("DIALBOX_INITIAL_ADMIN_PASSWORD", &password)
+            .env("DIALBOX_INITIAL_ADMIN_PASSWORD", &admin.password)
             // the benches measure the server, not the carrier-safe pace (an office's 15 s
             // between calls): set by environment, which an older binary ignores
             .env("DIALBOX_DIAL_MIN_GAP", "0")
@@ -95,7 +140,7 @@ impl Target {
             .env("DIALBOX_QUIET_HOURS", "none")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(log)
+            .stderr(log_file)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", dialbox.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout from dialbox")?;
@@ -111,12 +156,11 @@ impl Target {
                 }
             }
         });
-        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+        let addr = match rx.recv_timeout(Duration::from_secs(600)) {
             Ok(addr) => addr,
             Err(_) => {
                 let _ = child.kill();
-                let log =
-                    std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+                let log = std::fs::read_to_string(log).unwrap_or_default();
                 return Err(format!(
                     "dialbox did not say where it listens; its log:\n{log}"
                 ));
@@ -124,17 +168,41 @@ impl Target {
         };
         let api = Api::new(&format!("http://{addr}"));
         let pid = child.id();
-        let mut target = Self {
+        println!("started dialbox (pid {pid}) on http://{addr}");
+        Ok(Self {
             api,
             admin_token: String::new(),
             pid: Some(pid),
             data_dir: Some(data),
             child: Some(child),
-            _dir: Some(dir),
+            _dir: None,
+        })
+    }
+
+    pub async fn log_in(&mut self, admin: &Admin) -> Result<(), String> {
+        self.admin_token = self
+            .api
+            .login(&admin.username, &admin.password, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Stops the server as a service manager does (SIGTERM) and waits for it to exit, so that
+    /// its next start is a clean one.
+    pub fn stop(mut self) -> Result<(), String> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
         };
-        target.admin_token = target.api.login(admin, &password, None).await?;
-        println!("started dialbox (pid {pid}) on http://{addr}");
-        Ok(target)
+        let term = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        if !term.is_ok_and(|s| s.success()) {
+            let _ = child.kill();
+        }
+        child
+            .wait()
+            .map(drop)
+            .map_err(|e| format!("waiting for dialbox to stop: {e}"))
     }
 
     /// The server's resident memory in KiB (None when unknown).
