@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::customers::import_rows::{Column, column_of};
 use crate::customers::phone;
 use crate::db::campaign_items::NewItem;
-use crate::db::customers::CustomerFilter;
+use crate::db::customer_lists::CustomerFilter;
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult};
 use crate::limits;
@@ -199,7 +199,7 @@ pub async fn from_customers(
             // an unknown or unseen list is 404 before its customers are looked at
             managed(c, &who, &key)?;
             let mut lines = Vec::new();
-            db::customers::for_each(c, &filter, |cust| {
+            db::customer_lists::for_each(c, &filter, |cust| {
                 if lines.len() <= MAX_ITEMS {
                     lines.push(Line {
                         row: 0,

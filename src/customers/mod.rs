@@ -13,7 +13,8 @@ pub mod sheet;
 pub mod words;
 
 use crate::auth::Caller;
-use crate::db::customers::{Customer, CustomerFields, CustomerFilter};
+use crate::db::customer_lists::CustomerFilter;
+use crate::db::customers::{Customer, CustomerFields};
 use crate::db::{self, DbError};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::limits;
@@ -167,7 +168,7 @@ pub async fn list(
 ) -> ApiResult<(Vec<Customer>, i64)> {
     Ok(state
         .db
-        .run(move |c| db::customers::list(c, &filter, limit, offset))
+        .run(move |c| db::customer_lists::list(c, &filter, limit, offset))
         .await?)
 }
 

@@ -134,19 +134,8 @@ const NOT_CALLED_BACK: &str = "c.call_type = 'inbound' AND c.state = 'ended'
 /// The `call_search` (trigram) query for a keyword: its text in the name or notes, or its
 /// digits in the number. `None` when a part is under 3 characters, which trigrams cannot find.
 pub fn search_query(keyword: &str, digits: Option<&str>) -> Option<String> {
-    let phrase = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
-    if keyword.chars().count() < 3 || digits.is_some_and(|d| d.len() < 3) {
-        return None;
-    }
-    let mut query = format!("{{customer_name notes}} : {}", phrase(keyword));
-    if let Some(d) = digits {
-        query.push_str(&format!(" OR customer_phone : {}", phrase(d)));
-    }
-    Some(query)
+    super::trigram_query("customer_name notes", "customer_phone", keyword, digits)
 }
-
-/// Above this many keyword matches a page is found by walking calls newest first.
-const MANY_MATCHES: i64 = 2_000;
 
 /// One page of calls, newest first, and the number of all matches.
 pub fn list(
@@ -186,7 +175,7 @@ pub fn list(
     }
     // many matches: walking calls newest first finds a page in a few rows; few matches: fetch
     // them by rowid and sort
-    let (cond, mut args) = if search.is_some() && total > MANY_MATCHES {
+    let (cond, mut args) = if search.is_some() && total > super::MANY_MATCHES {
         filter_sql(scope, f, true)
     } else {
         (cond, std::mem::take(&mut args))

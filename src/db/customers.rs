@@ -1,6 +1,5 @@
 //! Queries on `customers`. `phone` is always the normalised number (`customers::phone`).
 
-use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{DbError, DbResult};
@@ -26,7 +25,7 @@ pub struct Customer {
     pub updated_at: i64,
 }
 
-const SELECT: &str = "SELECT c.id, c.name, c.phone, c.level, c.tags, c.follow_status, \
+pub(super) const SELECT: &str = "SELECT c.id, c.name, c.phone, c.level, c.tags, c.follow_status, \
     c.last_contact_time, c.next_follow_time, c.owner_id, \
     u.display_name, c.notes, c.created_at, \
     c.updated_at, \
@@ -44,7 +43,7 @@ pub fn tags_to_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
+pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<Customer> {
     let tags: String = row.get(4)?;
     Ok(Customer {
         id: row.get(0)?,
@@ -222,152 +221,4 @@ pub fn delete(conn: &Connection, id: &str) -> DbResult<()> {
         return Err(DbError::NotFound);
     }
     Ok(())
-}
-
-/// List filters; `keyword` matches the name, or the whole stored number when it is digits.
-#[derive(Debug, Default)]
-pub struct CustomerFilter {
-    pub keyword: Option<String>,
-    pub keyword_digits: Option<String>,
-    pub level: Option<String>,
-    pub follow_status: Option<String>,
-    pub owner_id: Option<String>,
-    /// Customers carrying this tag.
-    pub tag: Option<String>,
-    /// Only these customers (a bulk action's selection); empty: no such limit.
-    pub ids: Vec<String>,
-    pub sort: CustomerSort,
-}
-
-/// The orders 客户 offers (issue 14); each ends on the creation order, so pages are stable.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum CustomerSort {
-    /// Newest first.
-    #[default]
-    Created,
-    /// 重要, VIP, 普通.
-    Level,
-    /// Along the pipeline: 有意向 first, then 考虑中, 犹豫, 已联系, 新客户, 已成交, 无意向.
-    FollowStatus,
-    /// The soonest next follow-up first; none last.
-    NextFollow,
-    /// The most recently contacted first; never contacted last.
-    LastContact,
-}
-
-impl CustomerSort {
-    pub const NAMES: [&str; 5] = [
-        "createdAt",
-        "level",
-        "followStatus",
-        "nextFollowTime",
-        "lastContactTime",
-    ];
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Some(match name {
-            "createdAt" => Self::Created,
-            "level" => Self::Level,
-            "followStatus" => Self::FollowStatus,
-            "nextFollowTime" => Self::NextFollow,
-            "lastContactTime" => Self::LastContact,
-            _ => return None,
-        })
-    }
-
-    fn sql(self) -> &'static str {
-        match self {
-            Self::Created => "c.created_at DESC, c.rowid DESC",
-            Self::Level => {
-                "CASE c.level WHEN 'important' THEN 0 WHEN 'vip' THEN 1 ELSE 2 END, \
-                 c.created_at DESC, c.rowid DESC"
-            }
-            Self::FollowStatus => {
-                "CASE c.follow_status WHEN 'interested' THEN 0 WHEN 'considering' THEN 1 \
-                 WHEN 'hesitant' THEN 2 WHEN 'contacted' THEN 3 WHEN 'new' THEN 4 \
-                 WHEN 'deal' THEN 5 ELSE 6 END, c.created_at DESC, c.rowid DESC"
-            }
-            Self::NextFollow => {
-                "c.next_follow_time IS NULL, c.next_follow_time, c.created_at DESC, c.rowid DESC"
-            }
-            Self::LastContact => {
-                "c.last_contact_time IS NULL, c.last_contact_time DESC, c.created_at DESC, c.rowid DESC"
-            }
-        }
-    }
-}
-
-fn filter_sql(f: &CustomerFilter) -> (String, Vec<Value>) {
-    let mut conds = vec!["1 = 1".to_string()];
-    let mut args: Vec<Value> = Vec::new();
-    if let Some(k) = &f.keyword {
-        let mut cond = "(c.name LIKE ? ESCAPE '\\' OR c.company LIKE ? ESCAPE '\\'".to_string();
-        args.push(Value::Text(super::like_pattern(k)));
-        args.push(Value::Text(super::like_pattern(k)));
-        if let Some(d) = &f.keyword_digits {
-            cond.push_str(
-                " OR c.phone LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM customer_numbers n \
-                 WHERE n.customer_id = c.id AND n.number LIKE ? ESCAPE '\\')",
-            );
-            args.push(Value::Text(super::like_pattern(d)));
-            args.push(Value::Text(super::like_pattern(d)));
-        }
-        cond.push(')');
-        conds.push(cond);
-    }
-    for (col, v) in [
-        ("c.level", &f.level),
-        ("c.follow_status", &f.follow_status),
-        ("c.owner_id", &f.owner_id),
-    ] {
-        if let Some(v) = v {
-            conds.push(format!("{col} = ?"));
-            args.push(Value::Text(v.clone()));
-        }
-    }
-    if let Some(tag) = &f.tag {
-        conds.push("EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value = ?)".into());
-        args.push(Value::Text(tag.clone()));
-    }
-    if !f.ids.is_empty() {
-        conds.push("c.id IN (SELECT value FROM json_each(?))".into());
-        args.push(Value::Text(tags_to_json(&f.ids)));
-    }
-    (conds.join(" AND "), args)
-}
-
-/// Every match in the filter's order, handed to `each` as SQLite reads them (an export).
-pub fn for_each<E: From<super::DbError>>(
-    conn: &Connection,
-    f: &CustomerFilter,
-    each: impl FnMut(Customer) -> Result<(), E>,
-) -> Result<(), E> {
-    let (cond, args) = filter_sql(f);
-    let sql = format!("{SELECT} WHERE {cond} ORDER BY {}", f.sort.sql());
-    super::for_each_row(conn, &sql, &args, from_row, each)
-}
-
-/// One page, newest first, and the number of all matches.
-pub fn list(
-    conn: &Connection,
-    f: &CustomerFilter,
-    limit: i64,
-    offset: i64,
-) -> DbResult<(Vec<Customer>, i64)> {
-    let (cond, args) = filter_sql(f);
-    super::page(
-        conn,
-        &super::count_sql(
-            &format!("FROM customers c WHERE {cond}"),
-            f.keyword.is_some(),
-        ),
-        &format!(
-            "{SELECT} WHERE {cond} ORDER BY {} LIMIT ? OFFSET ?",
-            f.sort.sql()
-        ),
-        args,
-        limit,
-        offset,
-        from_row,
-    )
 }

@@ -54,6 +54,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0013_company_and_imports",
         include_str!("../../sql/0013_company_and_imports.sql"),
     ),
+    (
+        "0014_customer_search",
+        include_str!("../../sql/0014_customer_search.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -9,6 +9,7 @@ pub mod calls;
 pub mod campaign_items;
 pub mod campaigns;
 pub mod checkpoint;
+pub mod customer_lists;
 pub mod customers;
 pub mod device_messages;
 pub mod dialer_sessions;
@@ -246,6 +247,31 @@ where
     tx.commit().map_err(DbError::from)?;
     Ok(value)
 }
+
+/// A trigram index's query for a keyword: its text in any of `text_columns` (space-separated),
+/// or its digits in `number_column`. `None` when a part is under 3 characters, which trigrams
+/// cannot find (those keywords are matched with LIKE).
+pub fn trigram_query(
+    text_columns: &str,
+    number_column: &str,
+    keyword: &str,
+    digits: Option<&str>,
+) -> Option<String> {
+    let phrase = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    if keyword.chars().count() < 3 || digits.is_some_and(|d| d.len() < 3) {
+        return None;
+    }
+    let mut query = format!("{{{text_columns}}} : {}", phrase(keyword));
+    if let Some(d) = digits {
+        query.push_str(&format!(" OR {number_column} : {}", phrase(d)));
+    }
+    Some(query)
+}
+
+/// Above this many keyword matches a list's page is found by walking its rows in order with
+/// LIKE (the first page's matches come within a few rows); below, by fetching the index's
+/// matches and sorting them.
+pub const MANY_MATCHES: i64 = 2_000;
 
 /// A keyword search stops counting here (contract §10): its list says `total: 10000,
 /// totalCapped: true`, so a search costs the same at ten million calls as at a hundred thousand.

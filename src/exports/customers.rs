@@ -7,10 +7,7 @@ use super::write::{self, Table};
 use super::{Cell, Format};
 use crate::auth::Caller;
 use crate::customers::{phone, words};
-use crate::db::{
-    self,
-    customers::{Customer, CustomerFilter},
-};
+use crate::db::{self, customer_lists::CustomerFilter, customers::Customer};
 use crate::error::ApiResult;
 use crate::state::State;
 
@@ -70,7 +67,7 @@ pub async fn export(
         headers: &HEADERS,
     };
     write::rows(state, caller, format, table, move |conn, sheet| {
-        db::customers::for_each(conn, &filter, |c| sheet.row(&row(&who, tz, &c)))
+        db::customer_lists::for_each(conn, &filter, |c| sheet.row(&row(&who, tz, &c)))
     })
     .await
 }

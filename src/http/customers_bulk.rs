@@ -8,7 +8,7 @@ use warp::reply::Response;
 use super::reply;
 use crate::auth::Caller;
 use crate::customers::bulk::{self, Bulk};
-use crate::db::customers::CustomerFilter;
+use crate::db::customer_lists::CustomerFilter;
 use crate::error::{ApiError, ApiResult};
 use crate::state::State;
 

@@ -51,6 +51,7 @@ mod customers_excel;
 mod customers_import_undo;
 mod customers_lists;
 mod customers_numbers;
+mod customers_search;
 mod db_health;
 mod disk;
 mod exports;
