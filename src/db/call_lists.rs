@@ -220,6 +220,8 @@ mod tests {
             search_query("a\"b", None).as_deref(),
             Some("{customer_name notes} : \"a\"\"b\"")
         );
+        // digits alone: one phrase in any column
+        assert_eq!(search_query("138", Some("138")).as_deref(), Some("\"138\""));
         assert_eq!(search_query("张三", None), None);
         assert_eq!(search_query("1-2", Some("12")), None);
     }

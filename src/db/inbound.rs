@@ -100,9 +100,14 @@ pub struct Trail {
 pub fn trail(conn: &Connection, customer_id: &str, except_call: &str) -> DbResult<Trail> {
     let last_call_time = conn
         .prepare_cached(
-            "SELECT MAX(start_time) FROM call_records WHERE customer_id = ?1 AND id <> ?2",
+            // newest first down the customer's index, stopping at the first other call: MAX()
+            // with the `id <>` beside it read every call of the customer (thousands for a
+            // customer an office has called for years)
+            "SELECT start_time FROM call_records WHERE customer_id = ?1 AND id <> ?2
+              ORDER BY start_time DESC LIMIT 1",
         )?
-        .query_row([customer_id, except_call], |r| r.get(0))?;
+        .query_row([customer_id, except_call], |r| r.get(0))
+        .optional()?;
     let last_follow_up = conn
         .prepare_cached(
             "SELECT content FROM follow_ups WHERE customer_id = ?1 AND content <> ''
