@@ -21,6 +21,16 @@ pub(crate) fn dialbox(args: &[&str]) -> std::process::Output {
     out
 }
 
+/// `dialbox --data-dir DATA gen-calls ARGS…`, which must succeed.
+pub(crate) fn gen_calls(data: &str, args: &[&str]) {
+    let out = dialbox(&[&["--data-dir", data, "gen-calls"], args].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn one(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }

@@ -2,7 +2,7 @@
 //! totalCapped: true` past it, through the search index alone or with other filters; an exact
 //! total below it and without a keyword.
 
-use crate::bench_data::dialbox;
+use crate::bench_data::gen_calls;
 use crate::common;
 
 use common::TestServer;
@@ -12,25 +12,20 @@ use serde_json::json;
 async fn a_keyword_search_stops_counting_at_ten_thousand() {
     let server = TestServer::start().await;
     let data = server.dir.path().to_str().unwrap().to_string();
-    let out = dialbox(&[
-        "--data-dir",
+    gen_calls(
         &data,
-        "gen-calls",
-        "--count",
-        "15000",
-        "--users",
-        "3",
-        "--days",
-        "3",
-        "--timezone",
-        "Asia/Shanghai",
-        "--seed",
-        "3",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        &[
+            "--count",
+            "15000",
+            "--users",
+            "3",
+            "--days",
+            "3",
+            "--timezone",
+            "Asia/Shanghai",
+            "--seed",
+            "3",
+        ],
     );
     let t = &server.admin_token;
     // every generated call is with a 客户NNNN: the search index alone, then with a filter
