@@ -96,7 +96,11 @@ pub async fn run(args: &BenchArgs) -> Result<Value, String> {
 }
 
 /// The ring ends (the phone hangs up), so the next ring is a new call as in real use.
-async fn hang_up(target: &super::Target, token: &str, number: &str) -> Result<(), String> {
+pub(super) async fn hang_up(
+    target: &super::Target,
+    token: &str,
+    number: &str,
+) -> Result<(), String> {
     let body = json!({ "callId": "", "status": "ended", "phoneNumber": number });
     target
         .api

@@ -256,11 +256,7 @@ async fn caller_id(args: &BenchArgs, target: &Target) -> Result<Value, String> {
             .post("/api/v1/mobile/call/incoming", Some(token), ring)
             .await?;
         samples.push(t.elapsed().as_secs_f64() * 1000.0);
-        let end = json!({ "callId": "", "status": "ended", "phoneNumber": number });
-        target
-            .api
-            .post("/api/v1/mobile/call/status", Some(token), end)
-            .await?;
+        super::callerid::hang_up(target, token, number).await?;
     }
     Ok(json!({
         "p50_ms": r3(percentile(&samples, 50.0)),
